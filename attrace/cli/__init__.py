@@ -1,0 +1,53 @@
+"""The ``attrace`` command line.  Each command lives in its own module beside this one
+and registers itself on ``main``; this module owns exit codes and error handling.
+
+Errors a user can cause print one line, ``Error: ...``, and exit with ``EXIT_ERROR``;
+a closed pipe (``attrace events big.log | head``) ends quietly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Final
+
+import click
+
+from attrace.errors import AttraceError
+
+EXIT_OK: Final = 0
+EXIT_FAIL: Final = 1
+"""An assertion (``attrace check``) failed."""
+EXIT_ERROR: Final = 2
+"""Usage or input error."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="attrace")
+def main() -> None:
+    """Analyse UART captures of AT-command traffic with a Quectel BC66 module."""
+
+
+def run() -> None:
+    """Entry point: ``main`` with one-line errors and quiet broken pipes."""
+    try:
+        main.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as exc:
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(EXIT_ERROR)
+    except AttraceError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_OK)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+# Commands register themselves on ``main`` when imported.
+from attrace.cli import events, summary  # noqa: E402, F401

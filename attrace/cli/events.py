@@ -1,0 +1,62 @@
+"""``attrace events``: the packet list."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from attrace import output
+from attrace.cli import main
+from attrace.cli.common import format_option, input_options, load_trace
+from attrace.redact import shown_text
+from attrace.rows import EVENT_KEYS, event_row
+from attrace.timefmt import display
+
+_TABLE_COLUMNS = ("no", "time", "dir", "conn", "kind", "name", "info")
+_ARROWS = {"tx": "->", "rx": "<-", None: "  "}
+
+
+@main.command()
+@input_options
+@format_option()
+@click.option("-t", "time_mode", type=click.Choice(["a", "r", "d", "dd"]), default="r",
+              show_default=True,
+              help="Time display: absolute, relative to first, delta, delta from previous shown.")
+def events(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: str,
+           time_mode: str) -> None:
+    """List every event (command, response, URC, data, noise) of FILE(s).
+
+    Several files (one tap per direction) are merged by time; - reads standard input.
+    """
+    trace = load_trace(files, input_format, show_secrets)
+    out = sys.stdout
+    if fmt != "table":
+        first = trace.first_time
+        names = trace.source_names
+        rows = (event_row(e, trace.timebase, first, names, trace.transaction_of(e.index),
+                          show_secrets) for e in trace.event_list)
+        output.write(rows, fmt, out, columns=(*EVENT_KEYS, "inferred", "note"))
+        return
+    output.write(_table_rows(trace, time_mode, show_secrets), "table", out,
+                 columns=_TABLE_COLUMNS, widths={"info": 100})
+
+
+def _table_rows(trace, time_mode: str, show_secrets: bool):  # type: ignore[no-untyped-def]
+    first = trace.first_time
+    previous = None
+    for e in trace.event_list:
+        info = shown_text(e, show_secrets)
+        if e.note:
+            info = f"{info}  [{e.note}]"
+        yield {
+            "no": e.index + 1,
+            "time": display(e.time, time_mode, trace.timebase, first, previous, previous),
+            "dir": _ARROWS[e.dir] + ("?" if e.inferred else ""),
+            "conn": "" if e.conn is None else e.conn,
+            "kind": e.kind,
+            "name": e.name or "",
+            "info": info,
+        }
+        if e.time is not None:
+            previous = e.time

@@ -1,0 +1,426 @@
+"""The framer: per-direction UART byte streams in, records out (sans-IO, incremental).
+
+Theory of operation
+-------------------
+Readers hand over chunks in time order.  Each (source, direction) pair is one stream with
+its own state.  A stream is in one of three modes:
+
+``LINE``
+    Bytes collect until a line terminator.  Every style is accepted: CRLF, lone CR,
+    lone LF and ``\\r\\r\\n``.  A record ends at its first CR or LF; an LF right after
+    that CR joins the record, extra terminators lead the next record.  A CR at the very
+    end of a chunk leaves the record *pending* until the next chunk shows whether an LF
+    follows, and the pending record is emitted before anything else so order is kept.
+    A line that begins with ``>`` on the module side is the data-entry prompt.
+    A line that begins like a receive URC (``+QSSLURC: "recv",c,n,len,"``) switches to
+    ``COUNT`` so that the payload's own CR/LF do not end it.
+``DATA``
+    Host data entry after a data-entry command (AT+QSSLSEND, AT+QSSLCFG cacert...):
+    ends at Ctrl+Z (0x1A), ESC (0x1B) or the announced fixed length (twice that in hex
+    mode).  On the host stream it starts right after the command; on a stream without
+    known direction (or an echo-only capture) it starts after the prompt.  A module
+    ``ERROR`` before any data byte cancels it.
+``COUNT``
+    A fixed number of payload bytes belonging to the current line (receive URC), then
+    back to ``LINE`` to find the closing quote and terminator.
+
+Records never exceed ``MAX_RECORD`` bytes: a longer line or payload is cut into pieces,
+each marked, so memory per stream stays bounded whatever the input.
+
+The framer knows just enough about commands to frame them (which ones enter data mode,
+what the data format of each connection is); everything else is the parser's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from attrace import spec as _spec
+from attrace.model import DATA, RX, TX, Chunk, Record
+
+MAX_RECORD: Final = 64 * 1024
+"""Longest record kept whole; longer input is split (bounded memory per line)."""
+
+LINE: Final = "LINE"
+DATA_MODE: Final = "DATA"
+COUNT: Final = "COUNT"
+
+_TERM = re.compile(rb"[\r\n]")
+_DATA_END = re.compile(rb"[\x1a\x1b]")
+_CR, _LF = 0x0D, 0x0A
+_COMMAND = re.compile(rb"\s*AT\+([A-Za-z0-9_]+)=(.*)", re.S | re.I)
+_ARG = re.compile(rb'\s*("[^"]*"|[^,]*)\s*(?:,|$)')
+_RECV_HEAD = re.compile(rb'\+QSSLURC: ?"recv",(\d+),(\d+),(\d+),"')
+_RECV_PREFIX: Final = b'+QSSLURC: "recv",'
+_FINAL_ERROR = re.compile(rb"\s*(ERROR|\+CME ERROR:.*|\+CMS ERROR:.*)\s*$")
+
+
+def split_args(raw: bytes) -> list[bytes]:
+    """Split a command's argument text at commas outside quotes, quotes removed."""
+    out = []
+    for m in _ARG.finditer(raw):
+        if m.end() == m.start():
+            break
+        out.append(m.group(1).strip().strip(b'"'))
+        if m.end() >= len(raw):
+            break
+    return out
+
+
+def _int(value: bytes) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+@dataclass(slots=True)
+class _Entry:
+    """A data entry the host has announced and not yet finished."""
+
+    purpose: str
+    ctx: int | None
+    conn: int | None
+    length: int | None
+    """Bytes to type for a fixed-length entry (already doubled in hex mode)."""
+    stream: tuple[int, str | None]
+    """The stream whose line announced it."""
+
+
+@dataclass(slots=True)
+class _Stream:
+    """Framing state of one (source, direction)."""
+
+    source: int
+    dir: str | None
+    mode: str = LINE
+    buf: bytearray = field(default_factory=bytearray)
+    offset: int = -1
+    line: int = 0
+    time: float | None = None
+    acc: int = 0
+    """File bytes accounted to the record being built."""
+    started: bool = False
+    """The record has content (not only leading terminators): its time is fixed."""
+    remaining: int = 0
+    """Bytes still expected in COUNT mode or fixed-length DATA mode (-1: until Ctrl+Z)."""
+    entry: _Entry | None = None
+    expected: int | None = None
+    """For a receive URC: the announced payload length."""
+    recv: tuple[int | None, int | None] = (None, None)
+
+
+class Framer:
+    """Turns chunks into records; see the module docstring."""
+
+    def __init__(self) -> None:
+        spec = _spec.load()
+        self._entries = {name: c.data_entry for name, c in spec.commands.items() if c.data_entry}
+        self._streams: dict[tuple[int, str | None], _Stream] = {}
+        self._pending: tuple[_Stream, Record] | None = None
+        self._announced: _Entry | None = None
+        self._formats: dict[tuple[int | None, int | None], tuple[int, int]] = {}
+        """(ctx, conn) -> (send_format, recv_format), as configured in the trace."""
+        self._has_tx = False
+
+    # ------------------------------------------------------------------ public
+
+    def feed(self, chunk: Chunk, source: int = 0) -> list[Record]:
+        """Frame one chunk; return the records it completed (possibly none)."""
+        out: list[Record] = []
+        key = (source, chunk.dir)
+        st = self._streams.get(key)
+        if st is None:
+            st = self._streams[key] = _Stream(source, chunk.dir)
+            if chunk.dir == TX:
+                self._has_tx = True
+        if self._pending is not None:
+            pst, rec = self._pending
+            self._pending = None
+            if pst is st and chunk.kind == DATA and chunk.data[:1] == b"\n":
+                rec = _absorb_lf(rec, chunk)
+                out.append(rec)
+                self._after_line(pst, rec, out)
+                if len(chunk.data) == 1:
+                    return out
+                chunk = _drop_first(chunk)
+            else:
+                out.append(rec)
+                self._after_line(pst, rec, out)
+        if chunk.kind != DATA:
+            out.append(
+                Record(chunk.kind, chunk.data, chunk.data, chunk.dir, False, chunk.time,
+                       source, chunk.offset, chunk.length, chunk.line, chunk.note)
+            )
+            return out
+        self._frame(st, chunk, out)
+        return out
+
+    def close(self) -> list[Record]:
+        """End of input: flush what every stream still holds, marked as cut short."""
+        out: list[Record] = []
+        if self._pending is not None:
+            pst, rec = self._pending
+            self._pending = None
+            out.append(rec)
+            self._after_line(pst, rec, out)
+        for st in self._streams.values():
+            if st.buf or st.acc:
+                if st.mode == DATA_MODE:
+                    out.append(self._emit(st, "data", "eof"))
+                else:
+                    out.append(self._emit(st, "line", "eof"))
+                st.mode = LINE
+        return out
+
+    # ----------------------------------------------------------------- framing
+
+    def _frame(self, st: _Stream, chunk: Chunk, out: list[Record]) -> None:
+        data = chunk.data
+        n = len(data)
+        pos = 0
+        while pos < n:
+            if st.mode == DATA_MODE:
+                pos = self._frame_data(st, chunk, pos, out)
+            elif st.mode == COUNT:
+                take = min(st.remaining, n - pos)
+                self._take(st, chunk, pos, pos + take)
+                st.remaining -= take
+                pos += take
+                if st.remaining == 0:
+                    st.mode = LINE
+            else:
+                pos = self._frame_line(st, chunk, pos, out)
+
+    def _frame_line(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
+        data = chunk.data
+        n = len(data)
+        m = _TERM.search(data, pos)
+        end = m.start() if m else n
+        fresh = not st.buf.strip()
+        if fresh and st.dir != TX:
+            content = data[pos:end].lstrip() if fresh else b""
+            if content[:1] == b">":
+                return self._frame_prompt(st, chunk, pos, out)
+        if st.dir != TX and st.expected is None and len(st.buf) < 256:
+            lead = bytes(st.buf).lstrip()
+            probe = lead + data[pos:end].lstrip() if not lead else lead + data[pos:end]
+            k = min(len(probe), len(_RECV_PREFIX))
+            if k and probe[:k] == _RECV_PREFIX[:k]:
+                head = _RECV_HEAD.match(lead + (data[pos:] if lead else data[pos:].lstrip()))
+                if head is not None:
+                    return self._start_recv(st, chunk, pos, head, lead)
+        if m is None:
+            if len(st.buf) + n - pos > MAX_RECORD:
+                cut = pos + MAX_RECORD - len(st.buf)
+                self._take(st, chunk, pos, cut)
+                out.append(self._emit(st, "line", f"line longer than {MAX_RECORD} bytes, cut"))
+                return cut
+            self._take(st, chunk, pos, n)
+            return n
+        stop = end + 1
+        if fresh and not data[pos:end].strip():
+            # Only terminators and blanks so far: they lead the next record.
+            self._take(st, chunk, pos, stop)
+            return stop
+        if data[end] == _CR:
+            if stop < n and data[stop] == _LF:
+                stop += 1
+            elif stop == n:
+                self._take(st, chunk, pos, stop)
+                self._pending = (st, self._emit(st, "line", ""))
+                return stop
+        self._take(st, chunk, pos, stop)
+        rec = self._emit(st, "line", "")
+        out.append(rec)
+        self._after_line(st, rec, out)
+        return stop
+
+    def _frame_prompt(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
+        data = chunk.data
+        gt = data.index(b">", pos)  # the caller saw it after leading blanks
+        stop = gt + 1
+        if stop < len(data) and data[stop] == 0x20:
+            stop += 1
+        self._take(st, chunk, pos, stop)
+        out.append(self._emit(st, "prompt", "", dir=RX if st.dir is None else st.dir))
+        entry = self._announced
+        if entry is not None and entry.stream == (st.source, st.dir) and not self._has_tx:
+            self._announced = None
+            self._enter_data(st, entry)
+        return stop
+
+    def _frame_data(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
+        data = chunk.data
+        n = len(data)
+        limit = n if st.remaining < 0 else min(n, pos + st.remaining)
+        m = _DATA_END.search(data, pos, limit)
+        if m is not None:
+            stop = m.end()
+            self._take(st, chunk, pos, stop)
+            how = "ctrl-z" if data[m.start()] == 0x1A else "esc"
+            out.append(self._emit_data(st, how))
+            return stop
+        self._take(st, chunk, pos, limit)
+        if st.remaining > 0:
+            st.remaining -= limit - pos
+            if st.remaining == 0:
+                out.append(self._emit_data(st, "length"))
+        elif len(st.buf) >= MAX_RECORD:
+            out.append(self._emit_data(st, f"no Ctrl+Z within {MAX_RECORD} bytes, cut"))
+        return limit
+
+    # ------------------------------------------------------------- decisions
+
+    def _start_recv(
+        self, st: _Stream, chunk: Chunk, pos: int, head: re.Match[bytes], lead: bytes
+    ) -> int:
+        """Take a receive URC's header and count its payload (which may hold CR/LF)."""
+        rest = chunk.data[pos:]
+        skipped = 0 if lead else len(rest) - len(rest.lstrip())
+        stop = pos + skipped + head.end() - len(lead)
+        self._take(st, chunk, pos, stop)
+        ctx, conn, length = (int(head.group(i)) for i in (1, 2, 3))
+        fmt = self._formats.get((ctx, conn), (0, 0))[1]
+        st.expected = length
+        st.recv = (ctx, conn)
+        st.remaining = length * (2 if fmt == 1 else 1)
+        st.mode = COUNT if st.remaining else LINE
+        return stop
+
+    def _after_line(self, st: _Stream, rec: Record, out: list[Record]) -> None:
+        """React to a completed line: data-entry commands, formats, cancelling errors."""
+        body = rec.body
+        if body[:3].upper() == b"AT+":
+            self._on_command(st, body)
+        elif st.dir != TX and b"ERROR" in body and _FINAL_ERROR.match(body):
+            # The module refused the command: no prompt, so no data entry follows.
+            self._announced = None
+            for other in self._streams.values():
+                if other.mode == DATA_MODE and not other.buf:
+                    other.mode = LINE
+                    other.entry = None
+
+    def _on_command(self, st: _Stream, body: bytes) -> None:
+        m = _COMMAND.match(body)
+        if self._announced is not None and self._announced.stream == (st.source, st.dir):
+            self._announced = None  # a new command: the old announcement got no prompt
+        if m is None:
+            return
+        name = m.group(1).upper().decode("ascii")
+        args = split_args(m.group(2))
+        if name == "QSSLCFG" and len(args) >= 5 and args[2].lower() == b"dataformat":
+            send, recv = _int(args[3]), _int(args[4])
+            if send is not None and recv is not None:
+                self._formats[(_int(args[0]), _int(args[1]))] = (send, recv)
+        rule = self._entries.get(name)
+        if rule is None:
+            return
+        if rule.purpose_arg is not None:
+            if len(args) <= rule.purpose_arg:
+                return
+            purpose = args[rule.purpose_arg].decode("latin-1").lower()
+            if purpose not in rule.purposes:
+                return
+        else:
+            purpose = rule.purpose
+        ctx = _int(args[0]) if args else None
+        conn = _int(args[1]) if len(args) > 1 else None
+        length = None
+        if rule.length_arg is not None and len(args) > rule.length_arg:
+            length = _int(args[rule.length_arg])
+            hex_mode = self._formats.get((ctx, conn), (0, 0))[0] == 1
+            if length is not None and rule.hex_format == "send" and hex_mode:
+                length *= 2
+        if st.dir == RX and self._has_tx:
+            return  # an echo: the host stream carries the data
+        entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir))
+        if st.dir == TX:
+            self._enter_data(st, entry)
+        else:
+            self._announced = entry
+
+    @staticmethod
+    def _enter_data(st: _Stream, entry: _Entry) -> None:
+        st.mode = DATA_MODE
+        st.entry = entry
+        st.remaining = entry.length if entry.length and entry.length > 0 else -1
+
+    # ---------------------------------------------------------- accounting
+
+    def _take(self, st: _Stream, chunk: Chunk, a: int, b: int) -> None:
+        """Add data[a:b] of the chunk, and the file bytes behind it, to the record."""
+        start, size = _region(chunk, a, b)
+        if st.offset < 0:
+            st.offset, st.line = start, chunk.line
+        piece = chunk.data[a:b]
+        if not st.started:
+            # A record's time is when its content began, not its leading terminators.
+            st.time = chunk.time
+            st.started = bool(piece.strip())
+        st.acc += size
+        st.buf += piece
+
+    def _emit(self, st: _Stream, kind: str, note: str, dir: str | None = None) -> Record:
+        raw = bytes(st.buf)
+        body = raw.lstrip().rstrip(b"\r\n") if kind == "line" else raw.strip()
+        purpose, expected, ctx, conn = "", None, None, None
+        if st.expected is not None:
+            purpose, expected, (ctx, conn) = "recv", st.expected, st.recv
+            st.expected = None
+        rec = Record(
+            kind, raw, body, st.dir if dir is None else dir, st.dir is None and dir is not None,
+            st.time, st.source, st.offset, st.acc, st.line, note, purpose, ctx, conn, expected,
+        )
+        st.buf = bytearray()
+        st.offset, st.acc, st.started = -1, 0, False
+        return rec
+
+    def _emit_data(self, st: _Stream, how: str) -> Record:
+        entry = st.entry
+        assert entry is not None
+        raw = bytes(st.buf)
+        body = raw[:-1] if how in ("ctrl-z", "esc") else raw
+        rec = Record(
+            "data", raw, body, TX, st.dir is None, st.time, st.source, st.offset, st.acc,
+            st.line, how, entry.purpose, entry.ctx, entry.conn, entry.length,
+        )
+        st.buf = bytearray()
+        st.offset, st.acc, st.started = -1, 0, False
+        if how.startswith("no Ctrl+Z"):
+            return rec  # stay in data mode: the entry goes on
+        st.mode = LINE
+        st.entry = None
+        return rec
+
+
+def _region(chunk: Chunk, a: int, b: int) -> tuple[int, int]:
+    """File offset and size of the bytes behind ``chunk.data[a:b]``.
+
+    Data maps linearly onto the region after the head when sizes agree (raw bytes),
+    proportionally otherwise (hex, escapes); the first piece also carries the head.  The
+    pieces of a chunk always add up to its whole region.
+    """
+    n = len(chunk.data)
+    span = chunk.length - chunk.head
+    fa, fb = (a, b) if span == n else (a * span // n, b * span // n)
+    if a == 0:
+        return chunk.offset, chunk.head + fb
+    return chunk.offset + chunk.head + fa, fb - fa
+
+
+def _absorb_lf(rec: Record, chunk: Chunk) -> Record:
+    """Give a pending CR-terminated record the LF that opens the next chunk."""
+    size = _region(chunk, 0, 1)[1]
+    return Record(rec.kind, rec.raw + b"\n", rec.body, rec.dir, rec.inferred, rec.time,
+                  rec.source, rec.offset, rec.length + size, rec.line, rec.note, rec.purpose,
+                  rec.ctx, rec.conn, rec.expected)
+
+
+def _drop_first(chunk: Chunk) -> Chunk:
+    """The chunk without its first data byte (already given to a pending record)."""
+    used = _region(chunk, 0, 1)[1]
+    return Chunk(chunk.data[1:], chunk.time, chunk.dir, chunk.offset + used,
+                 chunk.length - used, chunk.line, 0, chunk.kind, chunk.note)

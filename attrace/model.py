@@ -1,0 +1,154 @@
+"""The data that flows between stages: chunks from readers, records from the framer,
+events from the parser.
+
+Nothing here does any work; each stage imports these types and nothing from the stages
+after it.  Chunks and records are internal, mutable-free and cheap; events are the public,
+frozen unit every later stage (machine, tables, CLI, TUI) consumes.
+
+Byte accounting: every byte of an input file belongs to exactly one event.  A reader
+reports, for each chunk, the file region it covers (``offset``, ``length``) and how many of
+those bytes are decoration before the UART data (``head``: timestamps, markers).  The
+framer splits chunks between records and hands each record the file bytes of its part, so
+``Event.length`` over all events of a file sums to the file's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+TX: Final = "tx"
+"""Host to module."""
+RX: Final = "rx"
+"""Module to host."""
+
+# Chunk kinds.
+DATA: Final = "data"
+"""UART bytes."""
+META: Final = "meta"
+"""File bytes that carry no UART bytes (a CSV header, a PuTTY session banner)."""
+NOISE: Final = "noise"
+"""A line of a known format that the reader could not make sense of."""
+
+# Event kinds (DESIGN.md section 4).
+KINDS: Final = ("command", "echo", "response", "final", "urc", "prompt", "data", "noise", "meta")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A run of UART bytes in one direction, as a reader found it in a capture file.
+
+    A chunk never spans more than one line of its file (so ``line`` is exact for every
+    byte in it), except that the line's own terminator may end it.
+    """
+
+    data: bytes
+    """The UART bytes, decoded from the capture's representation (hex, escapes...)."""
+    time: float | None
+    """Seconds on the source's time base (see ``Timebase``), or None without timestamps."""
+    dir: str | None
+    """``TX``, ``RX`` or None when the capture does not say."""
+    offset: int
+    """Byte offset in the file where the chunk's region starts."""
+    length: int
+    """How many file bytes the chunk accounts for, decorations included."""
+    line: int
+    """1-based line of the file where the region starts."""
+    head: int = 0
+    """How many of the region's bytes precede the data (timestamp, markers)."""
+    kind: str = DATA
+    """``DATA``, or ``META``/``NOISE`` for file bytes that carry no UART bytes."""
+    note: str = ""
+    """Why a ``NOISE`` chunk is noise, or what a ``META`` chunk is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timebase:
+    """How a source's chunk times are to be read.
+
+    ``absolute``: seconds since 1970-01-01 of a wall clock whose zone the capture does not
+    state (shown without a zone).  ``clock``: seconds since midnight of an unknown date.
+    ``relative``: seconds since capture start.  ``uptime``: seconds since device boot.
+    ``none``: no timestamps at all.
+    """
+
+    kind: str
+    """One of ``absolute``, ``clock``, ``relative``, ``uptime``, ``none``."""
+
+
+NO_TIME: Final = Timebase("none")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One framed unit of one direction: a text line, a prompt or a data-mode payload.
+
+    Produced by the framer, consumed by the parser.
+    """
+
+    kind: str
+    """``line``, ``prompt``, ``data``, or a chunk kind passed through (``meta``, ``noise``)."""
+    raw: bytes
+    """The UART bytes of the record, terminators included."""
+    body: bytes
+    """The meaningful bytes: the line without terminators, or the payload."""
+    dir: str | None
+    inferred: bool
+    """True when ``dir`` was guessed because the capture has no direction."""
+    time: float | None
+    source: int
+    """Index of the input file."""
+    offset: int
+    length: int
+    line: int
+    note: str = ""
+    """For data: how it ended (``ctrl-z``, ``esc``, ``length``, ``eof``) and its purpose;
+    for noise: why."""
+    purpose: str = ""
+    """For data: what it was entered for (``QSSLSEND``, ``cacert``, ``clientcert``,
+    ``clientkey``, or ``recv`` for a receive URC's payload)."""
+    ctx: int | None = None
+    conn: int | None = None
+    expected: int | None = None
+    """For fixed-length data: how many bytes were announced."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing that happened on the UART, as the user sees it in the packet list.
+
+    Frozen because every later stage shares the same objects; links that later stages
+    discover (the owning transaction) live in their own tables, not here.
+    """
+
+    index: int
+    """Position in the trace, from 0, in time order."""
+    time: float | None
+    """Seconds on the trace's time base, or None."""
+    dir: str | None
+    inferred: bool
+    """The direction was guessed (the capture has none)."""
+    kind: str
+    """One of ``KINDS``."""
+    name: str | None
+    """``QSSLOPEN``, ``OK``, ``CME ERROR``...: a command's name has no ``AT+``."""
+    form: str | None
+    """``exec``, ``read``, ``test`` or ``write`` for commands."""
+    args: tuple[str | int | None, ...]
+    """Parsed arguments: str for quoted strings and bare words, int, None for empty."""
+    ctx: int | None
+    conn: int | None
+    text: str
+    """The decoded line or payload (before redaction: see ``attrace.redact``)."""
+    source: int
+    offset: int
+    length: int
+    line: int
+    data_len: int
+    """UART bytes the event carries."""
+    note: str = ""
+    """Why it is noise, what was tolerated while parsing, or how data entry ended."""
+    purpose: str = ""
+    """For data: ``QSSLSEND``, ``cacert``, ``clientcert``, ``clientkey`` or ``recv``."""
+    raw: bytes = b""
+    """The UART bytes (terminators included) for the bytes pane and payload export."""

@@ -1,0 +1,86 @@
+"""Writing lists of records in every machine format (table, csv, json, jsonl).
+
+One list of dicts in, one format out: every listing command goes through here, so each
+format behaves the same everywhere (sqlfluff's lesson).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, Final, TextIO
+
+FORMATS: Final = ("table", "csv", "json", "jsonl")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".") if value == value else ""
+    if isinstance(value, list | tuple):
+        return ",".join(_cell(v) for v in value)
+    return str(value)
+
+
+def _printable(text: str) -> str:
+    """Control characters as escapes, so one record stays one table line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def write(
+    rows: Iterable[dict[str, Any]],
+    fmt: str,
+    out: TextIO,
+    columns: Sequence[str] | None = None,
+    widths: dict[str, int] | None = None,
+) -> None:
+    """Write ``rows`` as ``fmt``; ``columns`` picks and orders the keys for table/csv."""
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    if fmt == "json":
+        out.write("[")
+        for i, row in enumerate(rows):
+            out.write(("," if i else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+        out.write("\n]\n")
+        return
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        if fmt == "csv" and columns:
+            csv.writer(out).writerow(columns)
+        return
+    cols = list(columns or first.keys())
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(cols)
+        writer.writerow([_cell(first.get(c)) for c in cols])
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in cols])
+        return
+    _table([first, *rows], cols, widths or {}, out)
+
+
+def _table(rows: list[dict[str, Any]], cols: list[str], widths: dict[str, int],
+           out: TextIO) -> None:
+    cells = [[_printable(_cell(r.get(c))) for c in cols] for r in rows]
+    size = [len(c) for c in cols]
+    for line in cells:
+        for i, cell in enumerate(line):
+            size[i] = max(size[i], len(cell))
+    for i, c in enumerate(cols):
+        if c in widths:
+            size[i] = min(size[i], widths[c])
+    out.write("  ".join(c.upper().ljust(size[i]) for i, c in enumerate(cols)).rstrip() + "\n")
+    for line in cells:
+        parts = []
+        for i, cell in enumerate(line):
+            if len(cell) > size[i]:
+                cell = cell[: max(size[i] - 1, 0)] + "…"
+            parts.append(cell.ljust(size[i]))
+        out.write("  ".join(parts).rstrip() + "\n")

@@ -1,0 +1,76 @@
+"""read -> frame -> parse, incrementally: captures in, events out.
+
+``Decoder`` is the sans-IO core (feed chunks, get events) that a file, a pipe and a live
+serial port share; ``decode_files`` drives it over opened captures, merging several files
+by time (one tap per direction).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from attrace.frame import Framer
+from attrace.model import Chunk, Event, Timebase
+from attrace.parse import Parser
+from attrace.read.base import Capture
+
+
+class Decoder:
+    """Chunks in, events out; holds the framer's and parser's state."""
+
+    def __init__(self) -> None:
+        self._framer = Framer()
+        self._parser = Parser()
+
+    def feed(self, chunk: Chunk, source: int = 0) -> list[Event]:
+        parse = self._parser.parse
+        return [parse(r) for r in self._framer.feed(chunk, source)]
+
+    def close(self) -> list[Event]:
+        parse = self._parser.parse
+        return [parse(r) for r in self._framer.close()]
+
+
+@dataclass
+class SourceInfo:
+    """What the reader found out about one input file."""
+
+    name: str
+    format: str
+    size: int | None
+    timebase: Timebase = field(default_factory=lambda: Timebase("none"))
+    bytes_read: int = 0
+
+
+def _tagged(
+    capture: Capture, index: int, info: SourceInfo
+) -> Iterator[tuple[float, int, int, Chunk]]:
+    """Chunks keyed for a merge by time; a chunk without time keeps its predecessor's."""
+    last = float("-inf")
+    for seq, chunk in enumerate(capture.chunks()):
+        info.bytes_read += chunk.length
+        info.timebase = capture.reader.timebase
+        if chunk.time is not None:
+            last = chunk.time
+        yield (last, index, seq, chunk)
+
+
+def decode_files(captures: Sequence[Capture]) -> tuple[list[SourceInfo], Iterator[Event]]:
+    """Events of one or more captures; several are merged by time, stable per file."""
+    infos = [SourceInfo(c.name, c.format, c.size) for c in captures]
+
+    def run() -> Iterator[Event]:
+        decoder = Decoder()
+        streams: Iterable[tuple[float, int, int, Chunk]]
+        if len(captures) == 1:
+            streams = _tagged(captures[0], 0, infos[0])
+        else:
+            streams = heapq.merge(*(_tagged(c, i, infos[i]) for i, c in enumerate(captures)))
+        feed = decoder.feed
+        for _, source, _, chunk in streams:
+            yield from feed(chunk, source)
+        yield from decoder.close()
+
+    return infos, run()
