@@ -1,0 +1,214 @@
+"""No output of attrace shows a private key or a certificate body unless asked to.
+
+Every command of the CLI is found on the click group at test time (so a command added
+later is covered without touching this file) and run on traces that enter a CA
+certificate, a client certificate and a client key: with default options, with every
+value of each of its choice options (``--format``, ``--as``...), and into every kind of
+output file it accepts.  Everything it writes (stdout, stderr, files) is searched for
+pieces of the base64 bodies of the PEMs in the trace.  ``--show-secrets`` is the positive
+control: with it the key body does appear, so the search is known to work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from attrace.api import load
+from attrace.cli import main
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+TRACES = [SAMPLES / "two_way_auth.log", SAMPLES / "ssl" / "bad_credentials.log"]
+
+INTERACTIVE = {"view": "full-screen TUI (its own tests cover what it shows)",
+               "live": "needs a serial port"}
+"""Commands that cannot run unattended on a file; every other command is run."""
+
+OUTPUT_SUFFIXES = (".json", ".jsonl", ".csv", ".md", ".html", ".txt", ".xml", ".pcapng",
+                   ".parquet")
+"""File kinds tried for a command's ``-o``/``--output``; those it refuses are skipped."""
+
+_PEM = re.compile(rb"-----BEGIN ([A-Z ]+)-----\r?\n(.*?)-----END \1-----", re.S)
+_STAMP = re.compile(rb"^\[[^\]]*\] (?:TX|RX): ", re.M)
+
+
+@cache
+def _bodies(trace: Path) -> dict[str, list[str]]:
+    """Base64 lines of each PEM block entered in the trace, by PEM label."""
+    data = _STAMP.sub(b"", trace.read_bytes())
+    found: dict[str, list[str]] = {}
+    for m in _PEM.finditer(data):
+        lines = [ln.strip().decode() for ln in m.group(2).splitlines() if ln.strip()]
+        found.setdefault(m.group(1).decode(), []).extend(lines)
+    return found
+
+
+def _pieces(lines: list[str]) -> set[str]:
+    """20-character pieces of every body line: a leak of part of a line is still found,
+    and 120 bits of base64 never turn up by chance."""
+    out: set[str] = set()
+    for line in lines:
+        out.update(line[i:i + 20] for i in range(0, max(len(line) - 19, 1), 20))
+    return {p for p in out if len(p) == 20}
+
+
+def _secret_pieces(trace: Path) -> set[str]:
+    pieces: set[str] = set()
+    for lines in _bodies(trace).values():
+        pieces |= _pieces(lines)
+    return pieces
+
+
+def _key_pieces(trace: Path) -> set[str]:
+    return _pieces(_bodies(trace)["RSA PRIVATE KEY"])
+
+
+def _leaks(text: str, pieces: set[str]) -> list[str]:
+    return sorted(p for p in pieces if p in text)
+
+
+def _file_text(path: Path) -> str:
+    """What a written file holds, as text to search (a Parquet file is decoded first,
+    since its pages may be compressed)."""
+    if path.suffix == ".parquet":
+        import pandas as pd
+
+        return pd.read_parquet(path).to_csv()
+    return path.read_bytes().decode("latin-1")
+
+
+def _session_ids(trace: Path) -> list[str]:
+    loaded = load(trace)
+    if hasattr(loaded, "sessions"):
+        ids = [str(i) for i in loaded.sessions["id"]]
+        if ids:
+            return ids
+    return ["1:5#1"]
+
+
+def _named_extras(name: str, trace: Path) -> list[list[str]]:
+    """Arguments some commands cannot run without."""
+    if name == "follow":
+        return [["--session", sid] for sid in _session_ids(trace)]
+    if name == "check":
+        return [["--assert", 'count(kind == "data") > 0']]
+    return [[]]
+
+
+def _choice_runs(cmd: click.Command) -> Iterator[list[str]]:
+    """The default run, then one run per value of each choice option."""
+    yield []
+    for param in cmd.params:
+        if not isinstance(param, click.Option) or not isinstance(param.type, click.Choice):
+            continue
+        if "--input-format" in param.opts:
+            continue
+        flag = max(param.opts, key=len)
+        for value in param.type.choices:
+            yield [flag, str(value)]
+
+
+def _output_flag(cmd: click.Command) -> str | None:
+    for param in cmd.params:
+        if isinstance(param, click.Option) and ("-o" in param.opts or "--output" in param.opts):
+            return max(param.opts, key=len)
+    return None
+
+
+def _commands() -> list[str]:
+    names = sorted(main.commands)
+    assert {"events", "summary"} <= set(names)
+    return [n for n in names if n not in INTERACTIVE]
+
+
+def _invoke(args: list[str]) -> Result:
+    return CliRunner().invoke(main, args, catch_exceptions=True)
+
+
+def _everything(result: Result) -> str:
+    return result.stdout + result.stderr
+
+
+def _describe(args: list[str], result: Result) -> str:
+    return (f"attrace {' '.join(args)} -> exit {result.exit_code}: "
+            f"{_everything(result)[-600:]!r} {result.exception!r}")
+
+
+@pytest.mark.parametrize("trace", TRACES, ids=[t.name for t in TRACES])
+def test_the_traces_do_enter_a_key_and_certificates(trace: Path) -> None:
+    bodies = _bodies(trace)
+    assert set(bodies) == {"CERTIFICATE", "RSA PRIVATE KEY"}
+    assert len(bodies["RSA PRIVATE KEY"]) >= 20
+    assert len(_key_pieces(trace)) >= 60
+
+
+@pytest.mark.parametrize("trace", TRACES, ids=[t.name for t in TRACES])
+@pytest.mark.parametrize("name", _commands())
+def test_no_command_shows_secrets(name: str, trace: Path, tmp_path: Path) -> None:
+    cmd = main.commands[name]
+    pieces = _secret_pieces(trace)
+    out_flag = _output_flag(cmd)
+    runs = 0
+    for extra in _named_extras(name, trace):
+        for choice in _choice_runs(cmd):
+            args = [name, str(trace), *extra, *choice]
+            if out_flag is None:
+                result = _invoke(args)
+                assert result.exit_code in (0, 1) and (
+                    result.exception is None or isinstance(result.exception, SystemExit)
+                ), _describe(args, result)
+                leaks = _leaks(_everything(result), pieces)
+                assert not leaks, f"attrace {' '.join(args)} shows secret bytes: {leaks[:3]}"
+                runs += 1
+                continue
+            for suffix in OUTPUT_SUFFIXES:
+                target = tmp_path / f"{name}-{runs}{suffix}"
+                result = _invoke([*args, out_flag, str(target)])
+                leaks = _leaks(_everything(result), pieces)
+                assert not leaks, f"attrace {' '.join(args)} shows secret bytes: {leaks[:3]}"
+                if result.exit_code not in (0, 1) or not target.exists():
+                    continue  # a file kind this command does not write
+                leaks = _leaks(_file_text(target), pieces)
+                assert not leaks, f"{target.name} from attrace {' '.join(args)} holds secret " \
+                                  f"bytes: {leaks[:3]}"
+                runs += 1
+    assert runs, f"attrace {name} never ran successfully on {trace.name}"
+
+
+@pytest.mark.parametrize("trace", TRACES, ids=[t.name for t in TRACES])
+def test_show_secrets_shows_the_key(trace: Path) -> None:
+    args = ["events", str(trace), "-f", "json", "--show-secrets"]
+    result = _invoke(args)
+    assert result.exit_code == 0, _describe(args, result)
+    key = _key_pieces(trace)
+    assert _leaks(result.stdout, key) == sorted(key)
+    # Without the flag the same command shows the redaction marker instead.
+    plain = _invoke(args[:-1])
+    assert "[redacted: 1675 bytes, sha256 " in plain.stdout
+    assert not _leaks(plain.stdout, _secret_pieces(trace))
+
+
+@pytest.mark.parametrize("trace", TRACES, ids=[t.name for t in TRACES])
+def test_api_tables_are_redacted(trace: Path) -> None:
+    loaded = load(trace)
+    pieces = _secret_pieces(trace)
+    tables = {"events": loaded.events}
+    for name in ("transactions", "sessions", "diagnostics"):
+        if hasattr(loaded, name):
+            tables[name] = getattr(loaded, name)
+    for name, frame in tables.items():
+        text = frame.to_csv() + repr(frame.to_dict("records"))
+        leaks = _leaks(text, pieces)
+        assert not leaks, f"trace.{name} holds secret bytes: {leaks[:3]}"
+    texts = list(loaded.events["text"])
+    assert sum(t.startswith("[redacted: ") for t in texts) == 3
+    # The events themselves keep the real bytes: the machine decodes certificates from them.
+    assert any("-----BEGIN RSA PRIVATE KEY-----" in e.text for e in loaded.event_list)
+    shown = load(trace, show_secrets=True).events
+    assert _leaks("".join(shown["text"]), _key_pieces(trace)) == sorted(_key_pieces(trace))
