@@ -1,0 +1,102 @@
+"""Time read + frame + parse over a capture and print lines/s, MB/s, events and peak RSS.
+
+Runs the same code path as ``attrace events`` up to the events (``open_capture`` then
+``decode_files``) and checks the byte accounting on the way (the event lengths must add
+up to the file size).  Events are counted and dropped unless ``--keep`` asks to hold them
+in a list as ``attrace.load`` does.
+
+Usage: ``python bench/bench_decode.py [TRACE] [--repeat N] [--keep] [--profile]``
+(generate the trace first with ``python bench/generate.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from attrace.frame import Framer
+from attrace.pipeline import decode_files
+from attrace.read import open_capture
+
+
+def _count_lines(path: Path) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            n += block.count(b"\n")
+    return n
+
+
+def run(path: Path, keep: bool) -> tuple[float, int, int, Counter[str]]:
+    """Decode once; return seconds, events, byte total and the count of each kind."""
+    start = time.perf_counter()
+    _, events = decode_files([open_capture(path)])
+    kinds: Counter[str] = Counter()
+    total = 0
+    kept = []
+    n = 0
+    for e in events:
+        n += 1
+        total += e.length
+        kinds[e.kind] += 1
+        if keep:
+            kept.append(e)
+    return time.perf_counter() - start, n, total, kinds
+
+
+def stages(path: Path) -> tuple[float, float]:
+    """Seconds to read the chunks only, and to read and frame them (no parse)."""
+    start = time.perf_counter()
+    for _ in open_capture(path).chunks():
+        pass
+    read = time.perf_counter() - start
+    start = time.perf_counter()
+    framer = Framer()
+    feed = framer.feed
+    for chunk in open_capture(path).chunks():
+        feed(chunk)
+    framer.close()
+    return read, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("trace", type=Path, nargs="?", default=Path("bench/trace.log"))
+    ap.add_argument("--repeat", type=int, default=3, help="runs; the best is reported")
+    ap.add_argument("--keep", action="store_true", help="keep the events in a list")
+    ap.add_argument("--profile", action="store_true", help="one run under cProfile")
+    args = ap.parse_args(argv)
+    if not args.trace.is_file():
+        sys.exit(f"Error: {args.trace} does not exist; run python bench/generate.py first.")
+    size = args.trace.stat().st_size
+    lines = _count_lines(args.trace)
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.runcall(run, args.trace, args.keep)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+        return
+    best = float("inf")
+    for i in range(args.repeat):
+        secs, n, total, kinds = run(args.trace, args.keep)
+        best = min(best, secs)
+        print(f"run {i + 1}: {secs:.2f} s")
+        if total != size:
+            sys.exit(f"Error: event lengths add up to {total}, the file has {size} bytes.")
+    read, framed = stages(args.trace)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"file      {args.trace} ({size / 1e6:.1f} MB, {lines} lines)")
+    print(f"events    {n} ({', '.join(f'{k} {v}' for k, v in kinds.most_common())})")
+    print(f"best      {best:.2f} s: {lines / best:,.0f} lines/s, {size / 1e6 / best:.1f} MB/s")
+    print(f"stages    read {read:.2f} s, read+frame {framed:.2f} s, read+frame+parse "
+          f"{best:.2f} s (frame {framed - read:.2f} s, parse {best - framed:.2f} s)")
+    print(f"peak RSS  {peak:.0f} MB{' (events kept)' if args.keep else ''}")
+
+
+if __name__ == "__main__":
+    main()
