@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from functools import cache
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from attrace import certs
+from attrace.api import load
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
@@ -247,3 +249,42 @@ def test_unreadable_input_gives_none() -> None:
     assert certs.key_matches(b"garbage", _key(_rsa())) is None
     assert certs.key_matches(_cert(_rsa()), b"garbage") is None
     assert certs.key_matches(_key(_rsa()), _cert(_rsa())) is None
+
+
+# ------------------------------------------------------- the PEMs of the samples
+
+def _entered(name: str) -> tuple[dict[str, bytes], float, str]:
+    """The PEMs a sample trace enters, by purpose, with the trace's time and time base."""
+    trace = load(Path(__file__).resolve().parent.parent / "samples" / name)
+    pems = {e.purpose: e.text.encode("latin-1") for e in trace.event_list
+            if e.kind == "data" and e.purpose in ("cacert", "clientcert", "clientkey")}
+    assert trace.first_time is not None
+    return pems, trace.first_time, trace.timebase.kind
+
+
+def test_sample_two_way_auth_credentials_are_good() -> None:
+    pems, when, kind = _entered("two_way_auth.log")
+    assert kind == "absolute"
+    for purpose, pem in pems.items():
+        summary, diags = certs.inspect(purpose, pem, when, kind)
+        assert diags == [], purpose
+        assert summary["key_type"] == "RSA" and summary["key_size"] == 2048
+    ca, _ = certs.inspect("cacert", pems["cacert"], when, kind)
+    assert ca["subject"] == "CN=Example IoT Root CA,O=Example IoT,C=CN"
+    assert certs.key_matches(pems["clientcert"], pems["clientkey"]) is True
+
+
+def test_sample_bad_credentials_expired_ca_and_foreign_key() -> None:
+    pems, when, kind = _entered("ssl/bad_credentials.log")
+    summary, diags = certs.inspect("cacert", pems["cacert"], when, kind)
+    assert summary["not_after"] == "2023-01-01T00:00:00"
+    assert _codes(diags) == [("warning", "cert-expired")]
+    assert "CN=Meterworks Legacy CA" in diags[0][2]
+    assert certs.inspect("clientcert", pems["clientcert"], when, kind)[1] == []
+    assert certs.key_matches(pems["clientcert"], pems["clientkey"]) is False
+
+
+def test_sample_missing_key_enters_no_key() -> None:
+    pems, when, kind = _entered("ssl/missing_key.log")
+    assert sorted(pems) == ["cacert", "clientcert"]
+    assert all(certs.inspect(p, pem, when, kind)[1] == [] for p, pem in pems.items())
