@@ -32,6 +32,8 @@ class Reader:
     def __init__(self) -> None:
         self.timebase: Timebase = NO_TIME
         """Set by ``chunks`` once it knows how the file's times are to be read."""
+        self.source: str = ""
+        """The input's name (set on opening): some formats put the direction in it."""
 
     @classmethod
     def detect(cls, head: bytes) -> float:

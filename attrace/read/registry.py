@@ -17,6 +17,11 @@ from attrace.read.base import HEAD_SIZE, Capture, Reader
 _READERS: Final = (
     "attrace.read.bracketed",
     "attrace.read.raw",
+    "attrace.read.docklight",
+    "attrace.read.saleae",
+    "attrace.read.socat",
+    "attrace.read.spy",
+    "attrace.read.sigrok",
 )
 
 
@@ -74,11 +79,15 @@ def open_capture(path: str | Path, input_format: str = "auto") -> Capture:
             raise InputError(
                 f"{name} does not look like {input_format} (try --input-format auto)."
             )
-    return Capture(name, reader_cls(), stream, head, size, input_format != "auto")
+    reader = reader_cls()
+    reader.source = name
+    return Capture(name, reader, stream, head, size, input_format != "auto")
 
 
 def from_bytes(data: bytes, name: str = "<bytes>", input_format: str = "auto") -> Capture:
     """A capture over bytes in memory (tests, the API)."""
     head = data[:HEAD_SIZE]
     reader_cls = detect(head) if input_format == "auto" else FORMATS[input_format]
-    return Capture(name, reader_cls(), io.BytesIO(data[HEAD_SIZE:]), head, len(data))
+    reader = reader_cls()
+    reader.source = name
+    return Capture(name, reader, io.BytesIO(data[HEAD_SIZE:]), head, len(data))

@@ -1,0 +1,163 @@
+"""Docklight-style two-port logs: ``MM/DD/YYYY HH:MM:SS.mmm [COM4] - ATE0<CR>``.
+
+Each record starts with a date, a time with milliseconds, a channel label in brackets and
+`` - ``.  Control bytes are written as mnemonics (``<CR>``, ``<LF>``, ``<SUB>``, ``<ESC>``,
+``<NUL>``... or a hex pair ``<1A>``), yet the tool also breaks the file's lines after
+``<LF>``, so one record can span several file lines.  The file's own line breaks are
+formatting, never UART bytes: every UART byte is in a mnemonic or a printable character.
+
+Directions: labels that say it (``TX``/``RX``, ``host``/``module``) are used as such;
+otherwise the channel whose first record starts with ``AT`` is the host, decided per file
+from its first records.  Dates with ``/`` are read month first (US, the tool's default)
+unless the first field cannot be a month; dates with ``.`` are day first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from typing import Final
+
+from attrace.model import NOISE, Chunk, Timebase
+from attrace.read.base import Line, Reader, meta
+from attrace.read.common import clock_seconds, day_start, guess_directions
+
+_HEADER: Final = re.compile(
+    rb"(?P<date>\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}) (?P<clock>\d{1,2}:\d\d:\d\d(?:[.,]\d+)?) "
+    rb"\[(?P<port>[^\]\r\n]{1,40})\] - "
+)
+_NAMES: Final = (
+    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR",
+    "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB",
+    "ESC", "FS", "GS", "RS", "US",
+)
+"""ASCII names of the control bytes 0x00-0x1F, in order."""
+_MNEMONIC_BYTES: Final = {f"<{n}>".encode(): bytes([i]) for i, n in enumerate(_NAMES)} | {
+    b"<DEL>": b"\x7f", b"<SP>": b" "
+}
+_MNEMONIC: Final = re.compile(
+    rb"<(?:" + b"|".join(n.encode() for n in [*_NAMES, "DEL", "SP"]) + rb"|[0-9A-Fa-f]{2})>"
+)
+_LOOKAHEAD: Final = 400
+"""Lines read ahead to decide which channel is the host."""
+
+
+def _unmnemonic(text: bytes) -> bytes:
+    """Replace ``<CR>``, ``<1A>``... by the byte they stand for."""
+    if b"<" not in text:
+        return text
+
+    def sub(m: re.Match[bytes]) -> bytes:
+        token = m.group()
+        known = _MNEMONIC_BYTES.get(token)
+        return known if known is not None else bytes.fromhex(token[1:3].decode())
+
+    return _MNEMONIC.sub(sub, text)
+
+
+class DocklightReader(Reader):
+    """``date time [channel] - data`` records with mnemonics for control bytes."""
+
+    name = "docklight"
+    title = "Docklight-style two-port logs (<CR><LF> mnemonics)"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._dirs: dict[bytes, str | None] = {}
+        self._days: dict[bytes, float] = {}
+
+    @classmethod
+    def detect(cls, head: bytes) -> float:
+        lines = head.splitlines()[:60]
+        if not lines:
+            return 0.0
+        hits = sum(1 for line in lines if _HEADER.match(line))
+        if not hits:
+            return 0.0
+        # Continuation lines are normal here, so a few headers are enough.
+        return min(0.97, 0.6 + 0.4 * hits / len(lines))
+
+    def _day(self, date: bytes) -> float:
+        day = self._days.get(date)
+        if day is None:
+            a, b, c = (int(x) for x in re.split(rb"[/.-]", date))
+            if a > 31:  # year first
+                y, mo, d = a, b, c
+            elif b"." in date or a > 12:  # day first
+                d, mo, y = a, b, c
+            else:
+                mo, d, y = a, b, c
+            if y < 100:
+                y += 2000
+            try:
+                day = day_start(y, mo, d)
+            except (ValueError, OverflowError):
+                day = 0.0
+            self._days[date] = day
+        return day
+
+    def _decide(self, lines: Iterator[Line]) -> list[Line]:
+        """Read ahead until the channels' first bytes tell who is the host."""
+        ahead: list[Line] = []
+        first: dict[str, bytes] = {}
+        for line in lines:
+            ahead.append(line)
+            m = _HEADER.match(line[2])
+            if m is not None:
+                port = m.group("port").decode("latin-1")
+                if port not in first:
+                    first[port] = _unmnemonic(line[2][m.end():].rstrip(b"\r\n"))
+            if len(first) >= 2 or len(ahead) >= _LOOKAHEAD:
+                break
+        # A first record of only line ends says nothing yet; look at the next one.
+        for port, data in list(first.items()):
+            if not data.strip():
+                for _, _, raw in ahead:
+                    m = _HEADER.match(raw)
+                    if m is not None and m.group("port").decode("latin-1") == port:
+                        rest = _unmnemonic(raw[m.end():].rstrip(b"\r\n"))
+                        if rest.strip():
+                            first[port] = rest
+                            break
+        guessed = guess_directions(first, first)
+        self._dirs = {k.encode("latin-1"): v for k, v in guessed.items()}
+        return ahead
+
+    def chunks(self, lines: Iterable[Line]) -> Iterator[Chunk]:
+        it = iter(lines)
+        ahead = self._decide(it)
+        match = _HEADER.match
+        time: float | None = None
+        direction: str | None = None
+        started = False
+        self.timebase = Timebase("absolute")
+        for line in chain(ahead, it):
+            offset, number, raw = line
+            m = match(raw)
+            if m is None:
+                if not started:
+                    if raw.strip():
+                        yield Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE,
+                                    "line before the first Docklight record")
+                    else:
+                        yield meta(line, "blank line before the first record")
+                    continue
+                head = 0
+            else:
+                started = True
+                time = self._day(m.group("date")) + clock_seconds(m.group("clock"))
+                port = m.group("port")
+                if port not in self._dirs:
+                    self._dirs[port] = guess_directions([port.decode("latin-1")], {})[
+                        port.decode("latin-1")]
+                direction = self._dirs[port]
+                head = m.end()
+            data = _unmnemonic(raw[head:].rstrip(b"\r\n"))
+            if not data:
+                yield meta(line, "record header with no data" if head else "blank line")
+                continue
+            yield Chunk(data, time, direction, offset, len(raw), number, head)
+
+
+READERS: Final = (DocklightReader,)

@@ -1,0 +1,82 @@
+"""sigrok-cli UART decoder annotations (``sigrok-cli -P uart ... -A uart=rx-data``).
+
+One annotation a line: ``uart-1: 41`` (hex, the default), ``uart-1: A`` or ``uart-1: [0D]``
+(``format=ascii``), ``uart-1: 01000001`` (binary), optionally led by the sample numbers
+``1200-2080 uart-1: 41`` (``--protocol-decoder-samplenum``).  Other annotations (``Start
+bit``, ``Stop bit``, parity, errors) carry no UART bytes and become ``meta`` events.
+
+The decoder's RX and TX lines share the name ``uart-1``, so each export holds one
+direction; it comes from the file name (``..._tx.txt``) or stays unknown.  Sample numbers
+become times only when the sample rate is known (``SigrokReader.samplerate``, in Hz):
+sigrok-cli does not write it, and a time in samples would be mistaken for seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import ClassVar, Final
+
+from attrace.model import NOISE, Chunk, Timebase
+from attrace.read.base import Line, Reader, meta
+from attrace.read.common import file_direction
+
+_ROW: Final = re.compile(
+    rb"(?:(?P<start>\d+)-(?P<end>\d+) )?(?P<dec>uart-\d+): (?P<val>[^\r\n]*?)\r?\n?\Z", re.I
+)
+_HEX: Final = re.compile(rb"\[?([0-9A-Fa-f]{2})\]?\Z")
+_BITS: Final = re.compile(rb"[01]{8}\Z")
+
+
+def _value(val: bytes) -> bytes | None:
+    """The byte an annotation stands for, or None when it is not a data byte."""
+    if len(val) == 1:
+        return val
+    m = _HEX.match(val)
+    if m is not None:
+        return bytes.fromhex(m.group(1).decode())
+    if _BITS.match(val):
+        return bytes((int(val, 2),))
+    return None
+
+
+class SigrokReader(Reader):
+    """sigrok-cli UART annotations, one direction a file."""
+
+    name = "sigrok"
+    title = "sigrok-cli UART decoder annotations"
+    samplerate: ClassVar[float | None] = None
+    """Samples a second of the capture, if the user knows it (sigrok-cli does not say)."""
+
+    @classmethod
+    def detect(cls, head: bytes) -> float:
+        lines = head.splitlines()[:80]
+        if not lines:
+            return 0.0
+        hits = sum(1 for line in lines if _ROW.match(line))
+        return 0.96 * hits / len(lines) if hits else 0.0
+
+    def chunks(self, lines: Iterable[Line]) -> Iterator[Chunk]:
+        direction = file_direction(self.source) if self.source else None
+        rate = self.samplerate
+        self.timebase = Timebase("relative" if rate else "none")
+        match = _ROW.match
+        for line in lines:
+            offset, number, raw = line
+            m = match(raw)
+            if m is None:
+                if raw.strip():
+                    yield Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE,
+                                "not a sigrok-cli UART annotation")
+                else:
+                    yield meta(line, "blank line")
+                continue
+            value = _value(m.group("val"))
+            if value is None:
+                yield meta(line, f"UART annotation: {m.group('val').decode('latin-1')}")
+                continue
+            time = int(m.group("start")) / rate if rate and m.group("start") else None
+            yield Chunk(value, time, direction, offset, len(raw), number, m.start("val"))
+
+
+READERS: Final = (SigrokReader,)

@@ -1,0 +1,192 @@
+"""socat ``-v`` and ``-x`` dumps of a serial line relayed through socat.
+
+Every read() socat relays is a block: a header line
+``> 2024/03/05 14:02:11.250123  length=4 from=0 to=3`` (``>`` from the first address to
+the second, ``<`` back), then the block's bytes.  With ``-v`` they are text: CR is written
+``\\r`` (also ``\\a \\b \\v \\f \\\\``), LF and TAB literally, other unprintable bytes as
+``.`` (lossy: a Ctrl+Z shows as ``.``).  With ``-x`` they are hex (`` 41 54 0d``); with both,
+rows of up to 16 bytes with an ASCII column and a ``--`` line after the block.
+
+Blocks are read() chunks, not lines: a block may span several file lines, and ``length=``
+says how many bytes belong to it, which is how a header glued to data that did not end in
+a newline is found.  Headers are decoration: each is counted with the first data line of
+its block.  ``>`` is the host by default; when the ``<`` side is the one that starts with
+``AT``, the roles are swapped (socat's argument order decides which side is first).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from typing import Final
+
+from attrace.model import NOISE, RX, TX, Chunk, Timebase
+from attrace.read.base import Line, Reader, meta
+from attrace.read.common import clock_seconds, day_start, guess_directions
+
+_HEADER_TEXT: Final = (
+    rb"(?P<dir>[<>]) (?P<y>\d{4})/(?P<mo>\d\d)/(?P<d>\d\d) (?P<clock>\d\d:\d\d:\d\d(?:\.\d+)?)"
+    rb" +length=(?P<len>\d+) from=\d+ to=\d+[ \t]*\r?\n?"
+)
+_HEADER: Final = re.compile(_HEADER_TEXT)
+_HEADER_END: Final = re.compile(_HEADER_TEXT + rb"\Z")
+_HEX_ROW: Final = re.compile(rb"((?: [0-9a-fA-F]{2})+)(?:  .*)?\r?\n?\Z", re.S)
+_ESCAPE: Final = re.compile(rb"\\[abvfr\\]")
+_ESCAPES: Final = {b"\\a": b"\x07", b"\\b": b"\x08", b"\\v": b"\x0b", b"\\f": b"\x0c",
+                   b"\\r": b"\r", b"\\\\": b"\\"}
+_LOOKAHEAD: Final = 200
+
+
+def _unescape(text: bytes) -> bytes:
+    if b"\\" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: _ESCAPES[m.group()], text)
+
+
+class SocatReader(Reader):
+    """socat -v / -x / -v -x block dumps."""
+
+    name = "socat"
+    title = "socat -v / -x dumps"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._dirs: dict[bytes, str | None] = {b">": TX, b"<": RX}
+        self._hex = False
+        self._days: dict[bytes, float] = {}
+
+    @classmethod
+    def detect(cls, head: bytes) -> float:
+        lines = head.splitlines()[:80]
+        hits = sum(1 for line in lines if _HEADER.match(line))
+        if not hits:
+            return 0.0
+        return 0.97 if hits >= 2 or len(lines) <= 3 else 0.8
+
+    def _decide(self, lines: Iterator[Line]) -> list[Line]:
+        """Look at the first blocks: hex or text, and which side starts with AT."""
+        ahead: list[Line] = []
+        first: dict[str, bytes] = {}
+        after_header: bytes | None = None
+        seen_data = False
+        for line in lines:
+            ahead.append(line)
+            raw = line[2]
+            m = _HEADER.match(raw)
+            if m is not None:
+                after_header = m.group("dir")
+                continue
+            if after_header is not None:
+                if not seen_data:
+                    self._hex = _HEX_ROW.match(raw) is not None
+                    seen_data = True
+                hexed = _HEX_ROW.match(raw) if self._hex else None
+                data = bytes.fromhex(hexed.group(1).decode()) if hexed else _unescape(raw)
+                key = after_header.decode()
+                if data.strip() and key not in first:
+                    first[key] = data
+                after_header = None
+            if len(first) == 2 or len(ahead) >= _LOOKAHEAD:
+                break
+        guessed = guess_directions(first, first)
+        if guessed.get("<") == TX:
+            self._dirs = {b">": RX, b"<": TX}
+        return ahead
+
+    def _time(self, m: re.Match[bytes]) -> float:
+        key = m.group("y") + m.group("mo") + m.group("d")
+        day = self._days.get(key)
+        if day is None:
+            try:
+                day = day_start(int(m.group("y")), int(m.group("mo")), int(m.group("d")))
+            except (ValueError, OverflowError):
+                day = 0.0
+            self._days[key] = day
+        return day + clock_seconds(m.group("clock"))
+
+    def chunks(self, lines: Iterable[Line]) -> Iterator[Chunk]:
+        it = iter(lines)
+        ahead = self._decide(it)
+        self.timebase = Timebase("absolute")
+        header: Line | None = None
+        remaining = 0
+        time: float | None = None
+        direction: str | None = None
+        for line in chain(ahead, it):
+            offset, number, raw = line
+            if remaining <= 0:
+                m = _HEADER_END.match(raw)
+                if m is not None:
+                    if header is not None:
+                        yield meta(header, "socat block header with no data")
+                    header = line
+                    remaining = int(m.group("len"))
+                    time = self._time(m)
+                    direction = self._dirs[m.group("dir")]
+                    continue
+                if raw.rstrip(b"\r\n") == b"--":
+                    yield meta(line, "end of a socat hexdump block")
+                    continue
+                if not raw.strip():
+                    yield meta(line, "blank line")
+                    continue
+                if not (self._hex and _HEX_ROW.match(raw)):
+                    yield Chunk(raw, time, direction, offset, len(raw), number, len(raw), NOISE,
+                                "not part of any socat block (length= already used up)")
+                    continue
+                # Old socat -x: hex rows without headers, direction unknown.
+                direction = None
+            hexed = _HEX_ROW.match(raw) if self._hex else None
+            if self._hex and hexed is None:
+                if header is not None:
+                    yield meta(header, "socat block header")
+                    header = None
+                yield Chunk(raw, time, direction, offset, len(raw), number, len(raw), NOISE,
+                            "not a hex row inside a socat -x block")
+                remaining = 0
+                continue
+            # A line of the current block (its header, if pending, is counted with it).
+            start, size, head, first_line = offset, len(raw), 0, number
+            if header is not None:
+                start, first_line = header[0], header[1]
+                head = len(header[2])
+                size += head
+                header = None
+            if hexed is not None:
+                data = bytes.fromhex(hexed.group(1).decode())
+                remaining -= len(data)
+                yield Chunk(data, time, direction, start, size, first_line, head)
+                continue
+            data = _unescape(raw)
+            if len(data) <= remaining:
+                remaining -= len(data)
+                yield Chunk(data, time, direction, start, size, first_line, head)
+                continue
+            glued = _HEADER.search(raw, 1)
+            if glued is not None and len(_unescape(raw[: glued.start()])) <= remaining:
+                # The next header follows data that did not end in a newline.
+                cut = glued.start()
+                yield Chunk(_unescape(raw[:cut]), time, direction, start, head + cut,
+                            first_line, head)
+                remaining = 0
+                m = _HEADER_END.match(raw, cut)
+                rest = (offset + cut, number, raw[cut:])
+                if m is None:
+                    yield Chunk(raw[cut:], time, direction, offset + cut, len(raw) - cut,
+                                number, len(raw) - cut, NOISE, "unreadable socat header")
+                    continue
+                header = rest
+                remaining = int(m.group("len"))
+                time = self._time(m)
+                direction = self._dirs[m.group("dir")]
+                continue
+            if len(data) == remaining + 1 and data.endswith(b"\n"):
+                data = data[:-1]  # a newline socat added after the block: decoration
+            remaining = 0
+            yield Chunk(data, time, direction, start, size, first_line, head)
+        if header is not None:
+            yield meta(header, "socat block header with no data (end of capture)")
+
+
+READERS: Final = (SocatReader,)

@@ -1,0 +1,239 @@
+"""Every capture-format sample in samples/formats: the right reader is detected, every file
+byte belongs to exactly one event, and the events are the exchange the sample shows."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from attrace.api import load
+from attrace.cli import main
+from attrace.model import Event
+from attrace.read import detect
+
+FORMATS = Path(__file__).resolve().parent.parent / "samples" / "formats"
+
+SAMPLES = {
+    "teraterm_echo.log": ("bracketed", "absolute"),
+    "timeonly_arrows.log": ("bracketed", "clock"),
+    "sscom_gbk.log": ("bracketed", "clock"),
+    "docklight.log": ("docklight", "absolute"),
+    "saleae_logic2.csv": ("saleae", "relative"),
+    "saleae_logic2_pins.csv": ("saleae", "relative"),
+    "saleae_logic1_tx.csv": ("saleae", "relative"),
+    "saleae_logic1_rx.csv": ("saleae", "relative"),
+    "socat_v.log": ("socat", "absolute"),
+    "socat_x.log": ("socat", "absolute"),
+    "spy.log": ("spy", "relative"),
+    "sigrok_rx.txt": ("sigrok", "none"),
+    "minicom_echo.cap": ("raw", "none"),
+    "putty.log": ("raw", "none"),
+}
+
+
+def test_every_sample_is_listed() -> None:
+    on_disk = {p.name for p in FORMATS.iterdir() if p.suffix != ".py" and p.is_file()}
+    assert on_disk == set(SAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_detected_reader(name: str) -> None:
+    head = (FORMATS / name).read_bytes()[: 64 * 1024]
+    assert detect(head).name == SAMPLES[name][0]
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_spans_cover_the_file(name: str) -> None:
+    path = FORMATS / name
+    trace = load(path)
+    events = trace.event_list
+    assert sum(e.length for e in events) == os.path.getsize(path)
+    # (Spans need not be contiguous: one file's two directions may interleave byte by byte.)
+    size = os.path.getsize(path)
+    assert all(0 <= e.offset < size and e.length > 0 for e in events)
+    assert events[0].offset == 0
+    assert trace.sources[0].format == SAMPLES[name][0]
+    assert trace.timebase.kind == SAMPLES[name][1]
+
+
+def _find(events: list[Event], kind: str, name: str | None, start: int = 0) -> Event:
+    for e in events[start:]:
+        if e.kind == kind and e.name == name:
+            return e
+    raise AssertionError(f"no {kind} {name} after event {start}")
+
+
+def _open_then_ok(events: list[Event], conn: int) -> tuple[Event, Event]:
+    """The QSSLOPEN command and the final result right after it (skipping echoes)."""
+    cmd = _find(events, "command", "QSSLOPEN")
+    assert cmd.args == (1, conn, "hf.quectel.com", 8164, 0)
+    assert (cmd.dir, cmd.ctx, cmd.conn) == ("tx", 1, conn)
+    after = [e for e in events[cmd.index + 1:] if e.kind not in ("echo", "meta")]
+    return cmd, after[0]
+
+
+def test_teraterm_echo_only_log_infers_directions() -> None:
+    events = load(FORMATS / "teraterm_echo.log").event_list
+    assert all(e.inferred for e in events if e.kind != "meta")
+    cmd, ok = _open_then_ok(events, 1)
+    assert cmd.inferred and cmd.line == 10  # iter_lines counts the lone CRs too
+    assert (ok.kind, ok.name, ok.dir) == ("final", "OK", "rx")
+    assert ok.time - cmd.time == pytest.approx(0.043, abs=1e-5)
+    send = _find(events, "command", "QSSLSEND")
+    assert send.args == (1, 1, 9)
+    prompt = events[send.index + 1]
+    data = events[send.index + 2]
+    assert prompt.kind == "prompt"
+    assert (data.kind, data.text, data.note) == ("data", "PING 0042", "length")
+    urc = _find(events, "urc", "QSSLURC")
+    assert urc.args == ("recv", 1, 1, 9, "PONG 0042")
+
+
+def test_time_only_log_crosses_midnight() -> None:
+    trace = load(FORMATS / "timeonly_arrows.log")
+    events = trace.event_list
+    assert (events[0].kind, events[0].note) == ("noise", "line before the first timestamp")
+    cmd, ok = _open_then_ok(events, 2)
+    assert not cmd.inferred
+    assert ok.time - cmd.time == pytest.approx(0.045, abs=1e-5)
+    done = _find(events, "response", "QSSLOPEN")
+    assert done.args == (1, 2, 0) and done.dir == "rx"
+    assert done.time - cmd.time == pytest.approx(2.915, abs=1e-5)  # 23:59:57.510 -> 00:00:00.425
+    data = _find(events, "data", "QSSLSEND")
+    assert data.text == "GET /status HTTP/1.0\r\n\r\n" and data.note == "ctrl-z"
+
+
+def test_sscom_gbk_markers_and_square() -> None:
+    events = load(FORMATS / "sscom_gbk.log").event_list
+    cmd, ok = _open_then_ok(events, 3)
+    assert not cmd.inferred
+    marker = events[cmd.index + 1]
+    assert marker.kind == "meta" and marker.note.startswith("SSCOM line-end marker")
+    echo = events[cmd.index + 2]
+    assert (echo.kind, echo.name, echo.dir) == ("echo", "QSSLOPEN", "rx")
+    assert (ok.kind, ok.name, ok.dir) == ("final", "OK", "rx")
+    assert ok.time - cmd.time == pytest.approx(0.045, abs=1e-5)
+    assert sum(1 for e in events if e.note.startswith("SSCOM line-end")) == 4
+
+
+def test_docklight_ports_map_to_directions() -> None:
+    events = load(FORMATS / "docklight.log").event_list
+    assert [(e.kind, e.name, e.dir) for e in events[:6]] == [
+        ("command", "AT", "tx"), ("echo", "AT", "rx"), ("final", "OK", "rx"),
+        ("command", "E", "tx"), ("echo", "E", "rx"), ("final", "OK", "rx"),
+    ]
+    cmd, ok = _open_then_ok(events, 4)
+    assert (ok.kind, ok.name, ok.dir) == ("final", "OK", "rx")
+    assert ok.time - cmd.time == pytest.approx(0.045, abs=1e-5)
+    # The OK record spans two file lines: "<CR><LF>" and "OK<CR><LF>".
+    assert ok.raw == b"\r\nOK\r\n"
+    data = _find(events, "data", "QSSLSEND")
+    assert data.raw == b"GET /status HTTP/1.0\r\n\r\n\x1a"
+    assert not any(e.inferred for e in events)
+
+
+def test_saleae_logic2_analyzer_names() -> None:
+    events = load(FORMATS / "saleae_logic2.csv").event_list
+    assert (events[0].kind, events[0].note) == ("meta", "Saleae Logic 2 CSV header")
+    cmd, ok = _open_then_ok(events, 0)
+    assert cmd.time == pytest.approx(0.5162, abs=1e-5) and cmd.line == 12
+    assert (ok.kind, ok.name, ok.dir) == ("final", "OK", "rx")
+    assert ok.time == pytest.approx(0.5612 + 2 * 10 / 115200, abs=1e-5)
+    urc = _find(events, "urc", "QSSLURC")
+    assert urc.args == ("recv", 1, 0, 15, "HTTP/1.0 200 OK")
+
+
+def test_saleae_logic2_pin_names_use_the_at_heuristic() -> None:
+    events = load(FORMATS / "saleae_logic2_pins.csv").event_list
+    assert [(e.kind, e.name, e.dir) for e in events[1:]] == [
+        ("command", "AT", "tx"), ("final", "OK", "rx"), ("command", "QSSLCLOSE", "tx"),
+        ("final", "OK", "rx"), ("response", "QSSLCLOSE", "rx"),
+    ]
+    assert events[3].args == (1, 2)
+
+
+def _cli_events(*paths: Path) -> list[dict]:
+    result = CliRunner().invoke(main, ["events", *map(str, paths), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_saleae_logic1_pair_merges_by_time() -> None:
+    rows = _cli_events(FORMATS / "saleae_logic1_tx.csv", FORMATS / "saleae_logic1_rx.csv")
+    assert [r["kind"] for r in rows[:2]] == ["meta", "meta"]
+    body = [r for r in rows if r["kind"] != "meta"]
+    assert [(r["kind"], r["name"], r["dir"]) for r in body[:5]] == [
+        ("command", "AT", "tx"), ("final", "OK", "rx"), ("command", "QSSLOPEN", "tx"),
+        ("final", "OK", "rx"), ("response", "QSSLOPEN", "rx"),
+    ]
+    assert body[2]["args"] == [1, 5, "hf.quectel.com", 8164, 0]
+    assert body[2]["source"].endswith("saleae_logic1_tx.csv")
+    assert body[3]["source"].endswith("saleae_logic1_rx.csv")
+    assert body[3]["rel"] - body[2]["rel"] == pytest.approx(0.045 + 2 * 10 / 115200, abs=1e-5)
+    assert not any(r["inferred"] for r in body)
+
+
+def test_socat_v_glued_headers_and_fixed_send() -> None:
+    events = load(FORMATS / "socat_v.log").event_list
+    cmd, ok = _open_then_ok(events, 0)
+    assert cmd.line == 16  # the block header's line
+    assert (ok.kind, ok.name, ok.dir) == ("final", "OK", "rx")
+    assert ok.time - cmd.time == pytest.approx(0.045, abs=1e-5)
+    data = _find(events, "data", "QSSLSEND")
+    assert (data.text, data.note) == ("PING 0042", "length")
+    after = events[data.index + 1]
+    assert (after.kind, after.name, after.dir) == ("final", "OK", "rx")
+
+
+def test_socat_x_reversed_addresses() -> None:
+    events = load(FORMATS / "socat_x.log").event_list
+    assert events[0].dir == "tx" and events[0].name == "AT"
+    cmd, ok = _open_then_ok(events, 1)
+    assert cmd.time < ok.time
+    assert (ok.kind, ok.name, ok.dir) == ("final", "OK", "rx")
+    data = _find(events, "data", "QSSLSEND")
+    assert data.raw == b"GET /status HTTP/1.0\r\n\r\n\x1a" and data.note == "ctrl-z"
+
+
+def test_spy_hexdump() -> None:
+    events = load(FORMATS / "spy.log").event_list
+    assert [e.note for e in events[:3]] == [
+        "serial control call: DTR active", "serial control call: RTS active",
+        "serial control call: Q-RX reset_input_buffer",
+    ]
+    cmd, ok = _open_then_ok(events, 2)
+    assert cmd.time == pytest.approx(0.548, abs=1e-5)
+    assert (ok.kind, ok.name, ok.dir) == ("final", "OK", "rx")
+    assert ok.time == pytest.approx(0.593, abs=1e-5)
+    assert (events[-1].kind, events[-1].note) == ("meta", "read returned no bytes")
+
+
+def test_sigrok_module_line() -> None:
+    events = load(FORMATS / "sigrok_rx.txt").event_list
+    assert all(e.time is None for e in events)
+    assert all(e.dir == "rx" for e in events if e.kind not in ("data", "meta"))
+    echo = _find(events, "echo", "QSSLOPEN")
+    assert echo.args == (1, 3, "hf.quectel.com", 8164, 0)
+    assert (events[echo.index + 1].kind, events[echo.index + 1].name) == ("final", "OK")
+    assert _find(events, "urc", "QSSLURC").args == ("recv", 1, 3, 9, "PONG 0042")
+
+
+def test_minicom_raw_echo() -> None:
+    events = load(FORMATS / "minicom_echo.cap").event_list
+    cmd, ok = _open_then_ok(events, 4)
+    assert cmd.inferred and ok.inferred and cmd.time is None
+    assert (ok.kind, ok.name, ok.dir) == ("final", "OK", "rx")
+
+
+def test_putty_banner_is_one_meta_event() -> None:
+    events = load(FORMATS / "putty.log").event_list
+    banner = events[0]
+    assert (banner.kind, banner.note, banner.offset, banner.length) == (
+        "meta", "PuTTY log banner", 0, 79)
+    assert [e.kind for e in events].count("meta") == 1
+    cmd, ok = _open_then_ok(events, 5)
+    assert cmd.inferred and (ok.kind, ok.name) == ("final", "OK")
