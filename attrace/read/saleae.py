@@ -28,7 +28,7 @@ _L2_HEADER: Final = re.compile(_BOM + rb"name,type,start_time,duration,data", re
 _L1_HEADER: Final = re.compile(_BOM + rb"Time \[s\],(?:Value|Data)\b", re.I)
 _FIELD: Final = rb'(?:"((?:[^"]|"")*)"|([^,\r\n]*))'
 _L2_ROW: Final = re.compile(
-    _FIELD + rb"," + _FIELD + rb",([-+0-9.eE]+),([-+0-9.eE]+),"
+    _FIELD + rb"," + _FIELD + rb",([^,\r\n]*),([^,\r\n]*),"
     + _FIELD + rb"(?:,[^\r\n]*)?\r?\n?\Z"
 )
 _L1_ROW: Final = re.compile(rb"([-+0-9.eE]+)," + _FIELD + rb"(?:,[^\r\n]*)?\r?\n?\Z")

@@ -132,7 +132,7 @@ class SocatReader(Reader):
                     yield meta(line, "blank line")
                     continue
                 if not (self._hex and _HEX_ROW.match(raw)):
-                    yield Chunk(raw, time, direction, offset, len(raw), number, len(raw), NOISE,
+                    yield Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE,
                                 "not part of any socat block (length= already used up)")
                     continue
                 # Old socat -x: hex rows without headers, direction unknown.
