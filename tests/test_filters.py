@@ -1,0 +1,377 @@
+"""Display filters: the language against tables of expressions and the rows they keep,
+every error message, and a property test that nothing but ``FilterError`` escapes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from attrace.api import load
+from attrace.errors import AttraceError
+from attrace.filters import (
+    FIELDS,
+    FilterError,
+    compile_filter,
+    infer_table,
+    parse_assertion,
+    parse_duration,
+    parse_filter,
+)
+
+# Small tables with the dtypes attrace.tables gives, so every mask below is known exactly.
+EVENTS = pd.DataFrame({
+    "index": [0, 1, 2, 3, 4, 5],
+    "time": ["14:00:00.000", "14:00:00.020", "14:00:01.000", "14:00:03.500", None, "14:01:00"],
+    "rel": pd.array([0.0, 0.02, 1.0, 3.5, None, 60.0], dtype="Float64"),
+    "dir": pd.Categorical(["tx", "rx", "tx", "rx", None, "rx"]),
+    "kind": pd.Categorical(["command", "final", "command", "urc", "noise", "urc"]),
+    "name": pd.Categorical(["QSSLOPEN", "OK", "QSSLSEND", "QSSLOPEN", None, "QSSLURC"]),
+    "form": pd.Categorical(["write", None, "write", None, None, None]),
+    "args": [[1, 5, "hf.quectel.com", 8164, 0], [], [1, 5], [1, 5, -3], [], ["recv", 1, 5, 3]],
+    "ctx": pd.array([1, None, 1, 1, None, 1], dtype="Int64"),
+    "conn": pd.array([5, None, 5, 5, None, 2], dtype="Int64"),
+    "text": ['AT+QSSLOPEN=1,5,"hf.quectel.com",8164,0', "OK", "AT+QSSLSEND=1,5",
+             "+QSSLOPEN: 1,5,-3", "\x00\xff", '+QSSLURC: "recv",1,5,3,"abc"'],
+    "source": pd.Categorical(["a.log"] * 6),
+    "offset": [0, 40, 44, 60, 80, 82],
+    "line": [1, 2, 3, 4, 5, 6],
+    "length": [40, 4, 16, 20, 2, 30],
+    "data_len": [40, 4, 16, 20, 2, 3],
+    "transaction": pd.array([0, 0, 1, 0, None, None], dtype="Int64"),
+    "inferred": [False, False, False, True, True, False],
+    "note": ["", "", "", "", "not AT: binary", ""],
+}).set_index("index", drop=False)
+
+TRANSACTIONS = pd.DataFrame({
+    "index": [0, 1, 2, 3],
+    "command": ["QSSLOPEN", "QSSLCFG", "QSSLSEND", "QSSLCLOSE"],
+    "form": pd.Categorical(["write", "write", "write", "write"]),
+    "ctx": pd.array([1, 1, 1, 1], dtype="Int64"),
+    "conn": pd.array([5, 5, 5, 2], dtype="Int64"),
+    "start": pd.array([0.0, 0.5, 1.0, 2.0], dtype="Float64"),
+    "ok_after_s": pd.array([0.05, 0.4, 0.03, None], dtype="Float64"),
+    "done_after_s": pd.array([12.5, None, 1.2, None], dtype="Float64"),
+    "limit_s": pd.array([10.0, 0.3, 90.0, 0.3], dtype="Float64"),
+    "result": ["OK", "OK", "OK", "timeout"],
+    "err": pd.array([0, None, -2, None], dtype="Int64"),
+    "err_text": ["ok", None, "connection", None],
+    "events": [[0, 1, 3], [4, 5], [6, 7, 8, 9], [10]],
+})
+
+DIAGNOSTICS = pd.DataFrame({
+    "severity": ["error", "warning", "note", "chat", "error"],
+    "code": ["ssl-error", "response-time", "unparsed", "bad-syntax", "no-response"],
+    "message": ["open failed: -3 cert", "QSSLCFG answered after 400 ms", "", "x", "never"],
+    "event": pd.array([3, 1, 4, None, 10], dtype="Int64"),
+    "ctx": pd.array([1, None, None, None, 1], dtype="Int64"),
+    "conn": pd.array([5, None, None, None, 2], dtype="Int64"),
+})
+
+EVENT_CASES = [
+    ('kind == "urc" and conn == 5', [3]),
+    ("kind == urc", [3, 5]),
+    ("kind == URC", [3, 5]),
+    ("kind != urc", [0, 1, 2, 4]),
+    ("kind in {command, final}", [0, 1, 2]),
+    ('kind not in {"urc"}', [0, 1, 2, 4]),
+    ("name == QSSLOPEN", [0, 3]),
+    ('name == "QSSLOPEN" && dir == tx', [0]),
+    ("conn == 5 || conn == 2", [0, 2, 3, 5]),
+    ("not conn == 5", [1, 4, 5]),
+    ("!(conn == 5)", [1, 4, 5]),
+    ("conn != 5", [5]),
+    ("conn", [0, 2, 3, 5]),
+    ("not conn", [1, 4]),
+    ("conn in {2, 7}", [5]),
+    ("conn not in {2}", [0, 2, 3]),
+    ("rel > 1s", [3, 5]),
+    ("rel >= 1s", [2, 3, 5]),
+    ("rel < 100ms", [0, 1]),
+    ("rel <= 0.02", [0, 1]),
+    ("rel > 0.5min", [5]),
+    ("rel > 1000us and rel < 2", [1, 2]),
+    ("rel == 60", [5]),
+    ("time > \"14:00:01\"", [2, 3, 5]),
+    ('text contains "QSSL"', [0, 2, 3, 5]),
+    ('text contains "qssl"', []),
+    ('text matches "^at\\\\+qssl(open|send)"', [0, 2]),
+    ('text ~ "-\\d+$"', [3]),
+    ('name matches "^QSSL"', [0, 2, 3, 5]),
+    ('args contains "recv"', [5]),
+    ("args contains 8164", [0]),
+    ("args contains -3", [3]),
+    ('args matches "quectel"', [0]),
+    ("args", [0, 2, 3, 5]),
+    ("note", [4]),
+    ("inferred", [3, 4]),
+    ("inferred == false", [0, 1, 2, 5]),
+    ("inferred != true", [0, 1, 2, 5]),
+    ("transaction == 0", [0, 1, 3]),
+    ("no == 1", [0]),
+    ("data_len < length", [5]),
+    ("data_len == length", [0, 1, 2, 3, 4]),
+    ("form == write and (conn == 5 or conn == 2)", [0, 2]),
+    ("kind == command or kind == final and dir == rx", [0, 1, 2]),
+    ("(kind == command or kind == final) and dir == rx", [1]),
+    ("dir == tx and not (name == QSSLSEND)", [0]),
+    ("line > 2 AND line <= 5 OR line == 1", [0, 2, 3, 4]),
+    ("offset >= 0x3c", [3, 4, 5]),
+    ("ctx == 1 and conn == 5 and kind == urc", [3]),
+    ("", [0, 1, 2, 3, 4, 5]),
+    ("   ", [0, 1, 2, 3, 4, 5]),
+]
+
+
+def _kept(expr: str, frame: pd.DataFrame, table: str) -> list[int]:
+    mask = compile_filter(expr, table).mask(frame)
+    assert mask.dtype == bool
+    assert mask.index.equals(frame.index)
+    return [i for i, keep in enumerate(mask.tolist()) if keep]
+
+
+@pytest.mark.parametrize(("expr", "rows"), EVENT_CASES)
+def test_event_filters(expr: str, rows: list[int]) -> None:
+    assert _kept(expr, EVENTS, "events") == rows
+
+
+TRANSACTION_CASES = [
+    ("done_after_s > 10s", [0]),
+    ("done_after_s > limit_s", [0]),
+    ("ok_after_s > limit_s or result == timeout", [1, 3]),
+    ("ok_after_s <= 300ms", [0, 2]),
+    ("err != 0", [2]),
+    ("err == 0", [0]),
+    ("not err", [1, 3]),
+    ("err", [0, 2]),
+    ("err < 0", [2]),
+    ('name == "QSSLOPEN"', [0]),
+    ("command == QSSLOPEN", [0]),
+    ('result == "timeout"', [3]),
+    ("result in {ok, error}", [0, 1, 2]),
+    ("events contains 4", [1]),
+    ("events contains 10 or events contains 0", [0, 3]),
+    ("err_text contains \"conn\"", [2]),
+    ("start >= 1s and conn == 5", [2]),
+]
+
+
+@pytest.mark.parametrize(("expr", "rows"), TRANSACTION_CASES)
+def test_transaction_filters(expr: str, rows: list[int]) -> None:
+    assert _kept(expr, TRANSACTIONS, "transactions") == rows
+
+
+DIAGNOSTIC_CASES = [
+    ("severity >= warning", [0, 1, 4]),
+    ("severity > warning", [0, 4]),
+    ("severity < note", [3]),
+    ("severity <= note", [2, 3]),
+    ('severity == "error"', [0, 4]),
+    ("severity != error", [1, 2, 3]),
+    ("severity in {note, chat}", [2, 3]),
+    ("code == response-time", [1]),
+    ('code matches "^(ssl|no)-"', [0, 4]),
+    ("event", [0, 1, 2, 4]),
+    ("severity == error and conn == 2", [4]),
+    ("message", [0, 1, 3, 4]),
+]
+
+
+@pytest.mark.parametrize(("expr", "rows"), DIAGNOSTIC_CASES)
+def test_diagnostic_filters(expr: str, rows: list[int]) -> None:
+    assert _kept(expr, DIAGNOSTICS, "diagnostics") == rows
+
+
+def test_a_frame_without_a_column_reads_it_as_missing() -> None:
+    frame = DIAGNOSTICS.drop(columns=["conn"])
+    assert _kept("conn == 2", frame, "diagnostics") == []
+    assert _kept("not conn", frame, "diagnostics") == [0, 1, 2, 3, 4]
+
+
+def test_apply_returns_the_kept_rows() -> None:
+    kept = compile_filter("conn == 5 and kind == command").apply(EVENTS)
+    assert kept["text"].tolist() == ['AT+QSSLOPEN=1,5,"hf.quectel.com",8164,0', "AT+QSSLSEND=1,5"]
+
+
+def test_filter_on_a_real_trace(samples) -> None:
+    events = load(samples / "two_way_auth.log").events
+    kept = compile_filter('name == QSSLOPEN and args contains "hf.quectel.com"').apply(events)
+    assert kept["line"].tolist() == [104]
+    lines = compile_filter("line > 100 and line < 115 and dir == tx").apply(events)["line"]
+    assert lines.tolist() == [104, 114]
+
+
+ERROR_CASES = [
+    ("knd == 1", "events",
+     "bad filter at column 1: unknown field 'knd' (did you mean 'kind'?); fields of events: "
+     "index, no, time, rel, dir, kind, name, form, args, ctx, conn, text, source, offset, "
+     "line, length, data_len, transaction, inferred, note"),
+    ("severity >= warning", "events",
+     "bad filter at column 1: unknown field 'severity' (it is a field of diagnostics); "
+     "fields of events: index, no, time, rel, dir, kind, name, form, args, ctx, conn, text, "
+     "source, offset, line, length, data_len, transaction, inferred, note"),
+    ("sevrity >= warning", "diagnostics",
+     "bad filter at column 1: unknown field 'sevrity' (did you mean 'severity'?); fields of "
+     "diagnostics: severity, code, message, event, ctx, conn"),
+    ("kind == urk", "events",
+     "bad filter at column 9: kind has no value 'urk' (did you mean 'urc'?); it is one of "
+     "command, echo, response, final, urc, prompt, data, noise, meta"),
+    ("severity >= warn", "diagnostics",
+     "bad filter at column 13: severity has no value 'warn' (did you mean 'warning'?); it is "
+     "one of chat, note, warning, error"),
+    ('conn == "5"', "events",
+     "bad filter at column 9: conn is a number, not text: write conn == 5 without quotes"),
+    ("conn == five", "events",
+     "bad filter at column 9: 'five' is neither a number nor a field of events"),
+    ("conn > 2s", "events",
+     "bad filter at column 8: conn is not a time, so it cannot be compared with the "
+     "duration 2s"),
+    ("name == 5", "events",
+     'bad filter at column 9: name is text: quote the value, as in name == "5"'),
+    ("kind < urc", "events", "bad filter at column 1: kind has no order: use == or !="),
+    ("inferred == yes", "events", "bad filter at column 13: inferred is true or false, not yes"),
+    ("kind == 3", "events",
+     "bad filter at column 9: kind is one of command, echo, response, final, urc, prompt, "
+     "data, noise, meta, not 3"),
+    ("args == 1", "events", "bad filter at column 1: args is a list: use 'args contains ...'"),
+    ("args in {1}", "events", "bad filter at column 1: args is a list: use 'args contains ...'"),
+    ("conn contains 5", "events",
+     "bad filter at column 1: conn is a number: contains works on text and lists"),
+    ("text contains 5", "events", "bad filter at column 15: contains needs text: quote 5"),
+    ("rel matches \"1\"", "events",
+     "bad filter at column 1: rel is a time in seconds: matches works on text"),
+    ("text matches QSSL", "events",
+     "bad filter at column 14: matches needs a quoted regular expression"),
+    ('text matches "("', "events",
+     "bad filter at column 14: bad regular expression: missing ), unterminated subpattern at "
+     "position 0"),
+    ("name in {QSSLOPEN, text}", "events",
+     "bad filter at column 20: a set holds values, not fields: quote 'text'"),
+    ("data_len > name", "events",
+     "bad filter at column 12: data_len (number) and name (text) cannot be compared"),
+    ("(kind == urc", "events",
+     "bad filter at column 13: filter ends too early: expected ')' or 'or'"),
+    ("kind ==", "events", "bad filter at column 8: filter ends too early: expected a value"),
+    ("kind == urc and", "events",
+     "bad filter at column 16: filter ends too early: expected '(', 'not' or a field name"),
+    ("rel > 2x", "events",
+     "bad filter at column 8: unexpected 'x': expected 'and', 'or' or the end"),
+    ('"urc"', "events",
+     "bad filter at column 1: unexpected '\"urc\"': expected '(', 'not' or a field name"),
+    ("kind = = urc", "events", "bad filter at column 8: unexpected '=': expected a value"),
+    ('text contains "abc', "events", "bad filter at column 15: unterminated string"),
+    ("kind == urc $", "events", "bad filter at column 13: unexpected character '$'"),
+    ("kind == urc", "packets",
+     "bad filter: unknown table 'packets'; one of events, transactions, sessions, diagnostics"),
+    ("kind == urc", "event",
+     "bad filter: unknown table 'event' (did you mean 'events'?); one of events, "
+     "transactions, sessions, diagnostics"),
+]
+
+
+@pytest.mark.parametrize(("expr", "table", "message"), ERROR_CASES)
+def test_error_messages(expr: str, table: str, message: str) -> None:
+    with pytest.raises(FilterError) as info:
+        compile_filter(expr, table)
+    assert str(info.value) == message
+    assert "\n" not in str(info.value)
+    assert isinstance(info.value, AttraceError)
+
+
+def test_durations() -> None:
+    assert parse_duration("300ms") == pytest.approx(0.3)
+    assert parse_duration("2s") == 2.0
+    assert parse_duration("1.5min") == 90.0
+    assert parse_duration("1h") == 3600.0
+    assert parse_duration("250us") == pytest.approx(0.00025)
+    assert parse_duration("5") == 5.0
+    with pytest.raises(FilterError, match="'5 parsecs' is not a duration"):
+        parse_duration("5 parsecs")
+
+
+def test_parse_assertion() -> None:
+    a = parse_assertion('p95(done_after_s, name == "QSSLOPEN") < 10s')
+    assert (a.func, a.op, a.value.value, a.column) == ("p95", "<", 10.0, 1)
+    assert len(a.args) == 2
+    b = parse_assertion("none(severity >= warning)")
+    assert (b.func, b.op, b.value) == ("none", None, None)
+    c = parse_assertion("count() >= 3")
+    assert (c.func, c.args, c.value.value) == ("count", (), 3)
+    with pytest.raises(FilterError) as info:
+        parse_assertion("count(kind ==) == 0")
+    assert str(info.value) == "bad assertion at column 14: unexpected ')': expected a value"
+
+
+def test_infer_table() -> None:
+    assert infer_table([parse_filter("kind == urc and conn == 5")]) == "events"
+    assert infer_table([parse_filter("done_after_s"), parse_filter('name == "QSSLOPEN"')]) \
+        == "transactions"
+    assert infer_table([parse_filter("open_err != 0")]) == "sessions"
+    assert infer_table([parse_filter("severity >= warning")]) == "diagnostics"
+    assert infer_table([None]) == "events"
+
+
+def test_event_fields_match_the_events_table(samples) -> None:
+    columns = set(load(samples / "two_way_auth.log").events.columns)
+    assert set(FIELDS["events"]) - {"no"} == columns
+
+
+# -- property: whatever the pieces, only FilterError escapes --------------------------
+
+_ALL_FIELDS = sorted({f for table in FIELDS.values() for f in table} | {"nope", "Kind"})
+_VALUES = st.sampled_from([
+    '"urc"', '"QSSLOPEN"', "'x'", '"("', '"\\d+"', "5", "-3", "0x1F", "1.5", "1e3", "2s",
+    "300ms", "1.5min", "urc", "warning", "error", "true", "host", "response-time", "limit_s",
+    "text", "nope",
+])
+_OPS = st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "=", "contains", "matches", "~"])
+
+
+@st.composite
+def _tests(draw: st.DrawFn) -> str:
+    field = draw(st.sampled_from(_ALL_FIELDS))
+    shape = draw(st.integers(0, 3))
+    if shape == 0:
+        return field
+    if shape == 1:
+        values = draw(st.lists(_VALUES, max_size=3))
+        neg = draw(st.sampled_from(["", "not "]))
+        return f"{field} {neg}in {{{', '.join(values)}}}"
+    return f"{field} {draw(_OPS)} {draw(_VALUES)}"
+
+
+_FILTERS = st.recursive(
+    _tests(),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["and", "or", "&&", "||"]), inner).map(" ".join),
+        inner.map(lambda f: f"not {f}"),
+        inner.map(lambda f: f"!({f})"),
+        inner.map(lambda f: f"({f})"),
+    ),
+    max_leaves=6,
+)
+_NOISE = st.text(alphabet='abkindconv =!<>(){},"\'~&|0123456789.smx-', max_size=30)
+
+
+def _try(expr: str, table: str, frame: pd.DataFrame) -> None:
+    try:
+        mask = compile_filter(expr, table).mask(frame)
+    except FilterError as exc:
+        assert str(exc).startswith("bad filter")
+        assert "\n" not in str(exc)
+        return
+    assert mask.dtype == bool and len(mask) == len(frame)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_FILTERS, st.sampled_from(["events", "transactions", "diagnostics"]))
+def test_random_filters_raise_only_filter_errors(expr: str, table: str) -> None:
+    frame = {"events": EVENTS, "transactions": TRANSACTIONS, "diagnostics": DIAGNOSTICS}[table]
+    _try(expr, table, frame)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NOISE)
+def test_random_text_raises_only_filter_errors(expr: str) -> None:
+    _try(expr, "events", EVENTS)
