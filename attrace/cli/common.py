@@ -9,6 +9,7 @@ import click
 
 from attrace import output
 from attrace.api import Trace, load
+from attrace.filters import Filter, compile_filter
 from attrace.read import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,3 +38,31 @@ def format_option(default: str = "table") -> Callable[[F], F]:
 
 def load_trace(files: tuple[str, ...], input_format: str, show_secrets: bool) -> Trace:
     return load(list(files), input_format=input_format, show_secrets=show_secrets)
+
+
+def filter_option(table: str) -> Callable[[F], F]:
+    """``-Y/--filter FILTER``: a display filter over ``table``'s fields.
+
+    It is compiled when the option is read, so a mistake is reported (``Error: bad filter
+    at column N: ...``, exit 2) before a large capture is loaded.  The value handed to the
+    command is a ``Filter`` or None.
+    """
+
+    def compile_value(_ctx: click.Context, _param: click.Parameter,
+                      value: str | None) -> Filter | None:
+        return None if value is None else compile_filter(value, table)
+
+    return click.option(
+        "-Y", "--filter", "display_filter", metavar="FILTER", default=None,
+        callback=compile_value,
+        help=f"Display filter over the {table} fields, e.g. "
+             + _FILTER_EXAMPLES.get(table, "'conn == 5'") + ".",
+    )
+
+
+_FILTER_EXAMPLES = {
+    "events": "'kind == \"urc\" and conn == 5'",
+    "sessions": "'open_after_s > 5s or open_err != 0'",
+    "diagnostics": "'severity >= warning'",
+    "transactions": "'done_after_s > limit_s'",
+}

@@ -8,7 +8,8 @@ import click
 
 from attrace import output
 from attrace.cli import main
-from attrace.cli.common import format_option, input_options, load_trace
+from attrace.cli.common import filter_option, format_option, input_options, load_trace
+from attrace.filters import Filter
 from attrace.redact import shown_text
 from attrace.rows import EVENT_KEYS, event_row
 from attrace.timefmt import display
@@ -23,35 +24,52 @@ _ARROWS = {"tx": "->", "rx": "<-", None: "  "}
 @click.option("-t", "time_mode", type=click.Choice(["a", "r", "d", "dd"]), default="r",
               show_default=True,
               help="Time display: absolute, relative to first, delta, delta from previous shown.")
+@filter_option("events")
 def events(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: str,
-           time_mode: str) -> None:
+           time_mode: str, display_filter: Filter | None = None) -> None:
     """List every event (command, response, URC, data, noise) of FILE(s).
 
     Several files (one tap per direction) are merged by time; - reads standard input.
     """
     trace = load_trace(files, input_format, show_secrets)
+    shown = _shown(trace, display_filter)
     out = sys.stdout
     if fmt != "table":
         first = trace.first_time
         names = trace.source_names
         rows = (event_row(e, trace.timebase, first, names, trace.transaction_of(e.index),
-                          show_secrets) for e in trace.event_list)
+                          show_secrets)
+                for e in trace.event_list if shown is None or shown[e.index])
         output.write(rows, fmt, out, columns=(*EVENT_KEYS, "inferred", "note"))
         return
-    output.write(_table_rows(trace, time_mode, show_secrets), "table", out,
+    output.write(_table_rows(trace, time_mode, show_secrets, shown), "table", out,
                  columns=_TABLE_COLUMNS, widths={"info": 100})
 
 
-def _table_rows(trace, time_mode: str, show_secrets: bool):  # type: ignore[no-untyped-def]
+def _shown(trace, display_filter: Filter | None):  # type: ignore[no-untyped-def]
+    """Which events ``-Y`` keeps, by position (None: all of them)."""
+    if display_filter is None:
+        return None
+    return display_filter.mask(trace.events).to_numpy()
+
+
+def _table_rows(trace, time_mode: str, show_secrets: bool,  # type: ignore[no-untyped-def]
+                shown=None):
     first = trace.first_time
     previous = None
+    previous_shown = None
     for e in trace.event_list:
+        if shown is not None and not shown[e.index]:
+            if e.time is not None:
+                previous = e.time
+            continue
         info = shown_text(e, show_secrets)
         if e.note:
             info = f"{info}  [{e.note}]"
         yield {
             "no": e.index + 1,
-            "time": display(e.time, time_mode, trace.timebase, first, previous, previous),
+            "time": display(e.time, time_mode, trace.timebase, first, previous,
+                            previous_shown),
             "dir": _ARROWS[e.dir] + ("?" if e.inferred else ""),
             "conn": "" if e.conn is None else e.conn,
             "kind": e.kind,
@@ -60,3 +78,4 @@ def _table_rows(trace, time_mode: str, show_secrets: bool):  # type: ignore[no-u
         }
         if e.time is not None:
             previous = e.time
+            previous_shown = e.time
