@@ -1,0 +1,74 @@
+"""The machine: events in, transactions, sessions and diagnostics out (sans-IO, h11 style).
+
+``Machine`` is fed one event at a time (``feed``) and finished with ``close``, which
+returns the ``Analysis``; ``analyze`` does both over a list.  It never reads text or
+files: everything it knows comes from the events and the spec.  Work per event is O(1).
+
+Inside: ``channel.Channel`` pairs commands with their answers and times them;
+``connections.Ssl`` keeps each (ctx, conn)'s configuration and lifecycle as state tables;
+``checks`` compares command lines with the spec.  Stage: imports model, spec, diagnostics
+and (lazily) certs; never pandas.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from attrace.diagnostics import Diagnostic, diagnostic
+from attrace.machine.channel import Channel
+from attrace.machine.connections import TRANSITIONS, Config, Ssl
+from attrace.machine.records import Analysis, Session, Transaction
+from attrace.model import Event
+
+__all__ = ["TRANSITIONS", "Analysis", "Config", "Machine", "Session", "Transaction", "analyze"]
+
+
+class Machine:
+    """Sans-IO analysis of one trace: ``feed`` events in order, then ``close``."""
+
+    def __init__(self, timed: bool = True, timebase_kind: str = "none") -> None:
+        self.timed = timed
+        self.events: list[Event] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.ssl = Ssl(self._emit, timebase_kind)
+        self.channel = Channel(self.ssl, self._emit, timed)
+        self._closed: Analysis | None = None
+
+    def _emit(self, code: str, message: str, event: int | None = None, ctx: int | None = None,
+              conn: int | None = None, severity: str | None = None) -> None:
+        d = diagnostic(code, message, event, ctx, conn, severity)
+        self.diagnostics.append(d)
+        s = self.ssl.session_of(ctx, conn)
+        if s is not None and (s.close_reason is None or (event is not None and event in s.events)):
+            s.diagnostics += 1
+
+    def feed(self, event: Event) -> None:
+        """One event, in trace order (``event.index`` counts from 0 without gaps)."""
+        self.events.append(event)
+        self.channel.feed(event)
+
+    def close(self) -> Analysis:
+        """End of trace: settle what still waits and return the analysis."""
+        if self._closed is not None:
+            return self._closed
+        self.channel.close()
+        self.ssl.close(self.channel.last_time)
+        events = self.events
+        for index, kind in self.channel.kinds.items():
+            events[index] = dataclasses.replace(events[index], kind=kind)
+        self._closed = Analysis(
+            events=events, transaction_of=self.channel.owner,
+            transactions=self.channel.transactions, sessions=self.ssl.sessions,
+            diagnostics=self.diagnostics, certificates=self.ssl.certificates, timed=self.timed,
+        )
+        return self._closed
+
+
+def analyze(events: Iterable[Event], timed: bool = True, timebase_kind: str = "none") -> Analysis:
+    """Run the machine over a whole trace.  ``timed`` False: nothing is timed."""
+    machine = Machine(timed, timebase_kind)
+    feed = machine.feed
+    for e in events:
+        feed(e)
+    return machine.close()

@@ -1,0 +1,124 @@
+"""Checks of one command line against the spec: known name, documented form, parameter
+types, ranges and supported values.  Pure functions over events and the spec; they
+return (code, message) pairs that the machine turns into diagnostics.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from attrace import spec as _spec
+from attrace.model import Event
+
+Finding = tuple[str, str]
+"""(diagnostic code, message)."""
+
+
+def display(name: str | None) -> str:
+    """A command name as typed: ``AT``, ``ATE``, ``AT&F``, ``AT+QSSLOPEN``."""
+    if not name or name == "AT":
+        return "AT"
+    if name.startswith("&") or len(name) == 1:
+        return f"AT{name}"
+    return f"AT+{name}"
+
+
+@cache
+def _extended_names() -> tuple[str, ...]:
+    return tuple(n for n in _spec.load().commands if len(n) > 2 and not n.startswith("&"))
+
+
+def suggest(name: str, choices: Sequence[str]) -> str | None:
+    """The nearest known spelling (difflib), or None when nothing is close."""
+    found = difflib.get_close_matches(name.upper(), [c.upper() for c in choices], n=1,
+                                      cutoff=0.7)
+    if not found:
+        return None
+    for c in choices:
+        if c.upper() == found[0]:
+            return c
+    return None
+
+
+def unknown_command(event: Event) -> tuple[str, str] | None:
+    """For a command the spec does not know: (severity, message) with a did-you-mean."""
+    name = event.name or ""
+    if name in _spec.load().commands:
+        return None
+    guess = suggest(name, _extended_names()) if len(name) > 2 else None
+    if guess:
+        return ("warning", f"{display(name)} is not a known command; did you mean "
+                           f"{display(guess)}? (the module answers ERROR to a misspelling)")
+    return ("chat", f"{display(name)} is not in attrace's command spec; it is paired and "
+                    "timed as generic AT")
+
+
+def _check_param(p: _spec.Param, value: Any, where: str, hex_mode: bool) -> list[Finding]:
+    if value is None:
+        if p.optional:
+            return []
+        return [("param-range", f"{where} has an empty {p.name}")]
+    if p.type == "int":
+        if not isinstance(value, int):
+            return [("param-range", f"{where}: {p.name} must be an integer, got {value!r}")]
+        top = p.max_hex if hex_mode and p.max_hex is not None else p.max
+        if (p.min is not None and value < p.min) or (top is not None and value > top):
+            mode = " in hex format" if hex_mode and p.max_hex is not None else ""
+            return [("param-range",
+                     f"{where}: {p.name} {value} is outside the range {p.min}-{top}{mode}")]
+        if p.supported and value not in p.supported:
+            allowed = ", ".join(str(v) for v in p.supported)
+            return [("unsupported-param",
+                     f"{where}: {p.name} {value} is documented but the BC66 supports only "
+                     f"{allowed}")]
+        return []
+    if p.type == "word" and p.values:
+        word = str(value).lower()
+        if word in p.values:
+            return []
+        guess = suggest(word, p.values)
+        hint = f'; did you mean "{guess}"?' if guess else ""
+        return [("param-range",
+                 f'{where}: "{value}" is not a known {p.name} ({", ".join(p.values)}){hint}')]
+    if p.type == "string" and not isinstance(value, str):
+        return [("param-range", f"{where}: {p.name} should be a quoted string, got {value!r}")]
+    return []
+
+
+def check_params(event: Event, cmd: _spec.Command, hex_mode: bool = False) -> list[Finding]:
+    """Form, arity, types and ranges of one known command."""
+    where = display(cmd.name)
+    form = event.form or "exec"
+    if cmd.forms and form not in cmd.forms:
+        return [("bad-syntax", f"{_form_text(where, form)} is not a documented form of {where} "
+                               f"(documented: {', '.join(cmd.forms)})")]
+    if form != "write" or not cmd.params:
+        return []
+    args = event.args
+    params = list(cmd.params)
+    if cmd.setting_arg is not None and len(args) > cmd.setting_arg:
+        word = str(args[cmd.setting_arg]).lower()
+        params += list(cmd.settings.get(word, ()))
+    found: list[Finding] = []
+    for i, p in enumerate(params):
+        value = args[i] if i < len(args) else None
+        if i >= len(args) and p.optional:
+            break
+        if i >= len(args):
+            found.append(("param-range", f"{where} is missing its {p.name} parameter"))
+            break
+        found += _check_param(p, value, where, hex_mode)
+    if len(args) > len(params) and (cmd.setting_arg is None or len(args) > cmd.setting_arg):
+        known = cmd.setting_arg is None or str(args[cmd.setting_arg]).lower() in cmd.settings
+        if known:
+            found.append(("param-range", f"{where} has {len(args)} parameters, at most "
+                                         f"{len(params)} are documented"))
+    return found
+
+
+def _form_text(where: str, form: str) -> str:
+    return {"read": f"{where}?", "test": f"{where}=?", "write": f"{where}=...",
+            "exec": where}.get(form, where)

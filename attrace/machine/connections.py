@@ -1,0 +1,399 @@
+"""SSL contexts and connections: configuration per (ctx, conn) and the lifecycle of each
+connection, as explicit state tables (h11 style).
+
+Theory of operation
+-------------------
+Every (contextID, connectID) has a configuration (``Config``: seclevel, data formats,
+timeout, certificates) that AT+QSSLCFG changes when the module answers OK, and a state:
+
+``CLOSED`` --open--> ``OPENING`` --opened--> ``OPEN`` --close--> ``CLOSING`` --closed-->
+``CLOSED``; a failed open (ERROR, or a non-zero ``<err>``) and the peer's
+``+QSSLURC: "closed"`` lead back to ``CLOSED`` too.  ``TRANSITIONS[state][event]`` is the
+whole protocol: an event with no entry for the current state is a ``state-violation``
+(or, for a close after the peer closed, a ``redundant-close``) and leaves the state as it
+was.  Each open attempt starts a new ``Session`` (ids ``ctx:conn#n``), which keeps the
+configuration in force at open, counts the payload both ways and records how it ended.
+
+The channel (``channel.py``) calls the ``on_*`` methods as it pairs commands with their
+answers; this module never looks at raw text.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final
+
+from attrace import spec as _spec
+from attrace.machine.records import Session, Transaction
+from attrace.model import Event
+
+CLOSED: Final = "CLOSED"
+OPENING: Final = "OPENING"
+OPEN: Final = "OPEN"
+CLOSING: Final = "CLOSING"
+
+TRANSITIONS: Final[dict[str, dict[str, str]]] = {
+    CLOSED: {"open": OPENING},
+    OPENING: {"opened": OPEN, "open_failed": CLOSED, "peer_close": CLOSED, "close": CLOSING},
+    OPEN: {"send": OPEN, "recv": OPEN, "peer_close": CLOSED, "close": CLOSING},
+    CLOSING: {"closed": CLOSED, "close_failed": OPEN, "recv": CLOSING, "peer_close": CLOSED,
+              "send": CLOSING},
+}
+"""state -> event -> next state.  A missing entry is a protocol violation."""
+
+_DOING: Final = {
+    "open": "open", "send": "send on", "recv": "receive data on", "peer_close":
+    "report a peer close of", "close": "close", "opened": "complete the open of",
+    "open_failed": "fail the open of", "closed": "complete the close of",
+    "close_failed": "fail to close",
+}
+
+Emit = Callable[..., None]
+"""``emit(code, message, event, ctx, conn, severity=None)``."""
+
+
+@dataclass(slots=True)
+class Config:
+    """What AT+QSSLCFG set for one (ctx, conn); defaults per the manual."""
+
+    seclevel: int = 0
+    send_format: int = 0
+    recv_format: int = 0
+    timeout: int = 90
+    debug: int = 0
+    certs: dict[str, bytes] = field(default_factory=dict)
+    """Bytes entered for ``cacert``, ``clientcert``, ``clientkey`` (accepted with OK)."""
+
+
+@dataclass(slots=True)
+class Connection:
+    state: str = CLOSED
+    session: Session | None = None
+    count: int = 0
+    """Sessions started on this (ctx, conn) so far."""
+    peer_closed: bool = False
+    """The last session ended with the peer's ``closed`` URC."""
+
+
+def _certs_module():  # type: ignore[no-untyped-def]
+    """``attrace.certs`` when present (certificate decoding), else None."""
+    try:
+        from attrace import certs
+    except ImportError:
+        return None
+    return certs
+
+
+def decode_payload(data: bytes, hex_mode: bool) -> tuple[bytes, bool]:
+    """Application bytes of a payload and whether it was valid (hex pairs in hex mode)."""
+    if not hex_mode:
+        return data, True
+    text = data.strip()
+    try:
+        return binascii.unhexlify(text), True
+    except (binascii.Error, ValueError):
+        return data, False
+
+
+class Ssl:
+    """Configuration and connections of every SSL context seen in the trace."""
+
+    def __init__(self, emit: Emit, timebase_kind: str = "none") -> None:
+        self._emit = emit
+        self._spec = _spec.load()
+        self.timebase_kind = timebase_kind
+        self.configs: dict[tuple[int, int], Config] = {}
+        self.conns: dict[tuple[int, int], Connection] = {}
+        self.sessions: list[Session] = []
+        self.certificates: list[dict] = []
+        self.last_time: float | None = None
+
+    # ------------------------------------------------------------ lookups
+
+    def config(self, ctx: int | None, conn: int | None) -> Config:
+        key = (ctx if ctx is not None else -1, conn if conn is not None else -1)
+        cfg = self.configs.get(key)
+        if cfg is None:
+            cfg = self.configs[key] = Config()
+        return cfg
+
+    def connection(self, ctx: int, conn: int) -> Connection:
+        c = self.conns.get((ctx, conn))
+        if c is None:
+            c = self.conns[(ctx, conn)] = Connection()
+        return c
+
+    def session_of(self, ctx: int | None, conn: int | None) -> Session | None:
+        """The current (or last) session of a (ctx, conn), for counting diagnostics."""
+        if ctx is None or conn is None:
+            return None
+        c = self.conns.get((ctx, conn))
+        return c.session if c else None
+
+    def _step(self, ctx: int, conn: int, what: str, event: Event, label: str) -> bool:
+        """Apply one lifecycle event; report and refuse it when the table has no entry."""
+        c = self.connection(ctx, conn)
+        nxt = TRANSITIONS[c.state].get(what)
+        if nxt is None:
+            if what == "close" and c.state == CLOSED and c.peer_closed:
+                self._emit("redundant-close",
+                           f"{label} closes connection {ctx},{conn}, which the peer had already "
+                           "closed (+QSSLURC \"closed\"); the close is not needed",
+                           event.index, ctx, conn)
+            else:
+                sev = "warning" if what in ("close", "peer_close") else None
+                self._emit("state-violation",
+                           f"{label} tries to {_DOING.get(what, what)} connection {ctx},{conn} "
+                           f"while it is {c.state.lower()}", event.index, ctx, conn, sev)
+            return False
+        c.state = nxt
+        return True
+
+    # ------------------------------------------------------------ configuration
+
+    def on_config_ok(self, tx: Transaction) -> None:
+        """AT+QSSLCFG=<ctx>,<conn>,<setting>,<values> answered OK: the values take effect."""
+        args = tx.args
+        if len(args) < 3 or tx.ctx is None or tx.conn is None:
+            return
+        setting = str(args[2]).lower()
+        cfg = self.config(tx.ctx, tx.conn)
+        values = [a for a in args[3:]]
+        if setting in ("cacert", "clientcert", "clientkey"):
+            if tx.data is not None and not tx.cancelled:
+                cfg.certs[setting] = tx.data
+            return
+        if not values or not all(isinstance(v, int) for v in values):
+            return
+        if setting == "seclevel":
+            cfg.seclevel = values[0]
+        elif setting == "timeout":
+            cfg.timeout = values[0]
+        elif setting == "debug":
+            cfg.debug = values[0]
+        elif setting == "dataformat" and len(values) >= 2:
+            cfg.send_format, cfg.recv_format = values[0], values[1]
+
+    def on_cert_data(self, tx: Transaction, event: Event, data: bytes) -> None:
+        """A certificate or key was entered: decode it (never showing key material)."""
+        certs = _certs_module()
+        if certs is None:
+            return
+        summary, found = certs.inspect(tx.purpose, data, event.time, self.timebase_kind)
+        self.certificates.append({"event": event.index, "ctx": tx.ctx, "conn": tx.conn,
+                                  "purpose": tx.purpose, "summary": summary})
+        where = f'AT+QSSLCFG={tx.ctx},{tx.conn},"{tx.purpose}"'
+        for severity, code, message in found:
+            self._emit(code, f"{where}: {message}", event.index, tx.ctx, tx.conn, severity)
+
+    def on_cert_count(self, tx: Transaction, event: Event) -> None:
+        """``+QSSLCFG: <ctx>,<conn>,"cacert",<checksum>``: compare with the bytes entered."""
+        args = event.args
+        if len(args) < 4 or not isinstance(args[3], int) or tx.data is None:
+            return
+        what = str(args[2]).lower()
+        if what != tx.purpose:
+            return
+        if args[3] != len(tx.data):
+            self._emit("cert-length-mismatch",
+                       f"+QSSLCFG reports {args[3]} {what} bytes but the host entered "
+                       f"{len(tx.data)}", event.index, tx.ctx, tx.conn)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def on_open(self, tx: Transaction, event: Event) -> None:
+        """AT+QSSLOPEN=<ctx>,<conn>,<host>,<port>,<mode> sent: a new open attempt."""
+        ctx, conn = tx.ctx, tx.conn
+        if ctx is None or conn is None:
+            return
+        if not self._step(ctx, conn, "open", event, f"AT+QSSLOPEN={ctx},{conn}"):
+            return
+        c = self.connection(ctx, conn)
+        c.count += 1
+        c.peer_closed = False
+        cfg = self.config(ctx, conn)
+        args = tx.args
+        host = args[2] if len(args) > 2 and isinstance(args[2], str) else None
+        port = args[3] if len(args) > 3 and isinstance(args[3], int) else None
+        s = Session(
+            id=f"{ctx}:{conn}#{c.count}", ctx=ctx, conn=conn, host=host, port=port,
+            seclevel=cfg.seclevel, send_format=cfg.send_format, recv_format=cfg.recv_format,
+            timeout_s=cfg.timeout,
+            cacert_bytes=_size(cfg.certs.get("cacert")),
+            clientcert_bytes=_size(cfg.certs.get("clientcert")),
+            clientkey_bytes=_size(cfg.certs.get("clientkey")),
+            open_at=event.time, events=[event.index], open_transaction=tx.index,
+        )
+        c.session = s
+        self.sessions.append(s)
+        self._credentials(s, cfg, event)
+
+    def _credentials(self, s: Session, cfg: Config, event: Event) -> None:
+        need = {1: ("cacert",), 2: ("cacert", "clientcert", "clientkey")}.get(cfg.seclevel, ())
+        missing = [n for n in need if n not in cfg.certs]
+        if missing:
+            self._emit("missing-credentials",
+                       f"AT+QSSLOPEN={s.ctx},{s.conn} with seclevel {cfg.seclevel} but no "
+                       f"{', '.join(missing)} configured for {s.ctx},{s.conn}",
+                       event.index, s.ctx, s.conn)
+        if cfg.seclevel == 2 and "clientcert" in cfg.certs and "clientkey" in cfg.certs:
+            certs = _certs_module()
+            if certs is not None and certs.key_matches(cfg.certs["clientcert"],
+                                                       cfg.certs["clientkey"]) is False:
+                self._emit("key-mismatch",
+                           f"AT+QSSLOPEN={s.ctx},{s.conn}: the client key configured does not "
+                           "belong to the client certificate", event.index, s.ctx, s.conn)
+
+    def on_open_result(self, tx: Transaction, event: Event, err: int | None) -> None:
+        """The open's ERROR (err None) or its ``+QSSLOPEN`` completion."""
+        if tx.ctx is None or tx.conn is None:
+            return
+        c = self.connection(tx.ctx, tx.conn)
+        s = c.session
+        if s is None or s.open_transaction != tx.index:
+            return
+        s.events.append(event.index)
+        label = f"+QSSLOPEN: {tx.ctx},{tx.conn},{err}" if err is not None else "ERROR"
+        if err == 0:
+            self._step(tx.ctx, tx.conn, "opened", event, label)
+            s.open_after_s = tx.done_after_s
+            s.open_err = 0
+            return
+        s.open_err = err
+        s.open_after_s = tx.done_after_s
+        if self._step(tx.ctx, tx.conn, "open_failed", event, label):
+            self._end(s, event.time, "failed")
+
+    def on_send_ok(self, tx: Transaction, event: Event) -> None:
+        """AT+QSSLSEND answered OK: the data entered goes out on the session."""
+        s = self.session_of(tx.ctx, tx.conn)
+        if s is None or tx.data is None or tx.cancelled or s.closed_at is not None:
+            return
+        payload, _ = decode_payload(tx.data, s.send_format == 1)
+        s.sends += 1
+        s.bytes_sent += len(payload)
+        s.payload.append((tx.data_event if tx.data_event is not None else event.index, "tx",
+                          payload))
+
+    def check_send(self, tx: Transaction, event: Event) -> None:
+        if tx.ctx is None or tx.conn is None or event.form != "write":
+            return
+        self._step(tx.ctx, tx.conn, "send", event, f"AT+QSSLSEND={tx.ctx},{tx.conn}")
+        s = self.session_of(tx.ctx, tx.conn)
+        if s is not None and s.closed_at is None:
+            s.events.append(event.index)
+
+    def on_close(self, tx: Transaction, event: Event) -> None:
+        if tx.ctx is None or tx.conn is None:
+            return
+        self._step(tx.ctx, tx.conn, "close", event, f"AT+QSSLCLOSE={tx.ctx},{tx.conn}")
+
+    def on_close_result(self, tx: Transaction, event: Event, ok: bool) -> None:
+        """The close's OK/ERROR or its ``+QSSLCLOSE`` completion."""
+        if tx.ctx is None or tx.conn is None:
+            return
+        c = self.connection(tx.ctx, tx.conn)
+        if c.state != CLOSING:
+            return
+        what = "closed" if ok else "close_failed"
+        self._step(tx.ctx, tx.conn, what, event, display_event(event))
+        s = c.session
+        if s is not None and ok and s.closed_at is None:
+            s.events.append(event.index)
+            self._end(s, event.time, "host")
+
+    def on_urc(self, event: Event) -> None:
+        """``+QSSLURC: "recv",...`` or ``+QSSLURC: "closed",...``."""
+        args = event.args
+        if not args:
+            return
+        kind = str(args[0]).lower()
+        ctx, conn = event.ctx, event.conn
+        if ctx is None or conn is None:
+            return
+        if kind == "recv":
+            self._recv(event, ctx, conn)
+        elif kind == "closed" and self._step(ctx, conn, "peer_close", event,
+                                             f'+QSSLURC: "closed",{ctx},{conn}'):
+            c = self.connection(ctx, conn)
+            c.peer_closed = True
+            if c.session is not None and c.session.closed_at is None:
+                c.session.events.append(event.index)
+                self._end(c.session, event.time, "peer")
+
+    def _recv(self, event: Event, ctx: int, conn: int) -> None:
+        label = f'+QSSLURC: "recv",{ctx},{conn}'
+        self._step(ctx, conn, "recv", event, label)
+        cfg = self.config(ctx, conn)
+        s = self.session_of(ctx, conn)
+        hex_mode = (s.recv_format if s is not None else cfg.recv_format) == 1
+        raw = _recv_bytes(event)
+        payload, valid = decode_payload(raw, hex_mode)
+        if not valid:
+            self._emit("bad-hex", f"{label} carries data that is not hex pairs although the "
+                                  "receive format is hex", event.index, ctx, conn)
+        announced = event.args[3] if len(event.args) > 3 else None
+        got = len(raw) // 2 if hex_mode else len(raw)
+        if isinstance(announced, int) and announced != got:
+            unit = "hex pairs" if hex_mode else "bytes"
+            self._emit("data-length-mismatch",
+                       f"{label} announces {announced} bytes but carries {got} {unit}",
+                       event.index, ctx, conn)
+        if s is not None and s.closed_at is None:
+            s.recvs += 1
+            s.bytes_received += len(payload)
+            s.events.append(event.index)
+            s.payload.append((event.index, "rx", payload))
+
+    # ------------------------------------------------------------ ending
+
+    def _end(self, s: Session, when: float | None, reason: str) -> None:
+        s.closed_at = when
+        s.close_reason = reason
+        _rates(s)
+
+    def close(self, last_time: float | None) -> None:
+        """End of trace: sessions still opening or open end as ``open-at-end``."""
+        for s in self.sessions:
+            if s.close_reason is None:
+                s.close_reason = "open-at-end"
+                if s.open_at is not None and last_time is not None:
+                    s.duration_s = round(last_time - s.open_at, 6)
+                    _bps(s)
+
+
+def _size(data: bytes | None) -> int | None:
+    return None if data is None else len(data)
+
+
+def _rates(s: Session) -> None:
+    if s.open_at is not None and s.closed_at is not None:
+        s.duration_s = round(s.closed_at - s.open_at, 6)
+        _bps(s)
+
+
+def _bps(s: Session) -> None:
+    if s.duration_s and s.duration_s > 0:
+        s.tx_bps = round(s.bytes_sent * 8 / s.duration_s, 3)
+        s.rx_bps = round(s.bytes_received * 8 / s.duration_s, 3)
+
+
+_RECV_HEAD: Final = re.compile(rb'\+QSSLURC: ?"recv",\d+,\d+,\d+,"')
+
+
+def _recv_bytes(event: Event) -> bytes:
+    """The payload of a receive URC as the module sent it (its UART bytes, quotes
+    removed), taken from the event's raw bytes so no decoding is undone."""
+    m = _RECV_HEAD.search(event.raw)
+    if m is not None:
+        return event.raw[m.end():m.end() + event.data_len]
+    payload = event.args[4] if len(event.args) > 4 else ""
+    return payload.encode("utf-8") if isinstance(payload, str) else b""
+
+
+def display_event(event: Event) -> str:
+    text = event.text.strip()
+    return text if len(text) <= 60 else text[:57] + "..."
