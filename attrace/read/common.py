@@ -26,10 +26,21 @@ def day_start(year: int, month: int, day: int) -> float:
     return float(calendar.timegm((year, month, day, 0, 0, 0)))
 
 
+_MINUTES: dict[bytes, int] = {}
+"""``HH:MM`` -> seconds since midnight: a few thousand keys a day, parsed once each."""
+
+
 def clock_seconds(clock: bytes) -> float:
     """``HH:MM:SS[.fff]`` (or with a comma) to seconds since midnight."""
-    h, m, rest = clock.split(b":")
-    return int(h) * 3600 + int(m) * 60 + float(rest.replace(b",", b"."))
+    cut = clock.rindex(b":")
+    minutes = _MINUTES.get(clock[:cut])
+    if minutes is None:
+        h, m = clock[:cut].split(b":")
+        minutes = int(h) * 3600 + int(m) * 60
+        if len(_MINUTES) < 100_000:
+            _MINUTES[clock[:cut]] = minutes
+    rest = clock[cut + 1:]
+    return minutes + float(rest.replace(b",", b".") if b"," in rest else rest)
 
 
 def word_direction(label: str) -> str | None:

@@ -47,6 +47,10 @@ def _unmnemonic(text: bytes) -> bytes:
     """Replace ``<CR>``, ``<1A>``... by the byte they stand for."""
     if b"<" not in text:
         return text
+    # Line ends are most of them: plain replaces first, the regex only for the rest.
+    text = text.replace(b"<CR>", b"\r").replace(b"<LF>", b"\n")
+    if b"<" not in text:
+        return text
 
     def sub(m: re.Match[bytes]) -> bytes:
         token = m.group()
