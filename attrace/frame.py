@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from attrace import spec as _spec
-from attrace.model import DATA, RX, TX, Chunk, Record
+from attrace.model import DATA, RX, TX, Chunk, Record, new_record
 
 MAX_RECORD: Final = 64 * 1024
 """Longest record kept whole; longer input is split (bounded memory per line)."""
@@ -55,6 +55,12 @@ _ARG = re.compile(rb'\s*("[^"]*"|[^,]*)\s*(?:,|$)')
 _RECV_HEAD = re.compile(rb'\+QSSLURC: ?"recv",(\d+),(\d+),(\d+),"')
 _RECV_PREFIX: Final = b'+QSSLURC: "recv",'
 _FINAL_ERROR = re.compile(rb"\s*(ERROR|\+CME ERROR:.*|\+CMS ERROR:.*)\s*$")
+_PLAIN_START: Final = bytes(
+    0 if c in b" \t\r\n\x0b\x0c>" else 1 for c in range(256)
+)
+"""First bytes that let a line take the fast path: not blank, not a prompt."""
+_FAST_MAX: Final = 4096
+"""Longest chunk the fast path takes (far below ``MAX_RECORD``)."""
 
 
 def split_args(raw: bytes) -> list[bytes]:
@@ -149,6 +155,15 @@ class Framer:
             else:
                 out.append(rec)
                 self._after_line(pst, rec, out)
+        elif chunk.kind == DATA:
+            if st.mode is LINE and not st.started:
+                if self._whole_line(st, chunk, source, out):
+                    return out
+            elif st.mode is DATA_MODE and st.remaining < 0 and len(st.buf) < _FAST_MAX:
+                data = chunk.data
+                if 0 < len(data) < _FAST_MAX and b"\x1a" not in data and b"\x1b" not in data:
+                    _take_all(st, chunk)  # a line of a certificate...
+                    return out
         if chunk.kind != DATA:
             out.append(
                 Record(chunk.kind, chunk.data, chunk.data, chunk.dir, False, chunk.time,
@@ -168,14 +183,49 @@ class Framer:
             self._after_line(pst, rec, out)
         for st in self._streams.values():
             if st.buf or st.acc:
-                if st.mode == DATA_MODE:
-                    out.append(self._emit(st, "data", "eof"))
+                if st.mode == DATA_MODE and st.entry is not None:
+                    out.append(self._emit_data(st, "eof"))  # keeps purpose, ctx, conn
                 else:
                     out.append(self._emit(st, "line", "eof"))
                 st.mode = LINE
         return out
 
     # ----------------------------------------------------------------- framing
+
+    def _whole_line(self, st: _Stream, chunk: Chunk, source: int, out: list[Record]) -> bool:
+        """The fast path: a chunk that is exactly the rest of one line (the common case).
+
+        Taken when the stream is between lines (at most blank terminators held), the chunk
+        ends with its only CRLF or LF, starts with content that is neither blank nor a
+        prompt, and is no receive URC; a bare CRLF is held to lead the next line.  The
+        record is the one the general path would make.  False: not taken, go the general
+        way.
+        """
+        data = chunk.data
+        n = len(data)
+        if n < 3 or n > _FAST_MAX or data[-1] != _LF or not _PLAIN_START[data[0]]:
+            if data == b"\r\n" and len(st.buf) < MAX_RECORD:
+                _take_all(st, chunk)  # terminators that lead the next line
+                return True
+            return False
+        cr = data.find(b"\r")
+        if (cr != n - 2 and cr != -1) or data.find(b"\n") != n - 1:
+            return False
+        if st.dir != TX and data.startswith(b"+QSSLURC"):
+            return False
+        body = data[:cr] if cr > 0 else data[:-1]
+        if st.offset < 0:
+            rec = new_record("line", data, body, st.dir, False, chunk.time, source,
+                             chunk.offset, chunk.length, chunk.line, "", "", None, None, None)
+        else:
+            rec = new_record("line", bytes(st.buf) + data, body, st.dir, False, chunk.time,
+                             source, st.offset, st.acc + chunk.length, st.line, "", "", None,
+                             None, None)
+            st.buf = bytearray()
+            st.offset, st.acc = -1, 0
+        out.append(rec)
+        self._after_line(st, rec, out)
+        return True
 
     def _frame(self, st: _Stream, chunk: Chunk, out: list[Record]) -> None:
         data = chunk.data
@@ -220,9 +270,16 @@ class Framer:
                 return cut
             self._take(st, chunk, pos, n)
             return n
+        if len(st.buf) + end - pos >= MAX_RECORD:
+            cut = pos + MAX_RECORD - len(st.buf)
+            self._take(st, chunk, pos, cut)
+            out.append(self._emit(st, "line", f"line longer than {MAX_RECORD} bytes, cut"))
+            return cut
         stop = end + 1
         if fresh and not data[pos:end].strip():
-            # Only terminators and blanks so far: they lead the next record.
+            # Only terminators and blanks so far: they lead the next record (up to a bound).
+            if len(st.buf) >= MAX_RECORD:
+                out.append(self._emit(st, "line", f"blank run longer than {MAX_RECORD} bytes, cut"))
             self._take(st, chunk, pos, stop)
             return stop
         if data[end] == _CR:
@@ -256,6 +313,10 @@ class Framer:
         data = chunk.data
         n = len(data)
         limit = n if st.remaining < 0 else min(n, pos + st.remaining)
+        room = MAX_RECORD - len(st.buf)
+        full = limit - pos >= room
+        if full:
+            limit = pos + room
         m = _DATA_END.search(data, pos, limit)
         if m is not None:
             stop = m.end()
@@ -268,8 +329,10 @@ class Framer:
             st.remaining -= limit - pos
             if st.remaining == 0:
                 out.append(self._emit_data(st, "length"))
-        elif len(st.buf) >= MAX_RECORD:
-            out.append(self._emit_data(st, f"no Ctrl+Z within {MAX_RECORD} bytes, cut"))
+                return limit
+        if full:
+            what = "no Ctrl+Z" if st.remaining < 0 else "data still announced"
+            out.append(self._emit_data(st, f"{what} within {MAX_RECORD} bytes, cut", more=True))
         return limit
 
     # ------------------------------------------------------------- decisions
@@ -293,7 +356,7 @@ class Framer:
     def _after_line(self, st: _Stream, rec: Record, out: list[Record]) -> None:
         """React to a completed line: data-entry commands, formats, cancelling errors."""
         body = rec.body
-        if body[:3].upper() == b"AT+":
+        if body[:1] in b"Aa" and body[:3].upper() == b"AT+":
             self._on_command(st, body)
         elif st.dir != TX and b"ERROR" in body and _FINAL_ERROR.match(body):
             # The module refused the command: no prompt, so no data entry follows.
@@ -310,12 +373,14 @@ class Framer:
         if m is None:
             return
         name = m.group(1).upper().decode("ascii")
+        rule = self._entries.get(name)
+        if rule is None and name != "QSSLCFG":
+            return  # most commands: nothing for the framer, spare splitting the arguments
         args = split_args(m.group(2))
         if name == "QSSLCFG" and len(args) >= 5 and args[2].lower() == b"dataformat":
             send, recv = _int(args[3]), _int(args[4])
             if send is not None and recv is not None:
                 self._formats[(_int(args[0]), _int(args[1]))] = (send, recv)
-        rule = self._entries.get(name)
         if rule is None:
             return
         if rule.purpose_arg is not None:
@@ -378,7 +443,8 @@ class Framer:
         st.offset, st.acc, st.started = -1, 0, False
         return rec
 
-    def _emit_data(self, st: _Stream, how: str) -> Record:
+    def _emit_data(self, st: _Stream, how: str, more: bool = False) -> Record:
+        """The data entry so far; ``more``: it goes on (cut at ``MAX_RECORD``)."""
         entry = st.entry
         assert entry is not None
         raw = bytes(st.buf)
@@ -389,11 +455,22 @@ class Framer:
         )
         st.buf = bytearray()
         st.offset, st.acc, st.started = -1, 0, False
-        if how.startswith("no Ctrl+Z"):
+        if more:
             return rec  # stay in data mode: the entry goes on
         st.mode = LINE
         st.entry = None
         return rec
+
+
+def _take_all(st: _Stream, chunk: Chunk) -> None:
+    """``Framer._take`` of a whole chunk, without the arithmetic (fast paths)."""
+    if st.offset < 0:
+        st.offset, st.line = chunk.offset, chunk.line
+    if not st.started:
+        st.time = chunk.time
+        st.started = bool(chunk.data.strip())
+    st.acc += chunk.length
+    st.buf += chunk.data
 
 
 def _region(chunk: Chunk, a: int, b: int) -> tuple[int, int]:

@@ -34,6 +34,9 @@ class Parsed:
     args: tuple[str | int | None, ...]
     note: str = ""
     """What was tolerated (a comma for ``: ``...) or, for noise, why it is not AT."""
+    column: int = 0
+    """For noise: the 1-based column of the line where the syntax went wrong (0: at the
+    end of the line)."""
 
 
 def grammar_path(name: str) -> Path:
@@ -146,9 +149,29 @@ def _template(shape: str) -> Parsed:
         return _TRANSFORMER.transform(_lark().parse(shape))
     except UnexpectedInput as exc:
         column = getattr(exc, "column", 0) or 0
-        char = shape[column - 1] if 0 < column <= len(shape) else ""
-        what = f"unexpected {char!r}" if char else "unexpected end of line"
-        return Parsed("noise", None, None, (), f"not AT syntax: {what} at column {column}")
+        if not 0 < column <= len(shape):
+            column = 0
+        return Parsed("noise", None, None, (), _noise_note(shape, column), column)
+
+
+def _noise_note(text: str, column: int) -> str:
+    what = f"unexpected {text[column - 1]!r} at column {column}" if column else (
+        "unexpected end of line")
+    return f"not AT syntax: {what}"
+
+
+def _original_column(text: str, column: int, pattern: re.Pattern[str]) -> int:
+    """Map a column of the shape (every quoted string emptied) back onto ``text``."""
+    index = column - 1
+    delta = 0  # how much longer the text is than the shape so far
+    for m in pattern.finditer(text):
+        start = m.start() - delta  # where this string's ``""`` sits in the shape
+        if index < start:
+            break
+        if index < start + 2:
+            return (m.start() if index == start else m.end() - 1) + 1
+        delta += len(m.group()) - 2
+    return index + delta + 1
 
 
 def parse_text(text: str) -> Parsed:
@@ -169,11 +192,14 @@ def parse_text(text: str) -> Parsed:
         if len(_memo) >= _MEMO_LIMIT:
             _memo.clear()
         tpl = _memo[shape] = _template(shape)
-    if strings and _SLOT in tpl.args:
+    if strings and tpl.column:
+        column = _original_column(text, tpl.column, pattern)
+        tpl = Parsed("noise", None, None, (), _noise_note(text, column), column)
+    elif strings and _SLOT in tpl.args:
         values = iter(s[1:-1] for s in strings)
         args = tuple(next(values) if a is _SLOT else a for a in tpl.args)
         tpl = Parsed(tpl.kind, tpl.name, tpl.form, args, tpl.note)
     if note:
         joined = f"{tpl.note}; {note}" if tpl.note else note
-        tpl = Parsed(tpl.kind, tpl.name, tpl.form, tpl.args, joined)
+        tpl = Parsed(tpl.kind, tpl.name, tpl.form, tpl.args, joined, tpl.column)
     return tpl

@@ -1,0 +1,233 @@
+"""The framer: line endings, chunk boundaries, prompts, data entry, recv URCs, bounds.
+
+Each case feeds chunks (direction, bytes) at consecutive file offsets and compares the
+records: (kind, raw, dir, offset, length, note, purpose).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attrace.frame import MAX_RECORD, Framer
+from attrace.model import Chunk, Record
+
+Part = tuple[str | None, bytes]
+
+
+def frame(*parts: Part) -> list[Record]:
+    """Feed each part as one chunk (offsets consecutive, line 1, time = its position)."""
+    framer = Framer()
+    out: list[Record] = []
+    offset = 0
+    for i, (direction, data) in enumerate(parts):
+        out += framer.feed(Chunk(data, float(i), direction, offset, len(data), 1))
+        offset += len(data)
+    out += framer.close()
+    return out
+
+
+def brief(records: list[Record]) -> list[tuple]:
+    return [(r.kind, r.raw, r.dir, r.offset, r.length, r.note, r.purpose) for r in records]
+
+
+SEND = b"AT+QSSLSEND=1,5\r\n"
+
+CASES: dict[str, tuple[list[Part], list[tuple]]] = {
+    "crlf": ([("rx", b"OK\r\n")], [("line", b"OK\r\n", "rx", 0, 4, "", "")]),
+    "lone cr": ([("rx", b"OK\rERROR\r")], [
+        ("line", b"OK\r", "rx", 0, 3, "", ""),
+        ("line", b"ERROR\r", "rx", 3, 6, "", ""),
+    ]),
+    "lone lf": ([("rx", b"OK\nERROR\n")], [
+        ("line", b"OK\n", "rx", 0, 3, "", ""),
+        ("line", b"ERROR\n", "rx", 3, 6, "", ""),
+    ]),
+    # \r\r\n: the record ends at the first CR; the CRLF after it leads the next record
+    "cr cr lf": ([("rx", b"OK\r\r\nERROR\r\r\n")], [
+        ("line", b"OK\r", "rx", 0, 3, "", ""),
+        ("line", b"\r\nERROR\r", "rx", 3, 8, "", ""),
+        ("line", b"\r\n", "rx", 11, 2, "eof", ""),
+    ]),
+    "module framing": ([("rx", b"\r\n+CSQ: 20,99\r\n\r\nOK\r\n")], [
+        ("line", b"\r\n+CSQ: 20,99\r\n", "rx", 0, 15, "", ""),
+        ("line", b"\r\nOK\r\n", "rx", 15, 6, "", ""),
+    ]),
+    "cr ends a chunk, lf opens the next": ([("rx", b"OK\r"), ("rx", b"\nERROR\r\n")], [
+        ("line", b"OK\r\n", "rx", 0, 4, "", ""),
+        ("line", b"ERROR\r\n", "rx", 4, 7, "", ""),
+    ]),
+    "cr ends a chunk, the next is another line": ([("rx", b"OK\r"), ("rx", b"ERROR\r\n")], [
+        ("line", b"OK\r", "rx", 0, 3, "", ""),
+        ("line", b"ERROR\r\n", "rx", 3, 7, "", ""),
+    ]),
+    "line split anywhere": ([("rx", b"+CE"), ("rx", b"REG: 0"), ("rx", b",1\r"), ("rx", b"\n")],
+                            [("line", b"+CEREG: 0,1\r\n", "rx", 0, 13, "", "")]),
+    "unterminated at eof": ([("tx", b"AT+CSQ")], [("line", b"AT+CSQ", "tx", 0, 6, "eof", "")]),
+    "prompt then ctrl-z": ([("tx", SEND), ("rx", b"\r\n> "), ("tx", b"hello\x1a"),
+                            ("rx", b"\r\nOK\r\n")], [
+        ("line", SEND, "tx", 0, 17, "", ""),
+        ("prompt", b"\r\n> ", "rx", 17, 4, "", ""),
+        ("data", b"hello\x1a", "tx", 21, 6, "ctrl-z", "QSSLSEND"),
+        ("line", b"\r\nOK\r\n", "rx", 27, 6, "", ""),
+    ]),
+    "data holds CR LF, ends at esc": ([("tx", SEND), ("rx", b"\r\n> "), ("tx", b"a\r\n"),
+                                       ("tx", b"b\x1b")], [
+        ("line", SEND, "tx", 0, 17, "", ""),
+        ("prompt", b"\r\n> ", "rx", 17, 4, "", ""),
+        ("data", b"a\r\nb\x1b", "tx", 21, 5, "esc", "QSSLSEND"),
+    ]),
+    "fixed length": ([("tx", b"AT+QSSLSEND=1,5,5\r\n"), ("rx", b"\r\n> "), ("tx", b"hel"),
+                      ("tx", b"loAT\r\n")], [
+        ("line", b"AT+QSSLSEND=1,5,5\r\n", "tx", 0, 19, "", ""),
+        ("prompt", b"\r\n> ", "rx", 19, 4, "", ""),
+        ("data", b"hello", "tx", 23, 5, "length", "QSSLSEND"),
+        ("line", b"AT\r\n", "tx", 28, 4, "", ""),
+    ]),
+    "fixed length in hex mode counts pairs": ([
+        ("tx", b'AT+QSSLCFG=1,5,"dataformat",1,1\r\n'), ("rx", b"OK\r\n"),
+        ("tx", b"AT+QSSLSEND=1,5,2\r\n"), ("rx", b"\r\n> "), ("tx", b"4142AT\r\n")], [
+        ("line", b'AT+QSSLCFG=1,5,"dataformat",1,1\r\n', "tx", 0, 33, "", ""),
+        ("line", b"OK\r\n", "rx", 33, 4, "", ""),
+        ("line", b"AT+QSSLSEND=1,5,2\r\n", "tx", 37, 19, "", ""),
+        ("prompt", b"\r\n> ", "rx", 56, 4, "", ""),
+        ("data", b"4142", "tx", 60, 4, "length", "QSSLSEND"),
+        ("line", b"AT\r\n", "tx", 64, 4, "", ""),
+    ]),
+    "hex mode of another connection does not count": ([
+        ('tx', b'AT+QSSLCFG=1,4,"dataformat",1,1\r\n'),
+        ("tx", b"AT+QSSLSEND=1,5,2\r\n"), ("tx", b"4142")], [
+        ("line", b'AT+QSSLCFG=1,4,"dataformat",1,1\r\n', "tx", 0, 33, "", ""),
+        ("line", b"AT+QSSLSEND=1,5,2\r\n", "tx", 33, 19, "", ""),
+        ("data", b"41", "tx", 52, 2, "length", "QSSLSEND"),
+        ("line", b"42", "tx", 54, 2, "eof", ""),
+    ]),
+    "error before the prompt cancels data entry": ([("tx", SEND), ("rx", b"\r\nERROR\r\n"),
+                                                    ("tx", b"AT\r\n")], [
+        ("line", SEND, "tx", 0, 17, "", ""),
+        ("line", b"\r\nERROR\r\n", "rx", 17, 9, "", ""),
+        ("line", b"AT\r\n", "tx", 26, 4, "", ""),
+    ]),
+    "cme error cancels too": ([("tx", SEND), ("rx", b"\r\n+CME ERROR: 4\r\n"),
+                               ("tx", b"AT\r\n")], [
+        ("line", SEND, "tx", 0, 17, "", ""),
+        ("line", b"\r\n+CME ERROR: 4\r\n", "rx", 17, 17, "", ""),
+        ("line", b"AT\r\n", "tx", 34, 4, "", ""),
+    ]),
+    "data mode cut at eof": ([("tx", SEND), ("tx", b"half")], [
+        ("line", SEND, "tx", 0, 17, "", ""),
+        ("data", b"half", "tx", 17, 4, "eof", "QSSLSEND"),
+    ]),
+    "recv payload holds CR LF and quotes": (
+        [("rx", b'\r\n+QSSLURC: "recv",1,5,6,"a\r\n"b""\r\n')],
+        [("line", b'\r\n+QSSLURC: "recv",1,5,6,"a\r\n"b""\r\n', "rx", 0, 35, "", "recv")]),
+    "recv split across chunks": (
+        [("rx", b'\r\n+QSSLURC: "re'), ("rx", b'cv",1,5,4,"a\r'), ("rx", b'\nb"\r\nOK\r\n')],
+        [("line", b'\r\n+QSSLURC: "recv",1,5,4,"a\r\nb"\r\n', "rx", 0, 33, "", "recv"),
+         ("line", b"OK\r\n", "rx", 33, 4, "", "")]),
+    "recv payload longer than announced": (
+        [("rx", b'+QSSLURC: "recv",1,5,2,"abcdef"\r\nOK\r\n')],
+        [("line", b'+QSSLURC: "recv",1,5,2,"abcdef"\r\n', "rx", 0, 33, "", "recv"),
+         ("line", b"OK\r\n", "rx", 33, 4, "", "")]),
+    "recv in hex mode counts pairs": (
+        [("tx", b'AT+QSSLCFG=1,5,"dataformat",1,1\r\n'),
+         ("rx", b'+QSSLURC: "recv",1,5,2,"0D0A"\r\n')],
+        [("line", b'AT+QSSLCFG=1,5,"dataformat",1,1\r\n', "tx", 0, 33, "", ""),
+         ("line", b'+QSSLURC: "recv",1,5,2,"0D0A"\r\n', "rx", 33, 31, "", "recv")]),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_frame(name: str) -> None:
+    parts, expected = CASES[name]
+    records = frame(*parts)
+    assert brief(records) == expected
+    assert sum(r.length for r in records) == sum(len(d) for _, d in parts)
+
+
+def test_body_strips_terminators_and_leading_blanks() -> None:
+    recs = frame(("rx", b"\r\n+CSQ: 20,99\r\n"), ("tx", b"hello\r\n"))
+    assert [r.body for r in recs] == [b"+CSQ: 20,99", b"hello"]
+
+
+def test_record_time_is_when_content_began() -> None:
+    # Tera Term stamps the module's leading CR LF on its own; the line's time is the next.
+    recs = frame(("rx", b"\r\n"), ("rx", b"OK\r\n"))
+    assert [(r.raw, r.time, r.offset, r.length) for r in recs] == [(b"\r\nOK\r\n", 1.0, 0, 6)]
+
+
+@pytest.mark.parametrize("what", ["cacert", "clientcert", "clientkey"])
+def test_certificate_entry(what: str) -> None:
+    cmd = f'AT+QSSLCFG=1,5,"{what}"\r\n'.encode()
+    pem = b"-----BEGIN X-----\r\nMIIB\r\n-----END X-----\r\n\x1a"
+    recs = frame(("tx", cmd), ("rx", b"\r\n> "), ("tx", pem),
+                 ("rx", f'\r\n+QSSLCFG: 1,5,"{what}",44\r\n'.encode()))
+    assert [(r.kind, r.purpose, r.ctx, r.conn, r.note) for r in recs] == [
+        ("line", "", None, None, ""), ("prompt", "", None, None, ""),
+        ("data", what, 1, 5, "ctrl-z"), ("line", "", None, None, ""),
+    ]
+    assert recs[2].body == pem[:-1]
+
+
+def test_other_qsslcfg_settings_do_not_enter_data_mode() -> None:
+    recs = frame(("tx", b'AT+QSSLCFG=1,5,"seclevel",2\r\n'), ("tx", b"AT\r\n"))
+    assert [r.kind for r in recs] == ["line", "line"]
+
+
+def test_unknown_direction_data_starts_after_prompt() -> None:
+    trace = (b'AT+QSSLCFG=1,5,"cacert"\r\r\n> -----BEGIN\r\nabc\r\n\x1a'
+             b'\r\n+QSSLCFG: 1,5,"cacert",16\r\n')
+    recs = frame((None, trace))
+    assert [(r.kind, r.dir, r.inferred) for r in recs] == [
+        ("line", None, False), ("prompt", "rx", True), ("data", "tx", True), ("line", None, False),
+    ]
+    assert recs[2].body == b"-----BEGIN\r\nabc\r\n"
+    assert recs[2].purpose == "cacert"
+
+
+def test_unknown_direction_error_cancels_announced_entry() -> None:
+    recs = frame((None, b"AT+QSSLSEND=1,5\r\r\nERROR\r\nAT\r\n"))
+    assert [(r.kind, r.body) for r in recs] == [
+        ("line", b"AT+QSSLSEND=1,5"), ("line", b"ERROR"), ("line", b"AT"),
+    ]
+
+
+def test_echo_on_module_side_does_not_enter_data_mode_twice() -> None:
+    recs = frame(("tx", SEND), ("rx", b"AT+QSSLSEND=1,5\r\r\n> "), ("tx", b"x\x1a"))
+    assert [(r.kind, r.dir) for r in recs] == [
+        ("line", "tx"), ("line", "rx"), ("prompt", "rx"), ("data", "tx"),
+    ]
+
+
+def test_megabyte_line_is_cut_into_bounded_records() -> None:
+    big = b"A" * 1_000_000 + b"\r\n"
+    recs = frame(("rx", big[: 300_000]), ("rx", big[300_000:]))
+    assert all(len(r.raw) <= MAX_RECORD for r in recs)
+    assert sum(r.length for r in recs) == len(big)
+    assert b"".join(r.raw for r in recs) == big
+    assert recs[0].note == f"line longer than {MAX_RECORD} bytes, cut"
+    assert recs[-1].note == ""
+
+
+def test_endless_blank_lines_stay_bounded() -> None:
+    recs = frame(("rx", b"\r\n" * 100_000))
+    assert all(len(r.raw) <= MAX_RECORD + 2 for r in recs)
+    assert sum(r.length for r in recs) == 200_000
+
+
+def test_endless_data_entry_is_cut() -> None:
+    recs = frame(("tx", SEND), ("tx", b"x" * (MAX_RECORD * 2 + 5)), ("tx", b"\x1a"))
+    kinds = [(r.kind, len(r.raw), r.note) for r in recs]
+    assert kinds[1] == ("data", MAX_RECORD, f"no Ctrl+Z within {MAX_RECORD} bytes, cut")
+    assert kinds[-1] == ("data", 6, "ctrl-z")
+    assert sum(r.length for r in recs) == len(SEND) + MAX_RECORD * 2 + 6
+
+
+def test_decorated_chunk_accounts_head_bytes() -> None:
+    """A chunk's head (timestamp, marker) belongs to the first record cut from it."""
+    framer = Framer()
+    stamp = b"[14:02:11.250] RX: "
+    data = b"OK\r\nERROR\r\n"
+    recs = framer.feed(Chunk(data, 1.0, "rx", 100, len(stamp) + len(data), 7, len(stamp)))
+    assert [(r.body, r.offset, r.length, r.line) for r in recs] == [
+        (b"OK", 100, len(stamp) + 4, 7), (b"ERROR", 100 + len(stamp) + 4, 7, 7),
+    ]
