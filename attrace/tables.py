@@ -7,7 +7,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from attrace.rows import EVENT_KEYS, event_row
+from attrace.diagnostics import SEVERITIES
+from attrace.rows import (
+    DIAGNOSTIC_KEYS,
+    EVENT_KEYS,
+    SESSION_KEYS,
+    TRANSACTION_KEYS,
+    diagnostic_row,
+    event_row,
+    session_row,
+    transaction_row,
+)
 
 if TYPE_CHECKING:
     from attrace.api import Trace
@@ -32,3 +42,60 @@ def events(trace: Trace) -> pd.DataFrame:
         frame[col] = frame[col].astype("Int64")
     frame["rel"] = frame["rel"].astype("Float64")
     return frame.set_index("index", drop=False)
+
+
+def _typed(frame: pd.DataFrame, ints: tuple[str, ...], floats: tuple[str, ...],
+           categories: tuple[str, ...]) -> pd.DataFrame:
+    for col in ints:
+        frame[col] = frame[col].astype("Int64")
+    for col in floats:
+        frame[col] = frame[col].astype("Float64")
+    for col in categories:
+        frame[col] = frame[col].astype("category")
+    return frame
+
+
+def transactions(trace: Trace) -> pd.DataFrame:
+    """One row per command: columns as the JSON keys, plus ``entry_s``."""
+    first = trace.first_time
+    rows = [transaction_row(tx, first) for tx in trace.analysis.transactions]
+    frame = pd.DataFrame(rows, columns=[*TRANSACTION_KEYS, "entry_s"])
+    frame = _typed(frame, ("index", "ctx", "conn", "err"),
+                   ("start", "ok_after_s", "done_after_s", "limit_s", "entry_s"),
+                   ("command", "form", "result"))
+    frame["err_text"] = frame["err_text"].astype("string")
+    return frame.set_index("index", drop=False)
+
+
+def sessions(trace: Trace) -> pd.DataFrame:
+    """One row per open attempt: columns as the JSON keys, plus ``open_err_text`` and
+    ``events``."""
+    first = trace.first_time
+    spec = trace.spec
+    rows = [session_row(s, first, spec.ssl_error(s.open_err)) for s in trace.analysis.sessions]
+    frame = pd.DataFrame(rows, columns=[*SESSION_KEYS, "open_err_text", "events"])
+    frame = _typed(
+        frame,
+        ("ctx", "conn", "port", "seclevel", "send_format", "recv_format", "timeout_s",
+         "cacert_bytes", "clientcert_bytes", "clientkey_bytes", "open_err", "sends",
+         "bytes_sent", "recvs", "bytes_received", "diagnostics"),
+        ("open_at", "open_after_s", "closed_at", "duration_s", "tx_bps", "rx_bps"),
+        ("close_reason",),
+    )
+    for col in ("id", "host", "open_err_text"):
+        frame[col] = frame[col].astype("string")
+    return frame.set_index("id", drop=False)
+
+
+def diagnostics(trace: Trace) -> pd.DataFrame:
+    """One row per diagnostic: the JSON keys plus ``line``, ``offset`` and ``source``;
+    ``severity`` is an ordered categorical (chat < note < warning < error)."""
+    events = trace.event_list
+    names = trace.source_names
+    rows = [diagnostic_row(d, events, names) for d in trace.analysis.diagnostics]
+    frame = pd.DataFrame(rows, columns=[*DIAGNOSTIC_KEYS, "line", "offset", "source"])
+    frame = _typed(frame, ("event", "ctx", "conn", "line", "offset"), (), ("code", "source"))
+    frame["severity"] = pd.Categorical(frame["severity"], categories=list(SEVERITIES),
+                                       ordered=True)
+    frame["message"] = frame["message"].astype("string")
+    return frame
