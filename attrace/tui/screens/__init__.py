@@ -1,0 +1,1 @@
+"""Modal screens of the TUI: help, go to event, follow session."""

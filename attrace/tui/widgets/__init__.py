@@ -1,0 +1,1 @@
+"""Widgets of the TUI; each paints what ``attrace.tui.present`` computes."""

@@ -1,0 +1,279 @@
+"""Pilot tests of ``attrace view``: every view and key on the bundled samples."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import ContentSwitcher, Input
+
+from attrace.tui.app import AttraceApp
+from attrace.tui.screens.goto import GotoScreen
+from attrace.tui.screens.help import HelpScreen
+from attrace.tui.widgets.bytes_pane import BytesPane
+from attrace.tui.widgets.details import DetailsPane
+from attrace.tui.widgets.event_list import EventList
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "two_way_auth.log"
+SIZE = (120, 40)
+
+
+def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async Pilot test on a fresh event loop (no asyncio plugin needed)."""
+
+    @functools.wraps(test)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return wrapper
+
+
+async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _row(app: AttraceApp) -> str:
+    lst = app.query_one(EventList)
+    return lst.render_row(lst.cursor, 200, False).text
+
+
+def _tree_text(app: AttraceApp) -> str:
+    tree = app.query_one(DetailsPane)
+    lines = []
+
+    def walk(node) -> None:  # type: ignore[no-untyped-def]
+        lines.append(str(node.label))
+        for child in node.children:
+            walk(child)
+
+    walk(tree.root)
+    return "\n".join(lines)
+
+
+def _bytes_text(app: AttraceApp) -> str:
+    pane = app.query_one(BytesPane)
+    return "\n".join(pane.render_row(r, 200, False).text for r in range(pane.row_count))
+
+
+@run_async
+async def test_opens_sample_and_lists_every_event() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        lst = app.query_one(EventList)
+        assert lst.row_count == 41
+        assert lst.event_index == 0
+        first = _row(app)
+        assert first.split()[:5] == ["1", "0.000000", "0.000000", "→", "command"]
+        assert first.rstrip().endswith("AT")
+        assert "41 events" in str(app.query_one("#status").render())
+
+
+@run_async
+async def test_down_selects_and_fills_details_and_bytes() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("down", "down", "down", "down", "down")
+        assert app.query_one(EventList).event_index == 5
+        details = _tree_text(app)
+        assert "Event 6: response CEREG" in details
+        assert "line 8, offset 189 (0xbd), 45 file bytes" in details
+        assert "time: 2024-03-05 14:02:11.313" in details
+        assert "direction: module → host" in details
+        dump = _bytes_text(app)
+        assert "0d 0a 2b 43 45 52 45 47  3a 20 30 2c 31 0d 0a" in dump
+        assert "␍␊+CEREG: 0,1␍␊" in dump
+
+
+@run_async
+async def test_mouse_click_selects_a_row() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        lst = app.query_one(EventList)
+        await pilot.click(EventList, offset=(10, 3))
+        assert lst.event_index == lst.scroll_offset.y + 3
+
+
+@run_async
+async def test_secrets_stay_redacted_in_every_pane() -> None:
+    app = AttraceApp([SAMPLE])
+    body = "MIIEogIBAAKCAQEAh0XtsHnz84jDCv5SFrzltCFLvo6Hdsnj2taJP6f9t5ZJtHzg"
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        app.jump_to(24)  # the clientkey data block
+        await pilot.pause()
+        row, details, dump = _row(app), _tree_text(app), _bytes_text(app)
+        assert "[redacted: 1675 bytes, sha256 6ab75c39b5a1]" in row
+        assert "(redacted)" in dump.splitlines()[0]
+        for text in (row, details, dump):
+            assert body not in text
+            assert "BEGIN RSA" not in text.replace(" ", "")
+
+
+@run_async
+async def test_goto_number() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("g")
+        assert isinstance(app.screen, GotoScreen)
+        await pilot.press("9", "9", "enter")
+        assert "give a number from 1 to 41" in str(app.screen.query_one("#goto-error").render())
+        await pilot.press("backspace", "backspace", "3", "0", "enter")
+        assert not isinstance(app.screen, GotoScreen)
+        assert app.query_one(EventList).event_index == 29
+        assert "+QSSLOPEN: 1,5,0" in _row(app)
+
+
+@run_async
+async def test_time_format_cycles() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("down")
+        assert _row(app).split()[1] == "0.018000"
+        await pilot.press("t", "t")  # relative -> delta -> delta displayed
+        assert _row(app).split()[1] == "0.018000"
+        await pilot.press("t")  # absolute
+        assert "2024-03-05 14:02:11.268" in _row(app)
+        assert "time: absolute" in str(app.query_one("#status").render())
+        await pilot.press("t")
+        assert "time: relative" in str(app.query_one("#status").render())
+
+
+@pytest.mark.parametrize(("key", "view"), [("2", "sessions"), ("3", "expert"),
+                                           ("4", "stats"), ("5", "flow"), ("1", "events")])
+@run_async
+async def test_number_keys_switch_views(key: str, view: str) -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("5" if key == "1" else "1")
+        await pilot.press(key)
+        assert app.query_one(ContentSwitcher).current == view
+        assert app.query_one("#views").active == f"tab-{view}"
+
+
+@run_async
+async def test_help_lists_every_key_and_closes() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("Static").render())
+        for key in ("1-5", "/", "g", "n / N", "[ / ]", "t", "Tab", "q", "?"):
+            assert key in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@run_async
+async def test_slash_focuses_filter_and_escape_leaves() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press("1")  # typed into the bar, not a view switch
+        assert app.query_one("#filter-input", Input).value == "1"
+        assert app.query_one(ContentSwitcher).current == "events"
+        await pilot.press("escape")
+        assert isinstance(app.focused, EventList)
+
+
+@run_async
+async def test_q_quits() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+@run_async
+async def test_missing_file_is_one_line_on_screen() -> None:
+    app = AttraceApp(["/nonexistent/trace.log"])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        text = str(app.query_one("#loading-text").render())
+        assert text.startswith("Error: ")
+        assert "\n" not in text
+
+
+async def _filter(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("slash")
+    bar = pilot.app.query_one("#filter-input", Input)
+    bar.value = text
+    await pilot.pause()
+
+
+@run_async
+async def test_filter_validates_as_you_type_and_enter_applies() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await _filter(pilot, "knd == 1")
+        bar = app.query_one("#filter-input", Input)
+        status = str(app.query_one("#filter-status").render())
+        assert bar.has_class("-invalid") and not bar.has_class("-valid")
+        assert "column 1" in status and "did you mean 'kind'" in status
+        await pilot.press("enter")  # an invalid filter is not applied
+        assert app.query_one(EventList).row_count == 41
+        await _filter(pilot, 'kind == "urc" or name == QSSLOPEN')
+        assert bar.has_class("-valid") and not bar.has_class("-invalid")
+        await pilot.press("enter")
+        await _ready(pilot)
+        lst = app.query_one(EventList)
+        assert [lst.shown[r] for r in range(lst.row_count)] == [27, 29, 35]
+        assert "3 of 41 events match" in str(app.query_one("#filter-status").render())
+        assert isinstance(app.focused, EventList)
+        # An empty filter shows everything again.
+        await _filter(pilot, "")
+        await pilot.press("enter")
+        await _ready(pilot)
+        assert lst.row_count == 41
+
+
+@run_async
+async def test_next_and_previous_match_in_mark_mode() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("m")  # mark matches, keep every event displayed
+        await _filter(pilot, "conn == 5 and kind == command")
+        await pilot.press("enter")
+        await _ready(pilot)
+        lst = app.query_one(EventList)
+        assert lst.row_count == 41
+        await pilot.press("n")
+        assert lst.event_index == 10  # AT+QSSLCFG=1,5,"seclevel",2
+        await pilot.press("n", "n")
+        assert lst.event_index == 17
+        assert lst.render_row(lst.cursor, 120, False).text.startswith(" 18")
+        await pilot.press("N")
+        assert lst.event_index == 12
+        app.jump_to(40)
+        await pilot.press("n")  # nothing after the last command on conn 5
+        assert lst.event_index == 40
+
+
+@run_async
+async def test_jump_to_a_hidden_event_clears_the_filter() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await _filter(pilot, "kind == urc")
+        await pilot.press("enter")
+        await _ready(pilot)
+        assert app.query_one(EventList).row_count == 1
+        await pilot.press("g", "1", "enter")
+        lst = app.query_one(EventList)
+        assert lst.row_count == 41 and lst.event_index == 0
