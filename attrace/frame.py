@@ -166,8 +166,8 @@ class Framer:
                     return out
         if chunk.kind != DATA:
             out.append(
-                Record(chunk.kind, chunk.data, chunk.data, chunk.dir, False, chunk.time,
-                       source, chunk.offset, chunk.length, chunk.line, chunk.note)
+                Record(chunk.kind, chunk.data, chunk.data.rstrip(b"\r\n"), chunk.dir, False,
+                       chunk.time, source, chunk.offset, chunk.length, chunk.line, chunk.note)
             )
             return out
         self._frame(st, chunk, out)

@@ -14,8 +14,9 @@ framer splits chunks between records and hands each record the file bytes of its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, Final
 
 TX: Final = "tx"
 """Host to module."""
@@ -152,3 +153,29 @@ class Event:
     """For data: ``QSSLSEND``, ``cacert``, ``clientcert``, ``clientkey`` or ``recv``."""
     raw: bytes = b""
     """The UART bytes (terminators included) for the bytes pane and payload export."""
+
+
+def _positional_maker(cls: type) -> Callable[..., Any]:
+    """A constructor taking every field of the frozen slots dataclass ``cls`` positionally.
+
+    It returns the very object ``cls(*values)`` would (same type, fields, equality and
+    hash) but stores each field through its slot descriptor instead of the generated
+    ``__init__``'s ``object.__setattr__`` call, which costs about half as much.  The hot
+    path builds a record and an event for every line of a capture, so this matters;
+    everywhere else, call the class.
+    """
+    names = [f.name for f in fields(cls)]
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = [f"def make({', '.join(names)}):", "    obj = _new(_cls)"]
+    for i, name in enumerate(names):
+        scope[f"_set{i}"] = getattr(cls, name).__set__
+        lines.append(f"    _set{i}(obj, {name})")
+    lines.append("    return obj")
+    exec("\n".join(lines), scope)  # the same technique dataclasses uses for __init__
+    return scope["make"]  # type: ignore[no-any-return]
+
+
+new_event: Final = _positional_maker(Event)
+"""``Event(*all_fields)``, faster (see ``_positional_maker``)."""
+new_record: Final = _positional_maker(Record)
+"""``Record(*all_fields)``, faster (see ``_positional_maker``)."""

@@ -12,9 +12,13 @@ from typing import Final
 
 from attrace import spec as _spec
 from attrace.grammar import parse_text
-from attrace.model import META, NOISE, RX, TX, Event, Record
+from attrace.model import META, NOISE, RX, TX, Event, Record, new_event, new_record
 
 _RECV_HEAD: Final = re.compile(rb'\s*\+QSSLURC: ?"recv",(\d+),(\d+),(\d+),"')
+_MEMO_LIMIT: Final = 100_000
+"""Distinct lines remembered; the memo starts over when full (bounded memory)."""
+_Facts = tuple[str, str | None, str | None, tuple[str | int | None, ...], int | None,
+               int | None, str, str]
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -47,6 +51,7 @@ class Parser:
         self._urcs_only = {n for n in spec.urcs if n not in spec.commands}
         self._finals = set(spec.finals) | set(spec.error_finals)
         self.index = 0
+        self._memo: dict[bytes, _Facts] = {}
 
     def parse(self, rec: Record) -> Event:
         """One record to one event (never raises)."""
@@ -55,8 +60,8 @@ class Parser:
         if rec.kind in (META, NOISE):
             text, enc = decode(rec.body)
             return Event(index, rec.time, rec.dir, False, rec.kind, None, None, (), None, None,
-                         text, rec.source, rec.offset, rec.length, rec.line, len(rec.body),
-                         _join(rec.note, enc), "", rec.raw)
+                         text, rec.source, rec.offset, rec.length, rec.line, 0,
+                         _join(rec.note, enc), "", rec.raw)  # file bytes, no UART bytes
         if rec.kind == "data":
             text, enc = decode(rec.body)
             return Event(index, rec.time, TX, rec.inferred, "data", rec.purpose, None, (),
@@ -70,52 +75,88 @@ class Parser:
 
     def _line(self, index: int, rec: Record) -> Event:
         body = rec.body
-        if not body.strip():
-            return Event(index, rec.time, rec.dir, rec.inferred, META, None, None, (), None, None,
-                         "", rec.source, rec.offset, rec.length, rec.line, len(rec.raw),
-                         _join("line terminators only", rec.note), "", rec.raw)
-        payload = b""
-        purpose = ""
         if rec.purpose == "recv":
-            head = _RECV_HEAD.match(body)
-            if head is not None:
-                rest = body[head.end():]
-                payload = rest[:-1] if rest.endswith(b'"') else rest
-                body = body[: head.end()] + b'"'
-                purpose = "recv"
-        text, enc = decode(body)
-        parsed = parse_text(text)
-        kind = parsed.kind
-        args = parsed.args
-        note = _join(parsed.note, enc, "cut off by the end of the capture" if rec.note == "eof"
-                     else rec.note)
+            return self._recv_line(index, rec)
+        memo = self._memo
+        facts = memo.get(body)
+        if facts is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            facts = memo[body] = self._facts(body)
+        kind, name, form, args, ctx, conn, text, note = facts
+        if rec.note and not (kind == META and rec.note == "eof"):
+            note = _join(note, "cut off by the end of the capture" if rec.note == "eof"
+                         else rec.note)
         direction, inferred = rec.dir, rec.inferred
         if kind == "command":
             if direction == RX:
                 kind = "echo"
             elif direction is None:
                 direction, inferred = TX, True
-        else:
-            if direction is None:
-                direction, inferred = RX, True
-            if kind == "info":
-                kind = "urc" if parsed.name in self._urcs_only else "response"
-            elif kind == "text" or (kind == "final" and parsed.name not in self._finals):
-                kind = "response"
-        if purpose:
+        elif direction is None and kind != META:
+            direction, inferred = RX, True
+        return new_event(index, rec.time, direction, inferred, kind, name, form, args, ctx,
+                         conn, text, rec.source, rec.offset, rec.length, rec.line,
+                         len(rec.raw), note, "", rec.raw)
+
+    def _facts(self, body: bytes) -> _Facts:
+        """What a line says whatever its direction: kind (``command`` for echoes too),
+        name, form, args, ctx, conn, text and note.  Memoised by the line's bytes."""
+        if not body.strip():
+            return META, None, None, (), None, None, "", "line terminators only"
+        text, enc = decode(body)
+        parsed = parse_text(text)
+        kind = parsed.kind
+        if kind == "info":
+            kind = "urc" if parsed.name in self._urcs_only else "response"
+        elif kind == "text" or (kind == "final" and parsed.name not in self._finals):
+            kind = "response"
+        ctx, conn = self._where(kind, parsed.name, parsed.args)
+        return (kind, parsed.name, parsed.form, parsed.args, ctx, conn, text,
+                _join(parsed.note, enc))
+
+    def _where(
+        self, kind: str, name: str | None, args: tuple[str | int | None, ...]
+    ) -> tuple[int | None, int | None]:
+        """The ctx and conn a command or information line names, by the spec's positions."""
+        where = self._positions.get(("command" if kind == "command" else "info", name or ""))
+        if where is None:
+            return None, None
+        ci, ni = where
+        ctx = args[ci] if ci is not None and ci < len(args) else None
+        conn = args[ni] if ni is not None and ni < len(args) else None
+        return (ctx if isinstance(ctx, int) else None, conn if isinstance(conn, int) else None)
+
+    def _recv_line(self, index: int, rec: Record) -> Event:
+        """A receive URC whose payload the framer counted: parse the head, keep the data."""
+        body = rec.body
+        head = _RECV_HEAD.match(body)
+        if head is None:  # the framer's idea of a recv URC did not survive: a plain line
+            return self._line(index, _plain(rec))
+        rest = body[head.end():]
+        payload = rest[:-1] if rest.endswith(b'"') else rest
+        text, enc = decode(body[: head.end()] + b'"')
+        parsed = parse_text(text)
+        kind = parsed.kind
+        args = parsed.args
+        note = _join(parsed.note, enc, "cut off by the end of the capture" if rec.note == "eof"
+                     else rec.note)
+        direction, inferred = rec.dir, rec.inferred
+        if direction is None:
+            direction, inferred = RX, True
+        if kind == "info":
+            kind = "urc"
             ptext, penc = decode(payload)
             args = (*args[:-1], ptext)
             text = text[:-1] + ptext + '"'
             note = _join(note, penc)
-        ctx = conn = None
-        where = self._positions.get(("command" if kind in ("command", "echo") else "info",
-                                     parsed.name or ""))
-        if where is not None:
-            ci, ni = where
-            if ci is not None and ci < len(args) and isinstance(args[ci], int):
-                ctx = args[ci]
-            if ni is not None and ni < len(args) and isinstance(args[ni], int):
-                conn = args[ni]
-        return Event(index, rec.time, direction, inferred, kind, parsed.name, parsed.form, args,
-                     ctx, conn, text, rec.source, rec.offset, rec.length, rec.line,
-                     len(payload) if purpose else len(rec.raw), note, purpose, rec.raw)
+        ctx, conn = self._where(kind, parsed.name, args)
+        return new_event(index, rec.time, direction, inferred, kind, parsed.name, parsed.form,
+                         args, ctx, conn, text, rec.source, rec.offset, rec.length, rec.line,
+                         len(payload), note, "recv", rec.raw)
+
+
+def _plain(rec: Record) -> Record:
+    """The record without its receive-URC purpose."""
+    return new_record(rec.kind, rec.raw, rec.body, rec.dir, rec.inferred, rec.time, rec.source,
+                      rec.offset, rec.length, rec.line, rec.note, "", None, None, None)

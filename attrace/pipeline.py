@@ -8,7 +8,7 @@ by time (one tap per direction).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from attrace.frame import Framer
@@ -57,17 +57,32 @@ def _tagged(
         yield (last, index, seq, chunk)
 
 
+def _single(decoder: Decoder, capture: Capture, info: SourceInfo) -> Iterator[Event]:
+    """One capture: no merge, and the framer and parser driven directly (the hot loop)."""
+    frame = decoder._framer.feed
+    parse = decoder._parser.parse
+    done = 0
+    try:
+        for chunk in capture.chunks():
+            done += chunk.length
+            for rec in frame(chunk, 0):
+                yield parse(rec)
+    finally:
+        info.bytes_read = done
+        info.timebase = capture.reader.timebase
+    yield from decoder.close()
+
+
 def decode_files(captures: Sequence[Capture]) -> tuple[list[SourceInfo], Iterator[Event]]:
     """Events of one or more captures; several are merged by time, stable per file."""
     infos = [SourceInfo(c.name, c.format, c.size) for c in captures]
 
     def run() -> Iterator[Event]:
         decoder = Decoder()
-        streams: Iterable[tuple[float, int, int, Chunk]]
         if len(captures) == 1:
-            streams = _tagged(captures[0], 0, infos[0])
-        else:
-            streams = heapq.merge(*(_tagged(c, i, infos[i]) for i, c in enumerate(captures)))
+            yield from _single(decoder, captures[0], infos[0])
+            return
+        streams = heapq.merge(*(_tagged(c, i, infos[i]) for i, c in enumerate(captures)))
         feed = decoder.feed
         for _, source, _, chunk in streams:
             yield from feed(chunk, source)

@@ -1,0 +1,161 @@
+"""Records to events: kinds, names, arguments, ctx/conn, direction inference, echo,
+receive URCs, noise and notes (the Decoder driven with chunks cut by hand)."""
+
+from __future__ import annotations
+
+from attrace.model import Chunk, Event
+from attrace.pipeline import Decoder
+
+Part = tuple[str | None, bytes]
+
+
+def events(*parts: Part) -> list[Event]:
+    decoder = Decoder()
+    out: list[Event] = []
+    offset = 0
+    for i, (direction, data) in enumerate(parts):
+        out += decoder.feed(Chunk(data, float(i), direction, offset, len(data), i + 1))
+        offset += len(data)
+    out += decoder.close()
+    assert [e.index for e in out] == list(range(len(out)))
+    assert sum(e.length for e in out) == offset
+    return out
+
+
+def brief(evs: list[Event]) -> list[tuple]:
+    return [(e.kind, e.dir, e.inferred, e.name, e.form, e.args, e.ctx, e.conn) for e in evs]
+
+
+def test_command_response_final() -> None:
+    evs = events(("tx", b"AT+CEREG?\r\n"), ("rx", b"\r\n+CEREG: 5,0,,,,,0,0\r\n\r\nOK\r\n"))
+    assert brief(evs) == [
+        ("command", "tx", False, "CEREG", "read", (), None, None),
+        ("response", "rx", False, "CEREG", None, (5, 0, None, None, None, None, 0, 0), None, None),
+        ("final", "rx", False, "OK", None, (), None, None),
+    ]
+    assert [(e.text, e.offset, e.length, e.line, e.data_len, e.time) for e in evs] == [
+        ("AT+CEREG?", 0, 11, 1, 11, 0.0),
+        ("+CEREG: 5,0,,,,,0,0", 11, 23, 2, 23, 1.0),
+        ("OK", 34, 6, 2, 6, 1.0),
+    ]
+
+
+def test_ssl_commands_carry_ctx_and_conn() -> None:
+    evs = events(("tx", b'AT+QSSLOPEN=1,5,"hf.quectel.com",8164,0\r\n'),
+                 ("rx", b"\r\nOK\r\n\r\n+QSSLOPEN: 1,5,0\r\n\r\n+QSSLURC: \"closed\",1,5\r\n"))
+    assert brief(evs) == [
+        ("command", "tx", False, "QSSLOPEN", "write", (1, 5, "hf.quectel.com", 8164, 0), 1, 5),
+        ("final", "rx", False, "OK", None, (), None, None),
+        ("response", "rx", False, "QSSLOPEN", None, (1, 5, 0), 1, 5),
+        ("urc", "rx", False, "QSSLURC", None, ("closed", 1, 5), 1, 5),
+    ]
+
+
+def test_error_finals() -> None:
+    evs = events(("rx", b"+CME ERROR: 50\r\n+CMS ERROR: 500\r\nERROR\r\n"))
+    assert [(e.kind, e.name, e.args) for e in evs] == [
+        ("final", "CME ERROR", (50,)), ("final", "CMS ERROR", (500,)), ("final", "ERROR", ()),
+    ]
+
+
+def test_echo_when_the_module_side_repeats_the_command() -> None:
+    evs = events(("tx", b"AT+CSQ\r\n"), ("rx", b"AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n"))
+    assert [(e.kind, e.dir, e.name, e.text) for e in evs] == [
+        ("command", "tx", "CSQ", "AT+CSQ"), ("echo", "rx", "CSQ", "AT+CSQ"),
+        ("response", "rx", "CSQ", "+CSQ: 20,99"), ("final", "rx", "OK", "OK"),
+    ]
+
+
+def test_memo_does_not_leak_direction() -> None:
+    """The same line is a command on the host side and an echo on the module side."""
+    evs = events(("rx", b"AT\r\n"), ("tx", b"AT\r\n"), ("rx", b"AT\r\n"), (None, b"AT\r\n"))
+    assert [(e.kind, e.dir, e.inferred) for e in evs] == [
+        ("echo", "rx", False), ("command", "tx", False), ("echo", "rx", False),
+        ("command", "tx", True),
+    ]
+
+
+def test_unknown_direction_is_inferred_and_marked() -> None:
+    trace = (b"ATE1\r\r\nOK\r\nAT+QSSLSEND=1,5\r\r\n> hi\x1a\r\nOK\r\n"
+             b"\r\n+QSSLSEND: 1,5,0\r\n\r\n")
+    evs = events((None, trace))
+    assert [(e.kind, e.dir, e.inferred, e.name) for e in evs] == [
+        ("command", "tx", True, "E"), ("final", "rx", True, "OK"),
+        ("command", "tx", True, "QSSLSEND"), ("prompt", "rx", True, None),
+        ("data", "tx", True, "QSSLSEND"), ("final", "rx", True, "OK"),
+        ("response", "rx", True, "QSSLSEND"), ("meta", None, False, None),
+    ]
+    assert evs[4].text == "hi"
+    assert (evs[4].ctx, evs[4].conn, evs[4].purpose, evs[4].note) == (1, 5, "QSSLSEND", "ctrl-z")
+
+
+def test_data_events() -> None:
+    evs = events(("tx", b"AT+QSSLSEND=1,5,5\r\n"), ("rx", b"\r\n> "), ("tx", b"hello"),
+                 ("rx", b"\r\nOK\r\n"))
+    data = evs[2]
+    assert (data.kind, data.dir, data.name, data.ctx, data.conn, data.text, data.data_len,
+            data.note, data.purpose, data.raw) == (
+        "data", "tx", "QSSLSEND", 1, 5, "hello", 5, "length", "QSSLSEND", b"hello")
+    assert (evs[1].kind, evs[1].text, evs[1].data_len) == ("prompt", ">", 4)
+
+
+def test_recv_urc_keeps_payload_whole() -> None:
+    evs = events(("rx", b'\r\n+QSSLURC: "recv",1,5,7,"a,\r\n"b""\r\n\r\nOK\r\n'))
+    urc = evs[0]
+    assert (urc.kind, urc.name, urc.args, urc.ctx, urc.conn, urc.data_len, urc.purpose) == (
+        "urc", "QSSLURC", ("recv", 1, 5, 7, 'a,\r\n"b"'), 1, 5, 7, "recv")
+    assert urc.text == '+QSSLURC: "recv",1,5,7,"a,\r\n"b""'
+    assert (evs[1].kind, evs[1].name) == ("final", "OK")
+
+
+def test_recv_urc_payload_length_differs_from_announced() -> None:
+    longer = events(("rx", b'+QSSLURC: "recv",1,5,2,"abcdef"\r\nOK\r\n'))
+    assert (longer[0].args[3], longer[0].args[4], longer[0].data_len) == (2, "abcdef", 6)
+    assert longer[1].name == "OK"
+    # Shorter than announced: the framer trusts the announced count, so the URC takes the
+    # bytes after it up to that count and the end of that line (a known limitation: the
+    # machine's data-length check sees the mismatch in the payload's closing quote).
+    shorter = events(("rx", b'+QSSLURC: "recv",1,5,9,"abc"\r\nOK\r\n'))
+    assert [(e.kind, e.args[3], e.data_len) for e in shorter] == [("urc", 9, 8)]
+
+
+def test_noise_has_reason_and_column() -> None:
+    evs = events(("rx", b'AT+X="ab","cd"#\r\n'), ("rx", b"\x00\x01\r\n"))
+    assert [(e.kind, e.note) for e in evs] == [
+        ("noise", "not AT syntax: unexpected '#' at column 15"),
+        ("noise", "not AT syntax: unexpected '\\x00' at column 1"),
+    ]
+
+
+def test_invalid_utf8_is_shown_as_latin1_with_a_note() -> None:
+    evs = events(("rx", b"+X: \"caf\xe9\"\r\n"))
+    assert evs[0].args == ("caf\xe9",)
+    assert evs[0].note == "not valid UTF-8 at byte 8, shown as Latin-1"
+
+
+def test_quirks_are_noted() -> None:
+    evs = events(("rx", b"+QSSLOPEN,1,5,-9 \r\n"))
+    assert (evs[0].kind, evs[0].args, evs[0].ctx, evs[0].conn, evs[0].note) == (
+        "response", (1, 5, -9), 1, 5, "comma instead of ': ' after +QSSLOPEN; trailing blanks")
+
+
+def test_cut_off_line_is_noted() -> None:
+    evs = events(("rx", b"\r\n+CSQ: 2"))
+    assert (evs[0].kind, evs[0].args, evs[0].note) == (
+        "response", (2,), "cut off by the end of the capture")
+
+
+def test_blank_terminators_become_meta() -> None:
+    evs = events(("rx", b"OK\r\n\r\n"))
+    assert [(e.kind, e.text, e.note, e.length) for e in evs] == [
+        ("final", "OK", "", 4), ("meta", "", "line terminators only", 2),
+    ]
+
+
+def test_meta_and_noise_chunks_pass_through() -> None:
+    decoder = Decoder()
+    evs = decoder.feed(Chunk(b"Time,Value\n", None, None, 0, 11, 1, 0, "meta", "CSV header"))
+    evs += decoder.feed(Chunk(b"garbage\n", None, None, 11, 8, 2, 8, "noise", "no timestamp"))
+    assert [(e.kind, e.text, e.note, e.offset, e.length) for e in evs] == [
+        ("meta", "Time,Value", "CSV header", 0, 11), ("noise", "garbage", "no timestamp", 11, 8),
+    ]
