@@ -199,6 +199,29 @@ def test_sscom_utf8_markers() -> None:
                                ("final", "OK", "rx")]
 
 
+# -------------------------------------------------------------------------- jsonl
+
+def test_jsonl_keys_encodings_and_noise() -> None:
+    data = (b'{"t": 0.5, "direction": "host", "hex": "41540d0a"}\n'
+            b'{"t": 0.52, "d": "<", "base64": "DQpPSw0K"}\n'
+            b'{"t": 0.6, "dir": "rx", "hex": "zz"}\n'
+            b'[1, 2]\n'
+            b'{"t": "yesterday", "dir": "rx", "data": "x"}\n'
+            b'{"t": 0.7, "dir": "rx", "data": "caf\\u00e9 \\u4e2d"}\n'
+            b'{"broken\n')
+    assert detect(data).name == "jsonl"
+    events = decode(data)
+    assert summary(events[:2]) == [("command", "AT", "tx"), ("final", "OK", "rx")]
+    assert events[0].time == 0.5
+    noise = [e for e in events if e.kind == "noise"]
+    assert [e.line for e in noise] == [3, 4, 5, 7]
+    assert noise[1].note == "a JSON value that is not an object"
+    assert noise[2].note.startswith("Invalid isoformat string")
+    assert noise[3].note.startswith("not JSON")
+    text = [e for e in events if e.line == 6]
+    assert text[0].raw == "caf\u00e9 \u4e2d".encode()
+
+
 # ---------------------------------------------------------------------- detection
 
 @pytest.mark.parametrize("data", [

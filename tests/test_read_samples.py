@@ -29,6 +29,7 @@ SAMPLES = {
     "socat_v.log": ("socat", "absolute"),
     "socat_x.log": ("socat", "absolute"),
     "spy.log": ("spy", "relative"),
+    "transcript.jsonl": ("jsonl", "absolute"),
     "sigrok_rx.txt": ("sigrok", "none"),
     "minicom_echo.cap": ("raw", "none"),
     "putty.log": ("raw", "none"),
@@ -249,3 +250,16 @@ def test_putty_banner_is_one_meta_event() -> None:
     assert [e.kind for e in events].count("meta") == 1
     cmd, ok = _open_then_ok(events, 5)
     assert cmd.inferred and (ok.kind, ok.name) == ("final", "OK")
+
+
+def test_jsonl_transcript() -> None:
+    rows = _cli_events(FORMATS / "transcript.jsonl")
+    assert (rows[0]["kind"], rows[0]["note"]) == ("meta", "JSON record without bytes")
+    cmd = next(r for r in rows if r["name"] == "QSSLOPEN" and r["kind"] == "command")
+    ok = rows[cmd["index"] + 1]
+    assert cmd["args"] == [1, 1, "hf.quectel.com", 8164, 0] and cmd["dir"] == "tx"
+    assert cmd["time"] == "2024-03-10T08:15:30.223"  # the wall clock as the rig wrote it
+    assert (ok["kind"], ok["name"], ok["dir"], ok["time"]) == (
+        "final", "OK", "rx", "2024-03-10T08:15:30.268")
+    data = next(r for r in rows if r["kind"] == "data")
+    assert data["text"] == "GET /status HTTP/1.0\r\n\r\n" and data["note"] == "ctrl-z"

@@ -22,6 +22,7 @@ _READERS: Final = (
     "attrace.read.socat",
     "attrace.read.spy",
     "attrace.read.sigrok",
+    "attrace.read.jsonl",
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -322,6 +323,19 @@ def sigrok() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+# --------------------------------------------------------------------------- jsonl
+
+def jsonl() -> bytes:
+    """A test rig's transcript: a header object, then one object a write or read."""
+    start = dt.datetime(2024, 3, 10, 8, 15, 30, 125000, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    lines = [json.dumps({"rig": "bench-3", "port": "/dev/ttyUSB1", "baud": 115200})]
+    for tr in exchange(1, config=False):
+        t = at(start, tr.ms)
+        lines.append(json.dumps({"ts": t.isoformat(timespec="milliseconds"), "dir": tr.dir,
+                                 "data": tr.data.decode("latin-1")}))
+    return ("\n".join(lines) + "\n").encode()
+
+
 # ---------------------------------------------------------------------- raw captures
 
 def rx_stream(transfers: list[Transfer]) -> bytes:
@@ -342,6 +356,7 @@ def main() -> None:
         "socat_v.log": socat(False, True, 0, True),
         "socat_x.log": socat(True, False, 1, False),
         "spy.log": spy(),
+        "transcript.jsonl": jsonl(),
         "sigrok_rx.txt": sigrok(),
         "minicom_echo.cap": rx_stream(exchange(4, echo=True, fixed=True, eol=b"\r")),
         "putty.log": b"=~=~=~=~=~=~=~=~=~=~=~= PuTTY log 2024.03.09 11:20:45 "

@@ -1,0 +1,150 @@
+"""JSON Lines transcripts: one JSON object a line, as test rigs and host scripts log them.
+
+``{"t": 0.512, "dir": "tx", "data": "AT+QSSLCLOSE=1,0\\r\\n"}``
+
+Keys are recognised by common names: the direction in ``dir``/``direction``/``d``
+(``tx``/``rx``, ``host``/``module``, ``out``/``in``, ``>``/``<``), the bytes in ``data``/
+``text`` (a string: code points up to 255 are bytes, anything else is UTF-8) or ``hex``
+or ``base64``, the time in ``t``/``time``/``ts``/``timestamp`` (seconds, or an ISO 8601
+string read as the wall clock it shows, zone not applied).  Numbers below 10^8 are seconds
+since capture start, larger ones seconds since 1970.  An object without bytes (a header, a
+comment) is ``meta``; a line that is not a JSON object, or whose values do not fit, is
+``noise`` with the reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any, Final
+
+from attrace.model import NOISE, RX, TX, Chunk, Timebase
+from attrace.read.base import Line, Reader, meta
+from attrace.read.common import word_direction
+
+_DIR_KEYS: Final = ("dir", "direction", "d")
+_DATA_KEYS: Final = ("data", "text")
+_TIME_KEYS: Final = ("t", "time", "ts", "timestamp")
+_DIR_WORDS: Final = {
+    "tx": TX, "out": TX, "sent": TX, "send": TX, "write": TX, ">": TX, "->": TX,
+    "rx": RX, "in": RX, "recv": RX, "received": RX, "read": RX, "<": RX, "<-": RX,
+}
+_EPOCH_MIN: Final = 1e8
+_LOOKS: Final = re.compile(rb'\s*\{\s*"')
+
+
+def _direction(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    low = value.strip().lower()
+    return _DIR_WORDS.get(low) or word_direction(low)
+
+
+def _payload(obj: dict[str, Any]) -> bytes | None:
+    """The record's bytes; None without any; ValueError when they are malformed."""
+    for key in _DATA_KEYS:
+        value = obj.get(key)
+        if isinstance(value, str):
+            try:
+                return value.encode("latin-1")
+            except UnicodeEncodeError:
+                return value.encode("utf-8")
+    value = obj.get("hex")
+    if isinstance(value, str):
+        return bytes.fromhex(value)
+    value = obj.get("base64", obj.get("b64"))
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"bad base64 ({exc})") from None
+    return None
+
+
+class JsonlReader(Reader):
+    """One JSON object a line with direction, bytes and time."""
+
+    name = "jsonl"
+    title = "JSON Lines transcripts ({\"t\", \"dir\", \"data\"} a line)"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._kind: str | None = None
+
+    @classmethod
+    def detect(cls, head: bytes) -> float:
+        lines = [line for line in head.splitlines()[:40] if line.strip()]
+        if len(lines) > 1:
+            lines = lines[:-1]  # the last line of the head may be cut short
+        if not lines:
+            return 0.0
+        hits = 0
+        for line in lines:
+            if not _LOOKS.match(line):
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict) and any(k in obj for k in (*_DATA_KEYS, "hex", "base64")):
+                hits += 1
+        return 0.95 * hits / len(lines) if hits else 0.0
+
+    def _time(self, value: Any) -> float | None:
+        if isinstance(value, bool) or value is None:
+            return None
+        if isinstance(value, int | float):
+            if self._kind is None:
+                self._kind = "absolute" if value >= _EPOCH_MIN else "relative"
+                self.timebase = Timebase(self._kind)
+            return float(value)
+        if isinstance(value, str):
+            # The wall clock as written, like every other reader (a zone is not applied).
+            stamp = datetime.fromisoformat(value).replace(tzinfo=None)
+            if self._kind is None:
+                self._kind = "absolute"
+                self.timebase = Timebase("absolute")
+            return (stamp - datetime(1970, 1, 1)).total_seconds()
+        raise ValueError(f"time {value!r} is neither a number nor an ISO 8601 string")
+
+    def chunks(self, lines: Iterable[Line]) -> Iterator[Chunk]:
+        loads = json.loads
+        for line in lines:
+            offset, number, raw = line
+            if not raw.strip():
+                yield meta(line, "blank line")
+                continue
+            try:
+                obj = loads(raw)
+            except ValueError as exc:
+                yield _noise(line, f"not JSON ({exc})")
+                continue
+            if not isinstance(obj, dict):
+                yield _noise(line, "a JSON value that is not an object")
+                continue
+            try:
+                data = _payload(obj)
+                time = self._time(next((obj[k] for k in _TIME_KEYS if k in obj), None))
+            except (ValueError, OverflowError) as exc:
+                yield _noise(line, str(exc))
+                continue
+            if data is None:
+                yield meta(line, "JSON record without bytes")
+                continue
+            if not data:
+                yield meta(line, "JSON record with empty data")
+                continue
+            direction = _direction(next((obj[k] for k in _DIR_KEYS if k in obj), None))
+            yield Chunk(data, time, direction, offset, len(raw), number)
+
+
+def _noise(line: Line, why: str) -> Chunk:
+    offset, number, raw = line
+    return Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE, why)
+
+
+READERS: Final = (JsonlReader,)
