@@ -141,6 +141,15 @@ def test_socat_v_newline_added_after_a_block_is_decoration() -> None:
     assert [c.dir for c in got] == ["tx", "rx", "rx"]
 
 
+def test_socat_x_without_headers_has_no_direction() -> None:
+    # Old socat -x printed only the hex of each block, one block a line.
+    data = (b"> 2024/03/05 14:02:11.250123  length=4 from=0 to=3\n 41 54 0d 0a\n"
+            b" 0d 0a 4f 4b 0d 0a\n")
+    got = chunks(data, "socat")
+    assert [(c.data, c.dir) for c in got] == [(b"AT\r\n", "tx"), (b"\r\nOK\r\n", None)]
+    assert got[0].head == len(b"> 2024/03/05 14:02:11.250123  length=4 from=0 to=3\n")
+
+
 def test_socat_escapes() -> None:
     data = b"> 2024/03/05 14:02:11.250123  length=6 from=0 to=5\na\\\\b\\a\\b\\r\n"
     got = [c for c in chunks(data, "socat") if c.kind == "data"]

@@ -263,3 +263,20 @@ def test_jsonl_transcript() -> None:
         "final", "OK", "rx", "2024-03-10T08:15:30.268")
     data = next(r for r in rows if r["kind"] == "data")
     assert data["text"] == "GET /status HTTP/1.0\r\n\r\n" and data["note"] == "ctrl-z"
+
+
+def test_events_jsonl_output_reads_back(tmp_path: Path) -> None:
+    source = FORMATS / "docklight.log"
+    result = CliRunner().invoke(main, ["events", str(source), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    copy = tmp_path / "events.jsonl"
+    copy.write_text(result.output)
+    assert detect(copy.read_bytes()).name == "jsonl"
+    again = load(copy).event_list
+    first = load(source).event_list
+
+    def shape(events: list[Event]) -> list[tuple]:
+        return [(e.kind, e.name, e.dir, e.args, e.time) for e in events]
+
+    assert shape(again) == shape(first)
+    assert sum(e.length for e in again) == copy.stat().st_size

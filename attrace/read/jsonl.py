@@ -9,7 +9,7 @@ or ``base64``, the time in ``t``/``time``/``ts``/``timestamp`` (seconds, or an I
 string read as the wall clock it shows, zone not applied).  Numbers below 10^8 are seconds
 since capture start, larger ones seconds since 1970.  An object without bytes (a header, a
 comment) is ``meta``; a line that is not a JSON object, or whose values do not fit, is
-``noise`` with the reason.
+``noise`` with the reason.  attrace's own ``events --format jsonl`` output reads back too.
 """
 
 from __future__ import annotations
@@ -63,6 +63,24 @@ def _payload(obj: dict[str, Any]) -> bytes | None:
         except binascii.Error as exc:
             raise ValueError(f"bad base64 ({exc})") from None
     return None
+
+
+def _event_row(obj: dict[str, Any]) -> bytes | None:
+    """The UART bytes behind a row of attrace's own ``events --format jsonl`` output.
+
+    Rows hold the decoded text without line ends, so they are put back: CR LF after a
+    line, Ctrl+Z or ESC after data entry as its note says.  Redacted secrets stay
+    redacted; ``meta`` rows and rows without a direction carry no bytes.
+    """
+    text, kind = obj.get("text"), obj.get("kind")
+    if not isinstance(text, str) or kind == "meta" or obj.get("dir") is None:
+        return None
+    raw = text.encode("latin-1") if max(text, default="\0") <= "\xff" else text.encode()
+    if kind == "prompt":
+        return b"\r\n> "
+    if kind == "data":
+        return raw + {"ctrl-z": b"\x1a", "esc": b"\x1b"}.get(obj.get("note", ""), b"")
+    return raw + b"\r\n"
 
 
 class JsonlReader(Reader):
@@ -127,7 +145,7 @@ class JsonlReader(Reader):
                 yield _noise(line, "a JSON value that is not an object")
                 continue
             try:
-                data = _payload(obj)
+                data = _event_row(obj) if "kind" in obj and "index" in obj else _payload(obj)
                 time = self._time(next((obj[k] for k in _TIME_KEYS if k in obj), None))
             except (ValueError, OverflowError) as exc:
                 yield _noise(line, str(exc))
