@@ -125,7 +125,9 @@ class Framer:
         spec = _spec.load()
         self._entries = {name: c.data_entry for name, c in spec.commands.items() if c.data_entry}
         self._streams: dict[tuple[int, str | None], _Stream] = {}
-        self._pending: tuple[_Stream, Record] | None = None
+        self._pending: tuple[_Stream, Record, bytes] | None = None
+        """A record that the next byte of its stream may still join (the LF after a CR that
+        ended a chunk, the blank after a prompt), with that byte."""
         self._announced: _Entry | None = None
         self._formats: dict[tuple[int | None, int | None], tuple[int, int]] = {}
         """(ctx, conn) -> (send_format, recv_format), as configured in the trace."""
@@ -143,18 +145,15 @@ class Framer:
             if chunk.dir == TX:
                 self._has_tx = True
         if self._pending is not None:
-            pst, rec = self._pending
+            pst, rec, more = self._pending
             self._pending = None
-            if pst is st and chunk.kind == DATA and chunk.data[:1] == b"\n":
-                rec = _absorb_lf(rec, chunk)
-                out.append(rec)
-                self._after_line(pst, rec, out)
+            if pst is st and chunk.kind == DATA and chunk.data[:1] == more:
+                self._finish(pst, _absorb_first(rec, chunk), out)
                 if len(chunk.data) == 1:
                     return out
                 chunk = _drop_first(chunk)
             else:
-                out.append(rec)
-                self._after_line(pst, rec, out)
+                self._finish(pst, rec, out)
         elif chunk.kind == DATA:
             if st.mode is LINE and not st.started:
                 if self._whole_line(st, chunk, source, out):
@@ -177,10 +176,9 @@ class Framer:
         """End of input: flush what every stream still holds, marked as cut short."""
         out: list[Record] = []
         if self._pending is not None:
-            pst, rec = self._pending
+            pst, rec, _ = self._pending
             self._pending = None
-            out.append(rec)
-            self._after_line(pst, rec, out)
+            self._finish(pst, rec, out)
         for st in self._streams.values():
             if st.buf or st.acc:
                 if st.mode == DATA_MODE and st.entry is not None:
@@ -287,7 +285,7 @@ class Framer:
                 stop += 1
             elif stop == n:
                 self._take(st, chunk, pos, stop)
-                self._pending = (st, self._emit(st, "line", ""))
+                self._pending = (st, self._emit(st, "line", ""), b"\n")
                 return stop
         self._take(st, chunk, pos, stop)
         rec = self._emit(st, "line", "")
@@ -302,12 +300,23 @@ class Framer:
         if stop < len(data) and data[stop] == 0x20:
             stop += 1
         self._take(st, chunk, pos, stop)
-        out.append(self._emit(st, "prompt", "", dir=RX if st.dir is None else st.dir))
+        rec = self._emit(st, "prompt", "", dir=RX if st.dir is None else st.dir)
+        if stop == len(data) and data[gt + 1:] != b" ":
+            self._pending = (st, rec, b" ")  # its blank may open the next chunk
+        else:
+            self._finish(st, rec, out)
+        return stop
+
+    def _finish(self, st: _Stream, rec: Record, out: list[Record]) -> None:
+        """Hand out a completed line or prompt and act on it."""
+        out.append(rec)
+        if rec.kind != "prompt":
+            self._after_line(st, rec, out)
+            return
         entry = self._announced
         if entry is not None and entry.stream == (st.source, st.dir) and not self._has_tx:
             self._announced = None
             self._enter_data(st, entry)
-        return stop
 
     def _frame_data(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
         data = chunk.data
@@ -488,10 +497,10 @@ def _region(chunk: Chunk, a: int, b: int) -> tuple[int, int]:
     return chunk.offset + chunk.head + fa, fb - fa
 
 
-def _absorb_lf(rec: Record, chunk: Chunk) -> Record:
-    """Give a pending CR-terminated record the LF that opens the next chunk."""
+def _absorb_first(rec: Record, chunk: Chunk) -> Record:
+    """Give a pending record the byte that opens the next chunk (LF after CR, a blank)."""
     size = _region(chunk, 0, 1)[1]
-    return Record(rec.kind, rec.raw + b"\n", rec.body, rec.dir, rec.inferred, rec.time,
+    return Record(rec.kind, rec.raw + chunk.data[:1], rec.body, rec.dir, rec.inferred, rec.time,
                   rec.source, rec.offset, rec.length + size, rec.line, rec.note, rec.purpose,
                   rec.ctx, rec.conn, rec.expected)
 
