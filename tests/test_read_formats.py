@@ -266,3 +266,10 @@ def test_any_input_any_reader_accounts_for_every_byte(parts: list[bytes]) -> Non
         assert sum(c.length for c in got) == len(data), name
         _, events = decode_files([from_bytes(data, "x_rx.csv", name)])
         assert sum(e.length for e in events) == len(data), name
+
+
+def test_saleae_rows_without_header_when_forced() -> None:
+    data = b'"a","data",0.1,8e-05,0x41\n"a","data",0.2,8e-05,0x54\n"b","data",0.3,8e-05,0x0D\n'
+    assert detect(data).name == "saleae"
+    got = chunks(data, "saleae")
+    assert [(c.data, c.dir) for c in got] == [(b"A", "tx"), (b"T", "tx"), (b"\r", "rx")]

@@ -73,7 +73,12 @@ class SaleaeReader(Reader):
     def detect(cls, head: bytes) -> float:
         if _L2_HEADER.match(head) or _L1_HEADER.match(head):
             return 0.98
-        return 0.0
+        # Rows without their header (a cut or concatenated export): a weaker sign.
+        rows = head.splitlines(keepends=True)[:20]
+        if len(rows) > 1:
+            rows = rows[:-1]
+        fit = sum(1 for r in rows if (m := _L2_ROW.match(r)) and (m.group(8) or b"")[:2] == b"0x")
+        return 0.5 if rows and fit == len(rows) else 0.0
 
     def _decide(self, lines: Iterator[Line]) -> list[Line]:
         """Read ahead until every Logic 2 analyzer has shown a few bytes."""
@@ -113,8 +118,9 @@ class SaleaeReader(Reader):
         elif _L1_HEADER.match(first[2]):
             yield meta(first, "Saleae Logic 1 CSV header")
             yield from self._logic1(it)
-        else:
-            yield from self._logic2(chain([first], self._decide(it), it))
+        else:  # forced on a file without its header: rows as Logic 2
+            rows = chain([first], it)
+            yield from self._logic2(chain(self._decide(rows), rows))
 
     def _logic2(self, lines: Iterable[Line]) -> Iterator[Chunk]:
         match = _L2_ROW.match
