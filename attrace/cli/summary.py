@@ -10,6 +10,7 @@ import click
 
 from attrace.cli import main
 from attrace.cli.common import input_options, load_trace
+from attrace.diagnostics import SEVERITIES
 from attrace.timefmt import iso
 
 
@@ -36,6 +37,9 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
         "duration_s": round(max(times) - min(times), 6) if times else None,
         "kinds": dict(sorted(kinds.items())),
         "commands": dict(commands.most_common()),
+        "transactions": len(trace.analysis.transactions),
+        "sessions": [_session_fact(x, trace.spec) for x in trace.analysis.sessions],
+        "diagnostics": _severity_counts(trace.analysis.diagnostics),
     }
     if fmt == "json":
         json.dump(facts, sys.stdout, indent=2)
@@ -60,3 +64,25 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
         w("Commands:\n")
         for name, count in commands.most_common():
             w(f"  {name:<14} {count}\n")
+    w(f"Sessions:  {len(facts['sessions'])}\n")
+    for x in facts["sessions"]:
+        opened = "no result" if x["open_err"] is None else f"{x['open_err']} {x['open_err_text']}"
+        w(f"  {x['id']:<8} {x['host']}:{x['port']}  open {opened}, "
+          f"{x['bytes_sent']} B sent, {x['bytes_received']} B received, "
+          f"ended {x['close_reason']}\n")
+    diags = facts["diagnostics"]
+    total = sum(diags.values())
+    shown = ", ".join(f"{n} {sev}" for sev, n in diags.items() if n)
+    w(f"Diagnostics: {total}" + (f" ({shown}; see attrace expert)" if total else "") + "\n")
+
+
+def _session_fact(s, spec) -> dict:  # type: ignore[no-untyped-def]
+    return {"id": s.id, "host": s.host, "port": s.port, "open_err": s.open_err,
+            "open_err_text": spec.ssl_error(s.open_err), "bytes_sent": s.bytes_sent,
+            "bytes_received": s.bytes_received, "close_reason": s.close_reason}
+
+
+def _severity_counts(diagnostics) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Diagnostics per severity, worst first (every severity present, 0 when none)."""
+    counts = Counter(d.severity for d in diagnostics)
+    return {sev: counts.get(sev, 0) for sev in reversed(SEVERITIES)}

@@ -1,0 +1,73 @@
+"""``attrace follow``: one SSL session's application payload both ways, in order (like
+Wireshark's Follow Stream).  Hex-format data is shown decoded."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from attrace.cli import main
+from attrace.cli.common import input_options, load_trace
+from attrace.errors import UsageError
+
+_ARROWS = {"tx": "->", "rx": "<-"}
+
+
+@main.command()
+@input_options
+@click.option("--session", "session_id", required=True, metavar="ID",
+              help="Session id as `attrace sessions` lists it, e.g. 1:5#1.")
+@click.option("--as", "show_as", type=click.Choice(["text", "hex", "raw"]), default="text",
+              show_default=True, help="How to print the payload.")
+@click.option("--dir", "direction", type=click.Choice(["tx", "rx"]), default=None,
+              help="Only one direction (tx: host to server, rx: server to host).")
+@click.option("--output", "-o", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the raw bytes to this file instead (use with --dir).")
+def follow(files: tuple[str, ...], input_format: str, show_secrets: bool, session_id: str,
+           show_as: str, direction: str | None, out_path: str | None) -> None:
+    """Print the application payload of one SSL session of FILE(s)."""
+    trace = load_trace(files, input_format, show_secrets)
+    try:
+        view = trace.session(session_id)
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    pieces = [(e, d, data) for e, d, data in view.chunks()
+              if direction is None or d == direction]
+    if out_path is not None:
+        with open(out_path, "wb") as fh:
+            for _, _, data in pieces:
+                fh.write(data)
+        total = sum(len(p[2]) for p in pieces)
+        click.echo(f"Wrote {total} bytes of session {session_id} to {out_path}.", err=True)
+        return
+    if show_as == "raw":
+        out = sys.stdout.buffer
+        for _, _, data in pieces:
+            out.write(data)
+        out.flush()
+        return
+    w = sys.stdout.write
+    for event, d, data in pieces:
+        w(f"{_ARROWS[d]} #{event.index + 1} line {event.line}: {len(data)} bytes\n")
+        w(_hexdump(data) if show_as == "hex" else _text(data))
+    sent = sum(len(p[2]) for p in pieces if p[1] == "tx")
+    received = sum(len(p[2]) for p in pieces if p[1] == "rx")
+    w(f"Session {session_id}: {sent} bytes sent, {received} bytes received.\n")
+
+
+def _text(data: bytes) -> str:
+    """Printable text, other bytes escaped; each piece ends with a newline."""
+    text = data.decode("utf-8", "backslashreplace")
+    shown = "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+    return "    " + shown.replace("\n", "\n    ") + "\n"
+
+
+def _hexdump(data: bytes) -> str:
+    lines = []
+    for at in range(0, len(data), 16):
+        row = data[at:at + 16]
+        hexes = " ".join(f"{b:02x}" for b in row)
+        ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
+        lines.append(f"    {at:08x}  {hexes:<47}  {ascii_}\n")
+    return "".join(lines)

@@ -1,0 +1,62 @@
+"""``attrace sessions``: one row per SSL session (open attempt on a (ctx, conn))."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from attrace import output
+from attrace.cli import main
+from attrace.cli.common import filter_option, format_option, input_options, load_trace
+from attrace.filters import Filter
+from attrace.rows import SESSION_KEYS, session_row
+
+_TABLE_COLUMNS = ("id", "host", "port", "sec", "fmt", "timeout", "open_s", "result", "sends",
+                  "sent", "recvs", "received", "ended", "duration_s", "diags")
+
+
+@main.command()
+@input_options
+@format_option()
+@filter_option("sessions")
+def sessions(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: str,
+             display_filter: Filter | None = None) -> None:
+    """List the SSL sessions of FILE(s): configuration at open, time to +QSSLOPEN,
+    traffic both ways, and how each ended (host, peer, failed, open-at-end)."""
+    trace = load_trace(files, input_format, show_secrets)
+    spec = trace.spec
+    found = trace.analysis.sessions
+    if display_filter is not None:
+        keep = display_filter.mask(trace.sessions).to_numpy()
+        found = [s for s, k in zip(found, keep, strict=True) if k]
+    first = trace.first_time
+    if fmt != "table":
+        rows = (session_row(s, first, spec.ssl_error(s.open_err)) for s in found)
+        output.write(rows, fmt, sys.stdout,
+                     columns=(*SESSION_KEYS, "open_err_text", "events"))
+        return
+    if not found:
+        click.echo("No SSL sessions (no AT+QSSLOPEN) in the trace.")
+        return
+    output.write((_table_row(s, spec) for s in found), "table", sys.stdout,
+                 columns=_TABLE_COLUMNS, widths={"host": 32})
+
+
+def _table_row(s, spec) -> dict:  # type: ignore[no-untyped-def]
+    if s.open_err is None:
+        result = "no result"
+    elif s.open_err == 0:
+        result = "0 ok"
+    else:
+        result = f"{s.open_err} {spec.ssl_error(s.open_err)}"
+    return {
+        "id": s.id, "host": s.host, "port": s.port, "sec": s.seclevel,
+        "fmt": f"{'hex' if s.send_format else 'text'}/{'hex' if s.recv_format else 'text'}",
+        "timeout": s.timeout_s,
+        "open_s": None if s.open_after_s is None else round(s.open_after_s, 3),
+        "result": result, "sends": s.sends, "sent": s.bytes_sent, "recvs": s.recvs,
+        "received": s.bytes_received, "ended": s.close_reason,
+        "duration_s": None if s.duration_s is None else round(s.duration_s, 3),
+        "diags": s.diagnostics,
+    }
