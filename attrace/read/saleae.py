@@ -38,13 +38,18 @@ _LOOKAHEAD: Final = 4000
 """Rows read ahead to see which analyzer is the host."""
 
 
+_HEX_CELLS: Final = {
+    f"{p}{i:{f}}".encode(): bytes((i,))
+    for i in range(256) for p in ("0x", "0X") for f in ("02X", "02x", "X", "x")
+}
+"""``0x41``, ``0x0d``, ``0xA``... -> the byte: one dict look-up a row on the hot path."""
+
+
 def _value(field: bytes) -> bytes | None:
     """The byte a data cell stands for, or None when it is not a byte."""
-    if field[:2] in (b"0x", b"0X") and len(field) in (3, 4):
-        try:
-            return bytes((int(field[2:], 16),))
-        except ValueError:
-            return None
+    known = _HEX_CELLS.get(field)
+    if known is not None:
+        return known
     if len(field) == 1:
         return field
     known = _ASCII.get(field)
@@ -125,15 +130,19 @@ class SaleaeReader(Reader):
     def _logic2(self, lines: Iterable[Line]) -> Iterator[Chunk]:
         match = _L2_ROW.match
         dirs = self._dirs
+        hex_cells = _HEX_CELLS
         for line in lines:
             offset, number, raw = line
             m = match(raw)
             if m is None:
                 yield _bad(line, "not a Logic 2 CSV row")
                 continue
-            name = m.group(1) if m.group(1) is not None else m.group(2)
-            cell = m.group(7) if m.group(7) is not None else m.group(8)
-            value = _value(cell.replace(b'""', b'"') if b'""' in cell else cell)
+            q_name, name, _, _, start, _, q_cell, cell = m.groups()
+            if q_name is not None:
+                name = q_name
+            if q_cell is not None:
+                cell = q_cell.replace(b'""', b'"')
+            value = hex_cells.get(cell) or _value(cell)
             if value is None:
                 if _L2_HEADER.match(raw):
                     yield meta(line, "repeated CSV header")
@@ -141,13 +150,13 @@ class SaleaeReader(Reader):
                     yield _bad(line, f"data cell {cell.decode('latin-1')!r} is not a byte")
                 continue
             try:
-                time = float(m.group(5))
+                time = float(start)
             except ValueError:
-                yield _bad(line, f"start time {m.group(5).decode('latin-1')!r} is not a number")
+                yield _bad(line, f"start time {start.decode('latin-1')!r} is not a number")
                 continue
             direction = dirs[name] if name in dirs else self._new(name)
             yield Chunk(value, time, direction, offset, len(raw), number,
-                        m.start(7) if m.group(7) is not None else m.start(8))
+                        m.start(8) if q_cell is None else m.start(7))
 
     def _new(self, name: bytes) -> str | None:
         """An analyzer first seen after the look-ahead: only its name can tell."""
