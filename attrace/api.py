@@ -16,10 +16,15 @@ from attrace import spec as _spec
 from attrace.machine import Analysis, Session, analyze
 from attrace.model import Event, Timebase
 from attrace.pipeline import SourceInfo, decode_files
-from attrace.read import open_capture
+from attrace.read import from_bytes, open_capture
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
+
+    from attrace.check import CheckResult, Rule
+    from attrace.stats import Stats
 
 
 @dataclass
@@ -125,6 +130,37 @@ class Trace:
 
         return tables.events(self)
 
+    def filter(self, expr: str, table: str = "events") -> pd.DataFrame:
+        """The rows of ``table`` (events, transactions, sessions, diagnostics) that a
+        display filter keeps: ``trace.filter('kind == urc and conn == 5')``.  A bad filter
+        raises ``attrace.filters.FilterError`` naming the column of the mistake."""
+        from attrace.filters import compile_filter
+
+        compiled = compile_filter(expr, table)
+        return compiled.apply(getattr(self, table))
+
+    def stats(self, interval: float | str = 1.0, filter: str | None = None) -> Stats:
+        """Response times per command (``.srt``), throughput per session
+        (``.throughput``) and I/O per ``interval`` (``.io``), optionally restricted by a
+        display filter over any table's fields."""
+        from attrace import stats
+        from attrace.filters import parse_duration
+
+        seconds = parse_duration(interval) if isinstance(interval, str) else float(interval)
+        return stats.compute(self, seconds, filter)
+
+    def check(self, rules: str | Path | Rule | Iterable[str | Rule] = (),
+              preset: str | None = None) -> CheckResult:
+        """Evaluate assertions (``"count(severity == error) == 0"``), ``Rule`` objects, a
+        rules TOML file (a ``Path``) and/or a built-in ``preset`` (``"strict"``).  The
+        result is truthy when every rule holds; failures name the offending events."""
+        from attrace import check
+
+        chosen = [*(check.preset(preset) if preset else ()), *check.as_rules(rules)]
+        if not chosen:
+            chosen = list(check.preset("strict"))
+        return check.check_trace(self, chosen)
+
 
 def load(
     paths: str | Path | Sequence[str | Path],
@@ -138,5 +174,15 @@ def load(
     infos, events = decode_files(captures)
     trace = Trace(infos, list(events), show_secrets)
     # The machine refines kinds (a completion after OK is a URC): show those everywhere.
+    trace.event_list = trace.analysis.events
+    return trace
+
+
+def load_bytes(
+    data: bytes, name: str = "<bytes>", input_format: str = "auto", show_secrets: bool = False
+) -> Trace:
+    """A capture held in memory (tests, notebooks), analysed like ``load`` does a file."""
+    infos, events = decode_files([from_bytes(data, name, input_format)])
+    trace = Trace(infos, list(events), show_secrets)
     trace.event_list = trace.analysis.events
     return trace

@@ -81,7 +81,7 @@ class Channel:
         elif kind == "data":
             self._data(event)
         elif kind == "noise":
-            self.emit("unparsed", f"line {event.line} is not AT: {event.note or 'unreadable'}",
+            self.emit("unparsed", f"line {event.line} is not AT ({event.note or 'unreadable'})",
                       event.index)
         if event.note and kind not in ("noise", "meta", "data"):
             self._notes(event)

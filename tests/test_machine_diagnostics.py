@@ -1,0 +1,139 @@
+"""Every machine-level diagnostic code: a small trace that shows it, and the nearest clean
+trace that must not (table-driven)."""
+
+from __future__ import annotations
+
+import pytest
+from machine_helpers import OPEN, codes, timed, untimed
+
+from attrace.diagnostics import CODES
+
+CFG = 'AT+QSSLCFG=1,0,"seclevel",0'
+HEX = [(0.0, "tx", 'AT+QSSLCFG=1,0,"dataformat",1,1'), (0.02, "rx", "OK")]
+OPEN_AT_1 = [(1 + t, d, x) for t, d, x in OPEN]
+
+
+def _send(t: float, data: bytes, length: int | None = None, ok: str = "OK") -> list:
+    cmd = "AT+QSSLSEND=1,0" + ("" if length is None else f",{length}")
+    return [(t, "tx", cmd), (t + 0.03, "rx", b"> "), (t + 0.1, "tx", data), (t + 0.5, "rx", ok)]
+
+
+def _cacert(count: int) -> list:
+    return [(0.0, "tx", 'AT+QSSLCFG=1,0,"cacert"'), (0.03, "rx", b"> "),
+            (0.2, "tx", b"abc\x1a"), (0.3, "rx", f'+QSSLCFG: 1,0,"cacert",{count}'),
+            (0.31, "rx", "OK")]
+
+
+CASES: dict[str, tuple[list, list]] = {
+    # code: (trace that shows it, trace that does not)
+    "response-time": ([(0.0, "tx", CFG), (0.5, "rx", "OK")],
+                      [(0.0, "tx", CFG), (0.03, "rx", "OK")]),
+    "completion-time": (
+        [(0.0, "tx", 'AT+QSSLCFG=1,0,"timeout",10'), (0.02, "rx", "OK"), (1.0, "tx",
+         'AT+QSSLOPEN=1,0,"h.example",443,0'), (1.05, "rx", "OK"),
+         (13.0, "rx", "+QSSLOPEN: 1,0,0")],
+        [(0.0, "tx", 'AT+QSSLCFG=1,0,"timeout",10'), (0.02, "rx", "OK"), *OPEN_AT_1]),
+    "no-response": ([(0.0, "tx", CFG), (5.0, "tx", "AT"), (5.02, "rx", "OK")],
+                    [(0.0, "tx", CFG), (0.02, "rx", "OK"), (5.0, "tx", "AT"), (5.02, "rx", "OK")]),
+    "no-completion": ([*OPEN[:2], (120.0, "tx", "AT"), (120.02, "rx", "OK")],
+                      [*OPEN, (120.0, "tx", "AT"), (120.02, "rx", "OK")]),
+    "command-overlap": ([(0.0, "tx", "AT+CSQ"), (0.05, "tx", "AT+CGATT?"), (0.1, "rx", "OK"),
+                         (0.12, "rx", "OK")],
+                        [(0.0, "tx", "AT+CSQ"), (0.1, "rx", "OK"), (0.2, "tx", "AT+CGATT?"),
+                         (0.22, "rx", "OK")]),
+    "error-result": ([(0.0, "tx", "AT+CGATT=1"), (1.0, "rx", "+CME ERROR: 3")],
+                     [(0.0, "tx", "AT+CGATT=1"), (1.0, "rx", "OK")]),
+    "ssl-error": ([*OPEN[:2], (2.0, "rx", "+QSSLOPEN: 1,0,-2")], OPEN),
+    "param-range": ([(0.0, "tx", 'AT+QSSLCFG=1,7,"seclevel",0'), (0.02, "rx", "ERROR")],
+                    [(0.0, "tx", CFG), (0.02, "rx", "OK")]),
+    "unsupported-param": ([(0.0, "tx", 'AT+QSSLOPEN=1,0,"h.example",443,1'),
+                           (0.02, "rx", "ERROR")], OPEN),
+    "unknown-command": ([(0.0, "tx", "AT+QSSSEND=1,0"), (0.02, "rx", "ERROR")],
+                        [*OPEN, *_send(3.0, b"abc\x1a")]),
+    "bad-syntax": ([*OPEN[:2], (2.0, "rx", "+QSSLOPEN,1,0,0")], OPEN),
+    "state-violation": (_send(0.0, b"abc\x1a", ok="ERROR"), [*OPEN, *_send(3.0, b"abc\x1a")]),
+    "missing-credentials": ([(0.0, "tx", 'AT+QSSLCFG=1,0,"seclevel",1'), (0.02, "rx", "OK"),
+                             *OPEN_AT_1], [(0.0, "tx", CFG), (0.02, "rx", "OK"), *OPEN_AT_1]),
+    "cert-length-mismatch": (_cacert(5), _cacert(3)),
+    "data-length-mismatch": (_send(3.0, b"abc\x1a", 5), _send(3.0, b"abcde", 5)),
+    "bad-hex": ([*HEX, *OPEN_AT_1, *_send(4.0, b"zz12\x1a")],
+                [*HEX, *OPEN_AT_1, *_send(4.0, b"4142\x1a")]),
+    "send-cancelled": ([*OPEN, *_send(3.0, b"abc\x1b")], [*OPEN, *_send(3.0, b"abc\x1a")]),
+    "redundant-close": ([*OPEN, (5.0, "rx", '+QSSLURC: "closed",1,0'),
+                         (6.0, "tx", "AT+QSSLCLOSE=1,0"), (6.1, "rx", "ERROR")],
+                        [*OPEN, (6.0, "tx", "AT+QSSLCLOSE=1,0"), (6.1, "rx", "OK"),
+                         (6.2, "rx", "+QSSLCLOSE: 1,0,0")]),
+    "orphan-urc": ([(0.0, "rx", "+QSSLOPEN: 1,0,0")], OPEN),
+    "unexpected-final": ([(0.0, "tx", "AT"), (0.02, "rx", "OK"), (0.05, "rx", "OK")],
+                         [(0.0, "tx", "AT"), (0.02, "rx", "OK")]),
+    "truncated": ([(0.0, "tx", "AT+CSQ")], [(0.0, "tx", "AT+CSQ"), (0.02, "rx", "OK")]),
+    "unparsed": ([(0.0, "rx", "\x01\x02 (((")], [(0.0, "rx", "RDY")]),
+    "urc-ambiguous": ([OPEN[0], (0.03, "rx", "+QSSLOPEN: 1,0,0"), (0.05, "rx", "OK")], OPEN),
+}
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_code_is_raised(code: str) -> None:
+    shows, _ = CASES[code]
+    assert code in codes(timed(*shows))
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_code_is_not_raised_on_the_clean_trace(code: str) -> None:
+    _, clean = CASES[code]
+    assert code not in codes(timed(*clean))
+
+
+def test_every_machine_code_has_a_case() -> None:
+    certs_codes = {"cert-invalid", "cert-expired", "key-mismatch"}  # decoded by attrace.certs
+    assert set(CODES) - certs_codes == set(CASES)
+
+
+def test_messages_name_the_command() -> None:
+    trace = timed(*CASES["unknown-command"][0])
+    [d] = [d for d in trace.analysis.diagnostics if d.code == "unknown-command"]
+    assert d.message.startswith("AT+QSSSEND is not a known command; did you mean AT+QSSLSEND?")
+    assert d.severity == "warning" and d.event == 0
+
+
+def test_did_you_mean_for_the_manuals_typos() -> None:
+    trace = timed((0.0, "tx", "AT+QSCCLK=0"), (0.02, "rx", "ERROR"),
+                  (1.0, "tx", 'AT+QSSLCFG=1,5,"secclevel",2'), (1.02, "rx", "ERROR"))
+    messages = [d.message for d in trace.analysis.diagnostics]
+    assert any("did you mean AT+QSCLK?" in m for m in messages)
+    assert any('did you mean "seclevel"?' in m for m in messages)
+
+
+def test_ssl_error_is_decoded() -> None:
+    trace = timed(*OPEN[:2], (20.0, "rx", "+QSSLOPEN: 1,0,-7"))
+    [d] = [d for d in trace.analysis.diagnostics if d.code == "ssl-error"]
+    assert "-7 (time out)" in d.message and d.severity == "error"
+    assert (d.ctx, d.conn) == (1, 0)
+
+
+def test_unsupported_context_id() -> None:
+    trace = timed((0.0, "tx", 'AT+QSSLCFG=2,0,"seclevel",0'), (0.02, "rx", "ERROR"))
+    [d] = [d for d in trace.analysis.diagnostics if d.code == "unsupported-param"]
+    assert "contextID 2" in d.message and "supports only 1" in d.message
+
+
+def test_hex_send_length_range_is_halved() -> None:
+    trace = timed(*HEX, *OPEN_AT_1, (4.0, "tx", "AT+QSSLSEND=1,0,800"), (4.1, "rx", "ERROR"))
+    [d] = [d for d in trace.analysis.diagnostics if d.code == "param-range"]
+    assert "send_length 800 is outside the range 1-730 in hex format" in d.message
+
+
+def test_no_timing_diagnostics_without_timestamps() -> None:
+    trace = untimed(CFG, "AT+QSSLOPEN=1,0,\"h.example\",443,0", "OK", "+QSSLOPEN: 1,0,0")
+    assert not {"response-time", "completion-time", "no-response"} & set(codes(trace))
+    assert all(tx.ok_after_s is None and tx.done_after_s is None
+               for tx in trace.analysis.transactions)
+
+
+def test_recv_length_mismatch_in_hex_counts_pairs() -> None:
+    trace = timed(*HEX, *OPEN_AT_1, (5.0, "rx", '+QSSLURC: "recv",1,0,2,"41424344"'))
+    [d] = [d for d in trace.analysis.diagnostics if d.code == "data-length-mismatch"]
+    assert "announces 2 bytes but carries 4 hex pairs" in d.message
+    clean = timed(*HEX, *OPEN_AT_1, (5.0, "rx", '+QSSLURC: "recv",1,0,2,"4142"'))
+    assert "data-length-mismatch" not in codes(clean)
+    assert clean.analysis.sessions[0].bytes_received == 2
