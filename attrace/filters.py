@@ -91,7 +91,7 @@ def _f(type_: str, *values: str, column: str | None = None) -> FieldSpec:
     return FieldSpec(type_, tuple(values), column)
 
 
-_RESULTS: Final = ("OK", "ERROR", "CME ERROR", "timeout", "none")
+_RESULTS: Final = ("OK", "ERROR", "CME ERROR", "CMS ERROR", "timeout", "none")
 
 FIELDS: Final[dict[str, dict[str, FieldSpec]]] = {
     "events": {
@@ -107,7 +107,7 @@ FIELDS: Final[dict[str, dict[str, FieldSpec]]] = {
         "form": _f(ENUM, "exec", "read", "test", "write"), "ctx": _f(INT), "conn": _f(INT),
         "start": _f(SECONDS), "ok_after_s": _f(SECONDS), "done_after_s": _f(SECONDS),
         "limit_s": _f(SECONDS), "result": _f(ENUM, *_RESULTS), "err": _f(INT),
-        "err_text": _f(TEXT), "events": _f(LIST),
+        "err_text": _f(TEXT), "events": _f(LIST), "entry_s": _f(SECONDS),
     },
     "sessions": {
         "id": _f(TEXT), "ctx": _f(INT), "conn": _f(INT), "host": _f(TEXT), "port": _f(INT),
@@ -118,15 +118,17 @@ FIELDS: Final[dict[str, dict[str, FieldSpec]]] = {
         "bytes_received": _f(INT), "closed_at": _f(SECONDS),
         "close_reason": _f(ENUM, "host", "peer", "failed", "open-at-end"),
         "duration_s": _f(SECONDS), "tx_bps": _f(FLOAT), "rx_bps": _f(FLOAT),
-        "diagnostics": _f(INT), "events": _f(LIST),
+        "diagnostics": _f(INT), "open_err_text": _f(TEXT), "events": _f(LIST),
     },
     "diagnostics": {
         "severity": _f(SEVERITY, *SEVERITIES), "code": _f(TEXT), "message": _f(TEXT),
-        "event": _f(INT), "ctx": _f(INT), "conn": _f(INT),
+        "event": _f(INT), "ctx": _f(INT), "conn": _f(INT), "line": _f(INT),
+        "offset": _f(INT), "source": _f(TEXT),
     },
 }
-"""The fields of each table (DESIGN.md section 4 keys, plus the aliases ``no`` and
-``name``).  Kept in step with ``attrace.tables`` by the tests."""
+"""The fields of each table: the DESIGN.md section 4 keys, the extra columns of
+``attrace.tables`` (``entry_s``, ``open_err_text``, where a diagnostic is) and the aliases
+``no`` and ``name``.  Kept in step with ``attrace.tables`` by the tests."""
 
 TABLES: Final = tuple(FIELDS)
 

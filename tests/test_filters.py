@@ -213,7 +213,7 @@ ERROR_CASES = [
      "source, offset, line, length, data_len, transaction, inferred, note"),
     ("sevrity >= warning", "diagnostics",
      "bad filter at column 1: unknown field 'sevrity' (did you mean 'severity'?); fields of "
-     "diagnostics: severity, code, message, event, ctx, conn"),
+     "diagnostics: severity, code, message, event, ctx, conn, line, offset, source"),
     ("kind == urk", "events",
      "bad filter at column 9: kind has no value 'urk' (did you mean 'urc'?); it is one of "
      "command, echo, response, final, urc, prompt, data, noise, meta"),

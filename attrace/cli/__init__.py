@@ -50,4 +50,4 @@ def run() -> None:
 
 
 # Commands register themselves on ``main`` when imported.
-from attrace.cli import events, summary, view  # noqa: E402, F401
+from attrace.cli import check, events, expert, follow, sessions, stats, summary, view  # noqa: E402, F401
