@@ -231,6 +231,16 @@ def test_jsonl_keys_encodings_and_noise() -> None:
     assert text[0].raw == "caf\u00e9 \u4e2d".encode()
 
 
+def test_teraterm_rfc3339_stamps() -> None:
+    data = (b"[2024-03-05T09:41:07.127+09:00] AT+QSSLCLOSE=1,0\r\r\n"
+            b"[2024-03-05T09:41:07.240+09:00] OK\r\n")
+    assert detect(data).name == "bracketed"
+    events = decode(data)
+    assert [(e.kind, e.name, e.dir, e.inferred) for e in events] == [
+        ("command", "QSSLCLOSE", "tx", True), ("final", "OK", "rx", True)]
+    assert events[1].time - events[0].time == pytest.approx(0.113)
+
+
 # ---------------------------------------------------------------------- detection
 
 @pytest.mark.parametrize("data", [
