@@ -233,6 +233,11 @@ def test_sigrok_module_line() -> None:
     assert echo.args == (1, 3, "hf.quectel.com", 8164, 0)
     assert (events[echo.index + 1].kind, events[echo.index + 1].name) == ("final", "OK")
     assert _find(events, "urc", "QSSLURC").args == ("recv", 1, 3, 9, "PONG 0042")
+    # One byte a chunk: the prompt's blank comes alone and must not join the data.
+    data = _find(events, "data", "QSSLSEND")
+    assert (data.text, data.note, data.dir) == ("PING 0042", "length", "tx")
+    after = events[data.index + 1]
+    assert (after.kind, after.name) == ("final", "OK")
 
 
 def test_minicom_raw_echo() -> None:
