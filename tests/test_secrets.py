@@ -4,9 +4,10 @@ Every command of the CLI is found on the click group at test time (so a command 
 later is covered without touching this file) and run on traces that enter a CA
 certificate, a client certificate and a client key: with default options, with every
 value of each of its choice options (``--format``, ``--as``...), and into every kind of
-output file it accepts.  Everything it writes (stdout, stderr, files) is searched for
-pieces of the base64 bodies of the PEMs in the trace.  ``--show-secrets`` is the positive
-control: with it the key body does appear, so the search is known to work.
+output file it accepts (``-o``, ``--junit``).  Everything it writes (stdout, stderr,
+files) is searched for pieces of the base64 bodies of the PEMs in the trace.
+``--show-secrets`` is the positive control: with it the key body does appear, so the
+search is known to work.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from click.testing import CliRunner, Result
 
 from attrace.api import load
 from attrace.cli import main
+from attrace.errors import AttraceError
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 TRACES = [SAMPLES / "two_way_auth.log", SAMPLES / "ssl" / "bad_credentials.log"]
@@ -76,7 +78,7 @@ def _leaks(text: str, pieces: set[str]) -> list[str]:
 def _file_text(path: Path) -> str:
     """What a written file holds, as text to search (a Parquet file is decoded first,
     since its pages may be compressed)."""
-    if path.suffix == ".parquet":
+    if path.read_bytes()[:4] == b"PAR1":
         import pandas as pd
 
         return pd.read_parquet(path).to_csv()
@@ -97,7 +99,7 @@ def _named_extras(name: str, trace: Path) -> list[list[str]]:
     if name == "follow":
         return [["--session", sid] for sid in _session_ids(trace)]
     if name == "check":
-        return [["--assert", 'count(kind == "data") > 0']]
+        return [[], ["--assert", 'count(kind == "data") > 0']]
     return [[]]
 
 
@@ -119,6 +121,10 @@ def _output_flag(cmd: click.Command) -> str | None:
         if isinstance(param, click.Option) and ("-o" in param.opts or "--output" in param.opts):
             return max(param.opts, key=len)
     return None
+
+
+def _has_option(cmd: click.Command, flag: str) -> bool:
+    return any(isinstance(p, click.Option) and flag in p.opts for p in cmd.params)
 
 
 def _commands() -> list[str]:
@@ -148,35 +154,59 @@ def test_the_traces_do_enter_a_key_and_certificates(trace: Path) -> None:
     assert len(_key_pieces(trace)) >= 60
 
 
+def _ran(result: Result) -> bool:
+    """Did the command run to its end (exit 0, or 1 for a failed check)?"""
+    return result.exit_code in (0, 1) and (
+        result.exception is None or isinstance(result.exception, SystemExit))
+
+
+def _refused(result: Result) -> bool:
+    """A one-line user error (exit 2), not a crash."""
+    return result.exit_code == 2 or isinstance(result.exception, AttraceError)
+
+
 @pytest.mark.parametrize("trace", TRACES, ids=[t.name for t in TRACES])
 @pytest.mark.parametrize("name", _commands())
 def test_no_command_shows_secrets(name: str, trace: Path, tmp_path: Path) -> None:
     cmd = main.commands[name]
     pieces = _secret_pieces(trace)
     out_flag = _output_flag(cmd)
+    accepted: list[str] = []
     runs = 0
     for extra in _named_extras(name, trace):
-        for choice in _choice_runs(cmd):
+        for i, choice in enumerate(_choice_runs(cmd)):
             args = [name, str(trace), *extra, *choice]
-            if out_flag is None:
-                result = _invoke(args)
-                assert result.exit_code in (0, 1) and (
-                    result.exception is None or isinstance(result.exception, SystemExit)
-                ), _describe(args, result)
-                leaks = _leaks(_everything(result), pieces)
-                assert not leaks, f"attrace {' '.join(args)} shows secret bytes: {leaks[:3]}"
+            report = tmp_path / f"{name}-junit-{runs}-{i}.xml"
+            if _has_option(cmd, "--junit"):
+                args += ["--junit", str(report)]
+            result = _invoke(args)
+            leaks = _leaks(_everything(result), pieces)
+            assert not leaks, f"attrace {' '.join(args)} shows secret bytes: {leaks[:3]}"
+            if report.exists():
+                leaks = _leaks(_file_text(report), pieces)
+                assert not leaks, f"the JUnit report of {' '.join(args)} holds secret bytes"
+            if _ran(result):
                 runs += 1
+            else:
+                # Only a command that writes files may refuse to run without one.
+                assert out_flag is not None and _refused(result), _describe(args, result)
+            if out_flag is None:
                 continue
-            for suffix in OUTPUT_SUFFIXES:
-                target = tmp_path / f"{name}-{runs}{suffix}"
-                result = _invoke([*args, out_flag, str(target)])
+            # Every file kind with the default options, then the kinds it took.
+            for suffix in OUTPUT_SUFFIXES if i == 0 and not accepted else accepted[:1]:
+                target = tmp_path / f"{name}-{runs}-{i}{suffix}"
+                full = [*args, out_flag, str(target)]
+                result = _invoke(full)
                 leaks = _leaks(_everything(result), pieces)
-                assert not leaks, f"attrace {' '.join(args)} shows secret bytes: {leaks[:3]}"
-                if result.exit_code not in (0, 1) or not target.exists():
+                assert not leaks, f"attrace {' '.join(full)} shows secret bytes: {leaks[:3]}"
+                if not _ran(result) or not target.exists():
+                    assert _refused(result), _describe(full, result)
                     continue  # a file kind this command does not write
                 leaks = _leaks(_file_text(target), pieces)
-                assert not leaks, f"{target.name} from attrace {' '.join(args)} holds secret " \
-                                  f"bytes: {leaks[:3]}"
+                assert not leaks, f"{target.name} from attrace {' '.join(full)} holds " \
+                                  f"secret bytes: {leaks[:3]}"
+                if i == 0 and suffix not in accepted:
+                    accepted.append(suffix)
                 runs += 1
     assert runs, f"attrace {name} never ran successfully on {trace.name}"
 
