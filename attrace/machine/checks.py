@@ -34,7 +34,7 @@ def _extended_names() -> tuple[str, ...]:
 def suggest(name: str, choices: Sequence[str]) -> str | None:
     """The nearest known spelling (difflib), or None when nothing is close."""
     found = difflib.get_close_matches(name.upper(), [c.upper() for c in choices], n=1,
-                                      cutoff=0.7)
+                                      cutoff=0.8)
     if not found:
         return None
     for c in choices:
@@ -88,16 +88,34 @@ def _check_param(p: _spec.Param, value: Any, where: str, hex_mode: bool) -> list
     return []
 
 
-def check_params(event: Event, cmd: _spec.Command, hex_mode: bool = False) -> list[Finding]:
-    """Form, arity, types and ranges of one known command."""
+_MEMO: dict[tuple[Any, ...], tuple[Finding, ...]] = {}
+_MEMO_LIMIT = 50_000
+
+
+def check_params(event: Event, cmd: _spec.Command, hex_mode: bool = False) -> tuple[Finding, ...]:
+    """Form, arity, types and ranges of one known command (memoised: traces repeat the
+    same command lines over and over)."""
+    key = (cmd.name, event.form, event.args, hex_mode)
+    try:
+        found = _MEMO.get(key)
+    except TypeError:  # an unhashable argument: just check
+        return tuple(_check(event.form, event.args, cmd, hex_mode))
+    if found is None:
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        found = _MEMO[key] = tuple(_check(event.form, event.args, cmd, hex_mode))
+    return found
+
+
+def _check(form: str | None, args: tuple[Any, ...], cmd: _spec.Command,
+           hex_mode: bool) -> list[Finding]:
     where = display(cmd.name)
-    form = event.form or "exec"
+    form = form or "exec"
     if cmd.forms and form not in cmd.forms:
         return [("bad-syntax", f"{_form_text(where, form)} is not a documented form of {where} "
                                f"(documented: {', '.join(cmd.forms)})")]
     if form != "write" or not cmd.params:
         return []
-    args = event.args
     params = list(cmd.params)
     if cmd.setting_arg is not None and len(args) > cmd.setting_arg:
         word = str(args[cmd.setting_arg]).lower()

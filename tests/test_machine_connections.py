@@ -1,0 +1,96 @@
+"""SSL contexts and connections: the state table, sessions, configuration in force at
+open, bytes and throughput, endings."""
+
+from __future__ import annotations
+
+import pytest
+from machine_helpers import OPEN, timed
+
+from attrace.api import load
+from attrace.machine import TRANSITIONS
+from attrace.machine.connections import CLOSED, CLOSING, OPENING
+from attrace.machine.connections import OPEN as OPEN_STATE
+
+
+def test_state_table_shape() -> None:
+    assert TRANSITIONS[CLOSED] == {"open": OPENING}
+    assert TRANSITIONS[OPENING]["opened"] == OPEN_STATE
+    assert TRANSITIONS[OPEN_STATE]["close"] == CLOSING
+    assert TRANSITIONS[CLOSING]["closed"] == CLOSED
+    assert "send" not in TRANSITIONS[CLOSED] and "open" not in TRANSITIONS[OPEN_STATE]
+
+
+def test_reuse_of_a_connect_id_makes_a_new_session() -> None:
+    again = [(10 + t, d, x) for t, d, x in OPEN]
+    trace = timed(*OPEN, (5.0, "rx", '+QSSLURC: "closed",1,0'), *again)
+    first, second = trace.analysis.sessions
+    assert (first.id, second.id) == ("1:0#1", "1:0#2")
+    assert (first.close_reason, first.duration_s) == ("peer", 5.0)
+    assert second.close_reason == "open-at-end" and second.closed_at is None
+
+
+def test_failed_open_and_open_on_open_connection() -> None:
+    trace = timed(*OPEN[:2], (2.0, "rx", "+QSSLOPEN: 1,0,-2"))
+    [s] = trace.analysis.sessions
+    assert (s.open_err, s.close_reason) == (-2, "failed")
+    twice = timed(*OPEN, (3.0, "tx", 'AT+QSSLOPEN=1,0,"h.example",443,0'), (3.1, "rx", "ERROR"))
+    assert len(twice.analysis.sessions) == 1
+    [v] = [d for d in twice.analysis.diagnostics if d.code == "state-violation"]
+    assert "while it is open" in v.message
+
+
+def test_open_error_final_fails_the_session() -> None:
+    trace = timed(OPEN[0], (0.05, "rx", "ERROR"))
+    [s] = trace.analysis.sessions
+    assert s.close_reason == "failed" and s.open_err is None
+
+
+def test_configuration_in_force_at_open(samples) -> None:  # type: ignore[no-untyped-def]
+    trace = load(samples / "ssl" / "timeout.log")
+    first, second = trace.analysis.sessions
+    assert first.timeout_s == 20 and first.open_err == -7 and first.close_reason == "failed"
+    assert second.id == "1:2#2" and second.close_reason == "host"
+    assert (second.sends, second.bytes_sent, second.recvs, second.bytes_received) == (1, 4, 1, 4)
+
+
+def test_hex_data_counts_decoded_bytes(samples) -> None:  # type: ignore[no-untyped-def]
+    trace = load(samples / "ssl" / "hex_data.log")
+    [s] = trace.analysis.sessions
+    assert (s.send_format, s.recv_format) == (1, 1)
+    assert (s.bytes_sent, s.bytes_received) == (5, 5)
+    assert trace.session(s.id).payload() == b"Helloworld"
+    assert trace.session(s.id).payload("rx") == b"world"
+
+
+def test_throughput_over_the_session() -> None:
+    trace = timed(*OPEN, (3.0, "tx", "AT+QSSLSEND=1,0"), (3.03, "rx", b"> "),
+                  (3.1, "tx", b"0123456789\x1a"), (3.5, "rx", "OK"),
+                  (4.0, "rx", "+QSSLSEND: 1,0,0"), (6.0, "rx", '+QSSLURC: "recv",1,0,5,"abcde"'),
+                  (10.0, "tx", "AT+QSSLCLOSE=1,0"), (10.05, "rx", "OK"),
+                  (10.1, "rx", "+QSSLCLOSE: 1,0,0"))
+    [s] = trace.analysis.sessions
+    assert s.close_reason == "host" and s.duration_s == 10.05
+    assert s.tx_bps == round(10 * 8 / 10.05, 3) and s.rx_bps == round(5 * 8 / 10.05, 3)
+    assert [p[1:] for p in s.payload] == [("tx", b"0123456789"), ("rx", b"abcde")]
+
+
+def test_cancelled_and_refused_sends_are_not_counted(samples) -> None:  # type: ignore[no-untyped-def]
+    trace = load(samples / "ssl" / "data_entry.log")
+    [s] = trace.analysis.sessions
+    assert (s.sends, s.bytes_sent) == (1, 5)  # only "final": the ESC one and the ERROR one not
+    assert trace.session(s.id).payload("tx") == b"final"
+
+
+def test_certificate_sizes_at_open(samples) -> None:  # type: ignore[no-untyped-def]
+    trace = load(samples / "two_way_auth.log")
+    [s] = trace.analysis.sessions
+    assert s.seclevel == 2
+    assert (s.cacert_bytes, s.clientcert_bytes, s.clientkey_bytes) == (1147, 1135, 1675)
+    assert {c["purpose"] for c in trace.analysis.certificates} == {"cacert", "clientcert",
+                                                                   "clientkey"}
+
+
+def test_unknown_session_id() -> None:
+    trace = timed(*OPEN)
+    with pytest.raises(KeyError, match="sessions: 1:0#1"):
+        trace.session("1:5#1")
