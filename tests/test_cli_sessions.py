@@ -1,0 +1,89 @@
+"""The CLI over the machine: sessions, expert, follow, summary, and the events'
+transaction link (click's CliRunner on the real command group)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from attrace.cli import EXIT_ERROR, EXIT_OK, main
+from attrace.rows import DIAGNOSTIC_KEYS, SESSION_KEYS
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == EXIT_OK, result.output
+    return result.output
+
+
+def test_sessions_json_keys_and_values(samples) -> None:  # type: ignore[no-untyped-def]
+    rows = json.loads(_run("sessions", str(samples / "ssl" / "timeout.log"), "-f", "json"))
+    assert [r["id"] for r in rows] == ["1:2#1", "1:2#2"]
+    assert list(rows[0])[: len(SESSION_KEYS)] == list(SESSION_KEYS)
+    assert rows[0]["open_err"] == -7 and rows[0]["open_err_text"] == "time out"
+    assert rows[0]["close_reason"] == "failed" and rows[0]["timeout_s"] == 20
+    assert rows[1]["host"] == "telemetry.meterworks.example" and rows[1]["port"] == 8443
+
+
+def test_sessions_table_and_csv(samples) -> None:  # type: ignore[no-untyped-def]
+    table = _run("sessions", str(samples / "ssl" / "two_connections.log"))
+    assert table.splitlines()[0].split()[:3] == ["ID", "HOST", "PORT"]
+    assert "1:0#1  a.meterworks.example" in table and "1:1#1  b.meterworks.example" in table
+    csv = _run("sessions", str(samples / "ssl" / "two_connections.log"), "-f", "csv")
+    assert csv.splitlines()[0].startswith("id,ctx,conn,host,port,seclevel")
+
+
+def test_expert_groups_by_severity_then_code(samples) -> None:  # type: ignore[no-untyped-def]
+    out = _run("expert", str(samples / "ssl" / "typos.log"))
+    lines = out.splitlines()
+    assert lines[0] == "ERROR    param-range (1)"
+    assert lines[2].startswith("WARNING  error-result (3)")
+    assert "#7 line 10 offset 230 " in lines[1] and 'did you mean "seclevel"?' in lines[1]
+    assert lines[-1] == "Total: 1 error, 5 warning"
+
+
+def test_expert_jsonl_has_where(samples) -> None:  # type: ignore[no-untyped-def]
+    out = _run("expert", str(samples / "ssl" / "typos.log"), "-f", "jsonl", "-s", "warning")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert list(rows[0]) == [*DIAGNOSTIC_KEYS, "line", "offset", "source"]
+    unknown = [r for r in rows if r["code"] == "unknown-command"]
+    assert [r["event"] for r in unknown] == [2, 13]
+    assert all(isinstance(r["offset"], int) and r["line"] > 0 for r in rows)
+
+
+def test_follow_text_hex_raw_and_output(samples, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = str(samples / "ssl" / "two_connections.log")
+    text = _run("follow", path, "--session", "1:0#1")
+    assert text.splitlines()[:2] == ["<- #24 line 35: 3 bytes", "    ACK"]
+    assert text.splitlines()[-1] == "Session 1:0#1: 4 bytes sent, 7 bytes received."
+    hexed = _run("follow", path, "--session", "1:0#1", "--as", "hex", "--dir", "tx")
+    assert "50 49 4e 47" in hexed and "ACK" not in hexed
+    assert _run("follow", path, "--session", "1:0#1", "--as", "raw") == "ACKPINGPONG"
+    out = tmp_path / "rx.bin"
+    _run("follow", path, "--session", "1:0#1", "--dir", "rx", "-o", str(out))
+    assert out.read_bytes() == b"ACKPONG"
+
+
+def test_follow_unknown_session_is_a_usage_error(samples) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(main, ["follow", str(samples / "ssl" / "timeout.log"),
+                                       "--session", "1:5#1"])
+    assert result.exit_code != EXIT_OK
+    assert "1:2#1, 1:2#2" in str(result.exception)
+    assert EXIT_ERROR == 2
+
+
+def test_summary_counts_sessions_and_diagnostics(samples) -> None:  # type: ignore[no-untyped-def]
+    facts = json.loads(_run("summary", str(samples / "ssl" / "typos.log"), "-f", "json"))
+    assert facts["diagnostics"] == {"error": 1, "warning": 5, "note": 0, "chat": 0}
+    assert [s["id"] for s in facts["sessions"]] == ["1:5#1"]
+    text = _run("summary", str(samples / "ssl" / "typos.log"))
+    assert "Diagnostics: 6 (1 error, 5 warning; see attrace expert)" in text
+
+
+def test_events_json_links_transactions(samples) -> None:  # type: ignore[no-untyped-def]
+    rows = json.loads(_run("events", str(samples / "ssl" / "two_connections.log"), "-f",
+                           "json"))
+    done = [r for r in rows if r["name"] == "QSSLOPEN" and r["kind"] == "urc"]
+    assert [r["transaction"] for r in done] == [6, 7]
+    assert all(r["transaction"] is None for r in rows if r["name"] == "QSSLURC")

@@ -1,0 +1,62 @@
+"""The command spec as data: every BC66 SSL command and form of the manual, parameter
+ranges, limits, completions, URCs and error codes; V.250 and BC66 basics."""
+
+from __future__ import annotations
+
+from attrace import spec
+
+
+def test_ssl_commands_forms_and_limits() -> None:
+    s = spec.load()
+    cfg, opener, send, close = (s.commands[n] for n in ("QSSLCFG", "QSSLOPEN", "QSSLSEND",
+                                                         "QSSLCLOSE"))
+    assert cfg.forms == ("test", "write") and cfg.max_response_s == 0.3
+    assert close.max_response_s == 0.3 and close.completion == "QSSLCLOSE"
+    assert opener.timeout_limited and opener.completion == "QSSLOPEN" and opener.completion_limited
+    assert send.timeout_limited and send.completion == "QSSLSEND"
+    assert all(c.forms == ("test", "read", "write") for c in (opener, send, close))
+
+
+def test_qsslcfg_settings_and_ranges() -> None:
+    cfg = spec.load().commands["QSSLCFG"]
+    assert set(cfg.settings) == {"seclevel", "dataformat", "timeout", "debug", "cacert",
+                                 "clientcert", "clientkey"}
+    ctx, conn, setting = cfg.params
+    assert (ctx.min, ctx.max, ctx.supported) == (1, 3, (1,))
+    assert (conn.min, conn.max) == (0, 5) and setting.optional
+    [timeout] = cfg.settings["timeout"]
+    assert (timeout.min, timeout.max, timeout.default) == (10, 300, 90)
+    [seclevel] = cfg.settings["seclevel"]
+    assert (seclevel.min, seclevel.max, seclevel.default) == (0, 2, 0)
+    assert [p.max for p in cfg.settings["dataformat"]] == [1, 1]
+    assert cfg.settings["debug"][0].max == 4
+    assert cfg.data_entry is not None and cfg.data_entry.purposes == ("cacert", "clientcert",
+                                                                      "clientkey")
+
+
+def test_open_and_send_parameters() -> None:
+    s = spec.load()
+    mode = s.commands["QSSLOPEN"].params[4]
+    assert (mode.name, mode.supported) == ("connect_mode", (0,))
+    length = s.commands["QSSLSEND"].params[2]
+    assert (length.min, length.max, length.max_hex, length.optional) == (1, 1460, 730, True)
+
+
+def test_urcs_completions_and_errors() -> None:
+    s = spec.load()
+    assert s.urcs["QSSLURC"].raw["variants"] == ["recv", "closed"]
+    assert (s.urcs["QSSLURC"].ctx_arg, s.urcs["QSSLURC"].conn_arg) == (1, 2)
+    for name in ("QSSLOPEN", "QSSLSEND", "QSSLCLOSE"):
+        assert s.urcs[name].completes == name and s.urcs[name].err_arg == 2
+    assert sorted(s.errors["ssl"]) == [-9, -7, -6, -5, -4, -3, -2, -1, 0]
+    assert s.ssl_error(-3) == "certificate error" and s.ssl_error(-8) == "undocumented error -8"
+
+
+def test_v250_and_bc66_basics() -> None:
+    s = spec.load()
+    for name in ("AT", "E", "I", "&F", "Z", "QSCLK", "CEREG", "CGATT", "CPIN", "CSQ", "QRST",
+                 "CFUN", "CGPADDR", "CIMI", "CGSN", "QBAND"):
+        assert name in s.commands, name
+    assert s.commands["CGATT"].max_response_s == 85 and s.commands["CPIN"].max_response_s == 5
+    assert {"OK", "ERROR"} <= set(s.finals) and set(s.error_finals) == {"CME ERROR", "CMS ERROR"}
+    assert {"CEREG", "IP", "QATSLEEP", "QATWAKEUP"} <= set(s.urcs) and "RDY" in s.texts
