@@ -94,3 +94,16 @@ def test_unknown_session_id() -> None:
     trace = timed(*OPEN)
     with pytest.raises(KeyError, match="sessions: 1:0#1"):
         trace.session("1:5#1")
+
+
+def test_module_restart_ends_sessions_and_configuration() -> None:
+    trace = timed((0.0, "tx", 'AT+QSSLCFG=1,0,"timeout",20'), (0.02, "rx", "OK"),
+                  *[(1 + t, d, x) for t, d, x in OPEN], (4.0, "tx", "AT+QSSLSEND=1,0"),
+                  (4.03, "rx", b"> "), (4.1, "tx", b"abc\x1a"), (4.5, "rx", "OK"),
+                  (6.0, "rx", "RDY"), *[(10 + t, d, x) for t, d, x in OPEN])
+    first, second = trace.analysis.sessions
+    assert (first.close_reason, first.closed_at is not None) == ("reset", True)
+    assert (second.id, second.timeout_s, second.close_reason) == ("1:0#2", 90, "open-at-end")
+    codes = [d.code for d in trace.analysis.diagnostics]
+    assert codes == ["no-completion"]  # the send's +QSSLSEND never comes; no state-violation
+    assert "the module restarted" in trace.analysis.diagnostics[0].message

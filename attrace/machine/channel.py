@@ -60,6 +60,8 @@ class Channel:
         self.kinds: dict[int, str] = {}
         """Refined kinds: event index -> new kind."""
         self.last_time: float | None = None
+        self._ready = frozenset(self.spec.raw.get("bc66_basic.toml", {}).get("boot", {})
+                                .get("ready", ()))
 
     # ------------------------------------------------------------------ feed
 
@@ -264,16 +266,30 @@ class Channel:
                                 "is not a known URC", event.index, event.ctx, event.conn)
 
     def _text(self, event: Event) -> None:
+        text = event.text.strip()
+        if text in self._ready:
+            self._refine(event, "urc")
+            self._restarted(event)
+            return
         if self.queue:
             self._link(self.queue[0], event)
             return
-        text = event.text.strip()
         for start in self.spec.texts:
             if text.startswith(start):
                 self._refine(event, "urc")
                 return
         self.emit("orphan-urc", f"text {display_event(event)!r} arrived with no command "
                                 "waiting", event.index, severity="note")
+
+    def _restarted(self, event: Event) -> None:
+        """The module printed RDY: it (re)booted, so nothing pending will be answered and
+        every SSL connection and setting is gone."""
+        for tx in self.waiting.values():
+            self.emit("no-completion", f"{tx.text} (event {tx.event + 1}) never got its "
+                                       f"+{tx.completion}: the module restarted (RDY, line "
+                                       f"{event.line})", tx.event, tx.ctx, tx.conn)
+        self.waiting = {}
+        self.ssl.reset(event)
 
     def _refine(self, event: Event, kind: str) -> None:
         if event.kind != kind:

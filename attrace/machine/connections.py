@@ -350,6 +350,19 @@ class Ssl:
 
     # ------------------------------------------------------------ ending
 
+    def reset(self, event: Event) -> None:
+        """The module restarted: sessions still up end as ``reset``, every (ctx, conn)
+        is closed and back to the default configuration (settings do not survive power
+        down, says the manual)."""
+        for c in self.conns.values():
+            s = c.session
+            if s is not None and s.close_reason is None:
+                s.events.append(event.index)
+                self._end(s, event.time, "reset")
+            c.state = CLOSED
+            c.peer_closed = False
+        self.configs.clear()
+
     def _end(self, s: Session, when: float | None, reason: str) -> None:
         s.closed_at = when
         s.close_reason = reason

@@ -83,7 +83,8 @@ class Session:
     bytes_received: int = 0
     closed_at: float | None = None
     close_reason: str | None = None
-    """``host``, ``peer``, ``failed`` or ``open-at-end``."""
+    """``host``, ``peer``, ``failed``, ``open-at-end``, or ``reset`` when the module
+    restarted (RDY) under it."""
     duration_s: float | None = None
     tx_bps: float | None = None
     """Application bits per second sent over the session's duration."""
