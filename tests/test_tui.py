@@ -232,8 +232,8 @@ async def test_filter_validates_as_you_type_and_enter_applies() -> None:
         await pilot.press("enter")
         await _ready(pilot)
         lst = app.query_one(EventList)
-        assert [lst.shown[r] for r in range(lst.row_count)] == [27, 29, 35]
-        assert "3 of 41 events match" in str(app.query_one("#filter-status").render())
+        assert [lst.shown[r] for r in range(lst.row_count)] == [27, 29, 34, 35, 38]
+        assert "5 of 41 events match" in str(app.query_one("#filter-status").render())
         assert isinstance(app.focused, EventList)
         # An empty filter shows everything again.
         await _filter(pilot, "")
@@ -273,7 +273,131 @@ async def test_jump_to_a_hidden_event_clears_the_filter() -> None:
         await _filter(pilot, "kind == urc")
         await pilot.press("enter")
         await _ready(pilot)
-        assert app.query_one(EventList).row_count == 1
+        assert app.query_one(EventList).row_count == 4  # the completions and the recv
         await pilot.press("g", "1", "enter")
         lst = app.query_one(EventList)
         assert lst.row_count == 41 and lst.event_index == 0
+
+
+@run_async
+async def test_request_and_answer_keys_follow_the_transaction() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        lst = app.query_one(EventList)
+        app.jump_to(29)  # +QSSLOPEN: 1,5,0, the completion
+        await pilot.pause()
+        await pilot.press("left_square_bracket")
+        assert lst.event_index == 27  # AT+QSSLOPEN=1,5,...
+        await pilot.press("right_square_bracket")
+        assert lst.event_index == 28  # its OK
+        await pilot.press("right_square_bracket")
+        assert lst.event_index == 29  # back at the completion
+        details = _tree_text(app)
+        assert "time to completion: 2.915 s (limit 90 s)" in details
+        assert "err: 0 (operation successful)" in details
+
+
+@run_async
+async def test_details_link_jumps_with_enter() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        app.jump_to(27)
+        await pilot.pause()
+        tree = app.query_one(DetailsPane)
+        link = next(n for n in _nodes(tree.root) if n.data == 29)
+        app.set_focus(tree)
+        tree.move_cursor(link)
+        await pilot.press("enter")
+        assert app.query_one(EventList).event_index == 29
+
+
+def _nodes(node):  # type: ignore[no-untyped-def]
+    yield node
+    for child in node.children:
+        yield from _nodes(child)
+
+
+@run_async
+async def test_sessions_view_follows_a_session_as_text_and_hex() -> None:
+    from textual.widgets import DataTable
+
+    from attrace.tui.screens.follow import FollowScreen, PayloadView
+
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("2")
+        table = app.query_one("#sessions-table", DataTable)
+        assert table.row_count == 1
+        assert table.get_row_at(0)[:4] == ["1:5#1", "hf.quectel.com", "8164", "2"]
+        await pilot.press("enter")
+        assert isinstance(app.screen, FollowScreen)
+        view = app.screen.query_one(PayloadView)
+        texts = [text for _, text, _ in view.lines]
+        assert texts == ["── #33 host → module, 46 bytes", "GET /status HTTP/1.1\\r\\n",
+                         "Host: hf.quectel.com\\r\\n", "\\r\\n",
+                         "── #36 module → host, 10 bytes", "1234567890"]
+        await pilot.press("x")
+        texts = [text for _, text, _ in view.lines]
+        assert texts[1].startswith("+0000000  47 45 54 20 2f 73 74 61")
+        await pilot.press("down", "enter")  # a payload line jumps to its event
+        assert not isinstance(app.screen, FollowScreen)
+        assert app.query_one(EventList).event_index == 32
+
+
+@run_async
+async def test_expert_enter_jumps_to_the_event() -> None:
+    from textual.widgets import Tree
+
+    timeout = SAMPLE.parent / "ssl" / "timeout.log"
+    app = AttraceApp([timeout])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("3")
+        tree = app.query_one("#expert-tree", Tree)
+        leaf = next(n for n in _nodes(tree.root) if n.data is not None)
+        assert "failed with -7 (time out)" in str(leaf.label)
+        assert "ssl-error" in str(leaf.parent.label)
+        assert str(leaf.parent.parent.label) == "error (1)"
+        tree.move_cursor(leaf)
+        await pilot.press("enter")
+        assert app.query_one(ContentSwitcher).current == "events"
+        assert app.query_one(EventList).event_index == 16  # +QSSLOPEN: 1,2,-7
+        assert "✖" in _row(app)
+
+
+@run_async
+async def test_statistics_view_lists_response_times() -> None:
+    from textual.widgets import DataTable, Sparkline
+
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("4")
+        table = app.query_one("#stats-table", DataTable)
+        rows = {str(table.get_row_at(r)[0]): table.get_row_at(r) for r in range(table.row_count)}
+        opened = rows["QSSLOPEN (write)"]
+        assert [str(c) for c in opened[1:]] == ["1", "1", "2.915 s", "2.915 s", "2.915 s",
+                                                "2.915 s", "0"]
+        assert len(app.query_one(Sparkline).data) == sum(
+            int(str(r[2])) for r in rows.values())
+
+
+@run_async
+async def test_flow_view_draws_arrows_and_enter_jumps() -> None:
+    from attrace.tui.widgets.flow import FlowDiagram
+
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("5")
+        flow = app.query_one(FlowDiagram)
+        first = flow.render_row(0, 120, False).text
+        second = flow.render_row(1, 120, False).text
+        assert first.rstrip().endswith("▶│") and " AT " in first
+        assert "│◀" in second and second.rstrip().endswith("OK │")
+        await pilot.press("down", "down", "enter")
+        assert app.query_one(ContentSwitcher).current == "events"
+        assert app.query_one(EventList).event_index == 2

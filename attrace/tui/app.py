@@ -276,7 +276,7 @@ class AttraceApp(App[None]):
             row = lst.row_of(index)
         if row is not None:
             lst.move_to(row)
-        lst.focus()
+        self.set_focus(lst)
 
     @on(VirtualList.Chosen, "#flow-diagram")
     def _flow_chosen(self, message: VirtualList.Chosen) -> None:
@@ -342,15 +342,12 @@ class AttraceApp(App[None]):
         tabs = self.query_one(Tabs)
         if tabs.active != f"tab-{view}":
             tabs.active = f"tab-{view}"
-        target = {"events": EventList, "flow": FlowDiagram}.get(view)
-        if target is not None:
-            self.query_one(target).focus()
-        elif view == "sessions":
-            self.query_one("#sessions-table").focus()
-        elif view == "expert":
-            self.query_one("#expert-tree").focus()
-        elif view == "stats":
-            self.query_one("#stats-table").focus()
+        # Focus now, not on the next tick: keys typed right after (``2`` then Enter) must
+        # reach the new view.
+        target = {"events": "#event-list", "flow": "#flow-diagram",
+                  "sessions": "#sessions-table", "expert": "#expert-tree",
+                  "stats": "#stats-table"}[view]
+        self.set_focus(self.query_one(target))
 
     @on(Tabs.TabActivated, "#views")
     def _tab(self, message: Tabs.TabActivated) -> None:

@@ -30,13 +30,6 @@ MARKERS: Final = {"error": "✖", "warning": "▲", "note": "•", "chat": "·"}
 
 ERROR_FINALS: Final = frozenset({"ERROR", "CME ERROR", "CMS ERROR"})
 
-# Meanings of the <err> of +QSSLOPEN/+QSSLSEND/+QSSLCLOSE completions (BC66 SSL note).
-SSL_ERRORS: Final = {
-    0: "ok", -1: "exception", -2: "connection", -3: "certificate", -4: "key",
-    -5: "cipher", -6: "state", -7: "time out", -9: "other",
-}
-
-
 def control_visible(text: str) -> str:
     """Text for one screen line: control characters as escapes, nothing that moves the
     cursor."""
@@ -70,8 +63,8 @@ def row_style(event: Event, severity: str | None) -> str:
 @dataclass
 class Analysed:
     """The machine's results as the TUI indexes them: worst severity per event, the
-    diagnostics of each event and the transaction of each event.  Empty when the trace has
-    no analysis (then rows are coloured by kind alone)."""
+    diagnostics of each event and the transaction of each event.  Empty (``available``
+    false) until the analysis has run; rows are then coloured by kind alone."""
 
     transactions: list[Any] = field(default_factory=list)
     sessions: list[Any] = field(default_factory=list)
@@ -83,10 +76,9 @@ class Analysed:
 
     @classmethod
     def of(cls, trace: Trace) -> Analysed:
-        """Index ``trace.analysis`` (computed here, so call it from a worker thread)."""
-        analysis = getattr(trace, "analysis", None)
-        if analysis is None:
-            return cls()
+        """Index ``trace.analysis`` (computed on first use, so call this from a worker
+        thread)."""
+        analysis = trace.analysis
         by_event: dict[int, list[Any]] = {}
         worst: dict[int, str] = {}
         for d in analysis.diagnostics:
@@ -145,14 +137,22 @@ class Columns:
     kind: int = 8
 
     @classmethod
-    def for_trace(cls, count: int, mode: str, timebase_kind: str) -> Columns:
-        number = max(3, len(str(count)))
-        if mode == "a" and timebase_kind == "absolute":
+    def for_trace(cls, trace: Trace, mode: str) -> Columns:
+        """Wide enough for the trace's last number and largest time in ``mode``."""
+        events = trace.event_list
+        number = max(3, len(str(len(events))))
+        kind = trace.timebase.kind
+        first = trace.first_time
+        last = captured_previous_time(events, len(events))
+        if mode == "a" and kind == "absolute":
             time = 23
-        elif mode == "a" and timebase_kind == "clock":
+        elif mode == "a" and kind == "clock":
             time = 12
+        elif last is None or first is None:
+            time = 9
         else:
-            time = 12
+            widest = last if mode == "a" else last - first
+            time = max(9, len(f"{widest:.6f}"))
         return cls(number=number, time=time)
 
     def header(self) -> str:
@@ -236,46 +236,60 @@ def _seconds(value: float | None) -> str:
         return "-"
     if value < 1:
         return f"{value * 1000:.0f} ms"
-    return f"{value:.3f} s"
+    return f"{value:g} s" if value == int(value) else f"{value:.3f} s"
 
 
-def _arg_meanings(event: Event) -> list[str]:
-    """Arguments with the names the spec gives them, and the meaning of an ``<err>``."""
+def _arg_names(event: Event, the_spec: spec.Spec) -> list[tuple[str, str]]:
+    """(name, what the spec says about it) for each argument position of an event."""
+    names: list[tuple[str, str]] = []
+    name = event.name or ""
+    if event.kind == "command" and name in the_spec.commands:
+        cmd = the_spec.commands[name]
+        params = list(cmd.params)
+        if cmd.setting_arg is not None and len(event.args) > cmd.setting_arg:
+            params = params[:cmd.setting_arg + 1] + list(
+                cmd.settings.get(str(event.args[cmd.setting_arg]), ()))
+        for p in params:
+            limits = []
+            if p.min is not None or p.max is not None:
+                limits.append(f"range {p.min}-{p.max}")
+            if p.supported:
+                limits.append("supported " + ", ".join(map(str, p.supported)))
+            if p.default is not None:
+                limits.append(f"default {p.default}")
+            names.append((p.name, "; ".join(limits)))
+        return names
+    table: dict[int | None, str] = {}
+    if name in the_spec.urcs:
+        urc = the_spec.urcs[name]
+        table = {urc.selector_arg: "event", urc.ctx_arg: "contextID",
+                 urc.conn_arg: "connectID", urc.err_arg: "err"}
+    elif name in the_spec.commands:  # an information response to a command
+        cmd = the_spec.commands[name]
+        table = {cmd.ctx_arg: "contextID", cmd.conn_arg: "connectID"}
+    elif name in the_spec.error_finals:
+        table = {0: "error"}
+    top = max((k for k in table if k is not None), default=-1)
+    return [(table.get(i, f"arg{i + 1}"), "") for i in range(max(top + 1, len(event.args)))]
+
+
+def _arg_lines(event: Event) -> list[str]:
+    """Arguments with the spec's names and limits, and the meaning of an error code."""
     the_spec = spec.load()
-    table: dict[str, Any] = {}
-    if event.name:
-        if event.kind == "command" and event.name in the_spec.commands:
-            table = the_spec.commands[event.name].raw
-        elif event.name in the_spec.urcs:
-            table = the_spec.urcs[event.name].raw
-    names = _param_names(table)
+    names = _arg_names(event, the_spec)
     out = []
     for i, arg in enumerate(event.args):
-        name = names[i] if i < len(names) else f"arg{i}"
+        name, about = names[i] if i < len(names) else (f"arg{i + 1}", "")
         value = "(empty)" if arg is None else repr(arg) if isinstance(arg, str) else str(arg)
         meaning = ""
-        if (name in ("err", "result") or (event.kind != "command" and event.name in
-                                          ("QSSLOPEN", "QSSLSEND", "QSSLCLOSE") and i == 2)) \
-                and isinstance(arg, int) and arg in SSL_ERRORS:
-            meaning = f" ({SSL_ERRORS[arg]})"
-        out.append(f"{name}: {value}{meaning}")
+        if name == "err" and isinstance(arg, int):
+            meaning = f" ({the_spec.ssl_error(arg)})"
+        elif name == "error" and isinstance(arg, int):
+            family = "cms" if event.name == "CMS ERROR" else "cme"
+            text = the_spec.errors.get(family, {}).get(arg)
+            meaning = f" ({text})" if text else ""
+        out.append(f"{name}: {value}{meaning}" + (f"   [{about}]" if about else ""))
     return out
-
-
-def _param_names(table: dict[str, Any]) -> list[str]:
-    """Parameter names from a spec table (``params`` as names or as tables with ``name``)."""
-    params = table.get("params") or table.get("parameters") or []
-    names: list[str] = []
-    for p in params:
-        if isinstance(p, str):
-            names.append(p)
-        elif isinstance(p, dict) and "name" in p:
-            names.append(str(p["name"]))
-    if not names and table:
-        defaults = {table.get("ctx_arg"): "contextID", table.get("conn_arg"): "connectID"}
-        top = max((k for k in defaults if k is not None), default=-1)
-        names = [defaults.get(i, f"arg{i}") for i in range(top + 1)]
-    return names
 
 
 def event_title(event: Event, show_secrets: bool) -> str:
@@ -292,7 +306,7 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
     event = events[index]
     show = trace.show_secrets
     root = Node(f"Event {index + 1}: {event.kind}" + (f" {event.name}" if event.name else ""))
-    frame = root.add("Frame")
+    frame = Node("Frame")
     src = trace.source_names[event.source] if event.source < len(trace.sources) else "?"
     frame.add(f"source: {src}")
     frame.add(f"line {event.line}, offset {event.offset} (0x{event.offset:x}), "
@@ -319,15 +333,17 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
         decoded.add(f"name: {event.name}" + (f" ({title})" if title else ""))
     if event.form:
         decoded.add(f"form: {event.form}")
-    if event.ctx is not None:
-        decoded.add(f"contextID: {event.ctx}")
-    if event.conn is not None:
-        decoded.add(f"connectID: {event.conn}")
+    secret_args = event.purpose in ("cacert", "clientcert", "clientkey") and not show
+    if not event.args or secret_args:
+        if event.ctx is not None:
+            decoded.add(f"contextID: {event.ctx}")
+        if event.conn is not None:
+            decoded.add(f"connectID: {event.conn}")
     if event.purpose:
         decoded.add(f"purpose: {event.purpose}")
-    if event.args and not (event.purpose in ("cacert", "clientcert", "clientkey") and not show):
+    if event.args and not secret_args:
         args = decoded.add("arguments")
-        for line in _arg_meanings(event):
+        for line in _arg_lines(event):
             args.add(line)
     decoded.add(f"text: {control_visible(shown_text(event, show))}")
     if event.note:
@@ -338,6 +354,7 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
         node = root.add(f"Diagnostics ({len(diags)})")
         for d in diags:
             node.add(f"{d.severity} {d.code}: {d.message}", style=d.severity)
+    root.children.append(frame)
     return root
 
 
@@ -356,19 +373,30 @@ def _transaction_nodes(root: Node, trace: Trace, analysed: Analysed, index: int)
     node.add(f"result: {t.result}" + (f", err {t.err}" if t.err is not None else "")
              + (f" ({t.err_text})" if t.err_text else ""),
              style="error" if t.result not in ("OK",) or (t.err not in (None, 0)) else "")
-    limit = t.limit_s
-    node.add(f"time to final result: {_seconds(t.ok_after_s)}")
-    if t.done_after_s is not None or limit is not None:
-        over = (limit is not None and t.done_after_s is not None and t.done_after_s > limit)
-        node.add(f"time to completion: {_seconds(t.done_after_s)}"
-                 + (f" (limit {_seconds(limit)})" if limit is not None else ""),
-                 style="error" if over else "")
+    cmd = spec.load().commands.get(t.command)
+    two_phase = t.done_after_s is not None or (cmd is not None and cmd.completion is not None
+                                               and t.form == "write")
+    final_limit = t.limit_s if not two_phase else (cmd.max_response_s if cmd else None)
+    done_limit = t.limit_s if two_phase else None
+    node.children.append(_timed("time to final result", t.ok_after_s, final_limit))
+    if two_phase:
+        node.children.append(_timed("time to completion", t.done_after_s, done_limit))
+    if t.entry_s is not None:
+        node.add(f"host data entry: {_seconds(t.entry_s)} (not counted)")
     links = node.add("links ([ request, ] next answer, Enter follows)")
     events = trace.event_list
     for i in t.events:
         role = _ROLES.get(events[i].kind, events[i].kind)
         mark = "▶ " if i == index else ""
         links.add(f"{mark}{role}: {event_title(events[i], trace.show_secrets)}", jump=i)
+
+
+def _timed(what: str, value: float | None, limit: float | None) -> Node:
+    over = value is not None and limit is not None and value > limit
+    text = f"{what}: {_seconds(value)}"
+    if limit is not None:
+        text += f" (limit {_seconds(limit)}" + (", OVER" if over else "") + ")"
+    return Node(text, style="error" if over else "")
 
 
 def request_of(analysed: Analysed, index: int) -> int | None:
@@ -390,13 +418,20 @@ def answer_after(trace: Trace, analysed: Analysed, index: int) -> int | None:
     return None
 
 
+def _lane(width: int, time_width: int) -> int:
+    """Width between the host and module rails: what the number and time leave."""
+    return max(20, width - (7 + 1 + time_width + 1) - 2)
+
+
 def ladder_line(trace: Trace, index: int, width: int, mode: str, time_width: int) -> str:
-    """One line of the flow (ladder) diagram: time, host lane, arrow, module lane."""
+    """One line of the flow (ladder) diagram: number, time, then an arrow between the host
+    rail (left) and the module rail (right) labelled with the event's text."""
     event = trace.event_list[index]
     time = display(event.time, mode, trace.timebase, trace.first_time, None, None)
     label = control_visible(shown_text(event, trace.show_secrets)) or event.kind
-    lane = max(20, width - time_width - 12)
-    label = label if len(label) <= lane - 4 else label[:lane - 5] + "…"
+    lane = _lane(width, time_width)
+    if len(label) > lane - 4:
+        label = label[:lane - 5] + "…"
     if event.dir == "tx":
         body = f" {label} ".ljust(lane - 1, "─") + "▶"
     elif event.dir == "rx":
@@ -407,8 +442,8 @@ def ladder_line(trace: Trace, index: int, width: int, mode: str, time_width: int
 
 
 def ladder_header(width: int, time_width: int) -> str:
-    lane = max(20, width - time_width - 12)
-    return f"{'No.':>7} {'Time':<{time_width}} Host" + " " * (lane - 6) + "Module"
+    lane = _lane(width, time_width)
+    return f"{'No.':>7} {'Time':<{time_width}} Host" + " " * (lane - 8) + "Module"
 
 
 def _quantile(values: list[float], q: float) -> float:

@@ -45,7 +45,7 @@ class EventList(VirtualList):
         self.trace = trace
         self.marked = marked
         self.shown = shown
-        self.columns = Columns.for_trace(len(trace.event_list), self.mode, trace.timebase.kind)
+        self.columns = Columns.for_trace(trace, self.mode)
         self.set_row_count(len(shown))
         if keep is not None:
             row = self.row_of(keep)
@@ -62,8 +62,7 @@ class EventList(VirtualList):
     def set_mode(self, mode: str) -> None:
         self.mode = mode
         if self.trace is not None:
-            self.columns = Columns.for_trace(len(self.trace.event_list), mode,
-                                             self.trace.timebase.kind)
+            self.columns = Columns.for_trace(self.trace, mode)
         self.invalidate()
 
     @property
@@ -89,7 +88,7 @@ class EventList(VirtualList):
         marker = MARKERS.get(severity, " ") if severity else " "
         text = row_text(self.trace, self.shown, row, self.mode, self.columns, marker)
         style = self.get_component_rich_style(f"event-list--{row_style(event, severity)}")
-        if self.marked and _contains(self.marked, index):
+        if len(self.marked) and _contains(self.marked, index):
             style = style + self.get_component_rich_style("event-list--match")
         if selected:
             style = style + self.get_component_rich_style("virtual-list--cursor")
