@@ -234,9 +234,11 @@ def _threshold(a: Assertion, func: str, seconds: bool) -> float | None:
                     len(a.text.rstrip()) + 1)
     v: Value = a.value
     if v.kind == "duration" and not seconds:
-        what = "a count" if func == "count" else "not a time"
-        raise _fail(f"{func}() gives {what}, so compare it with a number, not {v.text}",
-                    v.column)
+        if func == "count":
+            raise _fail(f"count() gives a count, so compare it with a number, not {v.text}",
+                        v.column)
+        raise _fail(f"{func}() of a field that is not a time compares with a number, "
+                    f"not {v.text}", v.column)
     if v.kind not in ("number", "duration"):
         raise _fail(f"compare {func}() with a number{' or a duration' if seconds else ''}, "
                     f"not {v.text}", v.column)

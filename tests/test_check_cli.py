@@ -1,0 +1,147 @@
+"""``attrace check`` end to end through the installed command: exit codes, the three
+output formats, JUnit XML parsed back, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from attrace.cli import EXIT_ERROR, EXIT_FAIL, EXIT_OK
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = "samples/two_way_auth.log"
+TIMEOUT = "samples/ssl/timeout.log"
+TYPOS = "samples/ssl/typos.log"
+RULES = "samples/checks/ssl_ci.toml"
+
+
+def _attrace() -> str:
+    beside = Path(sys.executable).with_name("attrace")
+    found = str(beside) if beside.exists() else shutil.which("attrace")
+    assert found, "the attrace command is not installed"
+    return found
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([_attrace(), "check", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_passing_trace_exits_0() -> None:
+    done = run(GOOD, "--rules", RULES)
+    assert done.returncode == EXIT_OK == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == ("PASS  samples/two_way_auth.log  no-errors-in-expert-info: "
+                        "no matching diagnostics")
+    assert lines[1] == ("PASS  samples/two_way_auth.log  ssl-open-within-10s: "
+                        "p95(done_after_s) = 2.915 s, expected < 10 s (1 value)")
+    assert lines[-1] == "5 checks on 1 file: 5 passed, 0 failed"
+    assert done.stderr == ""
+
+
+def test_failing_trace_exits_1_and_names_the_events() -> None:
+    done = run(GOOD, TIMEOUT, "--rules", RULES)
+    assert done.returncode == EXIT_FAIL == 1
+    out = done.stdout
+    assert ("FAIL  samples/ssl/timeout.log  ssl-open-within-10s: p95(done_after_s) = 19.1523 s,"
+            " expected < 10 s (2 values)") in out
+    assert '      #15 (line 23): AT+QSSLOPEN=1,2,"telemetry.meterworks.example",8443,0' in out
+    assert "      #17 (line 26): +QSSLOPEN: 1,2,-7" in out
+    assert out.splitlines()[-1] == "10 checks on 2 files: 8 passed, 2 failed"
+
+
+def test_strict_preset_is_the_default() -> None:
+    assert run(GOOD).returncode == EXIT_OK
+    done = run(TIMEOUT)
+    assert done.returncode == EXIT_FAIL
+    assert [line.split()[2] for line in done.stdout.splitlines()[:-1]
+            if line[:4] in ("PASS", "FAIL")] == [
+        "no-error-diagnostics:", "answered-within-limit:", "sessions-clean:"]
+
+
+def test_assert_options() -> None:
+    done = run(GOOD, "--assert", "count(kind == urc) == 4",
+               "-a", 'max(done_after_s, name == "QSSLOPEN") < 3s')
+    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    done = run(GOOD, "-a", "none(name == QSSLSEND)")
+    assert done.returncode == EXIT_FAIL
+    assert "#31 (line 114): AT+QSSLSEND=1,5" in done.stdout
+    assert "3 matching events, expected none" in done.stdout
+
+
+def test_junit_report(tmp_path: Path) -> None:
+    report = tmp_path / "out.xml"
+    done = run(GOOD, TYPOS, "--rules", RULES, "--junit", str(report))
+    assert done.returncode == EXIT_FAIL
+    root = ET.parse(report).getroot()
+    assert (root.tag, root.get("tests"), root.get("failures")) == ("testsuites", "10", "2")
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [GOOD, TYPOS]
+    assert [s.get("failures") for s in suites] == ["0", "2"]
+    cases = suites[1].findall("testcase")
+    assert len(cases) == 5
+    failed = {c.get("name"): c for c in cases if c.find("failure") is not None}
+    assert sorted(failed) == ["no-errors-in-expert-info", "no-misspelled-commands"]
+    misspelled = failed["no-misspelled-commands"]
+    assert (misspelled.get("file"), misspelled.get("line")) == (TYPOS, "4")
+    body = misspelled.find("failure").text.splitlines()
+    assert body == ["assert none(code == unknown-command)",
+                    "2 matching diagnostics, expected none",
+                    "#3 (line 4): AT+QSCCLK=0", "#14 (line 21): AT+QSSSEND=1,5"]
+    assert misspelled.find("failure").get("message").startswith(
+        "a command the BC66 does not know was sent; 2 matching diagnostics")
+
+
+def test_github_annotations() -> None:
+    done = run(TYPOS, "--rules", RULES, "--format", "github")
+    assert done.returncode == EXIT_FAIL
+    lines = done.stdout.splitlines()
+    assert lines[0] == (
+        "::error file=samples/ssl/typos.log,line=10,title=attrace check%3A "
+        "no-errors-in-expert-info::attrace found errors in the trace (see attrace expert); "
+        "1 matching diagnostic, expected none; events #7 (line 10)")
+    assert lines[1].startswith("::error file=samples/ssl/typos.log,line=4,title=attrace "
+                               "check%3A no-misspelled-commands::")
+    assert lines[2] == "5 checks on 1 file: 3 passed, 2 failed"
+
+
+def test_json_output() -> None:
+    done = run(TIMEOUT, "-a", "max(open_after_s) < 10s", "-f", "json")
+    assert done.returncode == EXIT_FAIL
+    doc = json.loads(done.stdout)
+    (result,) = doc["results"]
+    assert doc["passed"] is False
+    assert (result["table"], result["value"], result["offending"]) == ("sessions", 19.978, 1)
+    assert [(e["no"], e["line"]) for e in result["events"]] == [(15, 23)]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((GOOD, "-a", "count(kind == urk) == 0"),
+     "Error: bad assertion at column 15: kind has no value 'urk' (did you mean 'urc'?); "
+     "it is one of command, echo, response, final, urc, prompt, data, noise, meta"),
+    ((GOOD, "-a", "count(kind == urc)"),
+     "Error: bad assertion at column 19: count() needs a comparison, such as count(...) == 0"),
+    ((GOOD, "--rules", "samples/checks/missing.toml"),
+     "Error: cannot read rules file samples/checks/missing.toml: No such file or directory"),
+    (("samples/nothing_here.log",), "Error: samples/nothing_here.log does not exist; check "
+                                    "the path."),
+    ((GOOD, "--preset", "lax"), "Error: Invalid value for '--preset' / '-p': 'lax' is not "
+                                "'strict'."),
+])
+def test_errors_exit_2_with_one_line(args: tuple[str, ...], message: str) -> None:
+    done = run(*args)
+    assert done.returncode == EXIT_ERROR == 2
+    assert done.stderr == message + "\n"
+    assert done.stdout == ""
+
+
+def test_a_bad_rule_is_reported_before_any_capture_is_read() -> None:
+    done = run("samples/nothing_here.log", "-a", "max(kind) < 1")
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr.startswith("Error: bad assertion at column 5")
