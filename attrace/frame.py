@@ -222,7 +222,8 @@ class Framer:
             st.buf = bytearray()
             st.offset, st.acc = -1, 0
         out.append(rec)
-        self._after_line(st, rec, out)
+        if body[:1] in b"Aa" or b"ERROR" in body:  # the only lines _after_line acts on
+            self._after_line(st, rec, out)
         return True
 
     def _frame(self, st: _Stream, chunk: Chunk, out: list[Record]) -> None:

@@ -158,19 +158,20 @@ class Event:
 def _positional_maker(cls: type) -> Callable[..., Any]:
     """A constructor taking every field of the frozen slots dataclass ``cls`` positionally.
 
-    It returns the very object ``cls(*values)`` would (same type, fields, equality and
-    hash) but stores each field through its slot descriptor instead of the generated
-    ``__init__``'s ``object.__setattr__`` call, which costs about half as much.  The hot
-    path builds a record and an event for every line of a capture, so this matters;
-    everywhere else, call the class.
+    It returns the very object ``cls(*values)`` would (same type, fields, equality, hash,
+    still frozen) at about a third of the cost: the generated ``__init__`` of a frozen
+    class stores each field through ``object.__setattr__``; this one fills a mutable twin
+    class with the same ``__slots__`` (so the same memory layout) by plain attribute
+    stores, then makes the object a ``cls`` (CPython allows ``__class__`` assignment
+    between classes of identical layout).  The hot path builds a record and an event for
+    every line of a capture, so this matters; everywhere else, call the class.
     """
     names = [f.name for f in fields(cls)]
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = [f"def make({', '.join(names)}):", "    obj = _new(_cls)"]
-    for i, name in enumerate(names):
-        scope[f"_set{i}"] = getattr(cls, name).__set__
-        lines.append(f"    _set{i}(obj, {name})")
-    lines.append("    return obj")
+    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": tuple(cls.__slots__)})
+    scope: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
+    lines = [f"def make({', '.join(names)}):", "    obj = _new(_twin)"]
+    lines += [f"    obj.{name} = {name}" for name in names]
+    lines += ["    obj.__class__ = _cls", "    return obj"]
     exec("\n".join(lines), scope)  # the same technique dataclasses uses for __init__
     return scope["make"]  # type: ignore[no-any-return]
 
