@@ -1,0 +1,219 @@
+"""Statistics: the response-time table with limits, throughput, I/O per interval, display
+filter restriction, untimed traces, and ``attrace stats`` in every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import attrace
+from attrace.api import load_bytes
+from attrace.cli import main
+from attrace.stats import IO_COLUMNS, SRT_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = ROOT / "samples" / "two_way_auth.log"
+TIMEOUT = ROOT / "samples" / "ssl" / "timeout.log"
+UNTIMED = ROOT / "samples" / "formats" / "putty.log"
+
+
+def _log(*lines: tuple[float, str, str]) -> bytes:
+    t0 = datetime(2024, 5, 16, 17, 45, 10)
+    return "".join(
+        f"[{(t0 + timedelta(seconds=t)).strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]}] "
+        f"{d.upper()}: {text}\r\n" for t, d, text in lines).encode()
+
+
+@pytest.fixture(scope="module")
+def late() -> attrace.Trace:
+    """A slow AT+QSSLCFG, an open completed after its 10 s timeout, an open never
+    completed, and a command never answered."""
+    return load_bytes(_log(
+        (0, "tx", 'AT+QSSLCFG=1,1,"seclevel",0'), (0.45, "rx", "OK"),
+        (1, "tx", 'AT+QSSLCFG=1,1,"timeout",10'), (1.02, "rx", "OK"),
+        (2, "tx", 'AT+QSSLOPEN=1,1,"h.example",443,0'), (2.05, "rx", "OK"),
+        (14, "rx", "+QSSLOPEN: 1,1,0"),
+        (15, "tx", 'AT+QSSLOPEN=1,2,"h.example",443,0'), (15.04, "rx", "OK"),
+        (16, "tx", "AT+CSQ"), (16.5, "rx", "+CSQ: 20,0"),
+    ), "late.log")
+
+
+def _rows(frame) -> dict[tuple[str, str], dict]:
+    return {(r["command"], r["phase"]): r for r in frame.to_dict("records")}
+
+
+def test_srt_counts_over_limit_and_unanswered(late) -> None:
+    s = late.stats()
+    assert list(s.srt.columns) == list(SRT_COLUMNS)
+    rows = _rows(s.srt)
+    assert list(rows) == [("CSQ", "final"), ("QSSLCFG", "final"), ("QSSLOPEN", "final"),
+                          ("QSSLOPEN", "completion")]
+    cfg = rows["QSSLCFG", "final"]
+    assert (cfg["calls"], cfg["over_limit"], cfg["unanswered"], cfg["limit_s"]) == (2, 1, 0, 0.3)
+    assert (cfg["min_s"], cfg["max_s"]) == (pytest.approx(0.02), pytest.approx(0.45))
+    assert cfg["p50_s"] == pytest.approx(0.235)
+    assert cfg["p95_s"] == pytest.approx(0.02 + 0.95 * 0.43)
+    done = rows["QSSLOPEN", "completion"]
+    # Two opens answered OK: one completed 12 s after (over its 10 s timeout), one never.
+    assert (done["calls"], done["over_limit"], done["unanswered"]) == (2, 1, 1)
+    assert done["max_s"] == pytest.approx(12.0)
+    assert pd_isna(done["limit_s"])  # 10 s for one connection, 90 s for the other
+    csq = rows["CSQ", "final"]
+    assert (csq["calls"], csq["unanswered"]) == (1, 1)
+    assert pd_isna(csq["max_s"])
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def test_srt_on_the_two_way_auth_sample() -> None:
+    rows = _rows(attrace.load(GOOD).stats().srt)
+    cfg = rows["QSSLCFG", "final"]
+    assert (cfg["calls"], cfg["min_s"], cfg["max_s"], cfg["over_limit"]) == (
+        4, pytest.approx(0.032), pytest.approx(0.221), 0)
+    assert cfg["mean_s"] == pytest.approx((0.032 + 0.197 + 0.197 + 0.221) / 4)
+    open_done = rows["QSSLOPEN", "completion"]
+    assert (open_done["calls"], open_done["max_s"], open_done["limit_s"]) == (
+        1, pytest.approx(2.915), 90.0)
+    close_done = rows["QSSLCLOSE", "completion"]
+    assert close_done["max_s"] == pytest.approx(0.18) and pd_isna(close_done["limit_s"])
+    assert ("CEREG", "completion") not in rows
+
+
+def test_throughput_and_io() -> None:
+    s = attrace.load(TIMEOUT).stats("1s")
+    assert s.throughput[["id", "close_reason", "bytes_sent", "bytes_received"]].to_dict(
+        "records") == [
+        {"id": "1:2#1", "close_reason": "failed", "bytes_sent": 0, "bytes_received": 0},
+        {"id": "1:2#2", "close_reason": "host", "bytes_sent": 4, "bytes_received": 4}]
+    assert list(s.io.columns) == list(IO_COLUMNS)
+    assert len(s.io) == 32  # the trace spans 31.2 s
+    first = s.io.iloc[0].to_dict()
+    assert first == {"start_s": 0.0, "end_s": 1.0, "tx_events": 4, "tx_bytes": 38,
+                     "rx_events": 6, "rx_bytes": 52}
+    assert s.io["tx_events"].sum() + s.io["rx_events"].sum() == 29
+    coarse = attrace.load(TIMEOUT).stats(10.0).io
+    assert coarse["start_s"].tolist() == [0.0, 10.0, 20.0, 30.0]
+    assert coarse["rx_bytes"].sum() == s.io["rx_bytes"].sum()
+
+
+def test_filter_restricts_every_table() -> None:
+    trace = attrace.load(TIMEOUT)
+    s = trace.stats(5, filter="name == QSSLOPEN")
+    assert sorted(set(s.srt["command"])) == ["QSSLOPEN"]
+    assert s.io["tx_events"].sum() == 2 and s.io["rx_events"].sum() == 2
+    # A diagnostics field: the tables keep what the diagnostic's event belongs to.
+    s = trace.stats(5, filter="severity == error")
+    assert s.srt[["command", "phase", "calls"]].to_dict("records") == [
+        {"command": "QSSLOPEN", "phase": "final", "calls": 1},
+        {"command": "QSSLOPEN", "phase": "completion", "calls": 1}]
+    assert s.throughput["id"].tolist() == ["1:2#1"]
+    assert (s.io["rx_events"].sum(), s.io["tx_events"].sum()) == (1, 0)
+
+
+def test_untimed_trace_has_counts_but_no_times() -> None:
+    s = attrace.load(UNTIMED).stats()
+    assert s.timed is False
+    assert s.io.empty
+    row = _rows(s.srt)["QSSLOPEN", "final"]
+    assert row["calls"] == 1
+    assert row["min_s"] is None and row["over_limit"] is None
+
+
+# -- the command ----------------------------------------------------------------------
+
+def cli(*args: str):
+    result = CliRunner().invoke(main, ["stats", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_table_output() -> None:
+    out = cli(str(TIMEOUT), "--interval", "10s")
+    lines = out.splitlines()
+    assert lines[0].startswith("Service response times")
+    assert lines[1].split() == ["COMMAND", "FORM", "PHASE", "CALLS", "MIN_S", "P50_S", "P95_S",
+                                "MAX_S", "MEAN_S", "LIMIT_S", "OVER_LIMIT", "UNANSWERED"]
+    assert "QSSLOPEN   write  completion  2      3.464  11.721  19.152  19.978  11.721  " \
+           "20.000   0           0" in lines
+    assert "Throughput per SSL session" in lines
+    assert "I/O per 10 s (UART bytes and events each way)" in lines
+    # AT+QSSLCLOSE=1,2 out; the "pong" URC, OK and +QSSLCLOSE in.
+    assert lines[-1].split() == ["30", "40", "1", "19", "3", "31"]
+
+
+def test_untimed_table_says_so() -> None:
+    out = cli(str(UNTIMED))
+    assert out.startswith("No timestamps in this trace: response times, throughput and I/O "
+                          "per interval cannot be measured; counts only.\n")
+    assert "I/O per 1 s" not in out
+    header = out.splitlines()[3]
+    assert header.split() == ["COMMAND", "FORM", "PHASE", "CALLS", "UNANSWERED"]
+    assert "0.000" not in out
+
+
+def test_json_csv_jsonl() -> None:
+    doc = json.loads(cli(str(GOOD), "-f", "json", "--interval", "5s"))
+    assert (doc["timed"], doc["interval_s"]) == (True, 5.0)
+    assert [r["command"] for r in doc["srt"] if r["phase"] == "completion"] == [
+        "QSSLCLOSE", "QSSLOPEN", "QSSLSEND"]
+    assert doc["throughput"][0]["id"] == "1:5#1"
+    assert [r["start_s"] for r in doc["io"]] == [0.0, 5.0, 10.0]
+
+    rows = list(csv.DictReader(io.StringIO(cli(str(GOOD), "-f", "csv"))))
+    assert {r["table"] for r in rows} == {"srt", "throughput", "io"}
+    srt = [r for r in rows if r["table"] == "srt" and r["command"] == "QSSLOPEN"]
+    assert [(r["phase"], r["max_s"]) for r in srt] == [("final", "0.045"),
+                                                       ("completion", "2.915")]
+    only = list(csv.DictReader(io.StringIO(cli(str(GOOD), "-f", "csv", "--only", "io"))))
+    assert list(only[0]) == list(IO_COLUMNS)
+
+    lines = [json.loads(x) for x in cli(str(GOOD), "-f", "jsonl", "--only",
+                                        "throughput").splitlines()]
+    assert lines == [{"id": "1:5#1", "host": "hf.quectel.com", "port": 8164,
+                      "duration_s": 8.357, "sends": 1, "bytes_sent": 46, "recvs": 1,
+                      "bytes_received": 10, "tx_bps": 44.035, "rx_bps": 9.573,
+                      "close_reason": "host"}]
+
+
+def test_filter_option() -> None:
+    doc = json.loads(cli(str(GOOD), "-f", "json", "-Y", "conn == 5 and name == QSSLSEND"))
+    assert [(r["command"], r["phase"]) for r in doc["srt"]] == [("QSSLSEND", "final"),
+                                                                ("QSSLSEND", "completion")]
+
+
+def _attrace() -> str:
+    beside = Path(sys.executable).with_name("attrace")
+    return str(beside) if beside.exists() else str(shutil.which("attrace"))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("-Y", "conn =="), "Error: bad filter at column 8: filter ends too early: expected a value"),
+    (("-Y", "cnn == 5"), "Error: bad filter at column 1: unknown field 'cnn' (did you mean "
+                         "'conn'?); fields of events: index, no, time, rel, dir, kind, name, "
+                         "form, args, ctx, conn, text, source, offset, line, length, data_len, "
+                         "transaction, inferred, note"),
+    (("--interval", "fast"), "Error: bad duration: 'fast' is not a duration such as 300ms, 2s "
+                             "or 1.5min"),
+    (("--interval", "0s"), "Error: Invalid value for '--interval' / '-i': the interval must be "
+                           "longer than zero"),
+    (("--interval", "1us"), "Error: an interval of 1e-06 s cuts this trace into 10835001 "
+                            "intervals; choose a longer --interval"),
+])
+def test_errors(args: tuple[str, ...], message: str) -> None:
+    done = subprocess.run([_attrace(), "stats", str(GOOD), *args], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == message + "\n"
