@@ -69,6 +69,7 @@ KEYS: Final = (
     ("[ / ]", "jump to the request / the next answer of the event's transaction"),
     ("t", "cycle time format: absolute, relative, delta, delta displayed"),
     ("Tab / Shift+Tab", "next / previous pane"),
+    ("b", "show / hide the bytes pane (hidden at first on short terminals)"),
     ("Up/Down PgUp/PgDn Home/End", "move in a list"),
     ("Enter", "open: follow a session, jump to a diagnostic's or flow row's event, "
               "follow a link in the details"),
@@ -89,11 +90,12 @@ class AttraceApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("slash", "focus_filter", "Filter"),
         Binding("g", "goto", "Go to"),
-        Binding("n", "match(1)", "Next match"),
+        Binding("n", "match(1)", "Next match", show=False),
         Binding("N", "match(-1)", "Prev match", show=False),
         Binding("left_square_bracket", "request", "Request"),
         Binding("right_square_bracket", "answer", "Answer"),
-        Binding("t", "cycle_time", "Time format"),
+        Binding("t", "cycle_time", "Time"),
+        Binding("b", "toggle_bytes", "Bytes", show=False),
         Binding("m", "toggle_mark", "Mode", show=False),
         Binding("escape", "leave_filter", "Leave filter", show=False),
         *(Binding(str(i + 1), f"view('{view}')", label, show=False)
@@ -112,6 +114,7 @@ class AttraceApp(App[None]):
         self.filter_text = ""
         self.matches: Sequence[int] = ()
         self.mark_mode = False
+        self.bytes_shown: bool | None = None
 
     # -- layout ------------------------------------------------------------------------
 
@@ -138,8 +141,16 @@ class AttraceApp(App[None]):
         yield Footer()
 
     def on_resize(self) -> None:
-        self.query_one("#panes").set_class(self.size.width < 150, "-stacked")
+        panes = self.query_one("#panes")
+        panes.set_class(self.size.width < 150, "-stacked")
+        if self.bytes_shown is None:  # until the user decides with ``b``
+            panes.set_class(self.size.height < 30, "-no-bytes")
         self._update_header()
+
+    def action_toggle_bytes(self) -> None:
+        panes = self.query_one("#panes")
+        self.bytes_shown = panes.has_class("-no-bytes")
+        panes.set_class(not self.bytes_shown, "-no-bytes")
 
     @property
     def events_list(self) -> EventList:

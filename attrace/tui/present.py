@@ -321,6 +321,14 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
     frame.add(f"direction: {dirs.get(event.dir, event.dir)}"
               + (" (inferred)" if event.inferred else ""))
     frame.add(f"UART bytes: {event.data_len}")
+    # Most telling first: what went wrong, the transaction's timing, then the fields and
+    # where the bytes sit in the file (short terminals show only the top of the tree).
+    diags = analysed.by_event.get(index, [])
+    if diags:
+        node = root.add(f"Diagnostics ({len(diags)})")
+        for d in diags:
+            node.add(f"{d.severity} {d.code}: {d.message}", style=d.severity)
+    _transaction_nodes(root, trace, analysed, index)
     decoded = root.add("AT")
     decoded.add(f"kind: {event.kind}")
     if event.name:
@@ -348,12 +356,6 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
     decoded.add(f"text: {control_visible(shown_text(event, show))}")
     if event.note:
         decoded.add(f"note: {event.note}")
-    _transaction_nodes(root, trace, analysed, index)
-    diags = analysed.by_event.get(index, [])
-    if diags:
-        node = root.add(f"Diagnostics ({len(diags)})")
-        for d in diags:
-            node.add(f"{d.severity} {d.code}: {d.message}", style=d.severity)
     root.children.append(frame)
     return root
 
