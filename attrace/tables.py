@@ -8,34 +8,74 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from attrace.diagnostics import SEVERITIES
+from attrace.redact import shown_text
 from attrace.rows import (
     DIAGNOSTIC_KEYS,
     EVENT_KEYS,
     SESSION_KEYS,
     TRANSACTION_KEYS,
     diagnostic_row,
-    event_row,
     session_row,
     transaction_row,
 )
+from attrace.timefmt import iso
 
 if TYPE_CHECKING:
     from attrace.api import Trace
 
 _CATEGORIES = ("dir", "kind", "name", "form", "source")
 _NULLABLE_INT = ("ctx", "conn", "transaction")
+_KEY_PURPOSES = ("cacert", "clientcert", "clientkey")
+"""Data entries whose args ``rows.event_row`` hides."""
 
 
 def events(trace: Trace) -> pd.DataFrame:
-    """One row per event, columns as the JSON keys, plus ``inferred`` and ``note``."""
+    """One row per event, columns as the JSON keys, plus ``inferred`` and ``note``.
+
+    Built column by column (the same values ``rows.event_row`` gives, which the tests
+    check): a 1M-event trace must not pay for a million dicts.
+    """
+    evs = trace.event_list
     first = trace.first_time
     names = trace.source_names
-    rows = [
-        event_row(e, trace.timebase, first, names, trace.transaction_of(e.index),
-                  trace.show_secrets)
-        for e in trace.event_list
-    ]
-    frame = pd.DataFrame(rows, columns=[*EVENT_KEYS, "inferred", "note"])
+    tb = trace.timebase
+    secrets = trace.show_secrets
+    links = trace.analysis.transaction_of
+    times = [e.time for e in evs]
+    memo: dict[float, str | None] = {}
+
+    def stamp(t: float | None) -> str | None:
+        if t is None:
+            return None
+        text = memo.get(t)
+        if text is None and t not in memo:
+            text = memo[t] = iso(t, tb)
+        return text
+
+    plain = tb.kind not in ("absolute", "clock")
+    columns = {
+        "index": [e.index for e in evs],
+        "time": [None] * len(evs) if plain else [stamp(t) for t in times],
+        "rel": [None if t is None or first is None else round(t - first, 6) for t in times],
+        "dir": [e.dir for e in evs],
+        "kind": [e.kind for e in evs],
+        "name": [e.name for e in evs],
+        "form": [e.form for e in evs],
+        "args": [list(e.args) if secrets or e.purpose not in _KEY_PURPOSES else []
+                 for e in evs],
+        "ctx": [e.ctx for e in evs],
+        "conn": [e.conn for e in evs],
+        "text": [shown_text(e, secrets) for e in evs],
+        "source": [names[e.source] if e.source < len(names) else str(e.source) for e in evs],
+        "offset": [e.offset for e in evs],
+        "line": [e.line for e in evs],
+        "length": [e.length for e in evs],
+        "data_len": [e.data_len for e in evs],
+        "transaction": [links[e.index] if e.index < len(links) else None for e in evs],
+        "inferred": [e.inferred for e in evs],
+        "note": [e.note for e in evs],
+    }
+    frame = pd.DataFrame(columns, columns=[*EVENT_KEYS, "inferred", "note"])
     for col in _CATEGORIES:
         frame[col] = frame[col].astype("category")
     for col in _NULLABLE_INT:

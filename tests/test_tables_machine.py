@@ -1,0 +1,59 @@
+"""The DataFrames of the machine's tables: columns exactly the JSON keys, proper dtypes,
+and the same values as the JSON rows."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from attrace.api import load
+from attrace.rows import (
+    DIAGNOSTIC_KEYS,
+    EVENT_KEYS,
+    SESSION_KEYS,
+    TRANSACTION_KEYS,
+    event_row,
+)
+
+
+def _same(a, b) -> bool:  # type: ignore[no-untyped-def]
+    if a is None or a is pd.NA or (isinstance(a, float) and math.isnan(a)):
+        return b is None or b is pd.NA or (isinstance(b, float) and math.isnan(b))
+    return a == b
+
+
+def test_events_frame_matches_the_json_rows(samples) -> None:  # type: ignore[no-untyped-def]
+    trace = load(samples / "two_way_auth.log")
+    frame = trace.events
+    for e in trace.event_list:
+        row = event_row(e, trace.timebase, trace.first_time, trace.source_names,
+                        trace.transaction_of(e.index), False)
+        got = frame.loc[e.index].to_dict()
+        for key in (*EVENT_KEYS, "inferred", "note"):
+            assert _same(got[key], row[key]), (e.index, key, got[key], row[key])
+
+
+def test_machine_frames_columns_and_dtypes(samples) -> None:  # type: ignore[no-untyped-def]
+    trace = load(samples / "ssl" / "timeout.log")
+    tx, ss, dg = trace.transactions, trace.sessions, trace.diagnostics
+    assert list(tx.columns) == [*TRANSACTION_KEYS, "entry_s"]
+    assert list(ss.columns) == [*SESSION_KEYS, "open_err_text", "events"]
+    assert list(dg.columns) == [*DIAGNOSTIC_KEYS, "line", "offset", "source"]
+    assert str(tx["err"].dtype) == "Int64" and str(tx["done_after_s"].dtype) == "Float64"
+    assert str(tx["result"].dtype) == "category"
+    assert str(ss["open_err"].dtype) == "Int64" and str(ss["tx_bps"].dtype) == "Float64"
+    assert list(dg["severity"].cat.categories) == ["chat", "note", "warning", "error"]
+    assert dg["severity"].cat.ordered
+    assert ss.loc["1:2#1", "open_err"] == -7 and ss.loc["1:2#1", "close_reason"] == "failed"
+    assert ss.loc["1:2#2", "bytes_sent"] == 4
+    failed = tx[tx["err"] == -7]
+    assert failed["command"].tolist() == ["QSSLOPEN"] and failed["limit_s"].tolist() == [20.0]
+
+
+def test_empty_trace_frames(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "empty.log"
+    path.write_bytes(b"")
+    trace = load(path)
+    assert trace.transactions.empty and trace.sessions.empty and trace.diagnostics.empty
+    assert list(trace.sessions.columns)[:3] == ["id", "ctx", "conn"]
