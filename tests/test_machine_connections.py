@@ -107,3 +107,12 @@ def test_module_restart_ends_sessions_and_configuration() -> None:
     codes = [d.code for d in trace.analysis.diagnostics]
     assert codes == ["no-completion"]  # the send's +QSSLSEND never comes; no state-violation
     assert "the module restarted" in trace.analysis.diagnostics[0].message
+
+
+def test_session_counts_its_diagnostics(samples) -> None:  # type: ignore[no-untyped-def]
+    trace = load(samples / "ssl" / "peer_close.log")
+    [s] = trace.analysis.sessions
+    mine = [d.code for d in trace.analysis.diagnostics if (d.ctx, d.conn) == (1, 3)]
+    assert sorted(mine) == ["error-result", "redundant-close"] and s.diagnostics == 2
+    clean = load(samples / "ssl" / "two_connections.log")
+    assert [x.diagnostics for x in clean.analysis.sessions] == [0, 0]

@@ -39,8 +39,10 @@ class Machine:
               conn: int | None = None, severity: str | None = None) -> None:
         d = diagnostic(code, message, event, ctx, conn, severity)
         self.diagnostics.append(d)
+        # Counted on the (ctx, conn)'s latest session: the one running, or the one that
+        # just ended (a close after the peer's, a late completion...).
         s = self.ssl.session_of(ctx, conn)
-        if s is not None and (s.close_reason is None or (event is not None and event in s.events)):
+        if s is not None:
             s.diagnostics += 1
 
     def feed(self, event: Event) -> None:

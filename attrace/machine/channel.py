@@ -124,8 +124,7 @@ class Channel:
                 self.emit("unknown-command", found[1], event.index, severity=found[0])
             return
         hex_mode = self.ssl.config(event.ctx, event.conn).send_format == 1
-        for code, message in checks.check_params(event, cmd, hex_mode):
-            self.emit(code, message, event.index, event.ctx, event.conn)
+        found = checks.check_params(event, cmd, hex_mode)
         tx.limit_s = self._limit(cmd, event)
         if cmd.data_entry is not None and event.form == "write":
             tx.purpose = self._purpose(cmd, event)
@@ -140,6 +139,9 @@ class Channel:
                 self.ssl.check_send(tx, event)
             elif cmd.name == "QSSLCLOSE":
                 self.ssl.on_close(tx, event)
+        # After the connection hooks, so that a finding on an open counts for its session.
+        for code, message in found:
+            self.emit(code, message, event.index, event.ctx, event.conn)
 
     def _limit(self, cmd: _spec.Command, event: Event) -> float | None:
         if cmd.timeout_limited:
