@@ -22,7 +22,8 @@ Semantics worth knowing (Wireshark's, where it has them):
 The same grammar parses ``attrace check`` assertions (``p95(done_after_s, ...) < 10s``);
 ``parse_assertion`` returns their syntax and ``attrace.check`` gives them meaning.
 
-Imports: lark and the grammar locator; pandas only when a compiled filter runs on a table.
+Imports: lark, the grammar locator and the model's vocabularies (kinds, severities);
+pandas only when a compiled filter runs on a table.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from attrace.diagnostics import SEVERITIES
 from attrace.errors import AttraceError
 from attrace.grammar import grammar_path
 from attrace.model import KINDS
@@ -72,8 +74,6 @@ LIST: Final = "list"
 
 _NUMERIC: Final = frozenset({INT, FLOAT, SECONDS})
 
-SEVERITIES: Final = ("chat", "note", "warning", "error")
-"""Ascending, as in ``attrace.diagnostics``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import attrace
 from attrace.check import PRESETS, CheckResult, Rule, assert_trace, compile_rule, load_rules
@@ -247,3 +249,29 @@ def test_assert_trace_message_lists_offenders(good) -> None:
         "max(ok_after_s) = 614 ms, expected < 100 ms (1 value)",
         "  #31 (line 114): AT+QSSLSEND=1,5",
     ]
+
+
+# -- property: a random assertion is either evaluated or refused with one line ---------
+
+_FUNCS = st.sampled_from(["count", "none", "any", "all", "max", "min", "mean", "sum", "p95",
+                          "p50", "p0", "cnt"])
+_ARGS = st.sampled_from(["", "kind == urc", "done_after_s", "ok_after_s, result == OK",
+                         "open_after_s", "severity >= warning", "rel, kind == command",
+                         "kind", "data_len, dir == tx", "nope == 1", "conn == 5, ctx"])
+_TAILS = st.sampled_from(["", " == 0", " >= 2", " < 10s", " <= 300ms", " > fast", " != 1.5",
+                          " ==", " < 2s extra"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_FUNCS, _ARGS, _TAILS, st.sampled_from([None, "events", "transactions", "sessions",
+                                               "diagnostics"]))
+def test_random_assertions_raise_only_attrace_errors(good, func: str, args: str, tail: str,
+                                                     table: str | None) -> None:
+    text = f"{func}({args}){tail}"
+    try:
+        result = good.check(Rule("r", text, table=table))
+    except AttraceError as exc:
+        assert "\n" not in str(exc)
+        return
+    (r,) = result.results
+    assert r.passed in (True, False) and r.detail

@@ -3,6 +3,8 @@ every error message, and a property test that nothing but ``FilterError`` escape
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -375,3 +377,51 @@ def test_random_filters_raise_only_filter_errors(expr: str, table: str) -> None:
 @given(_NOISE)
 def test_random_text_raises_only_filter_errors(expr: str) -> None:
     _try(expr, "events", EVENTS)
+
+
+# -- -Y on the listing commands ---------------------------------------------------------
+
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from attrace.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+def test_events_filter_option(samples) -> None:
+    path = str(samples / "two_way_auth.log")
+    result = _cli("events", path, "-Y", "name == QSSLOPEN or kind == urc and args contains "
+                                        '"recv"', "-t", "dd")
+    assert result.exit_code == 0, result.output
+    rows = [line.split()[:6] for line in result.output.splitlines()[1:]]
+    # -t dd: each time is the delta from the previous *shown* event.
+    assert rows == [["28", "0.000000", "->", "5", "command", "QSSLOPEN"],
+                    ["30", "2.915000", "<-", "5", "urc", "QSSLOPEN"],
+                    ["36", "5.322000", "<-", "5", "urc", "QSSLURC"]]
+    result = _cli("events", path, "--filter", "kind == prompt", "-f", "jsonl")
+    assert [json.loads(x)["line"] for x in result.output.splitlines()] == [21, 48, 75, 115]
+
+
+def test_sessions_and_expert_filter_options(samples) -> None:
+    result = _cli("sessions", str(samples / "ssl" / "timeout.log"), "-f", "jsonl",
+                  "-Y", "open_after_s > 5s or open_err != 0")
+    assert [json.loads(x)["id"] for x in result.output.splitlines()] == ["1:2#1"]
+    result = _cli("expert", str(samples / "ssl" / "typos.log"), "-f", "jsonl",
+                  "-Y", "severity >= warning and code != error-result")
+    assert sorted(json.loads(x)["code"] for x in result.output.splitlines()) == [
+        "param-range", "unknown-command", "unknown-command"]
+
+
+def test_a_bad_filter_fails_before_loading(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    beside = Path(sys.executable).with_name("attrace")
+    done = subprocess.run([str(beside) if beside.exists() else "attrace", "events",
+                           str(tmp_path / "missing.log"), "-Y", "severity >= warning"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Error: bad filter at column 1: unknown field 'severity' "
+                                  "(it is a field of diagnostics)")
