@@ -144,6 +144,14 @@ class Framer:
             st = self._streams[key] = _Stream(source, chunk.dir)
             if chunk.dir == TX:
                 self._has_tx = True
+        if (
+            self._pending is None
+            and st.mode is LINE
+            and not st.started
+            and chunk.kind is DATA
+            and self._whole_line(st, chunk, source, out)
+        ):
+            return out  # the fast path: the common whole-line chunk
         if self._pending is not None:
             pst, rec, more = self._pending
             self._pending = None
@@ -154,15 +162,17 @@ class Framer:
                 chunk = _drop_first(chunk)
             else:
                 self._finish(pst, rec, out)
-        elif chunk.kind == DATA:
-            if st.mode is LINE and not st.started:
-                if self._whole_line(st, chunk, source, out):
-                    return out
-            elif st.mode is DATA_MODE and st.remaining < 0 and len(st.buf) < _FAST_MAX:
-                data = chunk.data
-                if 0 < len(data) < _FAST_MAX and b"\x1a" not in data and b"\x1b" not in data:
-                    _take_all(st, chunk)  # a line of a certificate...
-                    return out
+        elif (
+            chunk.kind == DATA
+            and st.mode is DATA_MODE
+            and st.remaining < 0
+            and len(st.buf) < _FAST_MAX
+            and 0 < len(chunk.data) < _FAST_MAX
+            and b"\x1a" not in chunk.data
+            and b"\x1b" not in chunk.data
+        ):
+            _take_all(st, chunk)  # a line of a certificate...
+            return out
         if chunk.kind != DATA:
             out.append(
                 Record(chunk.kind, chunk.data, chunk.data.rstrip(b"\r\n"), chunk.dir, False,
