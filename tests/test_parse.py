@@ -159,3 +159,27 @@ def test_meta_and_noise_chunks_pass_through() -> None:
     assert [(e.kind, e.text, e.note, e.offset, e.length) for e in evs] == [
         ("meta", "Time,Value", "CSV header", 0, 11), ("noise", "garbage", "no timestamp", 11, 8),
     ]
+
+
+def test_fast_constructors_make_ordinary_frozen_objects() -> None:
+    import dataclasses
+    import pickle
+
+    from attrace.model import Record, new_event, new_record
+
+    values = (3, 1.5, "rx", False, "final", "OK", None, (), None, None, "OK", 0, 10, 4, 2, 4,
+              "", "", b"OK\r\n")
+    fast = new_event(*values)
+    assert type(fast) is Event
+    assert fast == Event(*values)
+    assert hash(fast) == hash(Event(*values))
+    assert pickle.loads(pickle.dumps(fast)) == fast
+    assert dataclasses.replace(fast, kind="urc").kind == "urc"
+    try:
+        fast.kind = "urc"  # type: ignore[misc]
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("an event built fast must stay frozen")
+    rec = new_record("line", b"x\n", b"x", "tx", False, None, 0, 0, 2, 1, "", "", None, None, None)
+    assert rec == Record("line", b"x\n", b"x", "tx", False, None, 0, 0, 2, 1)
