@@ -6,13 +6,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Tree
+from textual.widgets import Tree
 
 from attrace.api import load
 from attrace.tui.app import AttraceApp
 from attrace.tui.widgets.bytes_pane import BytesPane
 from attrace.tui.widgets.event_list import EventList
 from attrace.tui.widgets.flow import FlowDiagram
+from attrace.tui.widgets.views import SessionList
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 CAPTURES = sorted(
@@ -41,8 +42,11 @@ def test_sample_opens_in_every_view(path: Path) -> None:
             assert pane.header.startswith(f"#{lst.row_count} ")
             for key in "2345":
                 await pilot.press(key)
-            assert app.query_one("#sessions-table", DataTable).row_count == len(
-                trace.analysis.sessions)
+            sessions = app.query_one(SessionList)
+            assert sessions.row_count == len(trace.analysis.sessions)
+            for row in range(sessions.row_count):
+                assert sessions.render_row(row, 100, False).text.startswith(
+                    trace.analysis.sessions[row].id)
             leaves = [n for n in _walk(app.query_one("#expert-tree", Tree).root)
                       if n.data is not None]
             assert len(leaves) == sum(d.event is not None for d in trace.analysis.diagnostics)

@@ -9,6 +9,7 @@ the trace and its analysis; nothing is computed here that the API does not alrea
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, Final
@@ -17,6 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import (
     ContentSwitcher,
     Footer,
@@ -115,6 +117,9 @@ class AttraceApp(App[None]):
         self.matches: Sequence[int] = ()
         self.mark_mode = False
         self.bytes_shown: bool | None = None
+        self._ticker: Timer | None = None
+        self._started = 0.0
+        self._loading_text = ""
 
     # -- layout ------------------------------------------------------------------------
 
@@ -171,7 +176,8 @@ class AttraceApp(App[None]):
     def load_trace(self) -> None:
         names = ", ".join(Path(p).name for p in self.paths)
         size = sum(Path(p).stat().st_size for p in self.paths if Path(p).is_file())
-        self.post_message(LoadProgressed(f"reading {names} ({size / 1e6:.1f} MB)", 0, 3))
+        self.post_message(LoadProgressed(
+            f"reading, decoding and analysing {names} ({size / 1e6:.1f} MB)", 1, 3))
         try:
             trace = load(self.paths, input_format=self.input_format,
                          show_secrets=self.show_secrets)
@@ -179,7 +185,7 @@ class AttraceApp(App[None]):
             self.post_message(LoadFailed(f"Error: {exc}"))
             return
         self.post_message(LoadProgressed(
-            f"decoded {len(trace.event_list)} events; analysing", 2, 3))
+            f"decoded {len(trace.event_list)} events; indexing diagnostics", 2, 3))
         self.post_message(TraceLoaded(trace))
         self._analyse_now(trace)
 
@@ -197,8 +203,22 @@ class AttraceApp(App[None]):
 
     @on(LoadProgressed)
     def _progressed(self, message: LoadProgressed) -> None:
+        self._loading_text = message.text
         self.query_one("#loading-text", Label).update(message.text)
         self.query_one(ProgressBar).update(total=message.total, progress=message.step)
+        if self._ticker is None:
+            self._started = time.monotonic()
+            self._ticker = self.set_interval(0.5, self._tick)
+
+    def _tick(self) -> None:
+        """The UI stays live while a worker loads: show how long it has been at it."""
+        loading = self.query_one("#loading")
+        if loading.has_class("-done") or loading.has_class("-failed"):
+            if self._ticker is not None:
+                self._ticker.stop()
+            return
+        waited = time.monotonic() - self._started
+        self.query_one("#loading-text", Label).update(f"{self._loading_text}  {waited:.0f} s")
 
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:

@@ -72,6 +72,10 @@ class Analysed:
     transaction_of: Sequence[int | None] = ()
     by_event: dict[int, list[Any]] = field(default_factory=dict)
     worst: dict[int, str] = field(default_factory=dict)
+    times: list[TimeRow] = field(default_factory=list)
+    """Response-time statistics per command (the statistics view)."""
+    series: list[float] = field(default_factory=list)
+    """Latency over the trace, at most ``CHART_POINTS`` peaks (the chart)."""
     available: bool = False
 
     @classmethod
@@ -95,6 +99,8 @@ class Analysed:
             transaction_of=analysis.transaction_of,
             by_event=by_event,
             worst=worst,
+            times=response_times(analysis.transactions),
+            series=peaks(latency_series(analysis.transactions), CHART_POINTS),
             available=True,
         )
 
@@ -501,6 +507,19 @@ def _measured(t: Any) -> float | None:
 def latency_series(transactions: Sequence[Any]) -> list[float]:
     """Each answered transaction's measured time in trace order (for the chart)."""
     return [v for t in transactions if (v := _measured(t)) is not None]
+
+
+CHART_POINTS: Final = 1000
+
+
+def peaks(values: list[float], points: int) -> list[float]:
+    """At most ``points`` values: the maximum of each of ``points`` equal runs, so a chart
+    of 200k transactions still shows every spike."""
+    if len(values) <= points:
+        return values
+    step = len(values) / points
+    return [max(values[int(i * step):max(int((i + 1) * step), int(i * step) + 1)])
+            for i in range(points)]
 
 
 def seconds(value: float | None) -> str:

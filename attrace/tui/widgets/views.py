@@ -6,14 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Label, Sparkline, Tree
+from textual.strip import Strip
+from textual.widgets import DataTable, Label, Sparkline, Static, Tree
 
 from attrace.tui.messages import JumpRequested
-from attrace.tui.present import SEVERITY_RANK, Analysed, latency_series, response_times, seconds
+from attrace.tui.present import SEVERITY_RANK, Analysed, seconds
+from attrace.tui.widgets.virtual_list import VirtualList
 
 _WAITING = "analysing the trace…"
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan", "chat": "dim"}
@@ -27,12 +31,56 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+_SESSION_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("id", "id", 7), ("host", "host", 28), ("port", "port", 5), ("seclevel", "sec", 3),
+    ("open_after_s", "open", 9), ("open_err", "err", 4), ("sends", "sends", 5),
+    ("bytes_sent", "sent B", 8), ("recvs", "recvs", 5), ("bytes_received", "recv B", 8),
+    ("close_reason", "ended", 11), ("duration_s", "duration", 9), ("diagnostics", "diag", 4),
+)
+
+
+def session_row(session: Any) -> str:
+    """One line of the sessions table, in the columns of ``_SESSION_COLUMNS``."""
+    cells = []
+    for key, _, width in _SESSION_COLUMNS:
+        text = _cell(getattr(session, key, None))
+        if len(text) > width:
+            text = text[:width - 1] + "…"
+        cells.append(text.ljust(width) if key in ("id", "host", "close_reason")
+                     else text.rjust(width))
+    return " ".join(cells)
+
+
+def session_header() -> str:
+    return " ".join(title.ljust(w) if key in ("id", "host", "close_reason") else title.rjust(w)
+                    for key, title, w in _SESSION_COLUMNS)
+
+
+class SessionList(VirtualList):
+    """The sessions, one painted row each only when on screen (a trace may hold 10k+)."""
+
+    COMPONENT_CLASSES = VirtualList.COMPONENT_CLASSES | {"session-list--failed"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.sessions: list[Any] = []
+
+    def set_sessions(self, sessions: list[Any]) -> None:
+        self.sessions = sessions
+        self.set_row_count(len(sessions))
+
+    def render_row(self, row: int, width: int, selected: bool) -> Strip:
+        session = self.sessions[row]
+        style = Style()
+        if session.open_err not in (None, 0) or session.close_reason == "failed":
+            style = self.get_component_rich_style("session-list--failed")
+        if selected:
+            style = style + self.get_component_rich_style("virtual-list--cursor")
+        return Strip([Segment(session_row(session)[:width].ljust(width), style)], width)
+
+
 class SessionsView(Vertical):
     """One row per SSL session; Enter follows the selected one."""
-
-    COLUMNS = ("id", "host", "port", "seclevel", "open_after_s", "open_err", "sends",
-               "bytes_sent", "recvs", "bytes_received", "close_reason", "duration_s",
-               "diagnostics")
 
     @dataclass
     class Chosen(Message):
@@ -42,24 +90,17 @@ class SessionsView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label(_WAITING, classes="view-title")
-        yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
+        yield Static(session_header(), classes="list-header", markup=False)
+        yield SessionList(id="sessions-table")
 
     def fill(self, analysed: Analysed) -> None:
-        self.sessions = analysed.sessions
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(*self.COLUMNS)
-        for s in analysed.sessions:
-            table.add_row(*(_cell(getattr(s, c, None)) for c in self.COLUMNS), key=s.id)
-        title = self.query_one(Label)
-        if not analysed.available:
-            title.update("Sessions: this trace has no session analysis")
-        else:
-            title.update(f"Sessions: {len(analysed.sessions)} (Enter follows the stream)")
+        self.query_one(SessionList).set_sessions(analysed.sessions)
+        self.query_one(Label).update(
+            f"Sessions: {len(analysed.sessions)} (Enter follows the stream)")
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_virtual_list_chosen(self, event: VirtualList.Chosen) -> None:
         event.stop()
-        self.post_message(self.Chosen(self.sessions[event.cursor_row]))
+        self.post_message(self.Chosen(self.query_one(SessionList).sessions[event.row]))
 
 
 class ExpertView(Vertical):
@@ -72,6 +113,7 @@ class ExpertView(Vertical):
     def fill(self, analysed: Analysed) -> None:
         tree = self.query_one(Tree)
         tree.clear()
+        self._pending: dict[Any, list[Any]] = {}
         groups: dict[str, dict[str, list[Any]]] = {}
         for d in analysed.diagnostics:
             groups.setdefault(d.severity, {}).setdefault(d.code, []).append(d)
@@ -81,20 +123,37 @@ class ExpertView(Vertical):
             style = _SEVERITY_STYLE.get(severity, "")
             node = tree.root.add(Text(f"{severity} ({count})", style=style), expand=True)
             for code in sorted(codes):
-                child = node.add(Text(f"{code} ({len(codes[code])})", style=style),
-                                 expand=True)
-                for d in codes[code]:
-                    where = f"#{d.event + 1} " if d.event is not None else ""
-                    child.add_leaf(Text(f"{where}{d.message}"), data=d.event)
+                diags = codes[code]
+                small = len(diags) <= _EAGER_LEAVES
+                child = node.add(Text(f"{code} ({len(diags)})", style=style), expand=small,
+                                 allow_expand=True)
+                if small:
+                    _add_leaves(child, diags)
+                else:  # thousands of leaves: built when the user opens the group
+                    self._pending[child.id] = diags
         tree.root.expand()
         self.query_one(Label).update(
             f"Expert info: {len(analysed.diagnostics)} diagnostics (Enter jumps to the event)"
             if analysed.available else "Expert info: this trace has no analysis")
 
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[int]) -> None:
+        diags = self._pending.pop(event.node.id, None)
+        if diags is not None:
+            _add_leaves(event.node, diags)
+
     def on_tree_node_selected(self, event: Tree.NodeSelected[int]) -> None:
         if event.node.data is not None:
             event.stop()
             self.post_message(JumpRequested(event.node.data))
+
+
+_EAGER_LEAVES = 200
+
+
+def _add_leaves(node: Any, diags: list[Any]) -> None:
+    for d in diags:
+        where = f"#{d.event + 1} " if d.event is not None else ""
+        node.add_leaf(Text(f"{where}{d.message}"), data=d.event)
 
 
 class StatsView(Vertical):
@@ -111,16 +170,16 @@ class StatsView(Vertical):
         table.clear(columns=True)
         table.add_columns("command", "calls", "answered", "min", "p50", "p95", "max",
                           "over limit")
-        rows = response_times(analysed.transactions)
+        rows = analysed.times
         for r in rows:
             over = Text(str(r.over_limit), style="bold red" if r.over_limit else "")
             table.add_row(r.command, str(r.calls), str(r.answered), _cell(r.min_s),
                           _cell(r.p50_s), _cell(r.p95_s), _cell(r.max_s), over)
-        series = latency_series(analysed.transactions)
+        series = analysed.series
         self.query_one(Sparkline).data = series
         chart = self.query_one("#stats-chart-title", Label)
         if series:
-            chart.update(f"Response time per transaction, in trace order "
+            chart.update(f"Response time of the transactions over the trace "
                          f"(min {seconds(min(series))}, max {seconds(max(series))})")
         else:
             chart.update("No timed transactions (the capture may have no timestamps)")
