@@ -6,7 +6,9 @@ stages behind it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +27,20 @@ if TYPE_CHECKING:
 
     from attrace.check import CheckResult, Rule
     from attrace.stats import Stats
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a trace's millions of small objects are
+    built: none of them form cycles, and every collection would walk all of them again
+    (the cost grows with the trace).  The collector's state is restored afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 @dataclass
@@ -128,7 +144,8 @@ class Trace:
         """The events table (DESIGN.md section 4)."""
         from attrace import tables
 
-        return tables.events(self)
+        with bulk():
+            return tables.events(self)
 
     def filter(self, expr: str, table: str = "events") -> pd.DataFrame:
         """The rows of ``table`` (events, transactions, sessions, diagnostics) that a
@@ -171,10 +188,11 @@ def load(
     if isinstance(paths, str | Path):
         paths = [paths]
     captures = [open_capture(p, input_format) for p in paths]
-    infos, events = decode_files(captures)
-    trace = Trace(infos, list(events), show_secrets)
-    # The machine refines kinds (a completion after OK is a URC): show those everywhere.
-    trace.event_list = trace.analysis.events
+    with bulk():
+        infos, events = decode_files(captures)
+        trace = Trace(infos, list(events), show_secrets)
+        # The machine refines kinds (a completion after OK is a URC): show those everywhere.
+        trace.event_list = trace.analysis.events
     return trace
 
 

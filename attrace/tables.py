@@ -3,6 +3,9 @@ pandas: everything before it works on plain objects, everything after it on tabl
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -42,17 +45,8 @@ def events(trace: Trace) -> pd.DataFrame:
     secrets = trace.show_secrets
     links = trace.analysis.transaction_of
     times = [e.time for e in evs]
-    memo: dict[float, str | None] = {}
-
-    def stamp(t: float | None) -> str | None:
-        if t is None:
-            return None
-        text = memo.get(t)
-        if text is None and t not in memo:
-            text = memo[t] = iso(t, tb)
-        return text
-
     plain = tb.kind not in ("absolute", "clock")
+    stamp = _absolute_iso if tb.kind == "absolute" else partial(iso, timebase=tb)
     columns = {
         "index": [e.index for e in evs],
         "time": [None] * len(evs) if plain else [stamp(t) for t in times],
@@ -82,6 +76,34 @@ def events(trace: Trace) -> pd.DataFrame:
         frame[col] = frame[col].astype("Int64")
     frame["rel"] = frame["rel"].astype("Float64")
     return frame.set_index("index", drop=False)
+
+
+_SECOND_MEMO: dict[int, str] = {}
+
+
+def _absolute_iso(t: float | None) -> str | None:
+    """``timefmt.iso`` for absolute times, exactly (the tests compare), but with the
+    date and time of each whole second formatted once: a trace has many events a second.
+    Microseconds are rounded half-even as ``datetime.fromtimestamp`` does, then cut to
+    milliseconds as ``isoformat(timespec="milliseconds")`` does."""
+    if t is None:
+        return None
+    frac, whole = math.modf(t)
+    us = round(frac * 1e6)
+    if us >= 1_000_000:
+        whole += 1
+        us -= 1_000_000
+    elif us < 0:
+        whole -= 1
+        us += 1_000_000
+    second = int(whole)
+    prefix = _SECOND_MEMO.get(second)
+    if prefix is None:
+        if len(_SECOND_MEMO) > 100_000:
+            _SECOND_MEMO.clear()
+        prefix = _SECOND_MEMO[second] = datetime.fromtimestamp(second, UTC).strftime(
+            "%Y-%m-%dT%H:%M:%S")
+    return f"{prefix}.{us // 1000:03d}"
 
 
 def _typed(frame: pd.DataFrame, ints: tuple[str, ...], floats: tuple[str, ...],

@@ -57,3 +57,18 @@ def test_empty_trace_frames(tmp_path) -> None:  # type: ignore[no-untyped-def]
     trace = load(path)
     assert trace.transactions.empty and trace.sessions.empty and trace.diagnostics.empty
     assert list(trace.sessions.columns)[:3] == ["id", "ctx", "conn"]
+
+
+def test_fast_absolute_times_equal_timefmt() -> None:
+    import random
+
+    from attrace.model import Timebase
+    from attrace.tables import _absolute_iso
+    from attrace.timefmt import iso
+
+    rng = random.Random(7)
+    tb = Timebase("absolute")
+    samples = [rng.uniform(0, 2e9) for _ in range(2000)]
+    samples += [int(t) + rng.randint(0, 999) / 1000 for t in samples[:1000]]
+    samples += [0.0, 0.9999995, 1709647331.2505, 1709647331.9999999]
+    assert [_absolute_iso(t) for t in samples] == [iso(t, tb) for t in samples]
