@@ -451,9 +451,7 @@ class AttraceApp(App[None]):
     def action_cycle_time(self) -> None:
         self.mode = TIME_MODES[(TIME_MODES.index(self.mode) + 1) % len(TIME_MODES)]
         self.events_list.set_mode(self.mode)
-        flow = self.query_one(FlowDiagram)
-        flow.mode = self.mode
-        flow.invalidate()
+        self.query_one(FlowDiagram).set_mode(self.mode)
         self._update_header()
         self.set_status(self._summary())
 

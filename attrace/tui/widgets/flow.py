@@ -8,7 +8,7 @@ from rich.segment import Segment
 from textual.strip import Strip
 
 from attrace.api import Trace
-from attrace.tui.present import Analysed, ladder_line, row_style
+from attrace.tui.present import Analysed, Columns, ladder_line, row_style
 from attrace.tui.widgets.event_list import EventList
 from attrace.tui.widgets.virtual_list import VirtualList
 
@@ -24,17 +24,25 @@ class FlowDiagram(VirtualList):
         self.shown: Sequence[int] = ()
         self.analysed = Analysed()
         self.mode = "r"
+        self._time_width: int | None = None
 
     def show(self, trace: Trace, shown: Sequence[int], analysed: Analysed, mode: str) -> None:
         self.trace, self.shown, self.analysed, self.mode = trace, shown, analysed, mode
+        self._time_width = None
         self.set_row_count(len(shown), keep_cursor=True)
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self._time_width = None
+        self.invalidate()
 
     @property
     def time_width(self) -> int:
-        if self.trace is not None and self.mode == "a" \
-                and self.trace.timebase.kind == "absolute":
-            return 23
-        return 12
+        if self.trace is None:
+            return 12
+        if self._time_width is None:
+            self._time_width = Columns.for_trace(self.trace, self.mode).time
+        return self._time_width
 
     def render_row(self, row: int, width: int, selected: bool) -> Strip:
         assert self.trace is not None
