@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import ContentSwitcher, Input
+from textual.widgets import ContentSwitcher, Input, Static
 
 from attrace.tui.app import AttraceApp
 from attrace.tui.screens.goto import GotoScreen
@@ -168,7 +168,9 @@ async def test_help_lists_every_key_and_closes() -> None:
         await _ready(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one("Static").render())
+        keys = app.screen.query_one("#help-keys", Static).content
+        text = "\n".join(f"{k} {w}" for k, w in zip(keys.columns[0]._cells,
+                                                     keys.columns[1]._cells, strict=True))
         for key in ("1-5", "/", "g", "n / N", "[ / ]", "t", "Tab", "q", "?"):
             assert key in text
         await pilot.press("escape")
@@ -401,3 +403,17 @@ async def test_flow_view_draws_arrows_and_enter_jumps() -> None:
         await pilot.press("down", "down", "enter")
         assert app.query_one(ContentSwitcher).current == "events"
         assert app.query_one(EventList).event_index == 2
+
+
+@run_async
+async def test_tab_moves_between_panes() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        assert isinstance(app.focused, EventList)
+        await pilot.press("tab")
+        assert isinstance(app.focused, DetailsPane)
+        await pilot.press("tab")
+        assert isinstance(app.focused, BytesPane)
+        await pilot.press("shift+tab", "shift+tab")
+        assert isinstance(app.focused, EventList)

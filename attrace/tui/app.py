@@ -72,7 +72,9 @@ KEYS: Final = (
     ("t", "cycle time format: absolute, relative, delta, delta displayed"),
     ("Tab / Shift+Tab", "next / previous pane"),
     ("b", "show / hide the bytes pane (hidden at first on short terminals)"),
-    ("Up/Down PgUp/PgDn Home/End", "move in a list"),
+    ("↑ / ↓", "previous / next row"),
+    ("PgUp / PgDn", "page up / down"),
+    ("Home / End", "first / last row"),
     ("Enter", "open: follow a session, jump to a diagnostic's or flow row's event, "
               "follow a link in the details"),
     ("x", "Follow Session: toggle text / hex"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -20,13 +22,16 @@ class HelpScreen(ModalScreen[None]):
         self.keys = keys
 
     def compose(self) -> ComposeResult:
-        width = max(len(k) for k, _ in self.keys)
-        lines = ["[b]attrace view: keys[/b]", ""]
-        lines += [f"  [b]{k:<{width}}[/b]  {what}" for k, what in self.keys]
-        lines += ["", "Mouse: click a row to select it, double click to open; click tabs.",
-                  "", "Esc, q or ? closes this help."]
+        table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+        table.add_column("key", style="bold", no_wrap=True)
+        table.add_column("does", ratio=1)
+        for key, what in self.keys:
+            table.add_row(key, what)
         with VerticalScroll(id="help-box"):
-            yield Static("\n".join(lines), markup=True)
+            yield Static(Text("attrace view: keys", style="bold"))
+            yield Static(table, id="help-keys")
+            yield Static("Mouse: click a row to select it, double click to open it; click "
+                         "the tabs.\nEsc, q or ? closes this help.", markup=False)
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
