@@ -439,6 +439,22 @@ def _true(series: pd.Series) -> pd.Series:
     return series.fillna(False).astype(bool)
 
 
+def _per_value(series: pd.Series, conv: Callable[[pd.Series], pd.Series],
+               test: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``test(conv(series))`` as plain bool.  A categorical column (kind, name, code...)
+    is tested once per category and the answers spread through its codes, so a million
+    events cost a handful of string operations."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = pd.Series(series.cat.categories)
+        answers = _true(test(conv(categories))).to_numpy(dtype=bool)
+        answers = np.append(answers, False)  # code -1, a missing value, indexes this
+        return pd.Series(answers[series.cat.codes.to_numpy()], index=series.index)
+    return _true(test(conv(series)))
+
+
 _COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
@@ -570,8 +586,8 @@ class _Compiler:
             oconv = self.converter(self.fields[rhs.name])
             return lambda f: _true(cmp(conv(get(f)), oconv(other(f))))
         if spec.type == SEVERITY:
-            return lambda f: _true(cmp(conv(get(f)), rhs) & get(f).notna())
-        return lambda f: _true(cmp(conv(get(f)), rhs))
+            return lambda f: _per_value(get(f), conv, lambda s: cmp(s, rhs) & s.notna())
+        return lambda f: _per_value(get(f), conv, lambda s: cmp(s, rhs))
 
     @staticmethod
     def converter(spec: FieldSpec) -> Callable[[pd.Series], pd.Series]:
@@ -597,7 +613,7 @@ class _Compiler:
         conv = self.converter(spec)
         if spec.type == SEVERITY:
             conv = _as_text
-        return lambda f: _true(conv(get(f)).isin(wanted))
+        return lambda f: _per_value(get(f), conv, lambda s: s.isin(wanted))
 
     def contains(self, t: Test, spec: FieldSpec, get: Getter, v: Value) -> Mask:
         if spec.type == LIST:
@@ -609,13 +625,13 @@ class _Compiler:
         if v.kind not in ("string", "word"):
             raise self.error(f"contains needs text: quote {v.text}", v.column)
         needle = str(v.value)
-        return lambda f: _true(_as_text(get(f)).str.contains(needle, regex=False))
+        return lambda f: _per_value(get(f), _as_text,
+                                    lambda s: s.str.contains(needle, regex=False))
 
     def matches(self, t: Test, spec: FieldSpec, get: Getter, v: Value) -> Mask:
         if spec.type not in (TEXT, ENUM, LIST):
             raise self.error(f"{t.field.name} is a {_TYPE_WORDS[spec.type]}: matches works "
-                             f"on text",
-                             t.column)
+                             f"on text", t.column)
         if v.kind != "string":
             raise self.error("matches needs a quoted regular expression", v.column)
         try:
@@ -624,7 +640,7 @@ class _Compiler:
             raise self.error(f"bad regular expression: {exc}", v.column) from None
         if spec.type == LIST:
             return lambda f: _list_matches(get(f), pattern)
-        return lambda f: _true(_search(_as_text(get(f)), pattern))
+        return lambda f: _per_value(get(f), _as_text, lambda s: _search(s, pattern))
 
 
 def _list_item(v: Value) -> str:

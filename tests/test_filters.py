@@ -180,9 +180,19 @@ DIAGNOSTIC_CASES = [
 ]
 
 
+# As attrace.tables types them: severity an ordered categorical, code a categorical.
+DIAGNOSTICS_TYPED = DIAGNOSTICS.assign(
+    severity=pd.Categorical(DIAGNOSTICS["severity"], categories=["chat", "note", "warning",
+                                                                 "error"], ordered=True),
+    code=DIAGNOSTICS["code"].astype("category"),
+    message=DIAGNOSTICS["message"].astype("string"),
+)
+
+
 @pytest.mark.parametrize(("expr", "rows"), DIAGNOSTIC_CASES)
 def test_diagnostic_filters(expr: str, rows: list[int]) -> None:
     assert _kept(expr, DIAGNOSTICS, "diagnostics") == rows
+    assert _kept(expr, DIAGNOSTICS_TYPED, "diagnostics") == rows
 
 
 def test_a_frame_without_a_column_reads_it_as_missing() -> None:
