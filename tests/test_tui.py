@@ -417,3 +417,23 @@ async def test_tab_moves_between_panes() -> None:
         assert isinstance(app.focused, BytesPane)
         await pilot.press("shift+tab", "shift+tab")
         assert isinstance(app.focused, EventList)
+
+
+@pytest.mark.parametrize(("arg", "message"), [
+    ("/nonexistent/trace.log", "Error: no such file: /nonexistent/trace.log"),
+    ("-", "Error: view reads files, not standard input"),
+])
+def test_cli_refuses_what_it_cannot_open(arg: str, message: str) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from attrace.cli import EXIT_ERROR
+
+    beside = Path(sys.executable).with_name("attrace")
+    exe = str(beside) if beside.exists() else shutil.which("attrace")
+    assert exe, "the attrace command is not installed"
+    done = subprocess.run([exe, "view", arg], capture_output=True, text=True, timeout=60)
+    assert done.returncode == EXIT_ERROR == 2
+    assert done.stderr.strip() == message
+    assert "Traceback" not in done.stderr
