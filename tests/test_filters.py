@@ -4,6 +4,7 @@ every error message, and a property test that nothing but ``FilterError`` escape
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -383,6 +384,18 @@ def test_random_filters_raise_only_filter_errors(expr: str, table: str) -> None:
     _try(expr, table, frame)
 
 
+@pytest.fixture(scope="module")
+def real_tables() -> dict[str, pd.DataFrame]:
+    trace = load(Path(__file__).resolve().parent.parent / "samples" / "ssl" / "timeout.log")
+    return {table: getattr(trace, table) for table in FIELDS}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_FILTERS, st.sampled_from(list(FIELDS)))
+def test_random_filters_on_real_tables(real_tables, expr: str, table: str) -> None:
+    _try(expr, table, real_tables[table])
+
+
 @settings(max_examples=300, deadline=None)
 @given(_NOISE)
 def test_random_text_raises_only_filter_errors(expr: str) -> None:
@@ -426,7 +439,6 @@ def test_sessions_and_expert_filter_options(samples) -> None:
 def test_a_bad_filter_fails_before_loading(tmp_path) -> None:
     import subprocess
     import sys
-    from pathlib import Path
 
     beside = Path(sys.executable).with_name("attrace")
     done = subprocess.run([str(beside) if beside.exists() else "attrace", "events",
