@@ -11,7 +11,7 @@ import click
 from attrace import output
 from attrace.cli import main
 from attrace.cli.common import format_option, input_options, load_trace
-from attrace.filters import parse_duration, parse_filter
+from attrace.filters import compile_node, infer_table, parse_duration, parse_filter
 from attrace.stats import IO_COLUMNS, SRT_COLUMNS, THROUGHPUT_COLUMNS, Stats, compute, records
 
 SECTIONS: Final = ("srt", "throughput", "io")
@@ -22,9 +22,10 @@ _UNTIMED_SRT: Final = ("command", "form", "phase", "calls", "unanswered")
 
 
 def _check_filter(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    """Syntax errors are reported before loading; fields are checked per table later."""
+    """A filter that fits no table is reported before the capture is loaded."""
     if value is not None:
-        parse_filter(value)
+        node = parse_filter(value)
+        compile_node(node, infer_table([node]), value)
     return value
 
 
