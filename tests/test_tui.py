@@ -437,3 +437,27 @@ def test_cli_refuses_what_it_cannot_open(arg: str, message: str) -> None:
     assert done.returncode == EXIT_ERROR == 2
     assert done.stderr.strip() == message
     assert "Traceback" not in done.stderr
+
+
+@run_async
+async def test_expert_builds_big_groups_when_opened(tmp_path: Path) -> None:
+    from textual.widgets import Tree
+
+    lines = []
+    for i in range(250):
+        t = f"[2024-03-05 14:02:{i // 10:02d}.{(i % 10) * 100:03d}]"
+        lines += [f"{t} TX: AT+QSSSEND=1,5\r\n", f"{t} RX: ERROR\r\n"]
+    trace_file = tmp_path / "typos.log"
+    trace_file.write_text("".join(lines))
+    app = AttraceApp([trace_file])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("3")
+        tree = app.query_one("#expert-tree", Tree)
+        group = next(n for n in _nodes(tree.root) if str(n.label).startswith("unknown-command"))
+        assert str(group.label) == "unknown-command (250)"
+        assert not group.children and not group.is_expanded
+        group.expand()
+        await pilot.pause()
+        leaves = [n.data for n in group.children]
+        assert leaves == list(range(0, 500, 2))

@@ -107,13 +107,15 @@ class ExpertView(Vertical):
     """Diagnostics grouped by severity (worst first) then code; Enter jumps to the event."""
 
     def compose(self) -> ComposeResult:
+        self._pending: dict[Any, list[Any]] = {}
+        """Diagnostics of groups not opened yet, by tree node id."""
         yield Label(_WAITING, classes="view-title")
         yield Tree[int]("Expert info", id="expert-tree")
 
     def fill(self, analysed: Analysed) -> None:
         tree = self.query_one(Tree)
         tree.clear()
-        self._pending: dict[Any, list[Any]] = {}
+        self._pending.clear()
         groups: dict[str, dict[str, list[Any]]] = {}
         for d in analysed.diagnostics:
             groups.setdefault(d.severity, {}).setdefault(d.code, []).append(d)
