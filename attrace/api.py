@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from attrace import spec as _spec
-from attrace.machine import Analysis, Session, analyze
+from attrace.machine import Analysis, Session, analyze, one_side
 from attrace.model import Event, Timebase
 from attrace.pipeline import SourceInfo, decode_files
 from attrace.read import from_bytes, open_capture
@@ -103,7 +103,7 @@ class Trace:
         is timed when the trace has no timestamps."""
         tb = self.timebase
         return analyze(self.event_list, tb.kind != "none" and self.first_time is not None,
-                       tb.kind)
+                       tb.kind, one_side(self.event_list))
 
     def transaction_of(self, index: int) -> int | None:
         """The transaction that owns event ``index`` (None for URCs, noise...)."""

@@ -48,6 +48,7 @@ CODES: Final[dict[str, tuple[str, str]]] = {
     "truncated": ("note", "the trace ends inside a transaction or data entry"),
     "unparsed": ("note", "a line that is not AT"),
     "urc-ambiguous": ("note", "a line that could be a response or a URC"),
+    "one-sided": ("note", "only one direction was captured, so commands cannot be paired"),
 }
 
 

@@ -63,12 +63,15 @@ CASES: dict[str, tuple[list, list]] = {
                          (6.0, "tx", "AT+QSSLCLOSE=1,0"), (6.1, "rx", "ERROR")],
                         [*OPEN, (6.0, "tx", "AT+QSSLCLOSE=1,0"), (6.1, "rx", "OK"),
                          (6.2, "rx", "+QSSLCLOSE: 1,0,0")]),
-    "orphan-urc": ([(0.0, "rx", "+QSSLOPEN: 1,0,0")], OPEN),
+    "orphan-urc": ([(0.0, "tx", "AT"), (0.02, "rx", "OK"), (0.5, "rx", "+QSSLOPEN: 1,0,0")],
+                   OPEN),
     "unexpected-final": ([(0.0, "tx", "AT"), (0.02, "rx", "OK"), (0.05, "rx", "OK")],
                          [(0.0, "tx", "AT"), (0.02, "rx", "OK")]),
-    "truncated": ([(0.0, "tx", "AT+CSQ")], [(0.0, "tx", "AT+CSQ"), (0.02, "rx", "OK")]),
+    "truncated": ([(0.0, "tx", "AT"), (0.02, "rx", "OK"), (0.1, "tx", "AT+CSQ")],
+                  [(0.0, "tx", "AT+CSQ"), (0.02, "rx", "OK")]),
     "unparsed": ([(0.0, "rx", "\x01\x02 (((")], [(0.0, "rx", "RDY")]),
     "urc-ambiguous": ([OPEN[0], (0.03, "rx", "+QSSLOPEN: 1,0,0"), (0.05, "rx", "OK")], OPEN),
+    "one-sided": ([(0.05, "rx", "OK"), (2.0, "rx", "+QSSLOPEN: 1,0,0")], OPEN),
 }
 
 
@@ -137,3 +140,14 @@ def test_recv_length_mismatch_in_hex_counts_pairs() -> None:
     clean = timed(*HEX, *OPEN_AT_1, (5.0, "rx", '+QSSLURC: "recv",1,0,2,"4142"'))
     assert "data-length-mismatch" not in codes(clean)
     assert clean.analysis.sessions[0].bytes_received == 2
+
+
+def test_one_sided_captures_blame_nobody() -> None:
+    rx_only = timed((0.05, "rx", "OK"), (2.0, "rx", "+QSSLOPEN: 1,0,0"),
+                    (3.0, "rx", '+QSSLURC: "recv",1,0,2,"hi"'))
+    assert codes(rx_only) == ["one-sided"]
+    tx_only = timed((0.0, "tx", "AT"), (0.2, "tx", 'AT+QSSLOPEN=1,7,"h.example",443,0'))
+    # The host side alone still shows what the host got wrong.
+    assert codes(tx_only) == ["param-range", "one-sided"]
+    echoed = timed((0.0, "rx", "AT+CSQ"), (0.01, "rx", "+CSQ: 20,0"), (0.02, "rx", "OK"))
+    assert codes(echoed) == [] and echoed.analysis.transactions[0].result == "OK"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import Final
 
 from attrace.diagnostics import Diagnostic, diagnostic
 from attrace.machine.channel import Channel
@@ -21,14 +22,53 @@ from attrace.machine.connections import TRANSITIONS, Config, Ssl
 from attrace.machine.records import Analysis, Session, Transaction
 from attrace.model import Event, new_event
 
-__all__ = ["TRANSITIONS", "Analysis", "Config", "Machine", "Session", "Transaction", "analyze"]
+__all__ = ["TRANSITIONS", "Analysis", "Config", "Machine", "Session", "Transaction", "analyze",
+           "one_side"]
+
+
+_UNPAIRABLE: Final = {
+    # Findings that only mean "the other side was not captured" in a one-sided trace.
+    "rx": frozenset({"orphan-urc", "unexpected-final", "state-violation", "redundant-close"}),
+    "tx": frozenset({"no-response", "no-completion", "command-overlap", "truncated",
+                     "state-violation", "redundant-close"}),
+}
+
+
+def one_side(events: Iterable[Event]) -> str | None:
+    """``rx`` when a capture holds only the module's side (and no echoes of commands),
+    ``tx`` when only the host's: such a capture cannot pair commands with answers
+    (e.g. one channel of a logic analyser).  None for a two-sided or undirected trace."""
+    sides: set[str] = set()
+    commands = False
+    for e in events:
+        if e.kind in ("meta", "noise"):
+            continue
+        if e.inferred or e.dir is None:
+            return None
+        sides.add(e.dir)
+        commands = commands or e.kind in ("command", "echo")
+        if len(sides) > 1:
+            return None
+    if sides == {"rx"} and not commands:
+        return "rx"
+    if sides == {"tx"}:
+        return "tx"
+    return None
 
 
 class Machine:
-    """Sans-IO analysis of one trace: ``feed`` events in order, then ``close``."""
+    """Sans-IO analysis of one trace: ``feed`` events in order, then ``close``.
 
-    def __init__(self, timed: bool = True, timebase_kind: str = "none") -> None:
+    ``one_sided`` (see ``one_side``) says the capture holds a single direction: the
+    findings that would only blame the missing side are left out, and one ``one-sided``
+    note says why.
+    """
+
+    def __init__(self, timed: bool = True, timebase_kind: str = "none",
+                 one_sided: str | None = None) -> None:
         self.timed = timed
+        self.one_sided = one_sided
+        self._quiet = _UNPAIRABLE.get(one_sided or "", frozenset())
         self.events: list[Event] = []
         self.diagnostics: list[Diagnostic] = []
         self.ssl = Ssl(self._emit, timebase_kind)
@@ -37,6 +77,8 @@ class Machine:
 
     def _emit(self, code: str, message: str, event: int | None = None, ctx: int | None = None,
               conn: int | None = None, severity: str | None = None) -> None:
+        if code in self._quiet:
+            return
         d = diagnostic(code, message, event, ctx, conn, severity)
         self.diagnostics.append(d)
         # Counted on the (ctx, conn)'s latest session: the one running, or the one that
@@ -54,6 +96,11 @@ class Machine:
         """End of trace: settle what still waits and return the analysis."""
         if self._closed is not None:
             return self._closed
+        if self.one_sided:
+            side = "module (rx)" if self.one_sided == "rx" else "host (tx)"
+            self._emit("one-sided", f"only the {side} side was captured, so commands are "
+                                    "not paired with answers; merge both directions' files "
+                                    "for a full analysis", 0 if self.events else None)
         self.channel.close()
         self.ssl.close(self.channel.last_time)
         events = self.events
@@ -79,9 +126,10 @@ def _with_kind(event: Event, kind: str) -> Event:
     return new_event(*values)
 
 
-def analyze(events: Iterable[Event], timed: bool = True, timebase_kind: str = "none") -> Analysis:
+def analyze(events: Iterable[Event], timed: bool = True, timebase_kind: str = "none",
+            one_sided: str | None = None) -> Analysis:
     """Run the machine over a whole trace.  ``timed`` False: nothing is timed."""
-    machine = Machine(timed, timebase_kind)
+    machine = Machine(timed, timebase_kind, one_sided)
     feed = machine.feed
     for e in events:
         feed(e)
