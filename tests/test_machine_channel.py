@@ -82,8 +82,9 @@ def test_information_response_and_unknown_command_pair_generically() -> None:
 
 
 def test_known_urcs_outside_commands() -> None:
-    trace = timed((0.0, "rx", "+CEREG: 1"), (0.5, "rx", "+IP: 10.0.0.7"), (0.6, "rx", "RDY"))
-    assert [e.kind for e in trace.event_list] == ["urc", "urc", "urc"]
+    trace = timed((0.0, "tx", "AT"), (0.01, "rx", "OK"), (0.1, "rx", "+CEREG: 1"),
+                  (0.5, "rx", "+IP: 10.0.0.7"), (0.6, "rx", "RDY"))
+    assert [e.kind for e in trace.event_list][2:] == ["urc", "urc", "urc"]
     assert not trace.analysis.diagnostics
 
 
