@@ -83,6 +83,10 @@ KEYS: Final = (
 )
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 class AttraceApp(App[None]):
     """Browse one trace (several capture files merge by time)."""
 
@@ -268,8 +272,8 @@ class AttraceApp(App[None]):
             parts.append(f"{len(self.matches)} match, {shown} {what}"
                          if self.mark_mode else f"{shown} {what}")
         if self.analysed.available:
-            parts.append(f"{len(self.analysed.sessions)} sessions, "
-                         f"{len(self.analysed.diagnostics)} diagnostics")
+            parts.append(f"{_count(len(self.analysed.sessions), 'session')}, "
+                         f"{_count(len(self.analysed.diagnostics), 'diagnostic')}")
         parts.append(f"time: {DISPLAY_MODES[self.mode]}")
         return " · ".join(parts)
 
