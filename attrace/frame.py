@@ -258,11 +258,9 @@ class Framer:
         n = len(data)
         m = _TERM.search(data, pos)
         end = m.start() if m else n
-        fresh = not st.buf.strip()
-        if fresh and st.dir != TX:
-            content = data[pos:end].lstrip() if fresh else b""
-            if content[:1] == b">":
-                return self._frame_prompt(st, chunk, pos, out)
+        fresh = not st.started  # nothing but blanks held so far (same as not st.buf.strip())
+        if fresh and st.dir != TX and data[pos:end].lstrip()[:1] == b">":
+            return self._frame_prompt(st, chunk, pos, out)
         if st.dir != TX and st.expected is None and len(st.buf) < 256:
             lead = bytes(st.buf).lstrip()
             probe = lead + data[pos:end].lstrip() if not lead else lead + data[pos:end]

@@ -180,3 +180,5 @@ new_event: Final = _positional_maker(Event)
 """``Event(*all_fields)``, faster (see ``_positional_maker``)."""
 new_record: Final = _positional_maker(Record)
 """``Record(*all_fields)``, faster (see ``_positional_maker``)."""
+new_chunk: Final = _positional_maker(Chunk)
+"""``Chunk(*all_fields)``, faster (see ``_positional_maker``)."""

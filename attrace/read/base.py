@@ -3,6 +3,11 @@
 A reader is a class with a ``name``, a ``detect(head)`` score and a ``chunks(lines)``
 generator.  ``lines`` yields ``(offset, line_number, raw_line)`` over the file, terminators
 included, so every reader can account for every byte it is given.
+
+Large files go through ``batches(blocks)`` instead: lists of chunks, made from blocks of
+whole lines.  Its default groups what ``chunks`` yields; a reader whose format allows it
+(the bracketed one) overrides it to split each block itself, which spares a generator
+step and a tuple per line.  Both give the same chunks.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import BinaryIO, ClassVar, Final
 
 from attrace.errors import InputError
@@ -18,8 +24,17 @@ from attrace.model import META, NO_TIME, Chunk, Timebase
 HEAD_SIZE: Final = 64 * 1024
 """How much of the start of a capture detection looks at."""
 
+BLOCK_SIZE: Final = 1 << 20
+"""Bytes read from the stream at a time."""
+MAX_LINE: Final = 1 << 20
+"""A line longer than this is given out in pieces (bounded memory)."""
+BATCH: Final = 1024
+"""Chunks per batch of the default ``Reader.batches``."""
+
 Line = tuple[int, int, bytes]
 """(byte offset, 1-based line number, the line with its terminator)."""
+Block = tuple[int, int, bytes]
+"""(byte offset, 1-based number of its first line, whole lines with their terminators)."""
 
 
 class Reader:
@@ -44,37 +59,73 @@ class Reader:
         """Turn the file's lines into chunks covering every byte of them."""
         raise NotImplementedError
 
+    def batches(self, blocks: Iterable[Block]) -> Iterator[list[Chunk]]:
+        """The chunks ``chunks`` gives for the lines of ``blocks``, a list at a time."""
+        chunks = self.chunks(lines_of(blocks))
+        while batch := list(islice(chunks, BATCH)):
+            yield batch
 
-def iter_lines(stream: BinaryIO, head: bytes) -> Iterator[Line]:
-    """Yield ``(offset, line_no, line)`` over ``head`` followed by the rest of ``stream``."""
+
+def iter_blocks(stream: BinaryIO, head: bytes) -> Iterator[Block]:
+    """Yield ``(offset, line_no, block)`` over ``head`` followed by the rest of ``stream``.
+
+    Each block holds whole lines (those ``iter_lines`` gives, in the same order and cut
+    the same way), so a reader may split a block itself, faster than line by line.  A
+    line is held back until its end is seen (a CR at the end of a read may yet be
+    followed by its LF), except that a line longer than ``MAX_LINE`` is given out in
+    pieces of about that size (bounded memory).
+    """
     offset = 0
     number = 1
     pending = b""
     for block in _blocks(stream, head):
         if pending:
             block = pending + block
-        lines = block.splitlines(keepends=True)
-        pending = b""
-        # The last line may go on in the next block (a CR may yet be followed by its LF).
-        if lines and not lines[-1].endswith(b"\n"):
-            pending = lines.pop()
-            if len(pending) > 1 << 20:  # bounded memory: give an endless line out in pieces
-                lines.append(pending)
-                pending = b""
-        for line in lines:
+        n = len(block)
+        if block.endswith(b"\n"):
+            cut = n
+        else:
+            # The last line starts after the last terminator before the final byte.
+            cut = max(block.rfind(b"\n", 0, n - 1), block.rfind(b"\r", 0, n - 1)) + 1
+            if n - cut > MAX_LINE:
+                cut = n
+        pending = block[cut:]
+        if cut:
+            whole = block[:cut] if cut < n else block
+            yield offset, number, whole
+            offset += cut
+            number += _terminators(whole)
+    if pending:
+        yield offset, number, pending
+
+
+def _terminators(block: bytes) -> int:
+    """How many line ends (CRLF, lone CR, lone LF) ``block`` holds."""
+    lf = block.count(b"\n")
+    cr = block.count(b"\r")
+    return lf + cr - block.count(b"\r\n") if cr else lf
+
+
+def lines_of(blocks: Iterable[Block]) -> Iterator[Line]:
+    """The lines of ``iter_blocks``' blocks: ``(offset, line_no, line)``, terminators kept."""
+    for offset, number, block in blocks:
+        for line in block.splitlines(keepends=True):
             yield offset, number, line
             offset += len(line)
             if line.endswith((b"\n", b"\r")):
                 number += 1
-    if pending:
-        yield offset, number, pending
+
+
+def iter_lines(stream: BinaryIO, head: bytes) -> Iterator[Line]:
+    """Yield ``(offset, line_no, line)`` over ``head`` followed by the rest of ``stream``."""
+    return lines_of(iter_blocks(stream, head))
 
 
 def _blocks(stream: BinaryIO, head: bytes) -> Iterator[bytes]:
     if head:
         yield head
     while True:
-        block = stream.read(1 << 20)
+        block = stream.read(BLOCK_SIZE)
         if not block:
             return
         yield block
@@ -96,16 +147,21 @@ class Capture:
     def format(self) -> str:
         return self.reader.name
 
-    def chunks(self) -> Iterator[Chunk]:
-        """Stream the capture's chunks (once)."""
+    def batches(self) -> Iterator[list[Chunk]]:
+        """Stream the capture's chunks (once), a list at a time."""
         if self._done:
             raise InputError(f"{self.name} was already read; open it again to read it twice.")
         self._done = True
         try:
-            yield from self.reader.chunks(iter_lines(self.stream, self.head))
+            yield from self.reader.batches(iter_blocks(self.stream, self.head))
         finally:
             if self.stream is not sys.stdin.buffer:
                 self.stream.close()
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Stream the capture's chunks (once)."""
+        for batch in self.batches():
+            yield from batch
 
 
 def meta(line: Line, note: str) -> Chunk:
