@@ -4,10 +4,12 @@ pandas: everything before it works on plain objects, everything after it on tabl
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from attrace.diagnostics import SEVERITIES
@@ -26,8 +28,6 @@ from attrace.timefmt import iso
 if TYPE_CHECKING:
     from attrace.api import Trace
 
-_CATEGORIES = ("dir", "kind", "name", "form", "source")
-_NULLABLE_INT = ("ctx", "conn", "transaction")
 _KEY_PURPOSES = ("cacert", "clientcert", "clientkey")
 """Data entries whose args ``rows.event_row`` hides."""
 
@@ -39,43 +39,43 @@ def events(trace: Trace) -> pd.DataFrame:
     check): a 1M-event trace must not pay for a million dicts.
     """
     evs = trace.event_list
+    n = len(evs)
     first = trace.first_time
     names = trace.source_names
     tb = trace.timebase
     secrets = trace.show_secrets
     links = trace.analysis.transaction_of
-    times = [e.time for e in evs]
-    plain = tb.kind not in ("absolute", "clock")
     stamp = _absolute_iso if tb.kind == "absolute" else partial(iso, timebase=tb)
-    columns = {
-        "index": [e.index for e in evs],
-        "time": [None] * len(evs) if plain else [stamp(t) for t in times],
-        "rel": [None if t is None or first is None else round(t - first, 6) for t in times],
-        "dir": [e.dir for e in evs],
-        "kind": [e.kind for e in evs],
-        "name": [e.name for e in evs],
-        "form": [e.form for e in evs],
-        "args": [list(e.args) if secrets or e.purpose not in _KEY_PURPOSES else []
-                 for e in evs],
-        "ctx": [e.ctx for e in evs],
-        "conn": [e.conn for e in evs],
-        "text": [shown_text(e, secrets) for e in evs],
-        "source": [names[e.source] if e.source < len(names) else str(e.source) for e in evs],
-        "offset": [e.offset for e in evs],
-        "line": [e.line for e in evs],
-        "length": [e.length for e in evs],
-        "data_len": [e.data_len for e in evs],
-        "transaction": [links[e.index] if e.index < len(links) else None for e in evs],
-        "inferred": [e.inferred for e in evs],
-        "note": [e.note for e in evs],
-    }
-    frame = pd.DataFrame(columns, columns=[*EVENT_KEYS, "inferred", "note"])
-    for col in _CATEGORIES:
-        frame[col] = frame[col].astype("category")
-    for col in _NULLABLE_INT:
-        frame[col] = frame[col].astype("Int64")
-    frame["rel"] = frame["rel"].astype("Float64")
-    return frame.set_index("index", drop=False)
+
+    # Each column is converted to its dtype as soon as it is built, so at most one
+    # temporary list lives at a time (a 1M-event trace must stay well under 1 GB).
+    def ints(values: Iterable[int]) -> np.ndarray:
+        return np.fromiter(values, dtype=np.int64, count=n)
+
+    data: dict[str, Any] = {}
+    data["index"] = ints(e.index for e in evs)
+    data["time"] = [None] * n if tb.kind not in ("absolute", "clock") else \
+        [stamp(e.time) for e in evs]
+    data["rel"] = pd.array([None if e.time is None or first is None
+                            else round(e.time - first, 6) for e in evs], dtype="Float64")
+    for col in ("dir", "kind", "name", "form"):
+        data[col] = pd.Categorical([getattr(e, col) for e in evs])
+    data["args"] = [list(e.args) if secrets or e.purpose not in _KEY_PURPOSES else []
+                    for e in evs]
+    data["ctx"] = pd.array([e.ctx for e in evs], dtype="Int64")
+    data["conn"] = pd.array([e.conn for e in evs], dtype="Int64")
+    data["text"] = [shown_text(e, secrets) for e in evs]
+    data["source"] = pd.Categorical([names[e.source] if e.source < len(names)
+                                     else str(e.source) for e in evs])
+    for col in ("offset", "line", "length", "data_len"):
+        data[col] = ints(getattr(e, col) for e in evs)
+    data["transaction"] = pd.array([links[e.index] if e.index < len(links) else None
+                                    for e in evs], dtype="Int64")
+    data["inferred"] = np.fromiter((e.inferred for e in evs), dtype=bool, count=n)
+    data["note"] = [e.note for e in evs]
+    index = pd.Index(data["index"], name="index")
+    return pd.DataFrame(data, index=index, columns=[*EVENT_KEYS, "inferred", "note"],
+                        copy=False)
 
 
 _SECOND_MEMO: dict[int, str] = {}
