@@ -8,6 +8,7 @@ the running event index.  Command semantics (pairing, sessions) are the machine'
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Final
 
 from attrace import spec as _spec
@@ -19,6 +20,8 @@ _MEMO_LIMIT: Final = 100_000
 """Distinct lines remembered; the memo starts over when full (bounded memory)."""
 _Facts = tuple[str, str | None, str | None, tuple[str | int | None, ...], int | None,
                int | None, str, str]
+_Fields = tuple[str | None, bool, str, str | None, str | None, tuple[str | int | None, ...],
+                int | None, int | None, str, str]
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -52,6 +55,9 @@ class Parser:
         self._finals = set(spec.finals) | set(spec.error_finals)
         self.index = 0
         self._memo: dict[bytes, _Facts] = {}
+        self._by_dir: dict[str | None, dict[bytes, _Fields]] = {}
+        """For ``parse_batch``: per direction, a plain line's bytes -> its event's fields
+        from ``dir`` to ``note``."""
 
     def parse(self, rec: Record) -> Event:
         """One record to one event (never raises)."""
@@ -72,6 +78,43 @@ class Parser:
                          None, ">", rec.source, rec.offset, rec.length, rec.line, len(rec.raw),
                          rec.note, "", rec.raw)
         return self._line(index, rec)
+
+    def parse_batch(self, records: Iterable[Record]) -> list[Event]:
+        """``parse`` each record in turn.
+
+        A plain line (no note, no purpose, direction as captured) costs one memo lookup
+        and one event: the memo of its direction maps the line's bytes straight to every
+        field ``_line`` would compute.
+        """
+        out: list[Event] = []
+        add = out.append
+        memos = self._by_dir
+        parse = self.parse
+        index = self.index
+        for rec in records:
+            if rec.kind == "line" and not rec.note and not rec.purpose and not rec.inferred:
+                memo = memos.get(rec.dir)
+                if memo is None:
+                    memo = memos[rec.dir] = {}
+                fields = memo.get(rec.body)
+                if fields is None:
+                    if len(memo) >= _MEMO_LIMIT:
+                        memo.clear()
+                    e = self._line(index, rec)
+                    fields = memo[rec.body] = (e.dir, e.inferred, e.kind, e.name, e.form,
+                                               e.args, e.ctx, e.conn, e.text, e.note)
+                d, inferred, kind, name, form, args, ctx, conn, text, note = fields
+                raw = rec.raw
+                add(new_event(index, rec.time, d, inferred, kind, name, form, args, ctx, conn,
+                              text, rec.source, rec.offset, rec.length, rec.line, len(raw),
+                              note, "", raw))
+                index += 1
+                continue
+            self.index = index
+            add(parse(rec))
+            index = self.index
+        self.index = index
+        return out
 
     def _line(self, index: int, rec: Record) -> Event:
         body = rec.body

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import gc
 import heapq
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Final
 
 from attrace.frame import Framer
@@ -19,6 +20,7 @@ from attrace.model import Chunk, Event, Timebase
 from attrace.parse import Parser
 from attrace.read.base import Capture
 
+_LENGTH: Final = attrgetter("length")
 _GC_THRESHOLD: Final = 100_000
 """First-generation threshold while decoding (CPython's default is 700)."""
 
@@ -33,6 +35,10 @@ class Decoder:
     def feed(self, chunk: Chunk, source: int = 0) -> list[Event]:
         parse = self._parser.parse
         return [parse(r) for r in self._framer.feed(chunk, source)]
+
+    def feed_batch(self, chunks: Iterable[Chunk], source: int = 0) -> list[Event]:
+        """``feed`` each chunk in turn (the same events, less work per chunk)."""
+        return self._parser.parse_batch(self._framer.feed_batch(chunks, source))
 
     def close(self) -> list[Event]:
         parse = self._parser.parse
@@ -85,14 +91,12 @@ def _fewer_collections() -> Iterator[None]:
 
 def _single(decoder: Decoder, capture: Capture, info: SourceInfo) -> Iterator[Event]:
     """One capture: no merge, and the framer and parser driven directly (the hot loop)."""
-    frame = decoder._framer.feed
-    parse = decoder._parser.parse
+    feed = decoder.feed_batch
     done = 0
     try:
-        for chunk in capture.chunks():
-            done += chunk.length
-            for rec in frame(chunk, 0):
-                yield parse(rec)
+        for batch in capture.batches():
+            done += sum(map(_LENGTH, batch))
+            yield from feed(batch)
     finally:
         info.bytes_read = done
         info.timebase = capture.reader.timebase

@@ -26,6 +26,17 @@ def frame(*parts: Part) -> list[Record]:
     return out
 
 
+def frame_batch(*parts: Part) -> list[Record]:
+    """``frame`` with every part handed to ``Framer.feed_batch`` in one list."""
+    framer = Framer()
+    chunks = []
+    offset = 0
+    for i, (direction, data) in enumerate(parts):
+        chunks.append(Chunk(data, float(i), direction, offset, len(data), 1))
+        offset += len(data)
+    return framer.feed_batch(chunks) + framer.close()
+
+
 def brief(records: list[Record]) -> list[tuple]:
     return [(r.kind, r.raw, r.dir, r.offset, r.length, r.note, r.purpose) for r in records]
 
@@ -142,6 +153,25 @@ def test_frame(name: str) -> None:
     records = frame(*parts)
     assert brief(records) == expected
     assert sum(r.length for r in records) == sum(len(d) for _, d in parts)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_frame_batch_gives_the_same_records(name: str) -> None:
+    parts, _ = CASES[name]
+    assert frame_batch(*parts) == frame(*parts)
+
+
+def test_frame_batch_lowercase_command_enters_data_mode() -> None:
+    parts = [("tx", b"AT\r\n"), ("tx", b"at+qsslsend=1,5\r\n"), ("tx", b"hi\r\n\x1a"),
+             ("rx", b"\r\n"), ("rx", b"ERROR\r\n"), ("tx", b"at+qsslsend=1,5\r\n"),
+             ("tx", b"x\r\n")]
+    records = frame_batch(*parts)
+    assert records == frame(*parts)
+    assert [(r.kind, r.raw, r.note) for r in records] == [
+        ("line", b"AT\r\n", ""), ("line", b"at+qsslsend=1,5\r\n", ""),
+        ("data", b"hi\r\n\x1a", "ctrl-z"), ("line", b"\r\nERROR\r\n", ""),
+        ("line", b"at+qsslsend=1,5\r\n", ""), ("data", b"x\r\n", "eof"),
+    ]
 
 
 def test_body_strips_terminators_and_leading_blanks() -> None:

@@ -33,6 +33,7 @@ PIECES = [
     b'AT+QSSLCFG=1,5,"dataformat",1,1\r\n', b'\r\n+QSSLURC: "recv",1,5,4,"a\r\nb"\r\n',
     b'+QSSLURC: "recv",1,5,', b'"\r\n', b"\r", b"\n", b"\r\r\n", b"\x00", b"\xff\xfe",
     b"+QSSLOPEN,1,5,-9\r\n", b"\xe2\x80\x9cx\xe2\x80\x9d\r\n", b"+CEREG: 5,0,,,,,0,0\r\n",
+    b"at+qsslsend=1,5\r\n",
 ]
 
 trace_parts = st.lists(
@@ -91,6 +92,41 @@ def test_chunking_does_not_change_events(parts: list, cuts: list[int]) -> None:
     whole = feed_parts(parts, [0])
     split = feed_parts(parts, cuts)
     assert view(split) == view(whole)
+
+
+def cut_chunks(parts: list[tuple[str | None, bytes]], cuts: list[int]) -> list[Chunk]:
+    """The parts as chunks, each cut further at the given relative positions."""
+    out: list[Chunk] = []
+    offset = 0
+    for i, (direction, data) in enumerate(parts):
+        points = sorted({c % (len(data) + 1) for c in cuts[i % len(cuts):][:3]} | {0, len(data)})
+        out += [Chunk(data[a:b], float(i), direction, offset + a, b - a, i + 1)
+                for a, b in pairwise(points) if a < b]
+        offset += len(data)
+    return out
+
+
+@FAST
+@given(trace_parts, st.lists(st.integers(0, 10_000), min_size=1, max_size=30),
+       st.lists(st.integers(1, 40), min_size=1, max_size=10))
+def test_batches_give_the_events_of_single_chunks(
+    parts: list, cuts: list[int], sizes: list[int]
+) -> None:
+    """``Decoder.feed_batch`` (the fast way files go) equals feeding chunk by chunk."""
+    chunks = cut_chunks(parts, cuts)
+    one = Decoder()
+    single = [e for c in chunks for e in one.feed(c)] + one.close()
+    many = Decoder()
+    batched: list[Event] = []
+    start = i = 0
+    while start < len(chunks):
+        size = sizes[i % len(sizes)]
+        batched += many.feed_batch(chunks[start:start + size])
+        start += size
+        i += 1
+    batched += many.close()
+    assert batched == single
+    assert [type(e) for e in batched] == [Event] * len(single)
 
 
 @FAST
