@@ -60,6 +60,8 @@ _PLAIN_START: Final = bytes(
     0 if c in b" \t\r\n\x0b\x0c>" else 1 for c in range(256)
 )
 """First bytes that let a line take the fast path: not blank, not a prompt."""
+_ARGS_LIMIT: Final = 10_000
+"""Distinct argument texts remembered by a framer (bounded memory)."""
 _FAST_MAX: Final = 4096
 """Longest chunk the fast path takes (far below ``MAX_RECORD``)."""
 
@@ -133,6 +135,9 @@ class Framer:
         self._formats: dict[tuple[int | None, int | None], tuple[int, int]] = {}
         """(ctx, conn) -> (send_format, recv_format), as configured in the trace."""
         self._has_tx = False
+        self._args: dict[bytes, list[bytes]] = {}
+        """Argument text of a data-entry or QSSLCFG command -> ``split_args`` of it (the
+        same few commands repeat all through a trace)."""
 
     # ------------------------------------------------------------------ public
 
@@ -459,7 +464,12 @@ class Framer:
         rule = self._entries.get(name)
         if rule is None and name != "QSSLCFG":
             return  # most commands: nothing for the framer, spare splitting the arguments
-        args = split_args(m.group(2))
+        text = m.group(2)
+        args = self._args.get(text)
+        if args is None:
+            if len(self._args) >= _ARGS_LIMIT:
+                self._args.clear()
+            args = self._args[text] = split_args(text)
         if name == "QSSLCFG" and len(args) >= 5 and args[2].lower() == b"dataformat":
             send, recv = _int(args[3]), _int(args[4])
             if send is not None and recv is not None:

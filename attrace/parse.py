@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from attrace import spec as _spec
-from attrace.grammar import parse_text
+from attrace.grammar import Parsed, parse_text
 from attrace.model import META, NOISE, RX, TX, Event, Record, new_event, new_record
 
 _RECV_HEAD: Final = re.compile(rb'\s*\+QSSLURC: ?"recv",(\d+),(\d+),(\d+),"')
@@ -55,6 +55,9 @@ class Parser:
         self._finals = set(spec.finals) | set(spec.error_finals)
         self.index = 0
         self._memo: dict[bytes, _Facts] = {}
+        self._recv_heads: dict[bytes, tuple[str, str, Parsed]] = {}
+        """A receive URC's head (up to its payload's quote) -> its text, decoding note and
+        parse: the payload varies, the head hardly."""
         self._by_dir: dict[str | None, dict[bytes, _Fields]] = {}
         """For ``parse_batch``: per direction, a plain line's bytes -> its event's fields
         from ``dir`` to ``note``."""
@@ -178,8 +181,14 @@ class Parser:
             return self._line(index, _plain(rec))
         rest = body[head.end():]
         payload = rest[:-1] if rest.endswith(b'"') else rest
-        text, enc = decode(body[: head.end()] + b'"')
-        parsed = parse_text(text)
+        start = body[: head.end()]
+        known = self._recv_heads.get(start)
+        if known is None:
+            if len(self._recv_heads) >= _MEMO_LIMIT:
+                self._recv_heads.clear()
+            text, enc = decode(start + b'"')
+            known = self._recv_heads[start] = (text, enc, parse_text(text))
+        text, enc, parsed = known
         kind = parsed.kind
         args = parsed.args
         note = _join(parsed.note, enc, "cut off by the end of the capture" if rec.note == "eof"
