@@ -239,6 +239,19 @@ class Framer:
                 elif data == b"\r\n" and len(st.buf) < MAX_RECORD:
                     _take_all(st, chunk)  # terminators that lead the next line
                     continue
+                elif (
+                    data == b"> \r\n"
+                    and st.dir != TX
+                    and (self._announced is None or self._has_tx)
+                    and len(st.buf) < MAX_RECORD
+                ):
+                    # The prompt on a line of its own: what _frame_prompt does, and its
+                    # line end held to lead the next line (no data entry can start here).
+                    self._take(st, chunk, 0, 2)
+                    self._finish(st, self._emit(st, "prompt", "", RX if st.dir is None
+                                                else st.dir), out)
+                    self._take(st, chunk, 2, 4)
+                    continue
             elif (
                 st.mode is DATA_MODE
                 and st.remaining < 0
@@ -332,7 +345,7 @@ class Framer:
         if fresh and st.dir != TX and data[pos:end].lstrip()[:1] == b">":
             return self._frame_prompt(st, chunk, pos, out)
         if st.dir != TX and st.expected is None and len(st.buf) < 256:
-            lead = bytes(st.buf).lstrip()
+            lead = bytes(st.buf).lstrip() if st.started else b""  # unstarted: blanks only
             probe = lead + data[pos:end].lstrip() if not lead else lead + data[pos:end]
             k = min(len(probe), len(_RECV_PREFIX))
             if k and probe[:k] == _RECV_PREFIX[:k]:

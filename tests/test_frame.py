@@ -174,6 +174,19 @@ def test_frame_batch_lowercase_command_enters_data_mode() -> None:
     ]
 
 
+def test_frame_batch_prompt_on_its_own_line() -> None:
+    parts = [("tx", SEND), ("rx", b"\r\n"), ("rx", b"> \r\n"), ("tx", b"hi\x1a"),
+             ("rx", b"> \r\n"), ("rx", b"OK\r\n"), (None, b"AT\r\n"), (None, b"> \r\n")]
+    records = frame_batch(*parts)
+    assert records == frame(*parts)
+    assert [(r.kind, r.raw, r.dir, r.inferred, r.offset, r.length) for r in records] == [
+        ("line", SEND, "tx", False, 0, 17), ("prompt", b"\r\n> ", "rx", False, 17, 4),
+        ("data", b"hi\x1a", "tx", False, 23, 3), ("prompt", b"\r\n> ", "rx", False, 21, 4),
+        ("line", b"\r\nOK\r\n", "rx", False, 28, 6), ("line", b"AT\r\n", None, False, 34, 4),
+        ("prompt", b"> ", "rx", True, 38, 2), ("line", b"\r\n", None, False, 40, 2),
+    ]
+
+
 def test_body_strips_terminators_and_leading_blanks() -> None:
     recs = frame(("rx", b"\r\n+CSQ: 20,99\r\n"), ("tx", b"hello\r\n"))
     assert [r.body for r in recs] == [b"+CSQ: 20,99", b"hello"]
