@@ -212,6 +212,12 @@ class Framer:
             data = chunk.data
             n = len(data)
             if st.mode is LINE and not st.started:
+                if (
+                    st.dir != TX
+                    and data.startswith(_RECV_PREFIX)
+                    and self._whole_recv(st, chunk, source, out)
+                ):
+                    continue
                 if 2 < n <= _FAST_MAX and data[-1] == _LF and plain[data[0]]:
                     cr = data.find(b"\r")
                     if (
@@ -262,8 +268,68 @@ class Framer:
             ):
                 _take_all(st, chunk)  # a line of a certificate...
                 continue
+            elif st.mode is DATA_MODE and self._data_end(st, chunk, out):
+                continue
             feed(chunk, source, out)
         return out
+
+    def _whole_recv(self, st: _Stream, chunk: Chunk, source: int, out: list[Record]) -> bool:
+        """A receive URC wholly in one chunk (``+QSSLURC: "recv",c,n,len,"<payload>"`` and
+        CRLF), on a stream between lines: the record ``_start_recv``, COUNT mode and the
+        closing quote's line give, made at once.  False: not that case, go the general way.
+        """
+        data = chunk.data
+        head = _RECV_HEAD.match(data)
+        if head is None or len(st.buf) >= 256 or len(data) > _FAST_MAX:
+            return False
+        ctx, conn, length = int(head.group(1)), int(head.group(2)), int(head.group(3))
+        fmt = self._formats.get((ctx, conn), (0, 0))[1]
+        end = head.end() + length * (2 if fmt == 1 else 1)
+        if data[end:] != b'"\r\n':
+            return False
+        if st.offset < 0:
+            raw, offset, size, line = data, chunk.offset, chunk.length, chunk.line
+        else:
+            raw, offset, line = bytes(st.buf) + data, st.offset, st.line
+            size = st.acc + chunk.length
+        rec = new_record("line", raw, data[:-2], st.dir, False, chunk.time, source, offset, size,
+                         line, "", "recv", ctx, conn, length)
+        st.buf = bytearray()
+        st.offset, st.acc, st.line, st.time = -1, 0, line, chunk.time
+        st.recv = (ctx, conn)
+        st.remaining = 0
+        out.append(rec)
+        self._after_line(st, rec, out)
+        return True
+
+    def _data_end(self, st: _Stream, chunk: Chunk, out: list[Record]) -> bool:
+        """A data entry's last line: Ctrl+Z then CRLF, or the announced rest of a fixed
+        length then CRLF (or nothing); its line end is held to lead the next line.  The
+        records ``_frame_data`` and ``_frame_line`` give.  False: not that case."""
+        data = chunk.data
+        if st.remaining < 0:
+            if data != b"\x1a\r\n" or len(st.buf) >= MAX_RECORD - 3:
+                return False
+            self._take(st, chunk, 0, 1)
+            out.append(self._emit_data(st, "ctrl-z"))
+            self._take(st, chunk, 1, 3)
+            return True
+        stop = st.remaining
+        rest = data[stop:]
+        if (
+            (rest != b"\r\n" and rest)
+            or not 0 < stop <= len(data)
+            or len(st.buf) + stop >= MAX_RECORD
+            or b"\x1a" in data
+            or b"\x1b" in data
+        ):
+            return False
+        self._take(st, chunk, 0, stop)
+        st.remaining = 0
+        out.append(self._emit_data(st, "length"))
+        if rest:
+            self._take(st, chunk, stop, stop + 2)
+        return True
 
     def close(self) -> list[Record]:
         """End of input: flush what every stream still holds, marked as cut short."""

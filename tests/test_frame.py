@@ -187,6 +187,47 @@ def test_frame_batch_prompt_on_its_own_line() -> None:
     ]
 
 
+BATCH_TRACES = {
+    "recv urc whole, after a held line end": [
+        ("tx", b"AT\r\n"), ("rx", b"\r\n"), ("rx", b'+QSSLURC: "recv",1,5,4,"a\r\nb"\r\n'),
+        ("rx", b'+QSSLURC: "recv",1,5,2,"hi"\r\n'), ("rx", b'+QSSLURC: "recv",1,5,3,"hi"\r\n'),
+        ("rx", b'+QSSLURC: "recv",1,5,0,""\r\n'), ("rx", b"OK\r\n")],
+    "recv urc in hex mode": [
+        ("tx", b'AT+QSSLCFG=1,5,"dataformat",1,1\r\n'), ("rx", b"\r\n"),
+        ("rx", b'+QSSLURC: "recv",1,5,2,"4142"\r\n'), ("rx", b'+QSSLURC: "recv",1,5,2,"41"\r\n'),
+        ("rx", b'+QSSLURC: "recv",1,5,3,"414"\r\n'), ("rx", b"OK\r\n"),
+        ("tx", b"AT+QSSLSEND=1,5,2\r\n"), ("tx", b"4142\r\n"), ("rx", b"\r\nOK\r\n")],
+    "data entry ends": [
+        ("tx", SEND), ("rx", b"\r\n"), ("rx", b"> \r\n"), ("tx", b"hello\r\n"), ("tx", b"\x1a\r\n"),
+        ("tx", b"AT+QSSLSEND=1,5,5\r\n"), ("tx", b"hel"), ("tx", b"lo\r\n"),
+        ("tx", b"AT+QSSLSEND=1,5,5\r\n"), ("tx", b"hello"), ("tx", b"\r\n"),
+        ("tx", b"AT+QSSLSEND=1,5,5\r\n"), ("tx", b"hel\x1a\r\n"),
+        ("tx", b"AT+QSSLSEND=1,5,5\r\n"), ("tx", b"hello\r\nAT\r\n"), ("tx", b"\x1a\r\n")],
+}
+
+
+@pytest.mark.parametrize("name", list(BATCH_TRACES))
+def test_frame_batch_fast_paths(name: str) -> None:
+    parts = BATCH_TRACES[name]
+    records = frame_batch(*parts)
+    assert records == frame(*parts)
+    assert sum(r.length for r in records) == sum(len(d) for _, d in parts)
+
+
+def test_frame_batch_recv_and_data_records() -> None:
+    recs = frame_batch(*BATCH_TRACES["recv urc whole, after a held line end"])
+    assert [(r.raw, r.body, r.offset, r.length, r.purpose, r.expected) for r in recs[1:3]] == [
+        (b'\r\n+QSSLURC: "recv",1,5,4,"a\r\nb"\r\n', b'+QSSLURC: "recv",1,5,4,"a\r\nb"', 4, 33,
+         "recv", 4),
+        (b'+QSSLURC: "recv",1,5,2,"hi"\r\n', b'+QSSLURC: "recv",1,5,2,"hi"', 37, 29, "recv", 2),
+    ]
+    recs = frame_batch(*BATCH_TRACES["data entry ends"])
+    assert [(r.raw, r.note) for r in recs if r.kind == "data"] == [
+        (b"hello\r\n\x1a", "ctrl-z"), (b"hello", "length"), (b"hello", "length"),
+        (b"hel\x1a", "ctrl-z"), (b"hello", "length"),
+    ]
+
+
 def test_body_strips_terminators_and_leading_blanks() -> None:
     recs = frame(("rx", b"\r\n+CSQ: 20,99\r\n"), ("tx", b"hello\r\n"))
     assert [r.body for r in recs] == [b"+CSQ: 20,99", b"hello"]
