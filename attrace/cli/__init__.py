@@ -2,12 +2,13 @@
 and registers itself on ``main``; this module owns exit codes and error handling.
 
 Errors a user can cause print one line, ``Error: ...``, and exit with ``EXIT_ERROR``;
-a closed pipe (``attrace events big.log | head``) ends quietly.
+a closed pipe (``attrace events big.log | head``) ends quietly, as ``cat`` does.
+``attrace FILE...`` is short for ``attrace summary FILE...``.
 """
 
 from __future__ import annotations
 
-import os
+import signal
 import sys
 from typing import Final
 
@@ -22,7 +23,19 @@ EXIT_ERROR: Final = 2
 """Usage or input error."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """A group whose default command is ``summary`` and whose bare call shows help."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:
+            click.echo(ctx.get_help())
+            ctx.exit(EXIT_OK)
+        if args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["summary", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="attrace")
 def main() -> None:
     """Analyse UART captures of AT-command traffic with a Quectel BC66 module."""
@@ -30,6 +43,9 @@ def main() -> None:
 
 def run() -> None:
     """Entry point: ``main`` with one-line errors and quiet broken pipes."""
+    if hasattr(signal, "SIGPIPE"):
+        # A reader that stops early (``| head``) ends us silently, like any Unix filter.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         main.main(standalone_mode=False)
     except click.exceptions.Abort:
@@ -41,10 +57,6 @@ def run() -> None:
     except AttraceError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(EXIT_OK)
     except KeyboardInterrupt:
         sys.exit(130)
 

@@ -1,0 +1,55 @@
+"""The command line's front door: bare call, default command, closed pipes, usage errors."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "two_way_auth.log"
+ATTRACE = shutil.which("attrace") or str(Path(sys.executable).with_name("attrace"))
+
+
+def _run(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([ATTRACE, *args], capture_output=True, text=True, check=False,
+                          timeout=120, **kw)
+
+
+def test_bare_call_shows_help_and_succeeds() -> None:
+    done = _run()
+    assert done.returncode == 0
+    assert done.stdout.startswith("Usage: attrace")
+    assert "summary" in done.stdout and done.stderr == ""
+
+
+def test_a_file_alone_means_summary() -> None:
+    plain, explicit = _run(str(SAMPLE)), _run("summary", str(SAMPLE))
+    assert plain.returncode == 0
+    assert plain.stdout == explicit.stdout
+    assert "format bracketed" in plain.stdout
+
+
+@pytest.mark.parametrize("args", [("nosuch.log",), ("events", "--bogus", str(SAMPLE))])
+def test_usage_and_input_errors_are_one_line(args: tuple[str, ...]) -> None:
+    done = _run(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGPIPE is POSIX")
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    big = tmp_path / "big.log"
+    big.write_bytes(SAMPLE.read_bytes() * 200)
+    proc = subprocess.Popen([ATTRACE, "events", str(big)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode in (0, -13)  # -13: ended by SIGPIPE, as cat would be
+    assert b"Traceback" not in err and b"Error" not in err
