@@ -135,6 +135,10 @@ class Framer:
         self._formats: dict[tuple[int | None, int | None], tuple[int, int]] = {}
         """(ctx, conn) -> (send_format, recv_format), as configured in the trace."""
         self._has_tx = False
+        self._by_source: dict[int, dict[str | None, _Stream]] = {}
+        """``_streams`` by source then direction, for ``feed_batch``."""
+        self._inert: set[bytes] = set()
+        """``AT+`` lines that neither enter data mode nor set a data format."""
         self._args: dict[bytes, list[bytes]] = {}
         """Argument text of a data-entry or QSSLCFG command -> ``split_args`` of it (the
         same few commands repeat all through a trace)."""
@@ -203,28 +207,28 @@ class Framer:
         add = out.append
         feed = self._feed_into
         streams = self._streams
+        mine = self._by_source.get(source)
+        if mine is None:
+            mine = self._by_source[source] = {}
         plain = _PLAIN_START
         for chunk in chunks:
-            st = streams.get((source, chunk.dir))
+            st = mine.get(chunk.dir)
             if st is None or self._pending is not None or chunk.kind is not DATA:
                 feed(chunk, source, out)
+                if st is None:
+                    found = streams.get((source, chunk.dir))
+                    if found is not None:
+                        mine[chunk.dir] = found
                 continue
             data = chunk.data
             n = len(data)
             if st.mode is LINE and not st.started:
-                if (
-                    st.dir != TX
-                    and data.startswith(_RECV_PREFIX)
-                    and self._whole_recv(st, chunk, source, out)
-                ):
-                    continue
-                if 2 < n <= _FAST_MAX and data[-1] == _LF and plain[data[0]]:
+                if data[:1] == b"+" and st.dir != TX and data.startswith(_RECV_PREFIX):
+                    if self._whole_recv(st, chunk, source, out):
+                        continue
+                elif 2 < n <= _FAST_MAX and data[-1] == _LF and plain[data[0]]:
                     cr = data.find(b"\r")
-                    if (
-                        (cr == n - 2 or cr == -1)
-                        and data.find(b"\n") == n - 1
-                        and (st.dir == TX or not data.startswith(b"+QSSLURC"))
-                    ):
+                    if (cr == n - 2 or cr == -1) and data.find(b"\n") == n - 1:
                         body = data[:cr] if cr > 0 else data[:-1]
                         if st.offset < 0:
                             rec = new_record("line", data, body, st.dir, False, chunk.time,
@@ -239,7 +243,9 @@ class Framer:
                             st.offset = -1
                             st.acc = 0
                         add(rec)
-                        if body[:1] in b"Aa" or b"ERROR" in body:
+                        if (body[:1] in b"Aa" or b"ERROR" in body) and (
+                            self._announced is not None or body not in self._inert
+                        ):
                             self._after_line(st, rec, out)
                         continue
                 elif data == b"\r\n" and len(st.buf) < MAX_RECORD:
@@ -538,10 +544,12 @@ class Framer:
         if self._announced is not None and self._announced.stream == (st.source, st.dir):
             self._announced = None  # a new command: the old announcement got no prompt
         if m is None:
+            self._remember_inert(body)
             return
         name = m.group(1).upper().decode("ascii")
         rule = self._entries.get(name)
         if rule is None and name != "QSSLCFG":
+            self._remember_inert(body)
             return  # most commands: nothing for the framer, spare splitting the arguments
         text = m.group(2)
         args = self._args.get(text)
@@ -578,6 +586,13 @@ class Framer:
             self._enter_data(st, entry)
         else:
             self._announced = entry
+
+    def _remember_inert(self, body: bytes) -> None:
+        """Note a command line the framer has nothing to do with (beyond forgetting an
+        announced data entry), so that ``feed_batch`` spares looking at it again."""
+        if len(self._inert) >= _ARGS_LIMIT:
+            self._inert.clear()
+        self._inert.add(body)
 
     @staticmethod
     def _enter_data(st: _Stream, entry: _Entry) -> None:
