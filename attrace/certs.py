@@ -163,9 +163,22 @@ def _inspect_key(pem: bytes) -> tuple[dict[str, Any], list[Diag]]:
             "public_sha256": _sha256(_public_der(key.public_key()))}, []
 
 
+_ASN1_KINDS: Final = {
+    "ShortData": "the DER data ends too early (truncated or damaged base64)",
+    "InvalidLength": "a DER length field is wrong (damaged base64)",
+    "UnexpectedTag": "the DER structure is not a certificate or key",
+    "ExtraData": "there are stray bytes after the DER structure",
+    "InvalidValue": "a DER value is malformed",
+}
+
+
 def _reason(exc: Exception) -> str:
-    """A short, key-free reason (cryptography's messages never quote the input)."""
+    """A short, key-free reason in plain words (cryptography's texts never quote the input,
+    but its ASN.1 errors arrive as Rust debug text, which users should not have to read)."""
     text = str(exc).split("\n")[0].strip()
+    kind = re.search(r"kind: (\w+)", text)
+    if kind is not None:
+        return _ASN1_KINDS.get(kind.group(1), "the DER structure cannot be read")
     return text[:160] if text else type(exc).__name__
 
 

@@ -288,3 +288,14 @@ def test_sample_missing_key_enters_no_key() -> None:
     pems, when, kind = _entered("ssl/missing_key.log")
     assert sorted(pems) == ["cacert", "clientcert"]
     assert all(certs.inspect(p, pem, when, kind)[1] == [] for p, pem in pems.items())
+
+
+def test_asn1_errors_are_told_in_plain_words() -> None:
+    """cryptography reports DER faults as Rust debug text; users get a sentence."""
+    damaged = b"-----BEGIN CERTIFICATE-----\nMIIBAAA=\n-----END CERTIFICATE-----\n"
+    _, diags = certs.inspect("cacert", damaged, None, "none")
+    [(severity, code, message)] = diags
+    assert (severity, code) == ("error", "cert-invalid")
+    assert "ParseError" not in message and "kind:" not in message
+    assert message == ("cacert certificate cannot be parsed: the DER data ends too early "
+                       "(truncated or damaged base64)")
