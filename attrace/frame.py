@@ -622,7 +622,7 @@ class Framer:
         if st.expected is not None:
             purpose, expected, (ctx, conn) = "recv", st.expected, st.recv
             st.expected = None
-        rec = Record(
+        rec = new_record(
             kind, raw, body, st.dir if dir is None else dir, st.dir is None and dir is not None,
             st.time, st.source, st.offset, st.acc, st.line, note, purpose, ctx, conn, expected,
         )
@@ -636,7 +636,7 @@ class Framer:
         assert entry is not None
         raw = bytes(st.buf)
         body = raw[:-1] if how in ("ctrl-z", "esc") else raw
-        rec = Record(
+        rec = new_record(
             "data", raw, body, TX, st.dir is None, st.time, st.source, st.offset, st.acc,
             st.line, how, entry.purpose, entry.ctx, entry.conn, entry.length,
         )

@@ -68,18 +68,18 @@ class Parser:
         self.index += 1
         if rec.kind in (META, NOISE):
             text, enc = decode(rec.body)
-            return Event(index, rec.time, rec.dir, False, rec.kind, None, None, (), None, None,
-                         text, rec.source, rec.offset, rec.length, rec.line, 0,
-                         _join(rec.note, enc), "", rec.raw)  # file bytes, no UART bytes
+            return new_event(index, rec.time, rec.dir, False, rec.kind, None, None, (), None,
+                             None, text, rec.source, rec.offset, rec.length, rec.line, 0,
+                             _join(rec.note, enc), "", rec.raw)  # file bytes, no UART bytes
         if rec.kind == "data":
             text, enc = decode(rec.body)
-            return Event(index, rec.time, TX, rec.inferred, "data", rec.purpose, None, (),
-                         rec.ctx, rec.conn, text, rec.source, rec.offset, rec.length, rec.line,
-                         len(rec.body), _join(rec.note, enc), rec.purpose, rec.raw)
+            return new_event(index, rec.time, TX, rec.inferred, "data", rec.purpose, None, (),
+                             rec.ctx, rec.conn, text, rec.source, rec.offset, rec.length,
+                             rec.line, len(rec.body), _join(rec.note, enc), rec.purpose, rec.raw)
         if rec.kind == "prompt":
-            return Event(index, rec.time, rec.dir, rec.inferred, "prompt", None, None, (), None,
-                         None, ">", rec.source, rec.offset, rec.length, rec.line, len(rec.raw),
-                         rec.note, "", rec.raw)
+            return new_event(index, rec.time, rec.dir, rec.inferred, "prompt", None, None, (),
+                             None, None, ">", rec.source, rec.offset, rec.length, rec.line,
+                             len(rec.raw), rec.note, "", rec.raw)
         return self._line(index, rec)
 
     def parse_batch(self, records: Iterable[Record]) -> list[Event]:
