@@ -24,7 +24,7 @@ from attrace.model import META, NO_TIME, Chunk, Timebase
 HEAD_SIZE: Final = 64 * 1024
 """How much of the start of a capture detection looks at."""
 
-BLOCK_SIZE: Final = 1 << 20
+BLOCK_SIZE: Final = 1 << 18
 """Bytes read from the stream at a time."""
 MAX_LINE: Final = 1 << 20
 """A line longer than this is given out in pieces (bounded memory)."""
