@@ -47,11 +47,11 @@ _SSCOM_EOL: Final = ("\u25a1".encode("gbk"), "\u25a1".encode())
 """SSCOM shows the line end it sent as a white square on a line of its own."""
 
 
-_FAST: Final = re.compile(rb"\[(\d{4}-\d\d-\d\d \d\d:\d\d):(\d\d\.\d+)\] (TX|RX): ?")
+_FAST: Final = re.compile(rb"\[(\d{4}-\d\d-\d\d \d\d:\d\d):(\d\d\.\d+)\] (TX|RX): ?+(.+)", re.S)
 """The commonest line start (Tera Term's ``[YYYY-MM-DD HH:MM:SS.mmm] TX: ``): whatever it
 matches, ``_LINE`` matches the same way (ISO date, no zone, the ``TX:``/``RX:`` marker and
 its blank), with the stamp's date and minute in one group so that they are looked up
-rather than parsed."""
+rather than parsed, and the data after it (a stamp with no data is left to ``_chunk``)."""
 _FAST_DIRS: Final = {b"TX": TX, b"RX": RX}
 _ABSOLUTE: Final = Timebase("absolute")
 _CLOCK_TIME: Final = Timebase("clock")
@@ -175,18 +175,20 @@ class BracketedReader(Reader):
                 n = len(raw)
                 if raw[0] == 0x5B:  # "[": a stamp, most likely Tera Term's
                     m = fast(raw)
-                    if m is not None and (head := m.end()) < n:
-                        key, rest, mark = m.groups()
+                    if m is not None:
+                        key, rest, mark, data = m.groups()
                         found = minutes.get(key)
                         if found is None:
                             found = self._minute(key)
                         at = found[0] + (found[1] + float(rest))
                         direction = dirs[mark]
-                        add(new_chunk(raw[head:], at, direction, offset, n, number, head, DATA,
+                        add(new_chunk(data, at, direction, offset, n, number, n - len(data), DATA,
                                       ""))
                         if not started:
                             started = self._started = True
-                        self.timebase = _ABSOLUTE
+                            self.timebase = _ABSOLUTE
+                        elif self.timebase is not _ABSOLUTE:
+                            self.timebase = _ABSOLUTE
                         offset += n
                         number += 1
                         continue
