@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any, Final, TextIO
+
+from attrace.errors import UsageError
 
 FORMATS: Final = ("table", "csv", "json", "jsonl")
 
@@ -29,6 +32,20 @@ def _printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def write_file(path: str, data: bytes | str) -> None:
+    """Write a report or payload file; a path that cannot be written is the user's error
+    (one ``Error: ...`` line, exit 2), never a traceback."""
+    try:
+        if isinstance(data, str):
+            Path(path).write_text(data, encoding="utf-8")
+        else:
+            Path(path).write_bytes(data)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UsageError(f"cannot write {path}: {reason}; check that its directory exists "
+                         "and is writable") from None
 
 
 def write(

@@ -145,3 +145,11 @@ def test_a_bad_rule_is_reported_before_any_capture_is_read() -> None:
     done = run("samples/nothing_here.log", "-a", "max(kind) < 1")
     assert done.returncode == EXIT_ERROR
     assert done.stderr.startswith("Error: bad assertion at column 5")
+
+
+def test_unwritable_junit_is_one_error_line(tmp_path: Path) -> None:
+    done = run(GOOD, "--junit", str(tmp_path / "missing" / "report.xml"))
+    assert done.returncode == EXIT_ERROR
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot write "), done.stderr
+    assert "directory exists" in lines[0] and "Traceback" not in done.stderr

@@ -87,3 +87,18 @@ def test_events_json_links_transactions(samples) -> None:  # type: ignore[no-unt
     done = [r for r in rows if r["name"] == "QSSLOPEN" and r["kind"] == "urc"]
     assert [r["transaction"] for r in done] == [6, 7]
     assert all(r["transaction"] is None for r in rows if r["name"] == "QSSLURC")
+
+
+def test_follow_unwritable_output_is_one_error_line(samples, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    attrace = str(Path(sys.executable).with_name("attrace"))
+    target = tmp_path / "missing" / "x.bin"
+    done = subprocess.run([attrace, "follow", str(samples / "two_way_auth.log"), "--session",
+                           "1:5#1", "-o", str(target)], capture_output=True, text=True)
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr.splitlines() == [
+        f"Error: cannot write {target}: No such file or directory; check that its directory "
+        "exists and is writable"]

@@ -8,15 +8,14 @@ Each FILE is checked on its own: a JUnit testsuite per file, a testcase per rule
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
+from attrace import output
 from attrace.check import PRESETS, CheckResult, Rule, check_trace, compile_rule, load_rules
 from attrace.check import preset as preset_rules
 from attrace.cli import EXIT_FAIL, main
 from attrace.cli.common import input_options, load_trace
-from attrace.errors import UsageError
 
 
 @main.command()
@@ -50,10 +49,7 @@ def check(files: tuple[str, ...], input_format: str, show_secrets: bool,
         trace = load_trace((file,), input_format, show_secrets)
         outcome += check_trace(trace, rules, file)
     if junit:
-        try:
-            Path(junit).write_text(outcome.junit(), encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {junit}: {exc.strerror or exc}") from None
+        output.write_file(junit, outcome.junit())
     render = {"text": outcome.text, "json": outcome.json, "github": outcome.github}[fmt]
     sys.stdout.write(render())
     sys.stdout.flush()

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from attrace import output
 from attrace.cli import main
 from attrace.cli.common import input_options, load_trace
 from attrace.errors import UsageError
@@ -35,9 +36,7 @@ def follow(files: tuple[str, ...], input_format: str, show_secrets: bool, sessio
     pieces = [(e, d, data) for e, d, data in view.chunks()
               if direction is None or d == direction]
     if out_path is not None:
-        with open(out_path, "wb") as fh:
-            for _, _, data in pieces:
-                fh.write(data)
+        output.write_file(out_path, b"".join(p[2] for p in pieces))
         total = sum(len(p[2]) for p in pieces)
         click.echo(f"Wrote {total} bytes of session {session_id} to {out_path}.", err=True)
         return
