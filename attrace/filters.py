@@ -41,6 +41,7 @@ from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput, Unexp
 from attrace.diagnostics import SEVERITIES
 from attrace.errors import AttraceError
 from attrace.grammar import grammar_path
+from attrace.machine.records import CLOSE_REASONS, RESULTS
 from attrace.model import KINDS
 
 if TYPE_CHECKING:
@@ -91,8 +92,6 @@ def _f(type_: str, *values: str, column: str | None = None) -> FieldSpec:
     return FieldSpec(type_, tuple(values), column)
 
 
-_RESULTS: Final = ("OK", "ERROR", "CME ERROR", "CMS ERROR", "timeout", "none")
-
 FIELDS: Final[dict[str, dict[str, FieldSpec]]] = {
     "events": {
         "index": _f(INT), "no": _f(INT, column="index"), "time": _f(TEXT), "rel": _f(SECONDS),
@@ -106,7 +105,7 @@ FIELDS: Final[dict[str, dict[str, FieldSpec]]] = {
         "index": _f(INT), "command": _f(TEXT), "name": _f(TEXT, column="command"),
         "form": _f(ENUM, "exec", "read", "test", "write"), "ctx": _f(INT), "conn": _f(INT),
         "start": _f(SECONDS), "ok_after_s": _f(SECONDS), "done_after_s": _f(SECONDS),
-        "limit_s": _f(SECONDS), "result": _f(ENUM, *_RESULTS), "err": _f(INT),
+        "limit_s": _f(SECONDS), "result": _f(ENUM, *RESULTS), "err": _f(INT),
         "err_text": _f(TEXT), "events": _f(LIST), "entry_s": _f(SECONDS),
     },
     "sessions": {
@@ -116,7 +115,7 @@ FIELDS: Final[dict[str, dict[str, FieldSpec]]] = {
         "clientkey_bytes": _f(INT), "open_at": _f(SECONDS), "open_after_s": _f(SECONDS),
         "open_err": _f(INT), "sends": _f(INT), "bytes_sent": _f(INT), "recvs": _f(INT),
         "bytes_received": _f(INT), "closed_at": _f(SECONDS),
-        "close_reason": _f(ENUM, "host", "peer", "failed", "open-at-end"),
+        "close_reason": _f(ENUM, *CLOSE_REASONS),
         "duration_s": _f(SECONDS), "tx_bps": _f(FLOAT), "rx_bps": _f(FLOAT),
         "diagnostics": _f(INT), "open_err_text": _f(TEXT), "events": _f(LIST),
     },

@@ -447,3 +447,14 @@ def test_a_bad_filter_fails_before_loading(tmp_path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("Error: bad filter at column 1: unknown field 'severity' "
                                   "(it is a field of diagnostics)")
+
+
+def test_close_reason_reset_and_cms_error_are_known_values() -> None:
+    from machine_helpers import OPEN, timed
+
+    trace = timed(*OPEN, (3.0, "rx", "RDY"), (4.0, "tx", "AT+CMGF=1"),
+                  (4.1, "rx", "+CMS ERROR: 302"))
+    assert trace.filter("close_reason == reset", "sessions")["id"].tolist() == ["1:0#1"]
+    assert trace.filter("close_reason == open-at-end", "sessions").empty
+    kept = trace.filter('result == "CMS ERROR"', "transactions")
+    assert kept["command"].tolist() == ["CMGF"] and kept["err"].tolist() == [302]

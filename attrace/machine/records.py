@@ -7,10 +7,16 @@ links later stages need (event indexes, the payload of a session).  No pandas he
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from attrace.diagnostics import Diagnostic
 from attrace.model import Event
+
+RESULTS: Final = ("OK", "ERROR", "CME ERROR", "CMS ERROR", "timeout", "none")
+"""Every ``Transaction.result`` (display filters list them)."""
+
+CLOSE_REASONS: Final = ("host", "peer", "failed", "reset", "open-at-end")
+"""Every ``Session.close_reason`` (display filters list them)."""
 
 
 @dataclass(slots=True)
