@@ -58,6 +58,19 @@ def test_data_entry_is_timed_from_the_end_of_the_data() -> None:
     assert kinds == ["command", "prompt", "data", "final", "urc"]
 
 
+def test_data_end_is_the_one_reference_for_data_entry_timing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Where the data ends comes from one helper (it will read Event.end): moving it moves
+    # the entry time and every response time measured from the data, nothing else.
+    from attrace.machine import channel
+
+    monkeypatch.setattr(channel, "_data_end", lambda event: event.time + 0.5)
+    trace = timed(*OPEN, (3.0, "tx", "AT+QSSLSEND=1,0"), (3.03, "rx", b"> "),
+                  (4.0, "tx", b"hello\x1a"), (4.6, "rx", "OK"), (5.0, "rx", "+QSSLSEND: 1,0,0"))
+    opener, send = trace.analysis.transactions
+    assert (send.entry_s, send.ok_after_s, send.done_after_s) == (1.47, 0.1, 0.5)
+    assert (opener.ok_after_s, opener.done_after_s) == (0.05, 2.0)
+
+
 def test_error_code_of_cme_error() -> None:
     trace = timed((0.0, "tx", "AT+CPIN?"), (0.1, "rx", "+CME ERROR: 10"))
     [tx] = trace.analysis.transactions

@@ -44,6 +44,14 @@ def _round(x: float) -> float:
     return round(x, 6)
 
 
+def _data_end(event: Event) -> float | None:
+    """When the host finished entering a data block: response timing starts there
+    (DESIGN.md section 3).  The one place that knows it: events carry only their first
+    byte's time today; once ``Event.end`` (time of the last byte) exists this returns
+    ``event.end`` when it is set, else ``event.time``."""
+    return event.time
+
+
 class Channel:
     """Pairs commands and answers; drives ``Ssl`` as connections change."""
 
@@ -364,10 +372,11 @@ class Channel:
         how = event.note.split(";")[0].strip()
         data = event.raw[:event.data_len]
         tx.data = data
-        if self.timed and event.time is not None:
+        end = _data_end(event)
+        if self.timed and end is not None:
             begin = tx.prompt_time if tx.prompt_time is not None else tx.start
-            tx.entry_s = _round(event.time - begin) if begin is not None else None
-            tx.ref = event.time
+            tx.entry_s = _round(end - begin) if begin is not None else None
+            tx.ref = end
         where = tx.text
         if how == "esc":
             tx.cancelled = True
