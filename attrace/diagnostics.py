@@ -82,6 +82,12 @@ def diagnostic(
     return Diagnostic(severity or CODES[code][0], code, message, event, ctx, conn)
 
 
+def event_no(index: int) -> str:
+    """How people see an event: ``#N``, the 1-based number of the events table (JSON
+    ``index``/``event`` stay 0-based).  Every human-facing reference goes through here."""
+    return f"#{index + 1}"
+
+
 def at_least(severity: str) -> frozenset[str]:
     """The severities as bad as ``severity`` or worse."""
     return frozenset(s for s in SEVERITIES if RANK[s] >= RANK[severity])

@@ -151,3 +151,15 @@ def test_one_sided_captures_blame_nobody() -> None:
     assert codes(tx_only) == ["param-range", "one-sided"]
     echoed = timed((0.0, "rx", "AT+CSQ"), (0.01, "rx", "+CSQ: 20,0"), (0.02, "rx", "OK"))
     assert codes(echoed) == [] and echoed.analysis.transactions[0].result == "OK"
+
+
+def test_messages_name_events_by_their_displayed_number() -> None:
+    # JSON keeps 0-based indexes; what people read is #N, the events table's NO (1-based).
+    trace = timed((0.0, "tx", "AT"), (0.1, "tx", "AT+CSQ"), (0.2, "rx", "OK"), (0.3, "rx", "OK"),
+                  (0.4, "tx", "AT+CGMR"))
+    found = {d.code: d for d in trace.analysis.diagnostics}
+    overlap, cut = found["command-overlap"], found["truncated"]
+    assert overlap.event == 1 and overlap.message == (
+        "AT+CSQ was sent while AT (#1) still waited for its final result")
+    assert cut.event == 4 and "AT+CGMR (#5)" in cut.message
+    assert all("(event " not in d.message for d in trace.analysis.diagnostics)

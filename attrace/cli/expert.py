@@ -11,7 +11,7 @@ import click
 from attrace import output
 from attrace.cli import main
 from attrace.cli.common import filter_option, format_option, input_options, load_trace
-from attrace.diagnostics import RANK, SEVERITIES, at_least
+from attrace.diagnostics import RANK, SEVERITIES, at_least, event_no
 from attrace.filters import Filter
 from attrace.rows import DIAGNOSTIC_KEYS, diagnostic_row
 
@@ -49,7 +49,7 @@ def expert(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: s
         w(f"{severity.upper():<8} {code} ({len(items)})\n")
         for r in items:
             where = "" if r["event"] is None else \
-                f"#{r['event'] + 1} line {r['line']} offset {r['offset']}"
+                f"{event_no(r['event'])} line {r['line']} offset {r['offset']}"
             w(f"  {where:<34} {r['message']}\n")
     counts = {s: sum(1 for r in rows if r["severity"] == s) for s in reversed(SEVERITIES)}
     w("Total: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + "\n")

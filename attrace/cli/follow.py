@@ -10,6 +10,7 @@ import click
 from attrace import output
 from attrace.cli import main
 from attrace.cli.common import input_options, load_trace
+from attrace.diagnostics import event_no
 from attrace.errors import UsageError
 
 _ARROWS = {"tx": "->", "rx": "<-"}
@@ -48,7 +49,7 @@ def follow(files: tuple[str, ...], input_format: str, show_secrets: bool, sessio
         return
     w = sys.stdout.write
     for event, d, data in pieces:
-        w(f"{_ARROWS[d]} #{event.index + 1} line {event.line}: {len(data)} bytes\n")
+        w(f"{_ARROWS[d]} {event_no(event.index)} line {event.line}: {len(data)} bytes\n")
         w(_hexdump(data) if show_as == "hex" else _text(data))
     sent = sum(len(p[2]) for p in pieces if p[1] == "tx")
     received = sum(len(p[2]) for p in pieces if p[1] == "rx")

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Final
 
 from attrace import spec as _spec
+from attrace.diagnostics import event_no
 from attrace.machine import checks
 from attrace.machine.connections import Ssl, display_event
 from attrace.machine.records import Transaction
@@ -112,8 +113,8 @@ class Channel:
         if self.queue:
             head = self.queue[-1]
             self.emit("command-overlap",
-                      f"{display_event(event)} was sent while {head.text} (event "
-                      f"{head.event + 1}) still waited for its final result",
+                      f"{display_event(event)} was sent while {head.text} ("
+                      f"{event_no(head.event)}) still waited for its final result",
                       event.index, event.ctx, event.conn)
             while len(self.queue) >= MAX_QUEUE:
                 self._unanswered(self.queue.pop(0), event, "no-response")
@@ -184,12 +185,12 @@ class Channel:
     def _unanswered(self, tx: Transaction, event: Event | None, code: str) -> None:
         if code == "truncated":
             tx.result = "none"
-            self.emit("truncated", f"the trace ends while {tx.text} (event {tx.event + 1}) "
+            self.emit("truncated", f"the trace ends while {tx.text} ({event_no(tx.event)}) "
                                    "still waits for its final result", tx.event, tx.ctx, tx.conn)
         else:
             tx.result = "timeout" if tx.limit_s is not None and self.timed else "none"
             limit = f" within its {tx.limit_s:g} s limit" if tx.limit_s is not None else ""
-            self.emit("no-response", f"{tx.text} (event {tx.event + 1}) got no final "
+            self.emit("no-response", f"{tx.text} ({event_no(tx.event)}) got no final "
                                      f"result{limit}", tx.event, tx.ctx, tx.conn)
 
     def _echo(self, event: Event) -> None:
@@ -241,7 +242,7 @@ class Channel:
             key = (tx.completion, tx.ctx, tx.conn)
             old = self.waiting.get(key)
             if old is not None:
-                self.emit("no-completion", f"{old.text} (event {old.event + 1}) never got its "
+                self.emit("no-completion", f"{old.text} ({event_no(old.event)}) never got its "
                                            f"+{old.completion} before {tx.text}",
                           old.event, old.ctx, old.conn)
             self.waiting[key] = tx
@@ -295,9 +296,9 @@ class Channel:
         """The module printed RDY: it (re)booted, so nothing pending will be answered and
         every SSL connection and setting is gone."""
         for tx in self.waiting.values():
-            self.emit("no-completion", f"{tx.text} (event {tx.event + 1}) never got its "
-                                       f"+{tx.completion}: the module restarted (RDY, line "
-                                       f"{event.line})", tx.event, tx.ctx, tx.conn)
+            self.emit("no-completion", f"{tx.text} ({event_no(tx.event)}) never got its "
+                                       f"+{tx.completion}: the module restarted (RDY at "
+                                       f"{event_no(event.index)})", tx.event, tx.ctx, tx.conn)
         self.waiting = {}
         self.ssl.reset(event)
 
@@ -437,11 +438,11 @@ class Channel:
             limit = tx.completion_limit_s
             if (self.timed and limit is not None and ref is not None and last is not None
                     and last - ref > limit):
-                self.emit("no-completion", f"{tx.text} (event {tx.event + 1}) got OK but never "
+                self.emit("no-completion", f"{tx.text} ({event_no(tx.event)}) got OK but never "
                                            f"its +{tx.completion} within {limit:g} s",
                           tx.event, tx.ctx, tx.conn)
             else:
-                self.emit("truncated", f"the trace ends while {tx.text} (event {tx.event + 1}) "
+                self.emit("truncated", f"the trace ends while {tx.text} ({event_no(tx.event)}) "
                                        f"waits for its +{tx.completion}",
                           tx.event, tx.ctx, tx.conn)
         self.waiting = {}
