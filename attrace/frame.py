@@ -249,7 +249,12 @@ class Framer:
                             self._after_line(st, rec, out)
                         continue
                 elif data == b"\r\n" and len(st.buf) < MAX_RECORD:
-                    _take_all(st, chunk)  # terminators that lead the next line
+                    # Terminators that lead the next line (``_take_all``, spelled out).
+                    if st.offset < 0:
+                        st.offset, st.line = chunk.offset, chunk.line
+                    st.time = chunk.time
+                    st.acc += chunk.length
+                    st.buf += data
                     continue
                 elif (
                     data == b"> \r\n"
