@@ -45,6 +45,7 @@ from attrace.filters import (
     parse_assertion,
     unknown_field,
 )
+from attrace.output import printable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -405,7 +406,7 @@ class CheckResult:
 
 
 def _short(text: str, width: int = 100) -> str:
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    text = printable(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final, TextIO
 
@@ -27,11 +27,23 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _printable(text: str) -> str:
-    """Control characters as escapes, so one record stays one table line."""
+def printable(text: str, keep: str = "") -> str:
+    """``text`` safe for a terminal: control characters (ESC, BEL, CR, C1 codes...) as
+    visible escapes (``\\x1b``), so a capture cannot drive the terminal and one record
+    stays one line.  ``keep`` names characters let through (``"\\n"`` for multi-line text).
+    Every human-readable output passes its text through here; JSON needs no such care."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
+
+
+def human(out: TextIO) -> Callable[[str], object]:
+    """A ``write`` for text meant for people: lines kept, everything else ``printable``."""
+
+    def write(text: str) -> object:
+        return out.write(printable(text, "\n"))
+
+    return write
 
 
 def write_file(path: str, data: bytes | str) -> None:
@@ -85,7 +97,7 @@ def write(
 
 def _table(rows: list[dict[str, Any]], cols: list[str], widths: dict[str, int],
            out: TextIO) -> None:
-    cells = [[_printable(_cell(r.get(c))) for c in cols] for r in rows]
+    cells = [[printable(_cell(r.get(c))) for c in cols] for r in rows]
     size = [len(c) for c in cols]
     for line in cells:
         for i, cell in enumerate(line):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from attrace.cli import EXIT_ERROR, EXIT_OK, main
@@ -102,3 +103,32 @@ def test_follow_unwritable_output_is_one_error_line(samples, tmp_path) -> None: 
     assert done.stderr.splitlines() == [
         f"Error: cannot write {target}: No such file or directory; check that its directory "
         "exists and is writable"]
+
+
+_HOSTILE = (b'AT\r\nOK\r\n"\x1b]0;PWNED\x07\x1b[2J"\x99\r\n'
+            b'AT+QSSLOPEN=1,0,"h\x1b[31m.com",443,0\r\nOK\r\n+QSSLOPEN: 1,0,0\r\n'
+            b'+QSSLURC: "recv",1,0,4,"a\x1b[2Jb"\r\nAT+QX\rZ\r\nERROR\r\n')
+
+
+@pytest.mark.parametrize("command", [
+    ["expert"], ["check"], ["check", "-f", "github"], ["summary"], ["sessions"], ["stats"],
+    ["events"], ["follow", "--session", "1:0#1"], ["follow", "--session", "1:0#1", "--as", "hex"],
+])
+def test_text_outputs_never_pass_control_characters(tmp_path, command) -> None:  # type: ignore[no-untyped-def]
+    # A capture (or its file name) holding ESC/OSC sequences must not drive the terminal.
+    path = tmp_path / "evil\x1b[2J.log"
+    path.write_bytes(_HOSTILE)
+    result = CliRunner().invoke(main, [command[0], str(path), *command[1:]],
+                                catch_exceptions=False)
+    assert result.exit_code in (EXIT_OK, 1), result.output
+    out = result.stdout_bytes
+    assert out.strip()
+    assert [b for b in out if b < 0x20 and b not in b"\n\t"] == []
+    assert b"\xc2\x9b" not in out and b"\xc2\x99" not in out  # nor C1 controls
+
+
+def test_expert_shows_the_escape_instead_of_sending_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "x.log"
+    path.write_bytes(_HOSTILE)
+    text = _run("expert", str(path))
+    assert '"\\x1b]0;PWNED\\x07\\x1b[2J"\\x99 (line 3): not valid UTF-8' in text

@@ -50,8 +50,10 @@ def check(files: tuple[str, ...], input_format: str, show_secrets: bool,
         outcome += check_trace(trace, rules, file)
     if junit:
         output.write_file(junit, outcome.junit())
-    render = {"text": outcome.text, "json": outcome.json, "github": outcome.github}[fmt]
-    sys.stdout.write(render())
+    if fmt == "json":
+        sys.stdout.write(outcome.json())
+    else:
+        output.human(sys.stdout)(outcome.text() if fmt == "text" else outcome.github())
     sys.stdout.flush()
     if not outcome.passed:
         sys.exit(EXIT_FAIL)

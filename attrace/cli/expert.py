@@ -44,7 +44,7 @@ def expert(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: s
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows:
         groups[(r["severity"], r["code"])].append(r)
-    w = sys.stdout.write
+    w = output.human(sys.stdout)
     for (severity, code), items in groups.items():
         w(f"{severity.upper():<8} {code} ({len(items)})\n")
         for r in items:

@@ -59,7 +59,7 @@ def follow(files: tuple[str, ...], input_format: str, show_secrets: bool, sessio
 def _text(data: bytes) -> str:
     """Printable text, other bytes escaped; each piece ends with a newline."""
     text = data.decode("utf-8", "backslashreplace")
-    shown = "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+    shown = output.printable(text, "\n\t")
     return "    " + shown.replace("\n", "\n    ") + "\n"
 
 

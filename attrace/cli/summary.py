@@ -8,6 +8,7 @@ from collections import Counter
 
 import click
 
+from attrace import output
 from attrace.cli import main
 from attrace.cli.common import input_options, load_trace
 from attrace.diagnostics import SEVERITIES
@@ -45,7 +46,7 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
         json.dump(facts, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
-    w = sys.stdout.write
+    w = output.human(sys.stdout)
     for s in facts["sources"]:
         w(f"File:      {s['name']} ({s['bytes']} bytes, format {s['format']})\n")
     if times:
