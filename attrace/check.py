@@ -262,6 +262,16 @@ class Offender:
         """The event's number as the event list shows it (``index + 1``)."""
         return self.index + 1
 
+    def at(self, file: str) -> str:
+        """``line 38``, or ``peer_close.log line 38`` when the event comes from another
+        file than ``file`` (the name the result reports: several files loaded as one)."""
+        where = f"line {self.line}" if self.line is not None else "no line"
+        return where if self.source == file else f"{self.source} {where}"
+
+    def describe(self, file: str) -> str:
+        """``#53 (line 38): ERROR``, the line a report shows for the event."""
+        return f"#{self.no} ({self.at(file)}): {_short(self.text)}"
+
 
 @dataclass
 class RuleResult:
@@ -285,14 +295,26 @@ class RuleResult:
         """The capture line of the first offending event (for annotations)."""
         return next((o.line for o in self.offenders if o.line is not None), None)
 
+    @property
+    def source(self) -> str:
+        """The file holding that line: the first offender's own file, which is not
+        ``file`` when several files were loaded as one trace."""
+        return next((o.source for o in self.offenders if o.line is not None), self.file)
+
     def where(self) -> str:
         """``events #31 (line 62), #45 (line 88) and 3 more``, or empty."""
         if not self.offenders:
             return ""
-        shown = ", ".join(f"#{o.no} (line {o.line})" if o.line is not None else f"#{o.no}"
-                          for o in self.offenders)
+        shown = ", ".join(f"#{o.no} ({o.at(self.file)})" for o in self.offenders)
         more = self.offending - len(self.offenders)
         return f"events {shown}" + (f" and {more} more" if more > 0 else "")
+
+    def offender_lines(self) -> list[str]:
+        """One line per offending event shown, then ``... and N more`` (every report)."""
+        lines = [o.describe(self.file) for o in self.offenders]
+        if self.offending > len(self.offenders):
+            lines.append(f"... and {self.offending - len(self.offenders)} more")
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -344,11 +366,7 @@ class CheckResult:
                 lines.append(f"      assert {r.rule.assertion}")
                 if r.rule.message:
                     lines.append(f"      {r.rule.message}")
-                for o in r.offenders:
-                    at = f"line {o.line}" if o.line is not None else "no line"
-                    lines.append(f"      #{o.no} ({at}): {_short(o.text)}")
-                if r.offending > len(r.offenders):
-                    lines.append(f"      ... and {r.offending - len(r.offenders)} more")
+                lines += [f"      {line}" for line in r.offender_lines()]
         lines.append(self.tally())
         return "\n".join(lines) + "\n"
 
@@ -368,7 +386,7 @@ class CheckResult:
         line, so the failure shows on the capture in the pull request."""
         lines = []
         for r in self.failures:
-            props = [f"file={_gh_property(r.file)}"]
+            props = [f"file={_gh_property(r.source)}"]
             if r.line is not None:
                 props.append(f"line={r.line}")
             props.append(f"title={_gh_property('attrace check: ' + r.rule.name)}")
@@ -395,10 +413,7 @@ class CheckResult:
                     continue
                 failure = ET.SubElement(case, "failure", message=_xml_safe(r.summary()),
                                         type="AssertionFailed")
-                body = [f"assert {r.rule.assertion}", r.detail]
-                body += [f"#{o.no} (line {o.line}): {_short(o.text)}" for o in r.offenders]
-                if r.offending > len(r.offenders):
-                    body.append(f"... and {r.offending - len(r.offenders)} more")
+                body = [f"assert {r.rule.assertion}", r.detail, *r.offender_lines()]
                 failure.text = _xml_safe("\n".join(body))
         ET.indent(root)
         return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
@@ -559,9 +574,5 @@ def failure_report(outcome: CheckResult) -> str:
         lines.append(f"attrace: {r.rule.assertion} failed on {r.file}: {r.detail}")
         if r.rule.message and r.rule.message != r.rule.assertion:
             lines.append(f"  {r.rule.message}")
-        for o in r.offenders:
-            at = f"line {o.line}" if o.line is not None else "no line"
-            lines.append(f"  #{o.no} ({at}): {_short(o.text)}")
-        if r.offending > len(r.offenders):
-            lines.append(f"  ... and {r.offending - len(r.offenders)} more")
+        lines += [f"  {line}" for line in r.offender_lines()]
     return "\n".join(lines)

@@ -275,3 +275,22 @@ def test_random_assertions_raise_only_attrace_errors(good, func: str, args: str,
         return
     (r,) = result.results
     assert r.passed in (True, False) and r.detail
+
+
+def test_reports_name_each_offenders_file_when_files_are_loaded_together() -> None:
+    one = "samples/ssl/timeout.log"
+    two = "samples/ssl/peer_close.log"
+    trace = attrace.load([ROOT / one, ROOT / two])
+    a, b = (str(ROOT / one), str(ROOT / two))
+    outcome = trace.check("count(severity >= warning) == 0")
+    text = outcome.text().splitlines()
+    assert text[2:4] == [f"      #17 ({a} line 26): +QSSLOPEN: 1,2,-7",
+                         f"      #53 ({b} line 38): ERROR"]
+    gh = outcome.github().splitlines()[0]
+    assert gh.startswith(f"::error file={a},line=26,") and f"#53 ({b} line 38)" in gh
+    # The first offender in the other file: the annotation points at that file.
+    later = trace.check('count(severity >= warning and code == "error-result") == 0')
+    assert later.github().startswith(f"::error file={b},line=38,")
+    # One file: lines alone, as before.
+    single = attrace.load(ROOT / one).check("count(severity >= warning) == 0", )
+    assert "#17 (line 26): +QSSLOPEN: 1,2,-7" in single.text()

@@ -132,3 +132,13 @@ def test_expert_shows_the_escape_instead_of_sending_it(tmp_path) -> None:  # typ
     path.write_bytes(_HOSTILE)
     text = _run("expert", str(path))
     assert '"\\x1b]0;PWNED\\x07\\x1b[2J"\\x99 (line 3): not valid UTF-8' in text
+
+
+def test_expert_names_the_file_when_several_are_given(samples) -> None:  # type: ignore[no-untyped-def]
+    one, two = str(samples / "ssl" / "timeout.log"), str(samples / "ssl" / "peer_close.log")
+    lines = _run("expert", one, two).splitlines()
+    assert f"  #17 {one} line 26 offset 701 +QSSLOPEN: 1,2,-7: AT+QSSLOPEN=1,2," \
+           '"telemetry.meterworks.example",8443,0 failed with -7 (time out)' in lines
+    assert f"  #53 {two} line 38 offset 1024 AT+QSSLCLOSE=1,3 was answered ERROR" in lines
+    alone = _run("expert", one).splitlines()
+    assert alone[1].startswith("  #17 line 26 offset 701  ")

@@ -45,11 +45,20 @@ def expert(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: s
     for r in rows:
         groups[(r["severity"], r["code"])].append(r)
     w = output.human(sys.stdout)
+    several = len(trace.source_names) > 1
     for (severity, code), items in groups.items():
         w(f"{severity.upper():<8} {code} ({len(items)})\n")
-        for r in items:
-            where = "" if r["event"] is None else \
-                f"{event_no(r['event'])} line {r['line']} offset {r['offset']}"
-            w(f"  {where:<34} {r['message']}\n")
+        places = [_where(r, several) for r in items]
+        width = max(34, *(len(p) for p in places))
+        for r, where in zip(items, places, strict=True):
+            w(f"  {where:<{width}} {r['message']}\n")
     counts = {s: sum(1 for r in rows if r["severity"] == s) for s in reversed(SEVERITIES)}
     w("Total: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + "\n")
+
+
+def _where(row: dict, several: bool) -> str:
+    """``#53 line 38 offset 1024``; with several files, the file before its line."""
+    if row["event"] is None:
+        return ""
+    source = f"{row['source']} " if several else ""
+    return f"{event_no(row['event'])} {source}line {row['line']} offset {row['offset']}"
