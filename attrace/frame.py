@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from attrace import spec as _spec
-from attrace.model import DATA, RX, TX, Chunk, Record, new_record
+from attrace.model import DATA, RX, TX, Chunk, Record, new_chunk, new_record
 
 MAX_RECORD: Final = 64 * 1024
 """Longest record kept whole; longer input is split (bounded memory per line)."""
@@ -119,6 +119,15 @@ class _Stream:
     expected: int | None = None
     """For a receive URC: the announced payload length."""
     recv: tuple[int | None, int | None] = (None, None)
+    pieces: list[tuple[Chunk, int, int]] | None = None
+    """While a receive URC is built: the parts of chunks taken into it since its head
+    (so that a payload shorter than announced can be given back)."""
+    tracked: int = 0
+    """Where in ``buf`` the tracked pieces start."""
+    payload_at: int = 0
+    """Where in ``buf`` the receive URC's payload starts."""
+    quote_due: bool = False
+    """The counted payload just ended: the next byte should be its closing quote."""
 
 
 class Framer:
@@ -410,12 +419,17 @@ class Framer:
                 pos += take
                 if st.remaining == 0:
                     st.mode = LINE
+                    st.quote_due = True
             else:
                 pos = self._frame_line(st, chunk, pos, out)
 
     def _frame_line(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
         data = chunk.data
         n = len(data)
+        if st.quote_due:
+            st.quote_due = False
+            if data[pos] != 0x22 and self._cut_short_recv(st, chunk, pos, out):
+                return n
         m = _TERM.search(data, pos)
         end = m.start() if m else n
         fresh = not st.started  # nothing but blanks held so far (same as not st.buf.strip())
@@ -522,14 +536,62 @@ class Framer:
         rest = chunk.data[pos:]
         skipped = 0 if lead else len(rest) - len(rest.lstrip())
         stop = pos + skipped + head.end() - len(lead)
+        st.pieces, st.tracked = [], len(st.buf)
         self._take(st, chunk, pos, stop)
+        st.payload_at = len(st.buf)
         ctx, conn, length = (int(head.group(i)) for i in (1, 2, 3))
         fmt = self._formats.get((ctx, conn), (0, 0))[1]
         st.expected = length
         st.recv = (ctx, conn)
         st.remaining = length * (2 if fmt == 1 else 1)
         st.mode = COUNT if st.remaining else LINE
+        st.quote_due = not st.remaining
         return stop
+
+    def _cut_short_recv(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> bool:
+        """A receive URC whose counted payload is not followed by its closing quote: the
+        module sent fewer bytes than it announced, and the count ran into the lines after
+        it.  Cut the URC after the last quote and line end inside the counted bytes, and
+        frame what follows (the rest of the count, then the chunk from ``pos``) again as
+        ordinary input.  False (nothing changed): no such quote, the URC stays as counted.
+        """
+        buf = bytes(st.buf)
+        q = max(buf.rfind(b'"\r', st.payload_at), buf.rfind(b'"\n', st.payload_at))
+        if q < 0 or st.pieces is None:
+            return False
+        cut = q + 1
+        cut += 2 if buf[cut:cut + 2] == b"\r\n" else 1
+        if cut == len(buf) and buf[-1] == _CR and chunk.data[pos] == _LF:
+            self._take(st, chunk, pos, pos + 1)  # the LF of the quote's CR LF
+            buf += b"\n"
+            cut += 1
+            pos += 1
+        again: list[tuple[Chunk, int, int]] = []
+        given_back = 0
+        at = st.tracked
+        for piece, a, b in st.pieces:
+            if at + b - a > cut:
+                keep = max(0, cut - at)
+                again.append((piece, a + keep, b))
+                given_back += _region(piece, a + keep, b)[1]
+            at += b - a
+        if again and again[-1][0] is chunk:
+            piece, a, _ = again.pop()
+            again.append((piece, a, len(chunk.data)))  # the chunk from there on
+        else:
+            again.append((chunk, pos, len(chunk.data)))
+        st.buf = bytearray(buf[:cut])
+        st.acc -= given_back
+        rec = self._emit(st, "line", "")
+        out.append(rec)
+        self._after_line(st, rec, out)
+        for piece, a, b in again:
+            if a < b:
+                start, size = _region(piece, a, b)
+                self._feed_into(new_chunk(piece.data[a:b], piece.time, piece.dir, start, size,
+                                          piece.line, piece.head if a == 0 else 0, DATA, ""),
+                                st.source, out)
+        return True
 
     def _after_line(self, st: _Stream, rec: Record, out: list[Record]) -> None:
         """React to a completed line: data-entry commands, formats, cancelling errors."""
@@ -613,6 +675,8 @@ class Framer:
         if st.offset < 0:
             st.offset, st.line = start, chunk.line
         piece = chunk.data[a:b]
+        if st.pieces is not None:
+            st.pieces.append((chunk, a, b))
         if not st.started:
             # A record's time is when its content began, not its leading terminators.
             st.time = chunk.time
@@ -633,6 +697,7 @@ class Framer:
         )
         st.buf = bytearray()
         st.offset, st.acc, st.started = -1, 0, False
+        st.pieces, st.quote_due = None, False
         return rec
 
     def _emit_data(self, st: _Stream, how: str, more: bool = False) -> Record:
