@@ -104,3 +104,24 @@ def test_bracketed_fast_stamp_time_and_marker() -> None:
         (b"OK\r\n", 1709647331.3, "rx", 66, 4, 3, 0, "data"),
     ]
     assert timebase == "absolute"
+
+
+def test_short_receive_urc_in_a_tera_term_log() -> None:
+    """The module announced 9 bytes and sent 3: the OK on the next stamped line stays an
+    event of its own, with its stamp's time and line."""
+    from attrace.pipeline import decode_files
+    from attrace.read import from_bytes
+
+    data = (b"[2024-03-05 14:02:11.258] RX: \r\n"
+            b'+QSSLURC: "recv",1,5,9,"abc"\r\n'
+            b"[2024-03-05 14:02:11.300] RX: \r\n"
+            b"OK\r\n"
+            b"[2024-03-05 14:02:11.400] TX: AT\r\n")
+    _, events = decode_files([from_bytes(data, "short.log")])
+    got = [(e.kind, e.name, e.data_len, e.offset, e.length, e.line, round(e.time % 60, 3))
+           for e in events]
+    assert got == [
+        ("urc", "QSSLURC", 3, 0, 62, 1, 11.258),
+        ("final", "OK", 6, 62, 36, 3, 11.3),
+        ("command", "AT", 4, 98, 34, 5, 11.4),
+    ]
