@@ -116,3 +116,33 @@ def test_session_counts_its_diagnostics(samples) -> None:  # type: ignore[no-unt
     assert sorted(mine) == ["error-result", "redundant-close"] and s.diagnostics == 2
     clean = load(samples / "ssl" / "two_connections.log")
     assert [x.diagnostics for x in clean.analysis.sessions] == [0, 0]
+
+
+def test_capture_starting_mid_session_is_not_a_violation(samples) -> None:  # type: ignore[no-untyped-def]
+    # The logic-analyser sample begins with a connection already open: its close is fine.
+    trace = load(samples / "formats" / "saleae_logic2_pins.csv")
+    assert [d.code for d in trace.analysis.diagnostics] == []
+    close = [(0.0, "tx", "AT+QSSLCLOSE=1,2"), (0.1, "rx", "OK"),
+             (0.3, "rx", "+QSSLCLOSE: 1,2,0")]
+    first = timed(*close)
+    assert first.analysis.diagnostics == [] and first.analysis.sessions == []
+    # Once the trace has shown the state, the table holds again.
+    again = timed(*close, *[(1 + t, d, x) for t, d, x in close])
+    [v] = again.analysis.diagnostics
+    assert (v.code, v.event) == ("state-violation", 3)
+    assert v.message == "AT+QSSLCLOSE=1,2 tries to close connection 1,2 while it is closed"
+
+
+def test_unknown_connection_takes_the_state_the_module_shows() -> None:
+    # Data arriving proves the connection open: a new open on it is refused.
+    trace = timed((0.0, "rx", '+QSSLURC: "recv",1,4,2,"hi"'),
+                  (1.0, "tx", 'AT+QSSLOPEN=1,4,"h.example",443,0'), (1.1, "rx", "ERROR"))
+    assert [(d.code, d.event) for d in trace.analysis.diagnostics] == [
+        ("state-violation", 1), ("error-result", 2)]
+    # A send with no open seen is accepted; a close answered ERROR leaves it unknown.
+    sent = timed((0.0, "tx", "AT+QSSLSEND=1,4"), (0.03, "rx", b"> "), (0.1, "tx", b"ab\x1a"),
+                 (0.2, "rx", "OK"), (0.5, "rx", "+QSSLSEND: 1,4,0"),
+                 (1.0, "tx", "AT+QSSLCLOSE=1,4"), (1.1, "rx", "ERROR"),
+                 (2.0, "tx", "AT+QSSLCLOSE=1,4"), (2.1, "rx", "OK"),
+                 (2.2, "rx", "+QSSLCLOSE: 1,4,0"))
+    assert [d.code for d in sent.analysis.diagnostics] == ["error-result"]

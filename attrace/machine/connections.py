@@ -8,11 +8,15 @@ timeout, certificates) that AT+QSSLCFG changes when the module answers OK, and a
 
 ``CLOSED`` --open--> ``OPENING`` --opened--> ``OPEN`` --close--> ``CLOSING`` --closed-->
 ``CLOSED``; a failed open (ERROR, or a non-zero ``<err>``) and the peer's
-``+QSSLURC: "closed"`` lead back to ``CLOSED`` too.  ``TRANSITIONS[state][event]`` is the
-whole protocol: an event with no entry for the current state is a ``state-violation``
-(or, for a close after the peer closed, a ``redundant-close``) and leaves the state as it
-was.  Each open attempt starts a new ``Session`` (ids ``ctx:conn#n``), which keeps the
-configuration in force at open, counts the payload both ways and records how it ended.
+``+QSSLURC: "closed"`` lead back to ``CLOSED`` too.  A (ctx, conn) first seen in the trace
+starts ``UNKNOWN`` (the capture may begin mid-session): there every event is accepted and
+the module's answers settle the state, so a violation is only reported against a state
+the trace itself showed (a module restart, RDY, shows every connection closed).
+``TRANSITIONS[state][event]`` is the whole protocol: an event with no entry for the
+current state is a ``state-violation`` (or, for a close after the peer closed, a
+``redundant-close``) and leaves the state as it was.  Each open attempt starts a new
+``Session`` (ids ``ctx:conn#n``), which keeps the configuration in force at open, counts
+the payload both ways and records how it ended.
 
 The channel (``channel.py``) calls the ``on_*`` methods as it pairs commands with their
 answers; this module never looks at raw text.
@@ -30,12 +34,22 @@ from attrace import spec as _spec
 from attrace.machine.records import Session, Transaction
 from attrace.model import Event
 
+UNKNOWN: Final = "UNKNOWN"
+UNKNOWN_CLOSING: Final = "UNKNOWN_CLOSING"
 CLOSED: Final = "CLOSED"
 OPENING: Final = "OPENING"
 OPEN: Final = "OPEN"
 CLOSING: Final = "CLOSING"
 
 TRANSITIONS: Final[dict[str, dict[str, str]]] = {
+    # First seen in the trace: what happened before the capture began is not known, so
+    # anything goes, and the module's own lines tell the state (data arrives: open).
+    UNKNOWN: {"open": OPENING, "send": UNKNOWN, "recv": OPEN, "peer_close": CLOSED,
+              "close": UNKNOWN_CLOSING},
+    # A close of a connection in that unknown state: its completion proves it was open;
+    # an ERROR proves nothing either way.
+    UNKNOWN_CLOSING: {"closed": CLOSED, "close_failed": UNKNOWN, "recv": UNKNOWN_CLOSING,
+                      "peer_close": CLOSED, "send": UNKNOWN_CLOSING},
     CLOSED: {"open": OPENING},
     OPENING: {"opened": OPEN, "open_failed": CLOSED, "peer_close": CLOSED, "close": CLOSING},
     OPEN: {"send": OPEN, "recv": OPEN, "peer_close": CLOSED, "close": CLOSING},
@@ -70,7 +84,7 @@ class Config:
 
 @dataclass(slots=True)
 class Connection:
-    state: str = CLOSED
+    state: str = UNKNOWN
     session: Session | None = None
     count: int = 0
     """Sessions started on this (ctx, conn) so far."""
@@ -296,7 +310,7 @@ class Ssl:
         if tx.ctx is None or tx.conn is None:
             return
         c = self.connection(tx.ctx, tx.conn)
-        if c.state != CLOSING:
+        if c.state not in (CLOSING, UNKNOWN_CLOSING):
             return
         what = "closed" if ok else "close_failed"
         self._step(tx.ctx, tx.conn, what, event, display_event(event))
