@@ -8,7 +8,10 @@ its own state.  A stream is in one of three modes:
 ``LINE``
     Bytes collect until a line terminator.  Every style is accepted: CRLF, lone CR,
     lone LF and ``\\r\\r\\n``.  A record ends at its first CR or LF; an LF right after
-    that CR joins the record, extra terminators lead the next record.  A CR at the very
+    that CR joins the record, extra terminators lead the next record of the stream when
+    its bytes follow them in the file; when anything else comes between (another stream's
+    chunk, a reader's meta chunk), they are handed out first as a record of their own, so
+    that every record's offset and line are where its own content is.  A CR at the very
     end of a chunk leaves the record *pending* until the next chunk shows whether an LF
     follows, and the pending record is emitted before anything else so order is kept.
     A line that begins with ``>`` on the module side is the data-entry prompt.
@@ -148,6 +151,10 @@ class Framer:
         """``_streams`` by source then direction, for ``feed_batch``."""
         self._inert: set[bytes] = set()
         """``AT+`` lines that neither enter data mode nor set a data format."""
+        self._last: dict[int, _Stream] = {}
+        """Per source, the stream of the last chunk: the only one that may hold leading
+        line ends, which join its next record only if that record's bytes follow them in
+        the file (see ``_feed_into``)."""
         self._args: dict[bytes, list[bytes]] = {}
         """Argument text of a data-entry or QSSLCFG command -> ``split_args`` of it (the
         same few commands repeat all through a trace)."""
@@ -162,6 +169,20 @@ class Framer:
 
     def _feed_into(self, chunk: Chunk, source: int, out: list[Record]) -> None:
         """``feed``, appending the records to ``out``."""
+        last = self._last.get(source)
+        if (
+            last is not None
+            and last.offset >= 0
+            and not last.started
+            and last.mode is LINE
+            and (last.dir != chunk.dir or chunk.offset != last.offset + last.acc)
+        ):
+            out.append(self._emit(last, "line", ""))  # held line ends not followed up
+        self._feed_chunk(chunk, source, out)
+        self._last[source] = self._streams[(source, chunk.dir)]
+
+    def _feed_chunk(self, chunk: Chunk, source: int, out: list[Record]) -> None:
+        """``_feed_into`` without the check of held line ends (the caller made it)."""
         key = (source, chunk.dir)
         st = self._streams.get(key)
         if st is None:
@@ -214,20 +235,30 @@ class Framer:
         """
         out: list[Record] = []
         add = out.append
-        feed = self._feed_into
+        feed = self._feed_chunk
         streams = self._streams
         mine = self._by_source.get(source)
         if mine is None:
             mine = self._by_source[source] = {}
         plain = _PLAIN_START
+        last = self._last.get(source)
         for chunk in chunks:
+            if (
+                last is not None
+                and last.offset >= 0
+                and not last.started
+                and last.mode is LINE
+                and (last.dir != chunk.dir or chunk.offset != last.offset + last.acc)
+            ):
+                add(self._emit(last, "line", ""))  # as in _feed_into
             st = mine.get(chunk.dir)
-            if st is None or self._pending is not None or chunk.kind is not DATA:
+            if st is None:
                 feed(chunk, source, out)
-                if st is None:
-                    found = streams.get((source, chunk.dir))
-                    if found is not None:
-                        mine[chunk.dir] = found
+                last = mine[chunk.dir] = streams[(source, chunk.dir)]
+                continue
+            last = st
+            if self._pending is not None or chunk.kind is not DATA:
+                feed(chunk, source, out)
                 continue
             data = chunk.data
             n = len(data)
@@ -291,6 +322,8 @@ class Framer:
             elif st.mode is DATA_MODE and self._data_end(st, chunk, out):
                 continue
             feed(chunk, source, out)
+        if last is not None:
+            self._last[source] = last
         return out
 
     def _whole_recv(self, st: _Stream, chunk: Chunk, source: int, out: list[Record]) -> bool:
@@ -588,7 +621,14 @@ class Framer:
         for piece, a, b in again:
             if a < b:
                 start, size = _region(piece, a, b)
-                self._feed_into(new_chunk(piece.data[a:b], piece.time, piece.dir, start, size,
+                if (
+                    st.offset >= 0
+                    and not st.started
+                    and st.mode is LINE
+                    and start != st.offset + st.acc
+                ):
+                    out.append(self._emit(st, "line", ""))  # as in _feed_into
+                self._feed_chunk(new_chunk(piece.data[a:b], piece.time, piece.dir, start, size,
                                           piece.line, piece.head if a == 0 else 0, DATA, ""),
                                 st.source, out)
         return True

@@ -181,7 +181,9 @@ def test_frame_batch_prompt_on_its_own_line() -> None:
     assert records == frame(*parts)
     assert [(r.kind, r.raw, r.dir, r.inferred, r.offset, r.length) for r in records] == [
         ("line", SEND, "tx", False, 0, 17), ("prompt", b"\r\n> ", "rx", False, 17, 4),
-        ("data", b"hi\x1a", "tx", False, 23, 3), ("prompt", b"\r\n> ", "rx", False, 21, 4),
+        # the prompt's line end is not followed by the module's next bytes: its own record
+        ("line", b"\r\n", "rx", False, 21, 2),
+        ("data", b"hi\x1a", "tx", False, 23, 3), ("prompt", b"> ", "rx", False, 26, 2),
         ("line", b"\r\nOK\r\n", "rx", False, 28, 6), ("line", b"AT\r\n", None, False, 34, 4),
         ("prompt", b"> ", "rx", True, 38, 2), ("line", b"\r\n", None, False, 40, 2),
     ]
@@ -225,6 +227,20 @@ def test_frame_batch_recv_and_data_records() -> None:
     assert [(r.raw, r.note) for r in recs if r.kind == "data"] == [
         (b"hello\r\n\x1a", "ctrl-z"), (b"hello", "length"), (b"hello", "length"),
         (b"hel\x1a", "ctrl-z"), (b"hello", "length"),
+    ]
+
+
+def test_line_ends_apart_from_the_next_record_are_their_own() -> None:
+    """The LF after a data entry's Ctrl+Z is not followed by the host's next bytes: it does
+    not lead the host's next command, which keeps its own offset (and line)."""
+    parts = [("tx", SEND), ("rx", b"\r\n> "), ("tx", b"hi\x1a\n"), ("rx", b"\r\nOK\r\n"),
+             ("tx", b"AT\r\n")]
+    recs = frame(*parts)
+    assert frame_batch(*parts) == recs
+    assert [(r.kind, r.raw, r.dir, r.offset, r.length, r.time) for r in recs] == [
+        ("line", SEND, "tx", 0, 17, 0.0), ("prompt", b"\r\n> ", "rx", 17, 4, 1.0),
+        ("data", b"hi\x1a", "tx", 21, 3, 2.0), ("line", b"\n", "tx", 24, 1, 2.0),
+        ("line", b"\r\nOK\r\n", "rx", 25, 6, 3.0), ("line", b"AT\r\n", "tx", 31, 4, 4.0),
     ]
 
 

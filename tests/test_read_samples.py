@@ -285,3 +285,41 @@ def test_events_jsonl_output_reads_back(tmp_path: Path) -> None:
 
     assert shape(again) == shape(first)
     assert sum(e.length for e in again) == copy.stat().st_size
+
+
+SAMPLE_ROOT = FORMATS.parent
+LITERAL = {"bracketed", "raw", "spy"}
+"""Readers whose files hold the UART text as it is (no hex, no JSON escapes): there an
+event's text can be looked up in the file."""
+
+
+def _captures() -> list[Path]:
+    skip = {".json", ".md", ".py", ".toml"}
+    return sorted(p for p in SAMPLE_ROOT.rglob("*") if p.is_file() and p.suffix not in skip)
+
+
+@pytest.mark.parametrize("path", _captures(), ids=lambda p: str(p.relative_to(SAMPLE_ROOT)))
+def test_every_event_points_at_its_own_content(path: Path) -> None:
+    """An event's ``offset`` and ``line`` are where its own bytes start in the file, never
+    at line ends left over from an earlier record of its stream many lines above."""
+    data = path.read_bytes()
+    trace = load([path])
+    events = trace.event_list
+    assert sum(e.length for e in events) == len(data)
+    literal = trace.sources[0].format in LITERAL
+    checked = 0
+    for e in events:
+        if not e.text.strip() or e.kind == "meta":
+            continue
+        line = data.count(b"\n", 0, e.offset) + data.count(b"\r", 0, e.offset) - data.count(
+            b"\r\n", 0, e.offset) + 1
+        if data[e.offset - 1:e.offset + 1] == b"\r\n":
+            line -= 1  # an offset between CR and LF is on the CR's line
+        assert e.line == line, (e.index, e.text, e.offset)
+        if literal:
+            want = e.text.strip()[:10].encode()
+            region = data[e.offset:e.offset + e.length]
+            assert want in region or e.text.strip()[:10].encode("gbk", "replace") in region, (
+                e.index, e.text, e.offset, region[:80])
+        checked += 1
+    assert checked
