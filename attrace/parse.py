@@ -16,6 +16,12 @@ from attrace.grammar import Parsed, parse_text
 from attrace.model import META, NOISE, RX, TX, Event, Record, new_event, new_record
 
 _RECV_HEAD: Final = re.compile(rb'\s*\+QSSLURC: ?"recv",(\d+),(\d+),(\d+),"')
+_PEM_BEGIN: Final = b"-----BEGIN "
+_PEM_END: Final = b"-----END "
+PEM_MAX_LINES: Final = 200
+"""Lines a PEM block outside a data entry may span before the parser gives up on it (a
+lost END line must not hide the rest of the trace)."""
+PEM_NOTE: Final = "PEM block outside a data entry"
 _MEMO_LIMIT: Final = 100_000
 """Distinct lines remembered; the memo starts over when full (bounded memory)."""
 _Facts = tuple[str, str | None, str | None, tuple[str | int | None, ...], int | None,
@@ -61,6 +67,8 @@ class Parser:
         self._by_dir: dict[str | None, dict[bytes, _Fields]] = {}
         """For ``parse_batch``: per direction, a plain line's bytes -> its event's fields
         from ``dir`` to ``note``."""
+        self._pem: dict[str | None, int] = {}
+        """Per direction, lines of an open PEM block seen so far (see ``_pem_line``)."""
 
     def parse(self, rec: Record) -> Event:
         """One record to one event (never raises)."""
@@ -94,8 +102,15 @@ class Parser:
         memos = self._by_dir
         parse = self.parse
         index = self.index
+        pem = self._pem
         for rec in records:
-            if rec.kind == "line" and not rec.note and not rec.purpose and not rec.inferred:
+            if (
+                rec.kind == "line"
+                and not rec.note
+                and not rec.purpose
+                and not rec.inferred
+                and not pem
+            ):
                 memo = memos.get(rec.dir)
                 if memo is None:
                     memo = memos[rec.dir] = {}
@@ -104,6 +119,10 @@ class Parser:
                     if len(memo) >= _MEMO_LIMIT:
                         memo.clear()
                     e = self._line(index, rec)
+                    if e.purpose:  # a PEM block's first line: never remembered
+                        add(e)
+                        index += 1
+                        continue
                     fields = memo[rec.body] = (e.dir, e.inferred, e.kind, e.name, e.form,
                                                e.args, e.ctx, e.conn, e.text, e.note)
                 d, inferred, kind, name, form, args, ctx, conn, text, note = fields
@@ -123,6 +142,10 @@ class Parser:
         body = rec.body
         if rec.purpose == "recv":
             return self._recv_line(index, rec)
+        if (body[:1] == b"-" and body.startswith(_PEM_BEGIN)) or rec.dir in self._pem:
+            event = self._pem_line(index, rec)
+            if event is not None:
+                return event
         memo = self._memo
         facts = memo.get(body)
         if facts is None:
@@ -144,6 +167,38 @@ class Parser:
         return new_event(index, rec.time, direction, inferred, kind, name, form, args, ctx,
                          conn, text, rec.source, rec.offset, rec.length, rec.line,
                          len(rec.raw), note, "", rec.raw)
+
+    def _pem_line(self, index: int, rec: Record) -> Event | None:
+        """A line of a PEM block that is not inside a data entry (the module answered ERROR
+        instead of ``>``, or the host did not wait for the prompt, and the key or
+        certificate was sent anyway): a ``data`` event of purpose ``pem``, so that it is
+        redacted like any entered key and never read as AT.  The block runs, per
+        direction, from a ``-----BEGIN `` line to the next ``-----END `` line, for at most
+        ``PEM_MAX_LINES`` lines.  None: the line is no part of such a block."""
+        body = rec.body
+        seen = self._pem.get(rec.dir)
+        if seen is None:
+            if not body.startswith(_PEM_BEGIN):
+                return None
+            seen = 0
+        if seen >= PEM_MAX_LINES:
+            del self._pem[rec.dir]  # no END line came: give up on the block
+            return None
+        if body.startswith(_PEM_END):
+            self._pem.pop(rec.dir, None)
+        else:
+            self._pem[rec.dir] = seen + 1
+        if not body.strip():
+            return None  # a blank line in the block holds no secret: line ends as usual
+        text, enc = decode(body)
+        direction, inferred = rec.dir, rec.inferred
+        if direction is None:
+            direction, inferred = TX, True
+        note = _join(PEM_NOTE, "cut off by the end of the capture" if rec.note == "eof"
+                     else rec.note, enc)
+        return new_event(index, rec.time, direction, inferred, "data", None, None, (), None,
+                         None, text, rec.source, rec.offset, rec.length, rec.line,
+                         len(rec.raw), note, "pem", rec.raw)
 
     def _facts(self, body: bytes) -> _Facts:
         """What a line says whatever its direction: kind (``command`` for echoes too),

@@ -13,7 +13,9 @@ from typing import Final
 
 from attrace.model import Event
 
-SECRET_PURPOSES: Final = frozenset({"cacert", "clientcert", "clientkey", "psk"})
+SECRET_PURPOSES: Final = frozenset({"cacert", "clientcert", "clientkey", "psk", "pem"})
+"""Purposes of data events whose bytes are secret (``pem``: a PEM block the parser found
+outside a data entry)."""
 _PEM: Final = re.compile(
     r"-----BEGIN ([A-Z0-9 ]+)-----.*?(?:-----END \1-----|\Z)", re.S
 )

@@ -192,3 +192,38 @@ def test_fast_constructors_make_ordinary_frozen_objects() -> None:
         raise AssertionError("an event built fast must stay frozen")
     rec = new_record("line", b"x\n", b"x", "tx", False, None, 0, 0, 2, 1, "", "", None, None, None)
     assert rec == Record("line", b"x\n", b"x", "tx", False, None, 0, 0, 2, 1)
+
+
+def test_pem_block_outside_a_data_entry_is_secret_data() -> None:
+    """The module refused the key command (ERROR, no prompt) and the host sent the key
+    anyway: every line of the block is ``data`` of purpose ``pem``, never AT, both ways
+    of feeding; the module's lines in between keep their meaning."""
+    parts = [("tx", b'AT+QSSLCFG=1,5,"clientkey"\r\n'), ("rx", b"\r\nERROR\r\n"),
+             ("tx", b"-----BEGIN RSA PRIVATE KEY-----\n"), ("tx", b"+kun4a8Nab\n"),
+             ("rx", b"\r\nOK\r\n"), ("tx", b"MIIE: 1\n"),
+             ("tx", b"-----END RSA PRIVATE KEY-----\n"), ("tx", b"+kun4a8Nab\n")]
+    evs = events(*parts)
+    got = [(e.kind, e.dir, e.name, e.purpose, e.data_len) for e in evs]
+    assert got == [
+        ("command", "tx", "QSSLCFG", "", 28), ("final", "rx", "ERROR", "", 9),
+        ("data", "tx", None, "pem", 32), ("data", "tx", None, "pem", 11),
+        ("final", "rx", "OK", "", 6), ("data", "tx", None, "pem", 8),
+        ("data", "tx", None, "pem", 30), ("response", "tx", "KUN4A8NAB", "", 11),
+    ]
+    assert evs[3].note == "PEM block outside a data entry"
+    batch = Decoder()
+    chunks = []
+    offset = 0
+    for i, (direction, data) in enumerate(parts):
+        chunks.append(Chunk(data, float(i), direction, offset, len(data), i + 1))
+        offset += len(data)
+    assert batch.feed_batch(chunks) + batch.close() == evs
+
+
+def test_pem_block_without_end_is_given_up() -> None:
+    from attrace.parse import PEM_MAX_LINES
+
+    body = b"".join(b"QUJD%d\n" % i for i in range(PEM_MAX_LINES + 5))
+    evs = events(("tx", b"-----BEGIN X-----\n" + body))
+    assert [e.purpose for e in evs[:PEM_MAX_LINES]] == ["pem"] * PEM_MAX_LINES
+    assert [e.kind for e in evs[PEM_MAX_LINES:]] == ["response"] * 6

@@ -242,3 +242,50 @@ def test_api_tables_are_redacted(trace: Path) -> None:
     assert any("-----BEGIN RSA PRIVATE KEY-----" in e.text for e in loaded.event_list)
     shown = load(trace, show_secrets=True).events
     assert _leaks("".join(shown["text"]), _key_pieces(trace)) == sorted(_key_pieces(trace))
+
+
+_KEY_PROMPT = re.compile(rb'(AT\+QSSLCFG=1,5,"clientkey"\r\n\[[^\]]*\] RX: \r\n)> \n')
+
+
+@pytest.fixture(scope="module")
+def refused_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """two_way_auth.log where the module answers ERROR instead of the ``>`` prompt to the
+    client-key command, and the host sends the private key anyway: the PEM lines are no
+    data entry for the framer, and only the parser can keep them secret."""
+    data, found = _KEY_PROMPT.subn(rb"\1ERROR\r\n", (SAMPLES / "two_way_auth.log").read_bytes())
+    assert found == 1
+    path = tmp_path_factory.mktemp("refused") / "refused_key.log"
+    path.write_bytes(data)
+    return path
+
+
+def test_key_sent_after_error_is_data_of_purpose_pem(refused_key: Path) -> None:
+    events = load(refused_key).event_list
+    error = next(e for e in events if e.name == "ERROR")
+    begin = next(e for e in events if e.text == "-----BEGIN RSA PRIVATE KEY-----")
+    end = next(e for e in events if e.text == "-----END RSA PRIVATE KEY-----")
+    assert error.index < begin.index < end.index
+    block = events[begin.index:end.index + 1]
+    assert len(block) == 27
+    assert {(e.kind, e.dir, e.name, e.purpose, e.note) for e in block} == {
+        ("data", "tx", None, "pem", "PEM block outside a data entry")}
+    assert block[7].text.startswith("+kun4a8Nab")  # was read as a "+NAME" line
+    # Nothing after the block is taken into it: the module's answer is parsed as usual.
+    after = events[end.index + 1:end.index + 4]
+    assert [(e.kind, e.name) for e in after] == [
+        ("noise", None), ("response", "QSSLCFG"), ("final", "OK")]
+
+
+@pytest.mark.parametrize("name", _commands())
+def test_no_command_shows_a_key_sent_after_error(
+    name: str, refused_key: Path, tmp_path: Path
+) -> None:
+    assert len(_key_pieces(refused_key)) >= 60
+    test_no_command_shows_secrets(name, refused_key, tmp_path)
+
+
+def test_show_secrets_shows_a_key_sent_after_error(refused_key: Path) -> None:
+    args = ["events", str(refused_key), "-f", "json"]
+    assert not _leaks(_invoke(args).stdout, _key_pieces(refused_key))
+    shown = _invoke([*args, "--show-secrets"]).stdout
+    assert _leaks(shown, _key_pieces(refused_key)) == sorted(_key_pieces(refused_key))
