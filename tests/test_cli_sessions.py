@@ -142,3 +142,20 @@ def test_expert_names_the_file_when_several_are_given(samples) -> None:  # type:
     assert f"  #53 {two} line 38 offset 1024 AT+QSSLCLOSE=1,3 was answered ERROR" in lines
     alone = _run("expert", one).splitlines()
     assert alone[1].startswith("  #17 line 26 offset 701  ")
+
+
+def test_summary_lists_ten_sessions_then_counts_the_rest(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = []
+    for n in range(25):
+        lines += [f'AT+QSSLOPEN=1,{n % 6},"h{n}.example",443,0', "OK", f"+QSSLOPEN: 1,{n % 6},0",
+                  f"AT+QSSLCLOSE=1,{n % 6}", "OK", f"+QSSLCLOSE: 1,{n % 6},0"]
+    path = tmp_path / "many.log"
+    path.write_text("".join(line + "\r\n" for line in lines))
+    text = _run("summary", str(path)).splitlines()
+    at = text.index("Sessions:  25")
+    shown = text[at + 1:at + 12]
+    assert [s.split()[0] for s in shown[:10]] == [
+        "1:0#1", "1:1#1", "1:2#1", "1:3#1", "1:4#1", "1:5#1", "1:0#2", "1:1#2", "1:2#2", "1:3#2"]
+    assert shown[10] == "  ... and 15 more (attrace sessions lists them all)"
+    facts = json.loads(_run("summary", str(path), "-f", "json"))
+    assert len(facts["sessions"]) == 25

@@ -69,9 +69,36 @@ def test_throughput_over_the_session() -> None:
                   (10.0, "tx", "AT+QSSLCLOSE=1,0"), (10.05, "rx", "OK"),
                   (10.1, "rx", "+QSSLCLOSE: 1,0,0"))
     [s] = trace.analysis.sessions
-    assert s.close_reason == "host" and s.duration_s == 10.05
-    assert s.tx_bps == round(10 * 8 / 10.05, 3) and s.rx_bps == round(5 * 8 / 10.05, 3)
+    # The session ends when the module reports the close done (+QSSLCLOSE), not at its OK.
+    assert s.close_reason == "host" and s.duration_s == 10.1
+    assert round(s.closed_at - s.open_at, 6) == 10.1
+    assert s.tx_bps == round(10 * 8 / 10.1, 3) and s.rx_bps == round(5 * 8 / 10.1, 3)
     assert [p[1:] for p in s.payload] == [("tx", b"0123456789"), ("rx", b"abcde")]
+    # Every event of the session: open, OK, completion; the send's command, prompt, data,
+    # OK and completion; the received data; the close, its OK and its completion.
+    assert [trace.event_list[i].text for i in s.events] == [
+        'AT+QSSLOPEN=1,0,"h.example",443,0', "OK", "+QSSLOPEN: 1,0,0", "AT+QSSLSEND=1,0",
+        ">", "0123456789", "OK", "+QSSLSEND: 1,0,0", '+QSSLURC: "recv",1,0,5,"abcde"',
+        "AT+QSSLCLOSE=1,0", "OK", "+QSSLCLOSE: 1,0,0"]
+
+
+def test_close_without_completion_ends_at_its_ok() -> None:
+    trace = timed(*OPEN, (10.0, "tx", "AT+QSSLCLOSE=1,0"), (10.05, "rx", "OK"))
+    [s] = trace.analysis.sessions
+    assert (s.close_reason, s.duration_s) == ("host", 10.05)
+    assert [trace.event_list[i].text for i in s.events] == [
+        'AT+QSSLOPEN=1,0,"h.example",443,0', "OK", "+QSSLOPEN: 1,0,0", "AT+QSSLCLOSE=1,0",
+        "OK"]
+
+
+def test_peer_close_ends_at_the_closed_urc() -> None:
+    trace = timed(*OPEN, (7.5, "rx", '+QSSLURC: "closed",1,0'), (9.0, "tx", "AT"),
+                  (9.1, "rx", "OK"))
+    [s] = trace.analysis.sessions
+    assert (s.close_reason, s.duration_s) == ("peer", 7.5)
+    assert [trace.event_list[i].text for i in s.events] == [
+        'AT+QSSLOPEN=1,0,"h.example",443,0', "OK", "+QSSLOPEN: 1,0,0",
+        '+QSSLURC: "closed",1,0']
 
 
 def test_cancelled_and_refused_sends_are_not_counted(samples) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from typing import Final
 
 import click
 
@@ -13,6 +14,9 @@ from attrace.cli import main
 from attrace.cli.common import input_options, load_trace
 from attrace.diagnostics import SEVERITIES
 from attrace.timefmt import iso
+
+SHOWN_SESSIONS: Final = 10
+"""Sessions the text summary lists one by one; the rest are counted (JSON has them all)."""
 
 
 @main.command()
@@ -66,11 +70,14 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
         for name, count in commands.most_common():
             w(f"  {name:<14} {count}\n")
     w(f"Sessions:  {len(facts['sessions'])}\n")
-    for x in facts["sessions"]:
+    for x in facts["sessions"][:SHOWN_SESSIONS]:
         opened = "no result" if x["open_err"] is None else f"{x['open_err']} {x['open_err_text']}"
         w(f"  {x['id']:<8} {x['host']}:{x['port']}  open {opened}, "
           f"{x['bytes_sent']} B sent, {x['bytes_received']} B received, "
           f"ended {x['close_reason']}\n")
+    hidden = len(facts["sessions"]) - SHOWN_SESSIONS
+    if hidden > 0:
+        w(f"  ... and {hidden} more (attrace sessions lists them all)\n")
     diags = facts["diagnostics"]
     total = sum(diags.values())
     shown = ", ".join(f"{n} {sev}" for sev, n in diags.items() if n)

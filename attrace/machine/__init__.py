@@ -102,7 +102,7 @@ class Machine:
                                     "not paired with answers; merge both directions' files "
                                     "for a full analysis", 0 if self.events else None)
         self.channel.close()
-        self.ssl.close(self.channel.last_time)
+        self.ssl.close(self.channel.last_time, self.channel.transactions)
         events = self.events
         for index, kind in self.channel.kinds.items():
             events[index] = _with_kind(events[index], kind)

@@ -343,7 +343,7 @@ class Channel:
         if tx.command == "QSSLOPEN":
             self.ssl.on_open_result(tx, event, err)
         elif tx.command == "QSSLCLOSE":
-            self.ssl.on_close_result(tx, event, True)
+            self.ssl.on_close_result(tx, event, err in (0, None), done=True)
 
     # ------------------------------------------------------------ data entry
 

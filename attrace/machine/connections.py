@@ -240,6 +240,7 @@ class Ssl:
             clientcert_bytes=_size(cfg.certs.get("clientcert")),
             clientkey_bytes=_size(cfg.certs.get("clientkey")),
             open_at=event.time, events=[event.index], open_transaction=tx.index,
+            transactions=[tx.index],
         )
         c.session = s
         self.sessions.append(s)
@@ -296,27 +297,38 @@ class Ssl:
         if tx.ctx is None or tx.conn is None or event.form != "write":
             return
         self._step(tx.ctx, tx.conn, "send", event, f"AT+QSSLSEND={tx.ctx},{tx.conn}")
+        self._join(tx)
+
+    def _join(self, tx: Transaction) -> None:
+        """The transaction belongs to the (ctx, conn)'s running session."""
         s = self.session_of(tx.ctx, tx.conn)
-        if s is not None and s.closed_at is None:
-            s.events.append(event.index)
+        if s is not None and s.closed_at is None and s.close_reason is None:
+            s.transactions.append(tx.index)
 
     def on_close(self, tx: Transaction, event: Event) -> None:
         if tx.ctx is None or tx.conn is None:
             return
         self._step(tx.ctx, tx.conn, "close", event, f"AT+QSSLCLOSE={tx.ctx},{tx.conn}")
+        self._join(tx)
 
-    def on_close_result(self, tx: Transaction, event: Event, ok: bool) -> None:
-        """The close's OK/ERROR or its ``+QSSLCLOSE`` completion."""
+    def on_close_result(self, tx: Transaction, event: Event, ok: bool,
+                        done: bool = False) -> None:
+        """The close's OK/ERROR (``done`` False) or its ``+QSSLCLOSE`` completion (``done``
+        True).  An OK that a completion is still to follow leaves the close pending: the
+        session ends when the module reports the close done."""
         if tx.ctx is None or tx.conn is None:
             return
         c = self.connection(tx.ctx, tx.conn)
         if c.state not in (CLOSING, UNKNOWN_CLOSING):
             return
+        s = c.session
+        if ok and not done and tx.completion:
+            if s is not None and s.close_reason is None:
+                s.close_ok_at = event.time
+            return
         what = "closed" if ok else "close_failed"
         self._step(tx.ctx, tx.conn, what, event, display_event(event))
-        s = c.session
-        if s is not None and ok and s.closed_at is None:
-            s.events.append(event.index)
+        if s is not None and ok and s.close_reason is None:
             self._end(s, event.time, "host")
 
     def on_urc(self, event: Event) -> None:
@@ -334,7 +346,7 @@ class Ssl:
                                              f'+QSSLURC: "closed",{ctx},{conn}'):
             c = self.connection(ctx, conn)
             c.peer_closed = True
-            if c.session is not None and c.session.closed_at is None:
+            if c.session is not None and c.session.close_reason is None:
                 c.session.events.append(event.index)
                 self._end(c.session, event.time, "peer")
 
@@ -382,14 +394,22 @@ class Ssl:
         s.close_reason = reason
         _rates(s)
 
-    def close(self, last_time: float | None) -> None:
-        """End of trace: sessions still opening or open end as ``open-at-end``."""
+    def close(self, last_time: float | None, transactions: list[Transaction]) -> None:
+        """End of trace: a session whose close got OK but no completion ended then (as
+        ``host``); the others still opening or open end as ``open-at-end``.  Each session's
+        ``events`` gathers its transactions' events and its URCs, in trace order."""
         for s in self.sessions:
-            if s.close_reason is None:
+            if s.close_reason is None and s.close_ok_at is not None:
+                self._end(s, s.close_ok_at, "host")
+            elif s.close_reason is None:
                 s.close_reason = "open-at-end"
                 if s.open_at is not None and last_time is not None:
                     s.duration_s = round(last_time - s.open_at, 6)
                     _bps(s)
+            found = set(s.events)
+            for t in s.transactions:
+                found.update(transactions[t].events)
+            s.events = sorted(found)
 
 
 def _size(data: bytes | None) -> int | None:

@@ -100,6 +100,11 @@ class Session:
     payload: list[tuple[int, str, bytes]] = field(default_factory=list)
     """(event index, ``tx``/``rx``, decoded application bytes), in order."""
     open_transaction: int | None = None
+    transactions: list[int] = field(default_factory=list)
+    """Indexes of the session's transactions (open, sends, close): their events join
+    ``events`` when the analysis closes."""
+    close_ok_at: float | None = None
+    """When the host's close was answered OK (its completion may still come)."""
 
 
 @dataclass
