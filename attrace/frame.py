@@ -112,6 +112,8 @@ class _Stream:
     offset: int = -1
     line: int = 0
     time: float | None = None
+    until: float | None = None
+    """Time of the chunk that gave the record's last byte so far."""
     acc: int = 0
     """File bytes accounted to the record being built."""
     started: bool = False
@@ -292,7 +294,7 @@ class Framer:
                     # Terminators that lead the next line (``_take_all``, spelled out).
                     if st.offset < 0:
                         st.offset, st.line = chunk.offset, chunk.line
-                    st.time = chunk.time
+                    st.time = st.until = chunk.time
                     st.acc += chunk.length
                     st.buf += data
                     continue
@@ -603,6 +605,8 @@ class Framer:
         given_back = 0
         at = st.tracked
         for piece, a, b in st.pieces:
+            if at < cut and a < b:
+                st.until = piece.time  # the last byte kept is in this piece or a later one
             if at + b - a > cut:
                 keep = max(0, cut - at)
                 again.append((piece, a + keep, b))
@@ -721,6 +725,7 @@ class Framer:
             # A record's time is when its content began, not its leading terminators.
             st.time = chunk.time
             st.started = bool(piece.strip())
+        st.until = chunk.time
         st.acc += size
         st.buf += piece
 
@@ -734,6 +739,7 @@ class Framer:
         rec = new_record(
             kind, raw, body, st.dir if dir is None else dir, st.dir is None and dir is not None,
             st.time, st.source, st.offset, st.acc, st.line, note, purpose, ctx, conn, expected,
+            st.until if st.until != st.time else None,
         )
         st.buf = bytearray()
         st.offset, st.acc, st.started = -1, 0, False
@@ -749,6 +755,7 @@ class Framer:
         rec = new_record(
             "data", raw, body, TX, st.dir is None, st.time, st.source, st.offset, st.acc,
             st.line, how, entry.purpose, entry.ctx, entry.conn, entry.length,
+            st.until if st.until != st.time else None,
         )
         st.buf = bytearray()
         st.offset, st.acc, st.started = -1, 0, False
@@ -766,6 +773,7 @@ def _take_all(st: _Stream, chunk: Chunk) -> None:
     if not st.started:
         st.time = chunk.time
         st.started = bool(chunk.data.strip())
+    st.until = chunk.time
     st.acc += chunk.length
     st.buf += chunk.data
 
@@ -790,7 +798,8 @@ def _absorb_first(rec: Record, chunk: Chunk) -> Record:
     size = _region(chunk, 0, 1)[1]
     return Record(rec.kind, rec.raw + chunk.data[:1], rec.body, rec.dir, rec.inferred, rec.time,
                   rec.source, rec.offset, rec.length + size, rec.line, rec.note, rec.purpose,
-                  rec.ctx, rec.conn, rec.expected)
+                  rec.ctx, rec.conn, rec.expected,
+                  chunk.time if chunk.time != rec.time else None)
 
 
 def _drop_first(chunk: Chunk) -> Chunk:

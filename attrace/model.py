@@ -15,7 +15,7 @@ framer splits chunks between records and hands each record the file bytes of its
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, Final
 
 TX: Final = "tx"
@@ -112,6 +112,8 @@ class Record:
     conn: int | None = None
     expected: int | None = None
     """For fixed-length data: how many bytes were announced."""
+    end: float | None = None
+    """Time of the record's last byte when it differs from ``time`` (see ``Event.end``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,10 @@ class Event:
     """For data: ``QSSLSEND``, ``cacert``, ``clientcert``, ``clientkey`` or ``recv``."""
     raw: bytes = b""
     """The UART bytes (terminators included) for the bytes pane and payload export."""
+    end: float | None = None
+    """Seconds on the trace's time base of the event's last byte, when it differs from
+    ``time`` (a data entry typed over many chunks, a line split across chunks); None
+    otherwise.  Response times after data entry count from here."""
 
 
 def _positional_maker(cls: type) -> Callable[..., Any]:
@@ -169,7 +175,14 @@ def _positional_maker(cls: type) -> Callable[..., Any]:
     names = [f.name for f in fields(cls)]
     twin = type(f"_{cls.__name__}Twin", (), {"__slots__": tuple(cls.__slots__)})
     scope: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
-    lines = [f"def make({', '.join(names)}):", "    obj = _new(_twin)"]
+    params = []
+    for f in fields(cls):
+        if f.default is MISSING:
+            params.append(f.name)
+        else:  # trailing fields with defaults may be left out, as with ``cls(...)``
+            scope[f"_d_{f.name}"] = f.default
+            params.append(f"{f.name}=_d_{f.name}")
+    lines = [f"def make({', '.join(params)}):", "    obj = _new(_twin)"]
     lines += [f"    obj.{name} = {name}" for name in names]
     lines += ["    obj.__class__ = _cls", "    return obj"]
     exec("\n".join(lines), scope)  # the same technique dataclasses uses for __init__

@@ -83,11 +83,12 @@ class Parser:
             text, enc = decode(rec.body)
             return new_event(index, rec.time, TX, rec.inferred, "data", rec.purpose, None, (),
                              rec.ctx, rec.conn, text, rec.source, rec.offset, rec.length,
-                             rec.line, len(rec.body), _join(rec.note, enc), rec.purpose, rec.raw)
+                             rec.line, len(rec.body), _join(rec.note, enc), rec.purpose, rec.raw,
+                             rec.end)
         if rec.kind == "prompt":
             return new_event(index, rec.time, rec.dir, rec.inferred, "prompt", None, None, (),
                              None, None, ">", rec.source, rec.offset, rec.length, rec.line,
-                             len(rec.raw), rec.note, "", rec.raw)
+                             len(rec.raw), rec.note, "", rec.raw, rec.end)
         return self._line(index, rec)
 
     def parse_batch(self, records: Iterable[Record]) -> list[Event]:
@@ -129,7 +130,7 @@ class Parser:
                 raw = rec.raw
                 add(new_event(index, rec.time, d, inferred, kind, name, form, args, ctx, conn,
                               text, rec.source, rec.offset, rec.length, rec.line, len(raw),
-                              note, "", raw))
+                              note, "", raw, rec.end))
                 index += 1
                 continue
             self.index = index
@@ -166,7 +167,7 @@ class Parser:
             direction, inferred = RX, True
         return new_event(index, rec.time, direction, inferred, kind, name, form, args, ctx,
                          conn, text, rec.source, rec.offset, rec.length, rec.line,
-                         len(rec.raw), note, "", rec.raw)
+                         len(rec.raw), note, "", rec.raw, rec.end)
 
     def _pem_line(self, index: int, rec: Record) -> Event | None:
         """A line of a PEM block that is not inside a data entry (the module answered ERROR
@@ -198,7 +199,7 @@ class Parser:
                      else rec.note, enc)
         return new_event(index, rec.time, direction, inferred, "data", None, None, (), None,
                          None, text, rec.source, rec.offset, rec.length, rec.line,
-                         len(rec.raw), note, "pem", rec.raw)
+                         len(rec.raw), note, "pem", rec.raw, rec.end)
 
     def _facts(self, body: bytes) -> _Facts:
         """What a line says whatever its direction: kind (``command`` for echoes too),
@@ -260,10 +261,10 @@ class Parser:
         ctx, conn = self._where(kind, parsed.name, args)
         return new_event(index, rec.time, direction, inferred, kind, parsed.name, parsed.form,
                          args, ctx, conn, text, rec.source, rec.offset, rec.length, rec.line,
-                         len(payload), note, "recv", rec.raw)
+                         len(payload), note, "recv", rec.raw, rec.end)
 
 
 def _plain(rec: Record) -> Record:
     """The record without its receive-URC purpose."""
     return new_record(rec.kind, rec.raw, rec.body, rec.dir, rec.inferred, rec.time, rec.source,
-                      rec.offset, rec.length, rec.line, rec.note, "", None, None, None)
+                      rec.offset, rec.length, rec.line, rec.note, "", None, None, None, rec.end)

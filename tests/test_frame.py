@@ -244,6 +244,17 @@ def test_line_ends_apart_from_the_next_record_are_their_own() -> None:
     ]
 
 
+def test_record_end_is_the_time_of_its_last_byte() -> None:
+    parts = [("rx", b"+CE"), ("rx", b"REG: 0\r"), ("rx", b"\n"), ("tx", SEND), ("tx", b"ab\r\n"),
+             ("tx", b"cd\x1a"), ("rx", b"\r\n"), ("rx", b"OK\r\n")]
+    recs = frame(*parts)
+    assert frame_batch(*parts) == recs
+    assert [(r.body, r.time, r.end) for r in recs] == [
+        (b"+CEREG: 0", 0.0, 2.0), (SEND[:-2], 3.0, None), (b"ab\r\ncd", 4.0, 5.0),
+        (b"OK", 7.0, None),
+    ]
+
+
 def test_body_strips_terminators_and_leading_blanks() -> None:
     recs = frame(("rx", b"\r\n+CSQ: 20,99\r\n"), ("tx", b"hello\r\n"))
     assert [r.body for r in recs] == [b"+CSQ: 20,99", b"hello"]

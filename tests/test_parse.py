@@ -227,3 +227,17 @@ def test_pem_block_without_end_is_given_up() -> None:
     evs = events(("tx", b"-----BEGIN X-----\n" + body))
     assert [e.purpose for e in evs[:PEM_MAX_LINES]] == ["pem"] * PEM_MAX_LINES
     assert [e.kind for e in evs[PEM_MAX_LINES:]] == ["response"] * 6
+
+
+def test_event_end_of_a_certificate_typed_over_seconds() -> None:
+    """two_way_auth.log types its CA certificate line by line: the data event starts at
+    the first line's stamp and ends at the Ctrl+Z line's; one-chunk lines have no end."""
+    from pathlib import Path
+
+    from attrace.api import load
+
+    sample = Path(__file__).resolve().parent.parent / "samples" / "two_way_auth.log"
+    evs = load(sample).event_list
+    cacert = next(e for e in evs if e.kind == "data" and e.purpose == "cacert")
+    assert (round(cacert.time % 60, 3), round(cacert.end % 60, 3)) == (11.921, 11.977)
+    assert all(e.end is None for e in evs if e.kind != "data")
