@@ -157,7 +157,10 @@ def throughput(sessions: pd.DataFrame) -> pd.DataFrame:
 
 def io(events: pd.DataFrame, interval_s: float) -> pd.DataFrame:
     """UART events and bytes each way per ``interval_s`` seconds since the first
-    timestamp, every interval of the trace's span listed (empty ones as zeros)."""
+    timestamp, every interval of the trace's span listed (empty ones as zeros).  Bytes
+    are the events' ``data_len``, the UART bytes each carries (a receive URC's whole line,
+    not only its payload); ``meta`` events (lone line ends) add their bytes but are not
+    counted as events."""
     if interval_s <= 0:
         raise UsageError("the interval must be longer than zero")
     rel = pd.to_numeric(events["rel"], errors="coerce")
@@ -170,8 +173,9 @@ def io(events: pd.DataFrame, interval_s: float) -> pd.DataFrame:
         raise UsageError(f"an interval of {interval_s:g} s cuts this trace into {count} "
                          f"intervals; choose a longer --interval")
     work = pd.DataFrame({"slot": slot.to_numpy(), "dir": timed["dir"].astype("string"),
-                         "bytes": timed["data_len"].to_numpy()})
-    grouped = work.groupby(["slot", "dir"]).agg(events=("bytes", "size"),
+                         "bytes": timed["data_len"].to_numpy(),
+                         "event": (timed["kind"] != "meta").to_numpy().astype("int64")})
+    grouped = work.groupby(["slot", "dir"]).agg(events=("event", "sum"),
                                                 bytes=("bytes", "sum"))
     wide = grouped.unstack("dir", fill_value=0)
     table = pd.DataFrame(index=pd.RangeIndex(count, name="slot"))

@@ -173,3 +173,38 @@ def test_unknown_connection_takes_the_state_the_module_shows() -> None:
                  (2.0, "tx", "AT+QSSLCLOSE=1,4"), (2.1, "rx", "OK"),
                  (2.2, "rx", "+QSSLCLOSE: 1,4,0"))
     assert [d.code for d in sent.analysis.diagnostics] == ["error-result"]
+
+
+def test_bytes_received_come_from_the_payload_not_data_len() -> None:
+    import dataclasses
+
+    from attrace.machine import analyze
+
+    trace = timed(*OPEN, (3.0, "rx", '+QSSLURC: "recv",1,0,5,"hello"'),
+                  (4.0, "rx", b'+QSSLURC: "recv",1,0,2,"\xc3\xa9"\r\n'),
+                  (5.0, "rx", b'+QSSLURC: "recv",1,0,2,"\xe9!"\r\n'))
+    [s] = trace.analysis.sessions
+    expected = [b"hello", "é".encode(), b"\xe9!"]
+    assert [p[2] for p in s.payload] == expected
+    assert (s.recvs, s.bytes_received) == (3, 9)
+    # data_len of a receive URC may count the whole line (UART bytes carried): same result.
+    events = [dataclasses.replace(e, data_len=len(e.raw)) if e.name == "QSSLURC" else e
+              for e in trace.event_list]
+    again = analyze(events, True).sessions[0]
+    assert [p[2] for p in again.payload] == expected and again.bytes_received == 9
+    # The announced lengths (5, 2, 2) match: the Latin-1 line is only noted as such.
+    assert [d.code for d in trace.analysis.diagnostics] == ["bad-syntax"]
+
+
+def test_hex_bytes_received_are_decoded_from_the_payload() -> None:
+    import dataclasses
+
+    from attrace.machine import analyze
+
+    hexed = [(0.0, "tx", 'AT+QSSLCFG=1,0,"dataformat",1,1'), (0.02, "rx", "OK"),
+             *[(1 + t, d, x) for t, d, x in OPEN], (5.0, "rx", '+QSSLURC: "recv",1,0,3,"414243"')]
+    trace = timed(*hexed)
+    events = [dataclasses.replace(e, data_len=99) if e.name == "QSSLURC" else e
+              for e in trace.event_list]
+    for s in (trace.analysis.sessions[0], analyze(events, True).sessions[0]):
+        assert (s.bytes_received, s.payload[-1][2]) == (3, b"ABC")

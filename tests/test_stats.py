@@ -150,8 +150,9 @@ def test_table_output() -> None:
            "20.000   0           0" in lines
     assert "Throughput per SSL session" in lines
     assert "I/O per 10 s (UART bytes and events each way)" in lines
-    # AT+QSSLCLOSE=1,2 out; the "pong" URC, OK and +QSSLCLOSE in.
-    assert lines[-1].split() == ["30", "40", "1", "19", "3", "31"]
+    # AT+QSSLCLOSE=1,2 out (its 18 bytes: the line end before it is its own meta event);
+    # the "pong" URC, OK and +QSSLCLOSE in.
+    assert lines[-1].split() == ["30", "40", "1", "18", "3", "31"]
 
 
 def test_untimed_table_says_so() -> None:
@@ -217,3 +218,15 @@ def test_errors(args: tuple[str, ...], message: str) -> None:
                           text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr == message + "\n"
+
+
+def test_io_counts_uart_bytes_and_real_events() -> None:
+    # Bytes are every event's data_len (UART bytes); lone line ends (meta) add bytes only.
+    trace = attrace.load(TIMEOUT)
+    table = trace.stats(100.0).io
+    for d in ("tx", "rx"):
+        mine = [e for e in trace.event_list if e.dir == d]
+        assert table[f"{d}_bytes"].sum() == sum(e.data_len for e in mine)
+        assert table[f"{d}_events"].sum() == sum(e.kind != "meta" for e in mine)
+    # The session's bytes are application payload, whatever a URC's data_len counts.
+    assert trace.analysis.sessions[1].bytes_received == 4

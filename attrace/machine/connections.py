@@ -25,7 +25,6 @@ answers; this module never looks at raw text.
 from __future__ import annotations
 
 import binascii
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -428,17 +427,27 @@ def _bps(s: Session) -> None:
         s.rx_bps = round(s.bytes_received * 8 / s.duration_s, 3)
 
 
-_RECV_HEAD: Final = re.compile(rb'\+QSSLURC: ?"recv",\d+,\d+,\d+,"')
+_LATIN1_NOTE: Final = "shown as Latin-1"
+"""What the parser's note says when a line was not UTF-8 (``attrace.parse.decode``)."""
 
 
 def _recv_bytes(event: Event) -> bytes:
-    """The payload of a receive URC as the module sent it (its UART bytes, quotes
-    removed), taken from the event's raw bytes so no decoding is undone."""
-    m = _RECV_HEAD.search(event.raw)
-    if m is not None:
-        return event.raw[m.end():m.end() + event.data_len]
+    """The payload of a receive URC as the module sent it, from the URC's payload
+    argument (never from ``data_len``, which counts the UART bytes of the whole line).
+
+    The parser turned the payload bytes into text as ASCII, else UTF-8, else Latin-1 (and
+    then says so in the note); this undoes that."""
     payload = event.args[4] if len(event.args) > 4 else ""
-    return payload.encode("utf-8") if isinstance(payload, str) else b""
+    if not isinstance(payload, str):
+        return b""
+    if payload.isascii():
+        return payload.encode("ascii")
+    if _LATIN1_NOTE in event.note:
+        try:
+            return payload.encode("latin-1")
+        except UnicodeEncodeError:
+            pass
+    return payload.encode("utf-8", "surrogateescape")
 
 
 def display_event(event: Event) -> str:
