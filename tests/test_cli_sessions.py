@@ -135,13 +135,20 @@ def test_expert_shows_the_escape_instead_of_sending_it(tmp_path) -> None:  # typ
 
 
 def test_expert_names_the_file_when_several_are_given(samples) -> None:  # type: ignore[no-untyped-def]
+    from attrace.api import load
+
     one, two = str(samples / "ssl" / "timeout.log"), str(samples / "ssl" / "peer_close.log")
+    trace = load([one, two])
+    failed = next(e for e in trace.event_list if e.text == "+QSSLOPEN: 1,2,-7")
+    refused = next(e for e in trace.event_list if e.source == 1 and e.text == "ERROR")
     lines = _run("expert", one, two).splitlines()
-    assert f"  #17 {one} line 26 offset 701 +QSSLOPEN: 1,2,-7: AT+QSSLOPEN=1,2," \
-           '"telemetry.meterworks.example",8443,0 failed with -7 (time out)' in lines
-    assert f"  #53 {two} line 38 offset 1024 AT+QSSLCLOSE=1,3 was answered ERROR" in lines
+    assert (f"  #{failed.index + 1} {one} line 26 offset {failed.offset} +QSSLOPEN: 1,2,-7: "
+            'AT+QSSLOPEN=1,2,"telemetry.meterworks.example",8443,0 failed with -7 (time out)'
+            in lines)
+    assert (f"  #{refused.index + 1} {two} line {refused.line} offset {refused.offset} "
+            "AT+QSSLCLOSE=1,3 was answered ERROR" in lines)
     alone = _run("expert", one).splitlines()
-    assert alone[1].startswith("  #17 line 26 offset 701  ")
+    assert alone[1].startswith(f"  #{failed.index + 1} line 26 offset {failed.offset} ")
 
 
 def test_summary_lists_ten_sessions_then_counts_the_rest(tmp_path) -> None:  # type: ignore[no-untyped-def]
