@@ -753,8 +753,11 @@ class Framer:
         raw = bytes(st.buf)
         body = raw[:-1] if how in ("ctrl-z", "esc") else raw
         rec = new_record(
-            "data", raw, body, TX, st.dir is None, st.time, st.source, st.offset, st.acc,
-            st.line, how, entry.purpose, entry.ctx, entry.conn, entry.length,
+            # the stream's own direction (a module echoes the host's data in a capture of
+            # its TX pin); the host's, inferred, only when the stream has none
+            "data", raw, body, TX if st.dir is None else st.dir, st.dir is None, st.time,
+            st.source, st.offset, st.acc, st.line, how, entry.purpose, entry.ctx, entry.conn,
+            entry.length,
             st.until if st.until != st.time else None,
         )
         st.buf = bytearray()

@@ -81,7 +81,7 @@ class Parser:
                              _join(rec.note, enc), "", rec.raw)  # file bytes, no UART bytes
         if rec.kind == "data":
             text, enc = decode(rec.body)
-            return new_event(index, rec.time, TX, rec.inferred, "data", rec.purpose, None, (),
+            return new_event(index, rec.time, rec.dir, rec.inferred, "data", rec.purpose, None, (),
                              rec.ctx, rec.conn, text, rec.source, rec.offset, rec.length,
                              rec.line, len(rec.body), _join(rec.note, enc), rec.purpose, rec.raw,
                              rec.end)

@@ -255,6 +255,18 @@ def test_record_end_is_the_time_of_its_last_byte() -> None:
     ]
 
 
+def test_echoed_data_entry_keeps_the_stream_direction() -> None:
+    """A capture of the module's TX pin only: the module echoes the command and the data;
+    the data is the module's echo (rx, not inferred).  Without direction: tx, inferred."""
+    for direction, want in (("rx", ("rx", False)), (None, ("tx", True))):
+        parts = [(direction, SEND), (direction, b"\r\n> "), (direction, b"hi\x1a"),
+                 (direction, b"\r\nOK\r\n")]
+        recs = frame(*parts)
+        assert frame_batch(*parts) == recs
+        assert [(r.kind, r.dir, r.inferred) for r in recs if r.kind == "data"] == [
+            ("data", *want)]
+
+
 def test_body_strips_terminators_and_leading_blanks() -> None:
     recs = frame(("rx", b"\r\n+CSQ: 20,99\r\n"), ("tx", b"hello\r\n"))
     assert [r.body for r in recs] == [b"+CSQ: 20,99", b"hello"]

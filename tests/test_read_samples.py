@@ -235,7 +235,9 @@ def test_sigrok_module_line() -> None:
     assert _find(events, "urc", "QSSLURC").args == ("recv", 1, 3, 9, "PONG 0042")
     # One byte a chunk: the prompt's blank comes alone and must not join the data.
     data = _find(events, "data", "QSSLSEND")
-    assert (data.text, data.note, data.dir) == ("PING 0042", "length", "tx")
+    # The module's echo of the host's data: the direction of the pin, not inferred.
+    assert (data.text, data.note, data.dir, data.inferred) == ("PING 0042", "length", "rx",
+                                                               False)
     after = events[data.index + 1]
     assert (after.kind, after.name) == ("final", "OK")
 
