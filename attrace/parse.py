@@ -230,7 +230,10 @@ class Parser:
         return (ctx if isinstance(ctx, int) else None, conn if isinstance(conn, int) else None)
 
     def _recv_line(self, index: int, rec: Record) -> Event:
-        """A receive URC whose payload the framer counted: parse the head, keep the data."""
+        """A receive URC whose payload the framer counted: parse the head, keep the data.
+
+        Its ``data_len`` is the UART bytes of the whole line, like any line's; the
+        payload's own length is its last argument's (the machine counts from there)."""
         body = rec.body
         head = _RECV_HEAD.match(body)
         if head is None:  # the framer's idea of a recv URC did not survive: a plain line
@@ -261,7 +264,7 @@ class Parser:
         ctx, conn = self._where(kind, parsed.name, args)
         return new_event(index, rec.time, direction, inferred, kind, parsed.name, parsed.form,
                          args, ctx, conn, text, rec.source, rec.offset, rec.length, rec.line,
-                         len(payload), note, "recv", rec.raw, rec.end)
+                         len(rec.raw), note, "recv", rec.raw, rec.end)
 
 
 def _plain(rec: Record) -> Record:

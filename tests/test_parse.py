@@ -103,29 +103,30 @@ def test_recv_urc_keeps_payload_whole() -> None:
     evs = events(("rx", b'\r\n+QSSLURC: "recv",1,5,7,"a,\r\n"b""\r\n\r\nOK\r\n'))
     urc = evs[0]
     assert (urc.kind, urc.name, urc.args, urc.ctx, urc.conn, urc.data_len, urc.purpose) == (
-        "urc", "QSSLURC", ("recv", 1, 5, 7, 'a,\r\n"b"'), 1, 5, 7, "recv")
+        "urc", "QSSLURC", ("recv", 1, 5, 7, 'a,\r\n"b"'), 1, 5, 36, "recv")
+    # data_len: the UART bytes of the whole line (leading CR LF included), as for any line
     assert urc.text == '+QSSLURC: "recv",1,5,7,"a,\r\n"b""'
     assert (evs[1].kind, evs[1].name) == ("final", "OK")
 
 
 def test_recv_urc_payload_length_differs_from_announced() -> None:
     longer = events(("rx", b'+QSSLURC: "recv",1,5,2,"abcdef"\r\nOK\r\n'))
-    assert (longer[0].args[3], longer[0].args[4], longer[0].data_len) == (2, "abcdef", 6)
+    assert (longer[0].args[3], longer[0].args[4], longer[0].data_len) == (2, "abcdef", 33)
     assert longer[1].name == "OK"
     # Shorter than announced: the count runs past the payload, and no closing quote
     # follows it; the URC is cut after the last quote and line end inside the count and
     # what follows is framed again (the OK is its own event, with its own bytes and time).
     shorter = events(("rx", b'+QSSLURC: "recv",1,5,9,"abc"\r\nOK\r\n'))
     assert [(e.kind, e.name, e.args, e.data_len, e.offset, e.length) for e in shorter] == [
-        ("urc", "QSSLURC", ("recv", 1, 5, 9, "abc"), 3, 0, 30), ("final", "OK", (), 4, 30, 4)]
+        ("urc", "QSSLURC", ("recv", 1, 5, 9, "abc"), 30, 0, 30), ("final", "OK", (), 4, 30, 4)]
     split = events(("rx", b'\r\n+QSSLURC: "recv",1,5,9,"abc"\r'), ("rx", b"\n"),
                    ("rx", b"\r\nOK\r\n"), ("tx", b"AT\r\n"))
     assert [(e.kind, e.raw, e.data_len, e.offset, e.length, e.line, e.time) for e in split] == [
-        ("urc", b'\r\n+QSSLURC: "recv",1,5,9,"abc"\r\n', 3, 0, 32, 1, 0.0),
+        ("urc", b'\r\n+QSSLURC: "recv",1,5,9,"abc"\r\n', 32, 0, 32, 1, 0.0),
         ("final", b"\r\nOK\r\n", 6, 32, 6, 3, 2.0), ("command", b"AT\r\n", 4, 38, 4, 4, 3.0)]
     # Without a quote and line end inside the count, the URC keeps what was counted.
     unquoted = events(("rx", b'+QSSLURC: "recv",1,5,6,"abc\r\nOK\r\n'))
-    assert [(e.kind, e.args[4], e.data_len) for e in unquoted] == [("urc", "abc\r\nOK", 7)]
+    assert [(e.kind, e.args[4], e.data_len) for e in unquoted] == [("urc", "abc\r\nOK", 33)]
 
 
 def test_noise_has_reason_and_column() -> None:
