@@ -242,3 +242,24 @@ def test_event_end_of_a_certificate_typed_over_seconds() -> None:
     cacert = next(e for e in evs if e.kind == "data" and e.purpose == "cacert")
     assert (round(cacert.time % 60, 3), round(cacert.end % 60, 3)) == (11.921, 11.977)
     assert all(e.end is None for e in evs if e.kind != "data")
+
+
+def test_response_time_after_data_entry_counts_from_its_last_byte(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A CA certificate typed over 2 s, OK 0.1 s after the Ctrl+Z: the OK came after
+    0.1 s (within the 0.3 s limit of AT+QSSLCFG), and the host's entry took from the
+    prompt to the end of the data."""
+    from attrace.api import load
+
+    stamp = b"[2024-03-05 14:02:%06.3f] "
+    lines = [(10.0, b'TX: AT+QSSLCFG=1,5,"cacert"\r\n'), (10.03, b"RX: \r\n"), (None, b"> \n"),
+             (10.1, b"TX: -----BEGIN CERTIFICATE-----\n"), (11.1, b"TX: MIIBszCCAVmgAwIBAgIU\n"),
+             (12.0, b"TX: -----END CERTIFICATE-----\n"), (12.1, b"TX: \x1a\n"),
+             (12.19, b'RX: \r\n+QSSLCFG: 1,5,"cacert",78\r\n'), (12.2, b"RX: \r\nOK\r\n")]
+    path = tmp_path / "slow_cert.log"
+    path.write_bytes(b"".join(line if t is None else stamp % t + line for t, line in lines))
+    trace = load([path])
+    data = next(e for e in trace.event_list if e.kind == "data")
+    assert (round(data.time % 60, 3), round(data.end % 60, 3)) == (10.1, 12.1)
+    tx = next(t for t in trace.analysis.transactions if t.command == "QSSLCFG")
+    assert (tx.result, tx.ok_after_s, tx.entry_s) == ("OK", 0.1, 2.07)
+    assert "response-time" not in {d.code for d in trace.analysis.diagnostics}

@@ -47,10 +47,9 @@ def _round(x: float) -> float:
 
 def _data_end(event: Event) -> float | None:
     """When the host finished entering a data block: response timing starts there
-    (DESIGN.md section 3).  The one place that knows it: events carry only their first
-    byte's time today; once ``Event.end`` (time of the last byte) exists this returns
-    ``event.end`` when it is set, else ``event.time``."""
-    return event.time
+    (DESIGN.md section 3).  ``Event.end`` is the time of the last byte when the entry
+    spans chunks of other times; else the whole entry came at ``event.time``."""
+    return event.end if event.end is not None else event.time
 
 
 class Channel:
