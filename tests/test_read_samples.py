@@ -123,7 +123,9 @@ def test_sscom_gbk_markers_and_square() -> None:
     cmd, ok = _open_then_ok(events, 3)
     assert not cmd.inferred
     marker = events[cmd.index + 1]
-    assert marker.kind == "meta" and marker.note.startswith("SSCOM line-end marker")
+    # GBK's A1 F5 in the file, shown as the square it is (no invalid UTF-8 note).
+    assert (marker.kind, marker.text, marker.note, marker.data_len) == (
+        "meta", "\u25a1", "SSCOM line-end marker", 0)
     echo = events[cmd.index + 2]
     assert (echo.kind, echo.name, echo.dir) == ("echo", "QSSLOPEN", "rx")
     assert (ok.kind, ok.name, ok.dir) == ("final", "OK", "rx")

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-from attrace.model import DATA, NOISE, RX, TX, Chunk, Timebase, new_chunk
+from attrace.model import DATA, META, NOISE, RX, TX, Chunk, Timebase, new_chunk
 from attrace.read.base import Block, Line, Reader, meta
 
 _MONTHS: Final = {m.encode(): i for i, m in enumerate(calendar.month_abbr) if m}
@@ -45,6 +45,7 @@ _LINE: Final = re.compile(
 _DIRS: Final = dict(_MARKERS)
 _SSCOM_EOL: Final = ("\u25a1".encode("gbk"), "\u25a1".encode())
 """SSCOM shows the line end it sent as a white square on a line of its own."""
+_SQUARE_UTF8: Final = "\u25a1".encode()
 
 
 _FAST: Final = re.compile(rb"\[(\d{4}-\d\d-\d\d \d\d:\d\d):(\d\d\.\d+)\] (TX|RX): ?+(.+)", re.S)
@@ -137,8 +138,13 @@ class BracketedReader(Reader):
                     return Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE,
                                  "line before the first timestamp")
                 return meta((offset, number, raw), "blank line before the first timestamp")
-            if raw.rstrip(b"\r\n") in _SSCOM_EOL:
-                return meta((offset, number, raw), "SSCOM line-end marker")
+            mark = raw.rstrip(b"\r\n")
+            if mark in _SSCOM_EOL:
+                # In the file's own encoding (GBK or UTF-8); the chunk carries it as UTF-8
+                # so that it reads cleanly (meta data is no UART bytes).
+                text = _SQUARE_UTF8 + raw[len(mark):]
+                return Chunk(text, None, None, offset, len(raw), number, 0, META,
+                             "SSCOM line-end marker")
             return new_chunk(raw, self._at, self._dir, offset, len(raw), number, 0, DATA, "")
         self._started = True
         time = self._at = self._time(m)
