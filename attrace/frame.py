@@ -27,8 +27,10 @@ its own state.  A stream is in one of three modes:
     A fixed number of payload bytes belonging to the current line (receive URC), then
     back to ``LINE`` to find the closing quote and terminator.
 
-Records never exceed ``MAX_RECORD`` bytes: a longer line or payload is cut into pieces,
-each marked, so memory per stream stays bounded whatever the input.
+Memory per stream stays bounded whatever the input: a line (or a receive URC's counted
+payload) longer than ``MAX_RECORD`` bytes stays one record whose ``length`` covers all of
+it, but keeps only its first ``MAX_RECORD`` bytes, with a note of its real size; a data
+entry without its end within ``MAX_RECORD`` bytes is cut into marked pieces.
 
 The framer knows just enough about commands to frame them (which ones enter data mode,
 what the data format of each connection is); everything else is the parser's job.
@@ -45,7 +47,7 @@ from attrace import spec as _spec
 from attrace.model import DATA, RX, TX, Chunk, Record, new_chunk, new_record
 
 MAX_RECORD: Final = 64 * 1024
-"""Longest record kept whole; longer input is split (bounded memory per line)."""
+"""Most bytes a record keeps (bounded memory per line)."""
 
 LINE: Final = "LINE"
 DATA_MODE: Final = "DATA"
@@ -114,6 +116,8 @@ class _Stream:
     time: float | None = None
     until: float | None = None
     """Time of the chunk that gave the record's last byte so far."""
+    dropped: int = 0
+    """Bytes of the record past ``MAX_RECORD``: accounted for, not kept."""
     acc: int = 0
     """File bytes accounted to the record being built."""
     started: bool = False
@@ -449,6 +453,19 @@ class Framer:
                 pos = self._frame_data(st, chunk, pos, out)
             elif st.mode == COUNT:
                 take = min(st.remaining, n - pos)
+                room = MAX_RECORD - len(st.buf)
+                if take > room and st.pieces is not None:
+                    # No module sends that much in one URC: when a quote and line end
+                    # came within the bytes kept, the announced length was wrong, and
+                    # the URC ends there as a short one would (else it is kept whole).
+                    self._take(st, chunk, pos, pos + room)
+                    left = st.remaining - room
+                    pos += room
+                    st.mode, st.remaining = LINE, 0
+                    if self._cut_short_recv(st, chunk, pos, out):
+                        return
+                    st.mode, st.remaining = COUNT, left
+                    take -= room
                 self._take(st, chunk, pos, pos + take)
                 st.remaining -= take
                 pos += take
@@ -479,18 +496,8 @@ class Framer:
                 if head is not None:
                     return self._start_recv(st, chunk, pos, head, lead)
         if m is None:
-            if len(st.buf) + n - pos > MAX_RECORD:
-                cut = pos + MAX_RECORD - len(st.buf)
-                self._take(st, chunk, pos, cut)
-                out.append(self._emit(st, "line", f"line longer than {MAX_RECORD} bytes, cut"))
-                return cut
-            self._take(st, chunk, pos, n)
+            self._take(st, chunk, pos, n)  # past MAX_RECORD: accounted, not kept
             return n
-        if len(st.buf) + end - pos >= MAX_RECORD:
-            cut = pos + MAX_RECORD - len(st.buf)
-            self._take(st, chunk, pos, cut)
-            out.append(self._emit(st, "line", f"line longer than {MAX_RECORD} bytes, cut"))
-            return cut
         stop = end + 1
         if fresh and not data[pos:end].strip():
             # Only terminators and blanks so far: they lead the next record (up to a bound).
@@ -719,18 +726,34 @@ class Framer:
         if st.offset < 0:
             st.offset, st.line = start, chunk.line
         piece = chunk.data[a:b]
-        if st.pieces is not None:
-            st.pieces.append((chunk, a, b))
         if not st.started:
             # A record's time is when its content began, not its leading terminators.
             st.time = chunk.time
             st.started = bool(piece.strip())
+        room = MAX_RECORD - len(st.buf)
+        if b - a > room and st.mode is not DATA_MODE:
+            # A line or counted payload too long to keep: its first MAX_RECORD bytes
+            # stay, the rest is only counted (a short receive URC is no longer cut back).
+            # The line end is kept too, so that the record still ends like a line.
+            keep = max(room, 0)
+            rest = piece[keep:]
+            end = rest[len(rest.rstrip(b"\r\n")):][-2:] if st.mode is LINE else b""
+            piece = piece[:keep] + end
+            st.dropped += b - a - len(piece)
+            st.pieces = None
+        if st.pieces is not None:
+            st.pieces.append((chunk, a, b))
         st.until = chunk.time
         st.acc += size
         st.buf += piece
 
     def _emit(self, st: _Stream, kind: str, note: str, dir: str | None = None) -> Record:
         raw = bytes(st.buf)
+        dropped = st.dropped
+        if dropped:
+            st.dropped = 0
+            size = f"{len(raw) + dropped} bytes long, only the first {len(raw)} kept"
+            note = f"{note}; {size}" if note else size
         body = raw.lstrip().rstrip(b"\r\n") if kind == "line" else raw.strip()
         purpose, expected, ctx, conn = "", None, None, None
         if st.expected is not None:
@@ -739,7 +762,7 @@ class Framer:
         rec = new_record(
             kind, raw, body, st.dir if dir is None else dir, st.dir is None and dir is not None,
             st.time, st.source, st.offset, st.acc, st.line, note, purpose, ctx, conn, expected,
-            st.until if st.until != st.time else None,
+            st.until if st.until != st.time else None, dropped,
         )
         st.buf = bytearray()
         st.offset, st.acc, st.started = -1, 0, False
@@ -802,7 +825,7 @@ def _absorb_first(rec: Record, chunk: Chunk) -> Record:
     return Record(rec.kind, rec.raw + chunk.data[:1], rec.body, rec.dir, rec.inferred, rec.time,
                   rec.source, rec.offset, rec.length + size, rec.line, rec.note, rec.purpose,
                   rec.ctx, rec.conn, rec.expected,
-                  chunk.time if chunk.time != rec.time else None)
+                  chunk.time if chunk.time != rec.time else None, rec.dropped)
 
 
 def _drop_first(chunk: Chunk) -> Chunk:

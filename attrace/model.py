@@ -114,6 +114,8 @@ class Record:
     """For fixed-length data: how many bytes were announced."""
     end: float | None = None
     """Time of the record's last byte when it differs from ``time`` (see ``Event.end``)."""
+    dropped: int = 0
+    """UART bytes of an over-long line past those kept in ``raw`` (bounded memory)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,7 +167,7 @@ class Parser:
             direction, inferred = RX, True
         return new_event(index, rec.time, direction, inferred, kind, name, form, args, ctx,
                          conn, text, rec.source, rec.offset, rec.length, rec.line,
-                         len(rec.raw), note, "", rec.raw, rec.end)
+                         len(rec.raw) + rec.dropped, note, "", rec.raw, rec.end)
 
     def _pem_line(self, index: int, rec: Record) -> Event | None:
         """A line of a PEM block that is not inside a data entry (the module answered ERROR
@@ -199,7 +199,7 @@ class Parser:
                      else rec.note, enc)
         return new_event(index, rec.time, direction, inferred, "data", None, None, (), None,
                          None, text, rec.source, rec.offset, rec.length, rec.line,
-                         len(rec.raw), note, "pem", rec.raw, rec.end)
+                         len(rec.raw) + rec.dropped, note, "pem", rec.raw, rec.end)
 
     def _facts(self, body: bytes) -> _Facts:
         """What a line says whatever its direction: kind (``command`` for echoes too),
@@ -264,7 +264,7 @@ class Parser:
         ctx, conn = self._where(kind, parsed.name, args)
         return new_event(index, rec.time, direction, inferred, kind, parsed.name, parsed.form,
                          args, ctx, conn, text, rec.source, rec.offset, rec.length, rec.line,
-                         len(rec.raw), note, "recv", rec.raw, rec.end)
+                         len(rec.raw) + rec.dropped, note, "recv", rec.raw, rec.end)
 
 
 def _plain(rec: Record) -> Record:

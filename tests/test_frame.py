@@ -321,14 +321,48 @@ def test_echo_on_module_side_does_not_enter_data_mode_twice() -> None:
     ]
 
 
-def test_megabyte_line_is_cut_into_bounded_records() -> None:
+def test_megabyte_line_is_one_record_keeping_its_start() -> None:
     big = b"A" * 1_000_000 + b"\r\n"
-    recs = frame(("rx", big[: 300_000]), ("rx", big[300_000:]))
-    assert all(len(r.raw) <= MAX_RECORD for r in recs)
-    assert sum(r.length for r in recs) == len(big)
-    assert b"".join(r.raw for r in recs) == big
-    assert recs[0].note == f"line longer than {MAX_RECORD} bytes, cut"
-    assert recs[-1].note == ""
+    parts = [("rx", big[: 300_000]), ("rx", big[300_000:]), ("rx", b"OK\r\n")]
+    recs = frame(*parts)
+    assert frame_batch(*parts) == recs
+    assert [(r.offset, r.length, len(r.raw), r.dropped, r.note) for r in recs] == [
+        (0, len(big), MAX_RECORD + 2, 1_000_000 - MAX_RECORD,
+         f"1000002 bytes long, only the first {MAX_RECORD + 2} kept"),
+        (len(big), 4, 4, 0, ""),
+    ]
+    assert recs[0].raw == b"A" * MAX_RECORD + b"\r\n"
+    assert (recs[0].time, recs[0].end) == (0.0, 1.0)
+
+
+def test_huge_receive_urc_keeps_its_start() -> None:
+    """A receive URC announcing 1 MB: counted whole (its payload's CR LF do not end it),
+    one record, its first MAX_RECORD bytes kept."""
+    payload = b"x\r\n" * 400_000
+    urc = b'+QSSLURC: "recv",1,5,1200000,"' + payload + b'"\r\n'
+    parts = [("rx", urc[:70_000]), ("rx", urc[70_000:]), ("rx", b"OK\r\n")]
+    recs = frame(*parts)
+    assert frame_batch(*parts) == recs
+    assert [(r.kind, r.purpose, r.length, len(r.raw), r.expected) for r in recs] == [
+        ("line", "recv", len(urc), MAX_RECORD + 2, 1_200_000), ("line", "", 4, 4, None)]
+    assert recs[0].raw == urc[:MAX_RECORD] + b"\r\n"  # its line end kept
+    assert recs[0].dropped == len(urc) - MAX_RECORD - 2
+    assert recs[0].note == f"{len(urc)} bytes long, only the first {MAX_RECORD + 2} kept"
+
+
+def test_receive_urc_announcing_too_much_ends_at_its_quote() -> None:
+    """The module announced a million bytes and sent three: once the count passes what a
+    record keeps, the URC ends at its last quote and line end, the rest is framed again."""
+    rest = b"OK\r\n" + b"+CSQ: 20,99\r\n" * 6000
+    parts = [("rx", b'+QSSLURC: "recv",1,5,1000000,"abc"\r\n'), ("rx", rest[:40_000]),
+             ("rx", rest[40_000:])]
+    recs = frame(*parts)
+    assert frame_batch(*parts) == recs
+    assert [(r.body, r.purpose, r.length) for r in recs[:3]] == [
+        (b'+QSSLURC: "recv",1,5,1000000,"abc"', "recv", 36), (b"OK", "", 4),
+        (b"+CSQ: 20,99", "", 13)]
+    assert len(recs) == 6002
+    assert sum(r.length for r in recs) == 36 + len(rest)
 
 
 def test_endless_blank_lines_stay_bounded() -> None:
