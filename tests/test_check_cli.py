@@ -71,7 +71,7 @@ def test_assert_options() -> None:
     assert done.returncode == EXIT_OK, done.stdout + done.stderr
     done = run(GOOD, "-a", "none(name == QSSLSEND)")
     assert done.returncode == EXIT_FAIL
-    assert "#31 (line 114): AT+QSSLSEND=1,5" in done.stdout
+    assert "#37 (line 114): AT+QSSLSEND=1,5" in done.stdout
     assert "3 matching events, expected none" in done.stdout
 
 

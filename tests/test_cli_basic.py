@@ -53,7 +53,7 @@ def test_summary() -> None:
     assert lines[0] == "File:      samples/two_way_auth.log (7812 bytes, format bracketed)"
     assert lines[1] == ("Time:      2024-03-05T14:02:11.250 .. 2024-03-05T14:02:22.085 "
                         "(10.835 s, absolute timestamps)")
-    assert "Events:    41" in lines
+    assert "Events:    49" in lines
     assert "  commands       12" in lines
     assert "  data blocks    4" in lines
     assert "  QSSLCFG        4" in lines
@@ -63,7 +63,7 @@ def test_summary_json() -> None:
     code, out, _ = run("summary", "-f", "json", "samples/two_way_auth.log")
     assert code == 0
     facts = json.loads(out)
-    assert facts["events"] == 41
+    assert facts["events"] == 49
     assert facts["sources"][0]["format"] == "bracketed"
     assert facts["sources"][0]["bytes"] == 7812
     assert facts["kinds"]["prompt"] == 4
@@ -77,7 +77,7 @@ def test_events_table() -> None:
     assert lines[0].split() == ["NO", "TIME", "DIR", "CONN", "KIND", "NAME", "INFO"]
     assert lines[1].split() == ["1", "0.000000", "->", "command", "AT", "AT"]
     assert lines[14].split()[:6] == ["14", "0.551000", "<-", "prompt", ">"]
-    assert "[redacted: 1147 bytes" in lines[15]
+    assert "[redacted: 1147 bytes" in lines[16]  # after the prompt's line end
 
 
 @pytest.mark.parametrize(("mode", "row2", "row3"), [
@@ -98,11 +98,11 @@ def test_events_json_keys_and_values() -> None:
     code, out, _ = run("events", "-f", "json", "samples/two_way_auth.log")
     assert code == 0
     rows = json.loads(out)
-    assert len(rows) == 41
+    assert len(rows) == 49
     for row in rows:
         assert list(row)[: len(DESIGN_KEYS)] == DESIGN_KEYS
         assert set(row) - set(DESIGN_KEYS) <= EXTRAS
-    opened = rows[27]
+    opened = rows[33]
     assert (opened["kind"], opened["name"], opened["form"], opened["args"], opened["ctx"],
             opened["conn"], opened["dir"]) == (
         "command", "QSSLOPEN", "write", [1, 5, "hf.quectel.com", 8164, 0], 1, 5, "tx")
@@ -118,7 +118,7 @@ def test_events_jsonl_and_csv_agree() -> None:
     table = list(csv.DictReader(io.StringIO(cs)))
     assert list(table[0])[: len(DESIGN_KEYS)] == DESIGN_KEYS
     assert list(rows[0])[: len(DESIGN_KEYS)] == DESIGN_KEYS
-    assert len(rows) == len(table) == 41
+    assert len(rows) == len(table) == 49
     assert [r["kind"] for r in rows] == [t["kind"] for t in table]
     assert [str(r["offset"]) for r in rows] == [t["offset"] for t in table]
 
@@ -127,9 +127,9 @@ def test_stdin() -> None:
     code, out, err = run("events", "-f", "jsonl", "-", stdin=SAMPLE.read_bytes())
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
-    assert len(rows) == 41
+    assert len(rows) == 49
     assert rows[0]["source"] == "-"
-    assert rows[35]["name"] == "QSSLURC"
+    assert rows[43]["name"] == "QSSLURC"
 
 
 @pytest.mark.parametrize("args", [

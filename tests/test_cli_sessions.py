@@ -56,7 +56,7 @@ def test_expert_jsonl_has_where(samples) -> None:  # type: ignore[no-untyped-def
 def test_follow_text_hex_raw_and_output(samples, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = str(samples / "ssl" / "two_connections.log")
     text = _run("follow", path, "--session", "1:0#1")
-    assert text.splitlines()[:2] == ["<- #24 line 35: 3 bytes", "    ACK"]
+    assert text.splitlines()[:2] == ["<- #26 line 37: 3 bytes", "    ACK"]
     assert text.splitlines()[-1] == "Session 1:0#1: 4 bytes sent, 7 bytes received."
     hexed = _run("follow", path, "--session", "1:0#1", "--as", "hex", "--dir", "tx")
     assert "50 49 4e 47" in hexed and "ACK" not in hexed

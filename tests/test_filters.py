@@ -210,9 +210,10 @@ def test_apply_returns_the_kept_rows() -> None:
 def test_filter_on_a_real_trace(samples) -> None:
     events = load(samples / "two_way_auth.log").events
     kept = compile_filter('name == QSSLOPEN and args contains "hf.quectel.com"').apply(events)
-    assert kept["line"].tolist() == [104]
+    assert kept["line"].tolist() == [109]
     lines = compile_filter("line > 100 and line < 115 and dir == tx").apply(events)["line"]
-    assert lines.tolist() == [104, 114]
+    # 104: the LF after the client key's Ctrl+Z (its own meta event); 109: AT+QSSLOPEN
+    assert lines.tolist() == [104, 109, 114]
 
 
 ERROR_CASES = [
@@ -419,9 +420,9 @@ def test_events_filter_option(samples) -> None:
     assert result.exit_code == 0, result.output
     rows = [line.split()[:6] for line in result.output.splitlines()[1:]]
     # -t dd: each time is the delta from the previous *shown* event.
-    assert rows == [["28", "0.000000", "->", "5", "command", "QSSLOPEN"],
-                    ["30", "2.915000", "<-", "5", "urc", "QSSLOPEN"],
-                    ["36", "5.322000", "<-", "5", "urc", "QSSLURC"]]
+    assert rows == [["34", "0.000000", "->", "5", "command", "QSSLOPEN"],
+                    ["36", "2.915000", "<-", "5", "urc", "QSSLOPEN"],
+                    ["44", "5.322000", "<-", "5", "urc", "QSSLURC"]]
     result = _cli("events", path, "--filter", "kind == prompt", "-f", "jsonl")
     assert [json.loads(x)["line"] for x in result.output.splitlines()] == [21, 48, 75, 115]
 

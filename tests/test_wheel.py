@@ -60,4 +60,4 @@ def test_wheel_installs_and_finds_its_grammar(tmp_path: Path) -> None:
     summary = _run([str(env_dir / "bin" / "attrace"), "summary", str(SAMPLE)], work)
     assert summary.returncode == 0, summary.stderr
     assert "format bracketed" in summary.stdout
-    assert "Events:    41" in summary.stdout.splitlines()
+    assert "Events:    49" in summary.stdout.splitlines()
