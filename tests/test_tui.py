@@ -66,12 +66,12 @@ async def test_opens_sample_and_lists_every_event() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
         lst = app.query_one(EventList)
-        assert lst.row_count == 41
+        assert lst.row_count == 49
         assert lst.event_index == 0
         first = _row(app)
         assert first.split()[:5] == ["1", "0.000000", "0.000000", "→", "command"]
         assert first.rstrip().endswith("AT")
-        assert "41 events" in str(app.query_one("#status").render())
+        assert "49 events" in str(app.query_one("#status").render())
 
 
 @run_async
@@ -107,7 +107,7 @@ async def test_secrets_stay_redacted_in_every_pane() -> None:
     body = "MIIEogIBAAKCAQEAh0XtsHnz84jDCv5SFrzltCFLvo6Hdsnj2taJP6f9t5ZJtHzg"
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
-        app.jump_to(24)  # the clientkey data block
+        app.jump_to(29)  # the clientkey data block
         await pilot.pause()
         row, details, dump = _row(app), _tree_text(app), _bytes_text(app)
         assert "[redacted: 1675 bytes, sha256 6ab75c39b5a1]" in row
@@ -125,10 +125,10 @@ async def test_goto_number() -> None:
         await pilot.press("g")
         assert isinstance(app.screen, GotoScreen)
         await pilot.press("9", "9", "enter")
-        assert "give a number from 1 to 41" in str(app.screen.query_one("#goto-error").render())
-        await pilot.press("backspace", "backspace", "3", "0", "enter")
+        assert "give a number from 1 to 49" in str(app.screen.query_one("#goto-error").render())
+        await pilot.press("backspace", "backspace", "3", "6", "enter")
         assert not isinstance(app.screen, GotoScreen)
-        assert app.query_one(EventList).event_index == 29
+        assert app.query_one(EventList).event_index == 35
         assert "+QSSLOPEN: 1,5,0" in _row(app)
 
 
@@ -228,20 +228,20 @@ async def test_filter_validates_as_you_type_and_enter_applies() -> None:
         assert bar.has_class("-invalid") and not bar.has_class("-valid")
         assert "column 1" in status and "did you mean 'kind'" in status
         await pilot.press("enter")  # an invalid filter is not applied
-        assert app.query_one(EventList).row_count == 41
+        assert app.query_one(EventList).row_count == 49
         await _filter(pilot, 'kind == "urc" or name == QSSLOPEN')
         assert bar.has_class("-valid") and not bar.has_class("-invalid")
         await pilot.press("enter")
         await _ready(pilot)
         lst = app.query_one(EventList)
-        assert [lst.shown[r] for r in range(lst.row_count)] == [27, 29, 34, 35, 38]
-        assert "5 of 41 events match" in str(app.query_one("#filter-status").render())
+        assert [lst.shown[r] for r in range(lst.row_count)] == [33, 35, 42, 43, 46]
+        assert "5 of 49 events match" in str(app.query_one("#filter-status").render())
         assert isinstance(app.focused, EventList)
         # An empty filter shows everything again.
         await _filter(pilot, "")
         await pilot.press("enter")
         await _ready(pilot)
-        assert lst.row_count == 41
+        assert lst.row_count == 49
 
 
 @run_async
@@ -254,17 +254,17 @@ async def test_next_and_previous_match_in_mark_mode() -> None:
         await pilot.press("enter")
         await _ready(pilot)
         lst = app.query_one(EventList)
-        assert lst.row_count == 41
+        assert lst.row_count == 49
         await pilot.press("n")
         assert lst.event_index == 10  # AT+QSSLCFG=1,5,"seclevel",2
         await pilot.press("n", "n")
-        assert lst.event_index == 17
-        assert lst.render_row(lst.cursor, 120, False).text.startswith(" 18")
+        assert lst.event_index == 19
+        assert lst.render_row(lst.cursor, 120, False).text.startswith(" 20")
         await pilot.press("N")
         assert lst.event_index == 12
-        app.jump_to(40)
+        app.jump_to(48)
         await pilot.press("n")  # nothing after the last command on conn 5
-        assert lst.event_index == 40
+        assert lst.event_index == 48
 
 
 @run_async
@@ -278,7 +278,7 @@ async def test_jump_to_a_hidden_event_clears_the_filter() -> None:
         assert app.query_one(EventList).row_count == 4  # the completions and the recv
         await pilot.press("g", "1", "enter")
         lst = app.query_one(EventList)
-        assert lst.row_count == 41 and lst.event_index == 0
+        assert lst.row_count == 49 and lst.event_index == 0
 
 
 @run_async
@@ -287,14 +287,14 @@ async def test_request_and_answer_keys_follow_the_transaction() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
         lst = app.query_one(EventList)
-        app.jump_to(29)  # +QSSLOPEN: 1,5,0, the completion
+        app.jump_to(35)  # +QSSLOPEN: 1,5,0, the completion
         await pilot.pause()
         await pilot.press("left_square_bracket")
-        assert lst.event_index == 27  # AT+QSSLOPEN=1,5,...
+        assert lst.event_index == 33  # AT+QSSLOPEN=1,5,...
         await pilot.press("right_square_bracket")
-        assert lst.event_index == 28  # its OK
+        assert lst.event_index == 34  # its OK
         await pilot.press("right_square_bracket")
-        assert lst.event_index == 29  # back at the completion
+        assert lst.event_index == 35  # back at the completion
         details = _tree_text(app)
         assert "time to completion: 2.915 s (limit 90 s)" in details
         assert "err: 0 (operation successful)" in details
@@ -305,14 +305,14 @@ async def test_details_link_jumps_with_enter() -> None:
     app = AttraceApp([SAMPLE])
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
-        app.jump_to(27)
+        app.jump_to(33)
         await pilot.pause()
         tree = app.query_one(DetailsPane)
-        link = next(n for n in _nodes(tree.root) if n.data == 29)
+        link = next(n for n in _nodes(tree.root) if n.data == 35)
         app.set_focus(tree)
         tree.move_cursor(link)
         await pilot.press("enter")
-        assert app.query_one(EventList).event_index == 29
+        assert app.query_one(EventList).event_index == 35
 
 
 def _nodes(node):  # type: ignore[no-untyped-def]
@@ -338,15 +338,15 @@ async def test_sessions_view_follows_a_session_as_text_and_hex() -> None:
         assert isinstance(app.screen, FollowScreen)
         view = app.screen.query_one(PayloadView)
         texts = [text for _, text, _ in view.lines]
-        assert texts == ["── #33 host → module, 46 bytes", "GET /status HTTP/1.1\\r\\n",
+        assert texts == ["── #40 host → module, 46 bytes", "GET /status HTTP/1.1\\r\\n",
                          "Host: hf.quectel.com\\r\\n", "\\r\\n",
-                         "── #36 module → host, 10 bytes", "1234567890"]
+                         "── #44 module → host, 10 bytes", "1234567890"]
         await pilot.press("x")
         texts = [text for _, text, _ in view.lines]
         assert texts[1].startswith("+0000000  47 45 54 20 2f 73 74 61")
         await pilot.press("down", "enter")  # a payload line jumps to its event
         assert not isinstance(app.screen, FollowScreen)
-        assert app.query_one(EventList).event_index == 32
+        assert app.query_one(EventList).event_index == 39
 
 
 @run_async

@@ -37,11 +37,11 @@ def _at(index: int):  # type: ignore[no-untyped-def]
 
 
 def test_events_view(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(AttraceApp([SAMPLE]), terminal_size=(120, 40), run_before=_at(29))
+    assert snap_compare(AttraceApp([SAMPLE]), terminal_size=(120, 40), run_before=_at(35))
 
 
 def test_events_view_small_terminal(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(AttraceApp([SAMPLE]), terminal_size=(80, 24), run_before=_at(32))
+    assert snap_compare(AttraceApp([SAMPLE]), terminal_size=(80, 24), run_before=_at(39))
 
 
 async def _typed_bad_filter(pilot) -> None:  # type: ignore[no-untyped-def]
