@@ -41,6 +41,7 @@ CODES: Final[dict[str, tuple[str, str]]] = {
     "send-cancelled": ("note", "data entry cancelled with ESC"),
     "redundant-close": ("note", "a close after the peer had already closed"),
     "orphan-urc": ("warning", "a response or completion nobody asked for"),
+    "stray-pem": ("warning", "a PEM block sent while no data entry was open (redacted)"),
     "unexpected-final": ("warning", "a final result with no command waiting for one"),
     "cert-invalid": ("error", "an entered certificate or key that cannot be decoded"),
     "cert-expired": ("warning", "a certificate outside its validity at the trace's date"),

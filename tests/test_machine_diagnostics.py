@@ -74,6 +74,9 @@ CASES: dict[str, tuple[list, list]] = {
     "unparsed": ([(0.0, "rx", "\x01\x02 (((")], [(0.0, "rx", "RDY")]),
     "urc-ambiguous": ([OPEN[0], (0.03, "rx", "+QSSLOPEN: 1,0,0"), (0.05, "rx", "OK")], OPEN),
     "one-sided": ([(0.05, "rx", "OK"), (2.0, "rx", "+QSSLOPEN: 1,0,0")], OPEN),
+    "stray-pem": ([(0.0, "tx", 'AT+QSSLCFG=1,0,"clientkey"'), (0.02, "rx", "ERROR"),
+                   (0.1, "tx", "-----BEGIN PRIVATE KEY-----"), (0.11, "tx", "MIIBVQIBADAN"),
+                   (0.12, "tx", "-----END PRIVATE KEY-----")], _cacert(3)),
 }
 
 
@@ -165,3 +168,11 @@ def test_messages_name_events_by_their_displayed_number() -> None:
         "AT+CSQ was sent while AT (#1) still waited for its final result")
     assert cut.event == 4 and "AT+CGMR (#5)" in cut.message
     assert all("(event " not in d.message for d in trace.analysis.diagnostics)
+
+
+def test_a_stray_pem_block_is_one_finding_not_one_per_line() -> None:
+    trace = timed(*CASES["stray-pem"][0])
+    found = [d for d in trace.analysis.diagnostics if d.code in ("stray-pem", "orphan-urc")]
+    assert [d.code for d in found] == ["stray-pem"]
+    assert found[0].message.startswith("a PEM block (PRIVATE KEY) was sent while no data entry")
+    assert "MIIB" not in found[0].message

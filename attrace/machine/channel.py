@@ -362,6 +362,15 @@ class Channel:
         tx.prompt_time = event.time if event.time is not None else tx.start
 
     def _data(self, event: Event) -> None:
+        if event.purpose == "pem":
+            # The parser made each line of a PEM block sent outside any data entry its own
+            # redacted event: one finding for the block, at its BEGIN line.
+            if event.text.startswith("-----BEGIN "):
+                label = event.text.strip("- \r\n")[len("BEGIN "):]
+                self.emit("stray-pem", f"a PEM block ({label}) was sent while no data entry "
+                          "was open (the module did not prompt for it); its lines are "
+                          "redacted", event.index)
+            return
         tx = self._entering()
         if tx is None:
             self.emit("orphan-urc", f"{event.data_len} bytes of data entered with no command "
