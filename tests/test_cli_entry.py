@@ -53,3 +53,11 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=120)
     assert proc.returncode in (0, -13)  # -13: ended by SIGPIPE, as cat would be
     assert b"Traceback" not in err and b"Error" not in err
+
+
+def test_an_empty_capture_is_said_to_be_empty(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    done = _run("summary", str(empty))
+    assert done.returncode == 0
+    assert "Events:    0 (the capture is empty" in done.stdout

@@ -58,7 +58,10 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
         w(f"Time:      {span} ({facts['duration_s']:.3f} s, {tb.kind} timestamps)\n")
     else:
         w("Time:      no timestamps (nothing can be timed)\n")
-    w(f"Events:    {len(trace.event_list)}\n")
+    if not trace.event_list:
+        w("Events:    0 (the capture is empty: check that the logger wrote to this file)\n")
+    else:
+        w(f"Events:    {len(trace.event_list)}\n")
     labels = [("command", "commands"), ("echo", "echoes"), ("response", "responses"),
               ("final", "final results"), ("urc", "URCs"), ("prompt", "prompts"),
               ("data", "data blocks"), ("noise", "unparsed"), ("meta", "meta")]
