@@ -19,7 +19,7 @@ from itertools import islice
 from typing import BinaryIO, ClassVar, Final
 
 from attrace.errors import InputError
-from attrace.model import META, NO_TIME, Chunk, Timebase
+from attrace.model import META, NO_TIME, NOISE, Chunk, Timebase
 
 HEAD_SIZE: Final = 64 * 1024
 """How much of the start of a capture detection looks at."""
@@ -168,3 +168,15 @@ def meta(line: Line, note: str) -> Chunk:
     """A chunk for file bytes that carry no UART data."""
     offset, number, raw = line
     return Chunk(raw, None, None, offset, len(raw), number, 0, META, note)
+
+
+def noise(line: Line, why: str) -> Chunk:
+    """A line a reader cannot make sense of: kept whole as noise with the reason, so that
+    it shows up (and its bytes are accounted for) instead of silently disappearing."""
+    offset, number, raw = line
+    return Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE, why)
+
+
+def unmatched(line: Line, why: str, blank: str = "blank line") -> Chunk:
+    """A line that is not of the reader's format: noise when it has content, else meta."""
+    return noise(line, why) if line[2].strip() else meta(line, blank)

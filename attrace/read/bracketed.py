@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-from attrace.model import DATA, META, NOISE, RX, TX, Chunk, Timebase, new_chunk
-from attrace.read.base import Block, Line, Reader, meta
+from attrace.model import DATA, META, RX, TX, Chunk, Timebase, new_chunk
+from attrace.read.base import Block, Line, Reader, meta, unmatched
 
 _MONTHS: Final = {m.encode(): i for i, m in enumerate(calendar.month_abbr) if m}
 
@@ -134,10 +134,8 @@ class BracketedReader(Reader):
         m = _LINE.match(raw)
         if m is None:
             if not self._started:
-                if raw.strip():
-                    return Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE,
-                                 "line before the first timestamp")
-                return meta((offset, number, raw), "blank line before the first timestamp")
+                return unmatched((offset, number, raw), "line before the first timestamp",
+                                 "blank line before the first timestamp")
             mark = raw.rstrip(b"\r\n")
             if mark in _SSCOM_EOL:
                 # In the file's own encoding (GBK or UTF-8); the chunk carries it as UTF-8

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Final
 
-from attrace.model import NOISE, Chunk, Timebase
-from attrace.read.base import Line, Reader, meta
+from attrace.model import Chunk, Timebase
+from attrace.read.base import Line, Reader, meta, unmatched
 from attrace.read.common import clock_seconds, day_start, guess_directions
 
 _HEADER: Final = re.compile(
@@ -141,11 +141,8 @@ class DocklightReader(Reader):
             m = match(raw)
             if m is None:
                 if not started:
-                    if raw.strip():
-                        yield Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE,
-                                    "line before the first Docklight record")
-                    else:
-                        yield meta(line, "blank line before the first record")
+                    yield unmatched(line, "line before the first Docklight record",
+                                    "blank line before the first record")
                     continue
                 head = 0
             else:

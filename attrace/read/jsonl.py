@@ -22,8 +22,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Final
 
-from attrace.model import NOISE, RX, TX, Chunk, Timebase
-from attrace.read.base import Line, Reader, meta
+from attrace.model import RX, TX, Chunk, Timebase
+from attrace.read.base import Line, Reader, meta, noise
 from attrace.read.common import word_direction
 
 _DIR_KEYS: Final = ("dir", "direction", "d")
@@ -139,16 +139,16 @@ class JsonlReader(Reader):
             try:
                 obj = loads(raw)
             except ValueError as exc:
-                yield _noise(line, f"not JSON ({exc})")
+                yield noise(line, f"not JSON ({exc})")
                 continue
             if not isinstance(obj, dict):
-                yield _noise(line, "a JSON value that is not an object")
+                yield noise(line, "a JSON value that is not an object")
                 continue
             try:
                 data = _event_row(obj) if "kind" in obj and "index" in obj else _payload(obj)
                 time = self._time(next((obj[k] for k in _TIME_KEYS if k in obj), None))
             except (ValueError, OverflowError) as exc:
-                yield _noise(line, str(exc))
+                yield noise(line, str(exc))
                 continue
             if data is None:
                 yield meta(line, "JSON record without bytes")
@@ -160,9 +160,6 @@ class JsonlReader(Reader):
             yield Chunk(data, time, direction, offset, len(raw), number)
 
 
-def _noise(line: Line, why: str) -> Chunk:
-    offset, number, raw = line
-    return Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE, why)
 
 
 READERS: Final = (JsonlReader,)

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Final
 
-from attrace.model import NOISE, Chunk, Timebase
-from attrace.read.base import Line, Reader, meta
+from attrace.model import Chunk, Timebase
+from attrace.read.base import Line, Reader, meta, unmatched
 from attrace.read.common import file_direction, guess_directions
 
 _BOM: Final = b"(?:" + re.escape("\ufeff".encode()) + b")?"
@@ -135,7 +135,7 @@ class SaleaeReader(Reader):
             offset, number, raw = line
             m = match(raw)
             if m is None:
-                yield _bad(line, "not a Logic 2 CSV row")
+                yield unmatched(line, "not a Logic 2 CSV row")
                 continue
             q_name, name, _, _, start, _, q_cell, cell = m.groups()
             if q_name is not None:
@@ -147,12 +147,12 @@ class SaleaeReader(Reader):
                 if _L2_HEADER.match(raw):
                     yield meta(line, "repeated CSV header")
                 else:
-                    yield _bad(line, f"data cell {cell.decode('latin-1')!r} is not a byte")
+                    yield unmatched(line, f"data cell {cell.decode('latin-1')!r} is not a byte")
                 continue
             try:
                 time = float(start)
             except ValueError:
-                yield _bad(line, f"start time {start.decode('latin-1')!r} is not a number")
+                yield unmatched(line, f"start time {start.decode('latin-1')!r} is not a number")
                 continue
             direction = dirs[name] if name in dirs else self._new(name)
             yield Chunk(value, time, direction, offset, len(raw), number,
@@ -172,27 +172,22 @@ class SaleaeReader(Reader):
             offset, number, raw = line
             m = match(raw)
             if m is None:
-                yield _bad(line, "not a Logic 1 CSV row")
+                yield unmatched(line, "not a Logic 1 CSV row")
                 continue
             cell = m.group(2) if m.group(2) is not None else m.group(3)
             value = _value(cell.replace(b'""', b'"') if b'""' in cell else cell)
             if value is None:
-                yield _bad(line, f"value {cell.decode('latin-1')!r} is not a byte")
+                yield unmatched(line, f"value {cell.decode('latin-1')!r} is not a byte")
                 continue
             try:
                 time = float(m.group(1))
             except ValueError:
-                yield _bad(line, f"time {m.group(1).decode('latin-1')!r} is not a number")
+                yield unmatched(line, f"time {m.group(1).decode('latin-1')!r} is not a number")
                 continue
             yield Chunk(value, time, direction, offset, len(raw), number,
                         m.start(2) if m.group(2) is not None else m.start(3))
 
 
-def _bad(line: Line, why: str) -> Chunk:
-    offset, number, raw = line
-    if not raw.strip():
-        return meta(line, "blank line")
-    return Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE, why)
 
 
 READERS: Final = (SaleaeReader,)

@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import ClassVar, Final
 
-from attrace.model import NOISE, Chunk, Timebase
-from attrace.read.base import Line, Reader, meta
+from attrace.model import Chunk, Timebase
+from attrace.read.base import Line, Reader, meta, unmatched
 from attrace.read.common import file_direction
 
 _ROW: Final = re.compile(
@@ -65,11 +65,7 @@ class SigrokReader(Reader):
             offset, number, raw = line
             m = match(raw)
             if m is None:
-                if raw.strip():
-                    yield Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE,
-                                "not a sigrok-cli UART annotation")
-                else:
-                    yield meta(line, "blank line")
+                yield unmatched(line, "not a sigrok-cli UART annotation")
                 continue
             value = _value(m.group("val"))
             if value is None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Final
 
 from attrace.model import NOISE, RX, TX, Chunk, Timebase
-from attrace.read.base import Line, Reader, meta
+from attrace.read.base import Line, Reader, meta, unmatched
 
 _ROW: Final = re.compile(
     rb"(?:\x1b\[[0-9;]*m)*(?P<t>\d+\.\d{3}) (?P<label>\S+) +(?P<rest>[^\r\n]*)\r?\n?\Z"
@@ -58,11 +58,7 @@ class SpyReader(Reader):
             offset, number, raw = line
             m = match(raw)
             if m is None:
-                if raw.strip():
-                    yield Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE,
-                                "not a spy:// hexdump row")
-                else:
-                    yield meta(line, "blank line")
+                yield unmatched(line, "not a spy:// hexdump row")
                 continue
             label = m.group("label")
             direction = _DIRS.get(label)
