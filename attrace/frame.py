@@ -176,13 +176,7 @@ class Framer:
     def _feed_into(self, chunk: Chunk, source: int, out: list[Record]) -> None:
         """``feed``, appending the records to ``out``."""
         last = self._last.get(source)
-        if (
-            last is not None
-            and last.offset >= 0
-            and not last.started
-            and last.mode is LINE
-            and (last.dir != chunk.dir or chunk.offset != last.offset + last.acc)
-        ):
+        if _unfollowed(last, chunk):
             out.append(self._emit(last, "line", ""))  # held line ends not followed up
         self._feed_chunk(chunk, source, out)
         self._last[source] = self._streams[(source, chunk.dir)]
@@ -249,13 +243,7 @@ class Framer:
         plain = _PLAIN_START
         last = self._last.get(source)
         for chunk in chunks:
-            if (
-                last is not None
-                and last.offset >= 0
-                and not last.started
-                and last.mode is LINE
-                and (last.dir != chunk.dir or chunk.offset != last.offset + last.acc)
-            ):
+            if _unfollowed(last, chunk):
                 add(self._emit(last, "line", ""))  # as in _feed_into
             st = mine.get(chunk.dir)
             if st is None:
@@ -790,6 +778,22 @@ class Framer:
         st.mode = LINE
         st.entry = None
         return rec
+
+
+def _unfollowed(last: _Stream | None, chunk: Chunk) -> bool:
+    """Does ``chunk`` fail to continue the line ends ``last`` holds for its next record?
+
+    Held line ends lead the next record of their stream only when that record's bytes
+    follow them in the file; otherwise they are a record of their own, so that every
+    event's offset and line are where its content starts.
+    """
+    return (
+        last is not None
+        and last.offset >= 0
+        and not last.started
+        and last.mode is LINE
+        and (last.dir != chunk.dir or chunk.offset != last.offset + last.acc)
+    )
 
 
 def _take_all(st: _Stream, chunk: Chunk) -> None:

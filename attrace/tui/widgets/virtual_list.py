@@ -40,29 +40,23 @@ class VirtualList(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, init=False)
 
-    class Highlighted(Message):
+    class _RowMessage(Message):
+        """Something happened to ``row`` of a list (``control`` is the list, for ``@on``)."""
+
+        def __init__(self, sender: VirtualList, row: int) -> None:
+            super().__init__()
+            self.list = sender
+            self.row = row
+
+        @property
+        def control(self) -> VirtualList:
+            return self.list
+
+    class Highlighted(_RowMessage):
         """The cursor moved to ``row``."""
 
-        def __init__(self, sender: VirtualList, row: int) -> None:
-            super().__init__()
-            self.list = sender
-            self.row = row
-
-        @property
-        def control(self) -> VirtualList:
-            return self.list
-
-    class Chosen(Message):
+    class Chosen(_RowMessage):
         """``row`` was opened (Enter or double click)."""
-
-        def __init__(self, sender: VirtualList, row: int) -> None:
-            super().__init__()
-            self.list = sender
-            self.row = row
-
-        @property
-        def control(self) -> VirtualList:
-            return self.list
 
     def __init__(self, *, name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
