@@ -13,7 +13,7 @@ step and a tuple per line.  Both give the same chunks.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import BinaryIO, ClassVar, Final
@@ -162,6 +162,13 @@ class Capture:
         """Stream the capture's chunks (once)."""
         for batch in self.batches():
             yield from batch
+
+
+def head_hits(head: bytes, match: Callable[[bytes], object], first: int) -> tuple[int, int]:
+    """Detection's evidence: of the first ``first`` lines of ``head``, how many ``match``
+    accepts, and how many lines there were."""
+    lines = head.splitlines()[:first]
+    return sum(1 for line in lines if match(line)), len(lines)
 
 
 def meta(line: Line, note: str) -> Chunk:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import Final
 
 from attrace.model import DATA, META, RX, TX, Chunk, Timebase, new_chunk
-from attrace.read.base import Block, Line, Reader, meta, unmatched
+from attrace.read.base import Block, Line, Reader, head_hits, meta, unmatched
 
 _MONTHS: Final = {m.encode(): i for i, m in enumerate(calendar.month_abbr) if m}
 
@@ -85,11 +85,8 @@ class BracketedReader(Reader):
 
     @classmethod
     def detect(cls, head: bytes) -> float:
-        lines = head.splitlines()[:50]
-        if not lines:
-            return 0.0
-        hits = sum(1 for line in lines if _LINE.match(line))
-        return 0.95 * hits / len(lines) if hits else 0.0
+        hits, total = head_hits(head, _LINE.match, 50)
+        return 0.95 * hits / total if hits else 0.0
 
     def _day(self, date: bytes) -> float:
         day = self._days.get(date)

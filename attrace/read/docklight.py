@@ -20,7 +20,7 @@ from itertools import chain
 from typing import Final
 
 from attrace.model import Chunk, Timebase
-from attrace.read.base import Line, Reader, meta, unmatched
+from attrace.read.base import Line, Reader, head_hits, meta, unmatched
 from attrace.read.common import clock_seconds, day_start, guess_directions
 
 _HEADER: Final = re.compile(
@@ -73,14 +73,11 @@ class DocklightReader(Reader):
 
     @classmethod
     def detect(cls, head: bytes) -> float:
-        lines = head.splitlines()[:60]
-        if not lines:
-            return 0.0
-        hits = sum(1 for line in lines if _HEADER.match(line))
+        hits, total = head_hits(head, _HEADER.match, 60)
         if not hits:
             return 0.0
         # Continuation lines are normal here, so a few headers are enough.
-        return min(0.97, 0.6 + 0.4 * hits / len(lines))
+        return min(0.97, 0.6 + 0.4 * hits / total)
 
     def _day(self, date: bytes) -> float:
         day = self._days.get(date)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar, Final
 
 from attrace.model import Chunk, Timebase
-from attrace.read.base import Line, Reader, meta, unmatched
+from attrace.read.base import Line, Reader, head_hits, meta, unmatched
 from attrace.read.common import file_direction
 
 _ROW: Final = re.compile(
@@ -50,11 +50,8 @@ class SigrokReader(Reader):
 
     @classmethod
     def detect(cls, head: bytes) -> float:
-        lines = head.splitlines()[:80]
-        if not lines:
-            return 0.0
-        hits = sum(1 for line in lines if _ROW.match(line))
-        return 0.96 * hits / len(lines) if hits else 0.0
+        hits, total = head_hits(head, _ROW.match, 80)
+        return 0.96 * hits / total if hits else 0.0
 
     def chunks(self, lines: Iterable[Line]) -> Iterator[Chunk]:
         direction = file_direction(self.source) if self.source else None

@@ -22,7 +22,7 @@ from itertools import chain
 from typing import Final
 
 from attrace.model import NOISE, RX, TX, Chunk, Timebase
-from attrace.read.base import Line, Reader, meta
+from attrace.read.base import Line, Reader, head_hits, meta
 from attrace.read.common import clock_seconds, day_start, guess_directions
 
 _HEADER_TEXT: Final = (
@@ -58,11 +58,10 @@ class SocatReader(Reader):
 
     @classmethod
     def detect(cls, head: bytes) -> float:
-        lines = head.splitlines()[:80]
-        hits = sum(1 for line in lines if _HEADER.match(line))
+        hits, total = head_hits(head, _HEADER.match, 80)
         if not hits:
             return 0.0
-        return 0.97 if hits >= 2 or len(lines) <= 3 else 0.8
+        return 0.97 if hits >= 2 or total <= 3 else 0.8
 
     def _decide(self, lines: Iterator[Line]) -> list[Line]:
         """Look at the first blocks: hex or text, and which side starts with AT."""
