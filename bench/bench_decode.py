@@ -25,7 +25,8 @@ from attrace.pipeline import decode_files
 from attrace.read import open_capture
 
 
-def _count_lines(path: Path) -> int:
+def count_lines(path: Path) -> int:
+    """LF count of a file, read in blocks (bench_pipeline uses it too)."""
     n = 0
     with open(path, "rb") as f:
         while block := f.read(1 << 20):
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.trace.is_file():
         sys.exit(f"Error: {args.trace} does not exist; run python bench/generate.py first.")
     size = args.trace.stat().st_size
-    lines = _count_lines(args.trace)
+    lines = count_lines(args.trace)
     if args.profile:
         prof = cProfile.Profile()
         prof.runcall(run, args.trace, args.keep)

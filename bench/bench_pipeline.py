@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_decode import count_lines  # the script's own folder is on sys.path
+
 HERE = Path(__file__).resolve().parent
 DEFAULT = HERE / "trace.log"
 
@@ -32,14 +34,6 @@ def _generate(path: Path, lines: int) -> bool:
 
     subprocess.run([sys.executable, str(script), "-n", str(lines), "-o", str(path)], check=True)
     return True
-
-
-def _count_lines(path: Path) -> int:
-    n = 0
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            n += block.count(b"\n")
-    return n
 
 
 def run(path: Path) -> dict[str, float]:
@@ -67,7 +61,7 @@ def main() -> int:
         return 2
     if not args.trace.exists() and not _generate(args.trace, args.lines):
         return 0
-    lines = _count_lines(args.trace)
+    lines = count_lines(args.trace)
     if args.profile:
         prof = cProfile.Profile()
         prof.enable()
