@@ -215,12 +215,18 @@ def _echo(trace: Trace, spec: dict[str, Any]) -> Result:
 _SESSION_KEYS = ("host", "port", "open_err", "close_reason", "ctx", "conn")
 
 
+def _same(value: Any, want: Any) -> bool:
+    """Equal, where a missing table value (NA) equals nothing."""
+    return not pd.isna(value) and value == want
+
+
 def _session(trace: Trace, spec: dict[str, Any]) -> Result:
     table = trace.sessions
     for _, r in table.iterrows():
-        if all(k not in spec or r[k] == spec[k] for k in _SESSION_KEYS):
+        if all(k not in spec or _same(r[k], spec[k]) for k in _SESSION_KEYS):
             return True, ""
-    got = [{k: r[k] for k in _SESSION_KEYS} for _, r in table.iterrows()]
+    got = [{k: None if pd.isna(r[k]) else r[k] for k in _SESSION_KEYS}
+           for _, r in table.iterrows()]
     return False, f"sessions {got}" if got else "no sessions"
 
 
