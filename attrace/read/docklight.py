@@ -20,7 +20,7 @@ from itertools import chain
 from typing import Final
 
 from attrace.model import Chunk, Timebase
-from attrace.read.base import Line, Reader, head_hits, meta, unmatched
+from attrace.read.base import LOOKAHEAD_BYTES, Line, Reader, head_hits, meta, noise, unmatched
 from attrace.read.common import clock_seconds, day_start, guess_directions
 
 _HEADER: Final = re.compile(
@@ -41,6 +41,14 @@ _MNEMONIC: Final = re.compile(
 )
 _LOOKAHEAD: Final = 400
 """Lines read ahead to decide which channel is the host."""
+
+
+def _clock(clock: bytes) -> float:
+    """``H:MM:SS.fff`` to seconds; ValueError for an hour or minute no clock shows."""
+    h, m, _ = clock.split(b":", 2)
+    if int(h) > 23 or int(m) > 59:
+        raise ValueError(f"no such time of day: {clock.decode('latin-1')}")
+    return clock_seconds(clock)
 
 
 def _unmnemonic(text: bytes) -> bytes:
@@ -91,25 +99,23 @@ class DocklightReader(Reader):
                 mo, d, y = a, b, c
             if y < 100:
                 y += 2000
-            try:
-                day = day_start(y, mo, d)
-            except (ValueError, OverflowError):
-                day = 0.0
-            self._days[date] = day
+            day = self._days[date] = day_start(y, mo, d)  # ValueError: no such date
         return day
 
     def _decide(self, lines: Iterator[Line]) -> list[Line]:
         """Read ahead until the channels' first bytes tell who is the host."""
         ahead: list[Line] = []
+        held = 0
         first: dict[str, bytes] = {}
         for line in lines:
             ahead.append(line)
+            held += len(line[2])
             m = _HEADER.match(line[2])
             if m is not None:
                 port = m.group("port").decode("latin-1")
                 if port not in first:
                     first[port] = _unmnemonic(line[2][m.end():].rstrip(b"\r\n"))
-            if len(first) >= 2 or len(ahead) >= _LOOKAHEAD:
+            if len(first) >= 2 or len(ahead) >= _LOOKAHEAD or held >= LOOKAHEAD_BYTES:
                 break
         # A first record of only line ends says nothing yet; look at the next one.
         for port, data in list(first.items()):
@@ -143,8 +149,12 @@ class DocklightReader(Reader):
                     continue
                 head = 0
             else:
+                try:
+                    time = self._day(m.group("date")) + _clock(m.group("clock"))
+                except ValueError as exc:
+                    yield noise(line, f"bad Docklight timestamp ({exc})")
+                    continue
                 started = True
-                time = self._day(m.group("date")) + clock_seconds(m.group("clock"))
                 port = m.group("port")
                 if port not in self._dirs:
                     self._dirs[port] = guess_directions([port.decode("latin-1")], {})[
