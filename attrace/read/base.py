@@ -147,6 +147,8 @@ class Capture:
     head: bytes
     size: int | None
     forced: bool = False
+    recognised: bool = True
+    """False when detection was not sure of any format and the fallback reader is used."""
     _done: bool = field(default=False, repr=False)
 
     @property

@@ -128,6 +128,10 @@ class LineFormat:
         """What the format matches, for ``attrace formats``: its first pattern."""
         return self.patterns[0].regex.pattern.decode("utf-8", "replace")
 
+    def example(self) -> str:
+        """A line of the format (its first sample), or "" without samples."""
+        return self.samples[0].line if self.samples else ""
+
 
 # ------------------------------------------------------------------------- definition
 
