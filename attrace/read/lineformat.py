@@ -12,7 +12,8 @@ and ``attrace formats --check``)::
     time = "uptime-ms"                # or "%Y-%m-%d %H:%M:%S.%f", "%H:%M:%S.%f"...
     time_kind = "clock"               # a pattern without a date: clock, uptime, relative
     escapes = "none"                  # none, mnemonic, c, python
-    line_end = "\\r\\n"                 # added after each line's text; "keep": the file's own
+    line_end = "\\r\\n"                 # added after each line's text (not after a lone
+                                      # ">" prompt); "keep": the file's own
     unmatched = "noise"               # a line no pattern matches: noise or meta
     unmatched_note = "..."            # what such a line is (default: not a NAME line)
     prose = false                     # text that reads as English sentences is noise
@@ -38,7 +39,8 @@ and ``attrace formats --check``)::
     time = 1.234                      # seconds; absolute and clock times as ISO text
     kind = "data"                     # or meta, noise
 
-A line whose text cannot be decoded, or whose time is impossible, is noise with the reason.
+A blank line is layout (meta); a line whose text cannot be decoded, or whose time is
+impossible, is noise with the reason.
 """
 
 from __future__ import annotations
@@ -372,6 +374,9 @@ class LineFormatReader(Reader):
     def _line(self, line: Line) -> Iterator[Chunk]:
         offset, _, raw = line
         body = raw.rstrip(b"\r\n")
+        if not body.strip():  # layout of the log, not UART bytes (a logger drops those)
+            yield meta(line, "blank line")
+            return
         for p in self.definition.patterns:
             if p.repeat:
                 found = list(p.regex.finditer(body))
@@ -383,9 +388,7 @@ class LineFormatReader(Reader):
             if m is not None:
                 yield self._chunk(line, body, p, m, offset, len(raw), 0)
                 return
-        if not body.strip():
-            yield meta(line, "blank line")
-        elif self.definition.unmatched == "meta":
+        if self.definition.unmatched == "meta":
             yield meta(line, self.definition.unmatched_note)
         else:
             yield noise(line, self.definition.unmatched_note)
@@ -425,7 +428,10 @@ class LineFormatReader(Reader):
         if d.prose and looks_like_prose(data):
             return noise(region, "prose, not AT traffic")
         end = p.line_end if p.line_end is not None else d.line_end
-        data += raw[len(body):] if end == KEEP else end  # type: ignore[operator]
+        if end == KEEP:
+            data += raw[len(body):]
+        elif data.strip() != b">":  # the data-entry prompt: no line end follows it
+            data += end  # type: ignore[operator]
         if not data:
             return meta(region, "line with no UART data")
         direction = p.dir
