@@ -193,7 +193,7 @@ async def test_a_filter_error_shows_its_whole_field_list() -> None:
         await ready(pilot)
         await pilot.press("slash", *"zzz == 1")
         text = screen_text(app)
-        assert "inferred, note" in text
+        assert "inferred, note, session" in text
 
 
 @run_async
@@ -376,3 +376,4 @@ def test_view_refuses_when_stdout_is_not_a_terminal() -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "terminal" in lines[0]
     assert done.stdout == ""
+
