@@ -308,7 +308,7 @@ async def test_details_link_jumps_with_enter() -> None:
         app.jump_to(33)
         await pilot.pause()
         tree = app.query_one(DetailsPane)
-        link = next(n for n in _nodes(tree.root) if n.data == 35)
+        link = next(n for n in _nodes(tree.root) if n.data is not None and n.data.jump == 35)
         app.set_focus(tree)
         tree.move_cursor(link)
         await pilot.press("enter")
