@@ -74,7 +74,7 @@ class Parser:
         self._positions.clear()
         for name, cmd in spec.commands.items():
             self._positions[("command", name)] = (cmd.ctx_arg, cmd.conn_arg)
-            self._positions[("info", name)] = (cmd.ctx_arg, cmd.conn_arg)
+            self._positions[("info", name)] = cmd.response_where
         for name, urc in spec.urcs.items():
             self._positions[("info", name)] = (urc.ctx_arg, urc.conn_arg)
         self._urcs_only = {n for n in spec.urcs if n not in spec.commands}

@@ -9,14 +9,30 @@ import click
 
 from attrace import output
 from attrace.api import Trace, load
+from attrace.spec import MODULES
 from attrace.filters import Filter, compile_filter
 from attrace.read import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_MODULE_KEY = "attrace.module"
+"""Where ``--module`` leaves its value for ``load_trace`` (the click context's meta), so
+that commands need no parameter of their own for it."""
+
+
+def _remember_module(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    ctx.meta[_MODULE_KEY] = value
+
+
 def input_options(func: F) -> F:
-    """``FILE...``, ``--input-format`` and ``--show-secrets``."""
+    """``FILE...``, ``--input-format``, ``--module`` and ``--show-secrets``."""
+    func = click.option(
+        "--module", "-M", default=None, expose_value=False, callback=_remember_module,
+        type=click.Choice(sorted(MODULES), case_sensitive=False),
+        help="The module (command spec profile): bc66 by default, bg95/bg96/ec25/eg800k... "
+             "for the other Quectel SSL syntax; without it the trace's SSL lines tell.",
+    )(func)
     func = click.option(
         "--show-secrets", is_flag=True,
         help="Show keys and certificate bodies instead of redacting them.",
@@ -37,7 +53,10 @@ def format_option(default: str = "table") -> Callable[[F], F]:
 
 
 def load_trace(files: tuple[str, ...], input_format: str, show_secrets: bool) -> Trace:
-    return load(list(files), input_format=input_format, show_secrets=show_secrets)
+    ctx = click.get_current_context(silent=True)
+    module = ctx.meta.get(_MODULE_KEY) if ctx is not None else None
+    return load(list(files), input_format=input_format, show_secrets=show_secrets,
+                module=module)
 
 
 def filter_option(table: str) -> Callable[[F], F]:

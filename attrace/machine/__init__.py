@@ -115,7 +115,7 @@ class Machine:
         self.profile_source = f"detected at {event_no(event.index)}"
         self._emit("spec-profile", f"commands are read with the {spec.profile} profile "
                                    f"({spec.title}): {event.text.strip()[:60]} "
-                                   f"({event_no(event.index)}) has that syntax", event.index)
+                                   f"({event_no(event.index)}) is written in it", event.index)
 
     def close(self) -> Analysis:
         """End of trace: settle what still waits and return the analysis."""

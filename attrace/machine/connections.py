@@ -198,9 +198,9 @@ class Ssl:
         nxt = TRANSITIONS[c.state].get(what)
         where = self._label(ctx, conn)
         if nxt is None:
+            if what == "close" and c.state == CLOSED and self._spec.close_releases:
+                return True  # the host releases a closed client, as it must
             if what == "close" and c.state == CLOSED and c.peer_closed:
-                if self._spec.close_after_peer:
-                    return True  # the host releases what the peer closed, as it must
                 self._emit("redundant-close",
                            f"{label} closes connection {where}, which the peer had already "
                            "closed (+QSSLURC \"closed\"); the close is not needed",

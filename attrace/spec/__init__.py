@@ -95,6 +95,9 @@ class Command:
     payload_arg: int | None = None
     """For a command whose information response counts payload bytes that follow it
     (AT+QSSLRECV): the argument of that response holding the count."""
+    response_where: tuple[int | None, int | None] = (None, None)
+    """Where its information response names ctx and conn (often where the command does;
+    ``+QSSLRECV: <n>`` names neither)."""
     setting_fields: dict[str, str] = field(default_factory=dict)
     """For AT+QSSLCFG: setting word -> the connection setting it changes (``seclevel``,
     ``timeout``, ``dataformat``, ``debug``)."""
@@ -143,9 +146,9 @@ class Spec:
     client_keyed: bool = False
     """Connections are keyed by their client ID alone (``conn``); the ctx is the one the
     connection was opened on."""
-    close_after_peer: bool = False
-    """After the peer closed, the host must still close the connection (no
-    ``redundant-close``)."""
+    close_releases: bool = False
+    """A closed connection is held until the host closes it (after the peer's close or
+    a failed open): such a close releases it, no ``redundant-close``."""
     successes: tuple[str, ...] = ("OK",)
     """Final result codes that mean success (``OK``, ``SEND OK``)."""
     ready: frozenset[str] = frozenset()
@@ -201,6 +204,9 @@ def _command(name: str, table: dict[str, Any]) -> Command:
         host_arg=table.get("host_arg"),
         port_arg=table.get("port_arg"),
         payload_arg=table.get("payload_arg"),
+        response_where=(None, None) if table.get("response_plain") else (
+            table.get("response_ctx_arg", table.get("ctx_arg")),
+            table.get("response_conn_arg", table.get("conn_arg"))),
         setting_fields={k: v["field"] for k, v in settings.items() if "field" in v},
         cert_settings=frozenset(k for k, v in settings.items() if v.get("cert")),
     )
@@ -341,5 +347,5 @@ def load(profile: str = DEFAULT_PROFILE) -> Spec:
     return Spec(commands, urcs, tuple(finals), tuple(error_finals), merged, errors, texts,
                 profile=profile, title=about.get("title", ""),
                 client_keyed=about.get("connections") == "client",
-                close_after_peer=bool(about.get("close_after_peer", False)),
+                close_releases=bool(about.get("close_releases", False)),
                 successes=tuple(successes), ready=frozenset(ready))
