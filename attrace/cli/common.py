@@ -9,9 +9,9 @@ import click
 
 from attrace import output
 from attrace.api import Trace, load
-from attrace.spec import MODULES
 from attrace.filters import Filter, compile_filter
 from attrace.read import FORMATS
+from attrace.spec import MODULES
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -122,7 +122,7 @@ _MEMO_LIMIT = 50_000
 def check_params(event: Event, cmd: _spec.Command, hex_mode: bool = False) -> tuple[Finding, ...]:
     """Form, arity, types and ranges of one known command (memoised: traces repeat the
     same command lines over and over)."""
-    key = (cmd.name, event.form, event.args, hex_mode)
+    key = (id(cmd), event.form, event.args, hex_mode)  # commands live as long as their spec
     try:
         found = _MEMO.get(key)
     except TypeError:  # an unhashable argument: just check

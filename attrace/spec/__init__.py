@@ -282,9 +282,10 @@ def detect(kind: str, name: str | None, args: tuple[Any, ...]) -> str | None:
     if name in ("QSSLSEND", "QSSLCLOSE") and n == 3:
         return "bc66"
     if name == "QSSLURC" and n >= 2 and isinstance(args[1], int):
-        if n >= 4 and isinstance(args[2], int):
-            return "bc66"
-        return "bg9x" if n <= 3 else None
+        if args[0] == "closed":
+            return {2: "bg9x", 3: "bc66"}.get(n)
+        if args[0] == "recv":
+            return "bg9x" if n <= 3 else "bc66"
     return None
 
 

@@ -4,13 +4,14 @@ same way) using its SSL commands, for attrace's second spec profile.
 
 The syntax follows the family's SSL AT commands manual: the settings of SSL context 1 set
 with ``AT+QSSLCFG="<setting>",1,<value>`` (the CA certificate is a file already in the
-module's file system, named, not entered), ``AT+QSSLOPEN=<pdpctx>,<sslctx>,<client>,
+module's file system, named, not entered); ``AT+QSSLOPEN=<pdpctx>,<sslctx>,<client>,
 "<host>",<port>,<access_mode>`` answered ``OK`` then ``+QSSLOPEN: <client>,<err>`` (0, or
-a TCP/IP error code such as 566, after which the host closes the client), ``AT+QSSLSEND=<client>[,<len>]`` with ``>`` then
-``SEND OK``, ``+QSSLURC: "recv",<client>`` then ``AT+QSSLRECV=<client>,<len>`` answered
-``+QSSLRECV: <n>``, the n bytes and ``OK`` (in direct push mode the URC counts the bytes
-and they follow it), ``+QSSLURC: "closed",<client>`` after which the host still closes
-the client.  Same logger as ``make_ssl_samples.py`` (bracketed timestamps, TX/RX).
+a TCP/IP error code such as 566, after which the host closes the client);
+``AT+QSSLSEND=<client>[,<len>]`` with ``>`` then ``SEND OK``; ``+QSSLURC: "recv",<client>``
+then ``AT+QSSLRECV=<client>,<len>`` answered ``+QSSLRECV: <n>``, the n bytes and ``OK``
+(in direct push mode the URC counts the bytes and they follow it);
+``+QSSLURC: "closed",<client>`` after which the host still closes the client.
+Same logger as ``make_ssl_samples.py`` (bracketed timestamps, TX/RX).
 Run once and commit the output (nothing random in it).
 """
 
