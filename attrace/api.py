@@ -185,16 +185,18 @@ def load(
     paths: str | Path | Sequence[str | Path],
     input_format: str = "auto",
     show_secrets: bool = False,
+    format_files: Sequence[str | Path] = (),
     module: str | None = None,
 ) -> Trace:
-    """Read one capture, or several merged by time (one tap per direction).  ``module``
-    (``bc66``, ``bg96``...: ``attrace.spec.MODULES``) forces the command spec profile;
-    by default the trace's SSL lines tell it, BC66 when they do not."""
+    """Read one capture, or several merged by time (one tap per direction).
+    ``format_files``: line-format definitions (TOML) to use besides the known ones.
+    ``module`` (``bc66``, ``bg96``...: ``attrace.spec.MODULES``) forces the command spec
+    profile; by default the trace's SSL lines tell it, BC66 when they do not."""
     if isinstance(paths, str | Path):
         paths = [paths]
     if module:
         _spec.profile_for(module)  # an unknown name fails before any file is read
-    captures = [open_capture(p, input_format) for p in paths]
+    captures = [open_capture(p, input_format, format_files) for p in paths]
     with bulk():
         infos, events = decode_files(captures, module)
         trace = Trace(infos, list(events), show_secrets, module)
@@ -205,10 +207,11 @@ def load(
 
 def load_bytes(
     data: bytes, name: str = "<bytes>", input_format: str = "auto", show_secrets: bool = False,
+    format_files: Sequence[str | Path] = (),
     module: str | None = None,
 ) -> Trace:
     """A capture held in memory (tests, notebooks), analysed like ``load`` does a file."""
-    infos, events = decode_files([from_bytes(data, name, input_format)], module)
+    infos, events = decode_files([from_bytes(data, name, input_format, format_files)], module)
     trace = Trace(infos, list(events), show_secrets, module)
     trace.event_list = trace.analysis.events
     return trace

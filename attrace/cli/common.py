@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import click
 
@@ -11,14 +11,26 @@ from attrace import output
 from attrace.api import Trace, load
 from attrace.filters import Filter, compile_filter
 from attrace.read import FORMATS
+from attrace.read.registry import format_file
 from attrace.spec import MODULES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-_MODULE_KEY = "attrace.module"
-"""Where ``--module`` leaves its value for ``load_trace`` (the click context's meta), so
-that commands need no parameter of their own for it."""
+_FORMAT_FILES: Final = "attrace.format_files"
+"""Where ``--format-file`` keeps its paths for ``load_trace`` (the click context's meta),
+so that commands need not pass them along."""
+
+
+def _keep_format_files(ctx: click.Context, _param: click.Parameter,
+                       value: tuple[str, ...]) -> None:
+    for path in value:
+        format_file(path)  # an unusable definition is a one-line error before any reading
+    ctx.meta[_FORMAT_FILES] = value
+
+
+_MODULE_KEY: Final = "attrace.module"
+"""Where ``--module`` leaves its value for ``load_trace`` (the click context's meta)."""
 
 
 def _remember_module(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -26,7 +38,8 @@ def _remember_module(ctx: click.Context, _param: click.Parameter, value: str | N
 
 
 def input_options(func: F) -> F:
-    """``FILE...``, ``--input-format``, ``--module`` and ``--show-secrets``."""
+    """``FILE...``, ``--input-format``, ``--format-file``, ``--module`` and
+    ``--show-secrets``."""
     func = click.option(
         "--module", "-M", default=None, expose_value=False, callback=_remember_module,
         type=click.Choice(sorted(MODULES), case_sensitive=False),
@@ -38,9 +51,15 @@ def input_options(func: F) -> F:
         help="Show keys and certificate bodies instead of redacting them.",
     )(func)
     func = click.option(
-        "--input-format", "-F", default="auto", show_default=True,
-        type=click.Choice(["auto", *sorted(FORMATS)]),
-        help="Capture format; auto detects it from the first KBs.",
+        "--format-file", metavar="F.toml", multiple=True, expose_value=False,
+        callback=_keep_format_files, is_eager=True,
+        help="A line-format definition (TOML) to read the capture with; may be repeated "
+             "(see attrace formats).",
+    )(func)
+    func = click.option(
+        "--input-format", "-F", default="auto", show_default=True, metavar="NAME",
+        help="Capture format (" + ", ".join(sorted(FORMATS)) + ", or one of your own; "
+             "attrace formats lists them); auto detects it from the first KBs.",
     )(func)
     return click.argument("files", nargs=-1, required=True, type=str)(func)
 
@@ -54,9 +73,9 @@ def format_option(default: str = "table") -> Callable[[F], F]:
 
 def load_trace(files: tuple[str, ...], input_format: str, show_secrets: bool) -> Trace:
     ctx = click.get_current_context(silent=True)
-    module = ctx.meta.get(_MODULE_KEY) if ctx is not None else None
+    meta = ctx.find_root().meta if ctx is not None else {}
     return load(list(files), input_format=input_format, show_secrets=show_secrets,
-                module=module)
+                format_files=meta.get(_FORMAT_FILES, ()), module=meta.get(_MODULE_KEY))
 
 
 def filter_option(table: str) -> Callable[[F], F]:
