@@ -185,3 +185,12 @@ def test_a_stray_pem_block_is_one_finding_not_one_per_line() -> None:
     assert [d.code for d in found] == ["stray-pem"]
     assert found[0].message.startswith("a PEM block (PRIVATE KEY) was sent while no data entry")
     assert "MIIB" not in found[0].message
+
+
+def test_every_code_is_documented_in_the_contracts() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "contracts.md").read_text()
+    section = doc[doc.index("## Diagnostics"):]
+    for code, (severity, _) in CODES.items():
+        assert f"| `{code}` | {severity} |" in section, code
