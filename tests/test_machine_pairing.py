@@ -199,3 +199,18 @@ def test_truncated_only_for_what_waits_at_the_real_end() -> None:
     assert ("no-response", 'AT+QSSLCFG=1,0,"seclevel",0') in found
     assert ("no-completion", 'AT+QSSLOPEN=1,0,"h",443,0') in found
     assert [f for f in found if f[0] == "truncated"] == [("truncated", "AT+CSQ")]
+
+
+def test_an_undirected_capture_repeating_a_command_at_once_is_its_echo() -> None:
+    # A serial monitor that prints what the host sends and what the module echoes, with
+    # no direction: the second "AT+CFUN=1,1" at the same instant is the echo.  A host
+    # retrying later (0.3 s) sends the command again.
+    from attrace.api import load_bytes
+
+    data = (b"17:13:30.563 -> AT+CFUN=1,1\r\n17:13:30.563 -> AT+CFUN=1,1\r\n"
+            b"17:13:30.600 -> OK\r\n17:13:33.602 -> AT\r\n17:13:33.895 -> AT\r\n"
+            b"17:13:33.900 -> OK\r\n")
+    trace = load_bytes(data, "monitor.log", "arduino-monitor")
+    assert _kinds(trace) == ["command", "echo", "final", "command", "command", "final"]
+    assert _pairs(trace) == [("CFUN", [0, 1, 2], "OK"), ("AT", [3], "timeout"),
+                             ("AT", [4, 5], "OK")]

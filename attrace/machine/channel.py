@@ -62,6 +62,9 @@ MAX_QUEUE: Final = 4
 """Commands kept waiting for a final result at once; older ones are retired."""
 RECENT: Final = 8
 """Answered transactions a late echo may still join."""
+ECHO_S: Final = 0.1
+"""Longest a module takes to echo a command line (an undirected capture's repeated line
+later than that is the host sending it again)."""
 
 
 def _round(x: float) -> float:
@@ -118,7 +121,9 @@ class Channel:
             return
         if self._held is not None and kind in ("command", "final"):
             self._resolve_held(pipelined=kind == "final")
-        if kind == "command":
+        if kind == "command" and self._echo_of_last(event):
+            pass
+        elif kind == "command":
             self._host_seen = True
             self._command(event)
         elif kind == "echo":
@@ -261,12 +266,34 @@ class Channel:
 
     def _unknown(self, tx: Transaction, ok: bool | None) -> None:
         """Report a command the spec does not know, now that its answer (``ok``; None: no
-        answer) shows whether it may be a misspelling."""
+        answer) shows whether it may be a misspelling.  One the module accepted is a
+        real command attrace merely lacks: nothing to report (it is paired and timed as
+        generic AT)."""
         if not tx.unknown:
             return
         tx.unknown = False
+        if ok:
+            return
         severity, message = checks.unknown_command(tx.command, self.spec, ok)
         self.emit("unknown-command", message, tx.event, severity=severity)
+
+    def _echo_of_last(self, event: Event) -> bool:
+        """In a capture without directions, the module's echo of a command reads like the
+        command again: the same line right after it (nothing answered in between; within
+        ``ECHO_S`` when timed).  It is then the echo, not a second command."""
+        if not event.inferred or not self.queue:
+            return False
+        tx = self.queue[-1]
+        if tx.echoed or len(tx.events) != 1 or tx.index != len(self.transactions) - 1:
+            return False
+        if event.text.strip() != tx.text.strip():
+            return False
+        if event.time is not None and tx.start is not None and event.time - tx.start > ECHO_S:
+            return False
+        tx.echoed = True
+        self._refine(event, "echo")
+        self._link(tx, event)
+        return True
 
     def _echo(self, event: Event) -> None:
         text = event.text.strip()

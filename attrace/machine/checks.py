@@ -70,11 +70,10 @@ def suggest(name: str, choices: Sequence[str]) -> str | None:
 
 
 def unknown_command(name: str, spec: _spec.Spec, ok: bool | None) -> tuple[str, str]:
-    """For a command the spec does not know: (severity, message).  A command the module
-    answered with success (``ok``) is no misspelling, whatever it looks like; otherwise a
-    near miss of a known name gets a did-you-mean, anything else a plain note."""
-    guess = near_miss(name, _extended_names(spec.profile)) if len(name) > 2 and not ok \
-        else None
+    """For a command the spec does not know and the module did not accept (``ok`` False:
+    refused; None: no answer): (severity, message).  A near miss of a known name gets a
+    did-you-mean, anything else a plain note."""
+    guess = near_miss(name, _extended_names(spec.profile)) if len(name) > 2 else None
     if guess:
         answered = "" if ok is None else " (the module answers ERROR to a misspelling)"
         return ("warning", f"{display(name)} is not a known command; did you mean "
