@@ -60,7 +60,9 @@ _BLANKS = re.compile(rb"[ \t\x0b\x0c]*")
 _CR, _LF = 0x0D, 0x0A
 _COMMAND = re.compile(rb"\s*AT\+([A-Za-z0-9_]+)=(.*)", re.S | re.I)
 _ARG = re.compile(rb'\s*("[^"]*"|[^,]*)\s*(?:,|$)')
-_RECV_HEAD = re.compile(rb'\+QSSLURC: ?"recv",(\d+),(\d+),(\d+),"')
+_RECV_HEAD = re.compile(rb'\+QSSLURC: ?"recv",(\d{1,9}),(\d{1,9}),(\d{1,9}),"')
+"""A receive URC's head; longer numbers than these (a gigabyte and more) are no real
+module's, and are left to the parser as a plain line (``int`` of them needs no care)."""
 _RECV_PREFIX: Final = b'+QSSLURC: "recv",'
 _FINAL_ERROR = re.compile(rb"\s*(ERROR|\+CME ERROR:.*|\+CMS ERROR:.*)\s*$")
 _PLAIN_START: Final = bytes(
