@@ -158,14 +158,15 @@ class Trace:
         compiled = compile_filter(expr, table)
         return compiled.apply(getattr(self, table))
 
-    def stats(self, interval: float | str = 1.0, filter: str | None = None) -> Stats:
+    def stats(self, interval: float | str | None = None, filter: str | None = None) -> Stats:
         """Response times per command (``.srt``), throughput per session
-        (``.throughput``) and I/O per ``interval`` (``.io``), optionally restricted by a
-        display filter over any table's fields."""
+        (``.throughput``) and I/O per ``interval`` (``.io``; by default one that fits the
+        trace's span), optionally restricted by a display filter over any table's fields."""
         from attrace import stats
         from attrace.filters import parse_duration
 
-        seconds = parse_duration(interval) if isinstance(interval, str) else float(interval)
+        seconds = parse_duration(interval) if isinstance(interval, str) else \
+            None if interval is None else float(interval)
         return stats.compute(self, seconds, filter)
 
     def check(self, rules: str | Path | Rule | Iterable[str | Rule] = (),

@@ -55,10 +55,14 @@ COUNT: Final = "COUNT"
 
 _TERM = re.compile(rb"[\r\n]")
 _DATA_END = re.compile(rb"[\x1a\x1b]")
+_BLANKS = re.compile(rb"[ \t\x0b\x0c]*")
+"""What ``bytes.lstrip`` strips within a line (its line end aside)."""
 _CR, _LF = 0x0D, 0x0A
 _COMMAND = re.compile(rb"\s*AT\+([A-Za-z0-9_]+)=(.*)", re.S | re.I)
 _ARG = re.compile(rb'\s*("[^"]*"|[^,]*)\s*(?:,|$)')
-_RECV_HEAD = re.compile(rb'\+QSSLURC: ?"recv",(\d+),(\d+),(\d+),"')
+_RECV_HEAD = re.compile(rb'\+QSSLURC: ?"recv",(\d{1,9}),(\d{1,9}),(\d{1,9}),"')
+"""A receive URC's head; longer numbers than these (a gigabyte and more) are no real
+module's, and are left to the parser as a plain line (``int`` of them needs no care)."""
 _RECV_PREFIX: Final = b'+QSSLURC: "recv",'
 _FINAL_ERROR = re.compile(rb"\s*(ERROR|\+CME ERROR:.*|\+CMS ERROR:.*)\s*$")
 _PLAIN_START: Final = bytes(
@@ -481,11 +485,16 @@ class Framer:
             st.quote_due = False
             if data[pos] != 0x22 and self._cut_short_recv(st, chunk, pos, out):
                 return n
+        fresh = not st.started  # nothing but blanks held so far (same as not st.buf.strip())
+        if fresh and st.dir != TX:
+            # '>' is looked for before the line end is searched for, so that a run of
+            # prompts on one line is framed in linear time.
+            blanks = _BLANKS.match(data, pos)
+            lead = blanks.end() if blanks else pos
+            if lead < n and data[lead] == 0x3E:
+                return self._frame_prompt(st, chunk, pos, lead, out)
         m = _TERM.search(data, pos)
         end = m.start() if m else n
-        fresh = not st.started  # nothing but blanks held so far (same as not st.buf.strip())
-        if fresh and st.dir != TX and data[pos:end].lstrip()[:1] == b">":
-            return self._frame_prompt(st, chunk, pos, out)
         if st.dir != TX and st.expected is None and len(st.buf) < 256:
             lead = bytes(st.buf).lstrip() if st.started else b""  # unstarted: blanks only
             probe = lead + data[pos:end].lstrip() if not lead else lead + data[pos:end]
@@ -517,9 +526,11 @@ class Framer:
         self._after_line(st, rec, out)
         return stop
 
-    def _frame_prompt(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
+    def _frame_prompt(
+        self, st: _Stream, chunk: Chunk, pos: int, gt: int, out: list[Record]
+    ) -> int:
+        """The prompt at ``gt`` (after blanks from ``pos``) and the blank after it."""
         data = chunk.data
-        gt = data.index(b">", pos)  # the caller saw it after leading blanks
         stop = gt + 1
         if stop < len(data) and data[stop] == 0x20:
             stop += 1
