@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, Final, TextIO
 
@@ -63,7 +62,7 @@ def stats(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: st
     if fmt == "json":
         doc: dict[str, Any] = {"timed": result.timed, "interval_s": result.interval_s}
         doc.update({name: records(result.tables()[name]) for name in sections})
-        out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        out.write(output.json_text(doc, indent=2) + "\n")
         return
     if only:
         output.write(records(result.tables()[only]), fmt, out, columns=_COLUMNS[only])
