@@ -55,6 +55,8 @@ class Parser:
             self._positions[("info", name)] = (urc.ctx_arg, urc.conn_arg)
         self._urcs_only = {n for n in spec.urcs if n not in spec.commands}
         self._finals = set(spec.finals) | set(spec.error_finals)
+        self._words = frozenset(self._finals | set(spec.urcs) | set(spec.texts))
+        """Words of the module that end a PEM block whose END line was lost."""
         self.index = 0
         self._memo: dict[bytes, _Facts] = {}
         self._recv_heads: dict[bytes, tuple[str, str, Parsed]] = {}
@@ -177,7 +179,7 @@ class Parser:
         that is no part of it (a lost END line hides nothing else).  None: the line is
         no part of a block."""
         body = rec.body
-        part = pem_line(body.decode("latin-1"), rec.dir in self._pem)
+        part = pem_line(body.decode("latin-1"), rec.dir in self._pem, self._words)
         if not part:
             if body.strip():
                 self._pem.discard(rec.dir)

@@ -54,9 +54,10 @@ _HEX: Final = re.compile(rf"[0-9A-Fa-f]{{{MIN_HEX},}}")
 _PSK: Final = re.compile(r"psk\w*\"?", re.I)
 """A PSK keyword (``"psk"``, ``"pskidentity"``, ``AT+CIPSSLCPSK``...), closing quote
 included."""
-_VALUE: Final = re.compile(r'"([^"\r\n]*)"|(?<![\w"])([^,"\s;]{4,})')
-"""An argument after a PSK keyword: a quoted string, or a bare word of 4 or more characters
-(a small number such as a context id stays)."""
+_VALUE: Final = re.compile(r'"([^"\r\n]*)(?:"|$)|(?<![\w"])((?=[^,"\s;]*\d)[^,"\s;]{4,})')
+"""An argument after a PSK keyword: a quoted string (one cut short by a message runs to
+the line's end), or a bare word of 4 or more characters with a digit (a hex key; a small
+number such as a context id, or a word of a message, stays)."""
 _CANDIDATE: Final = re.compile(rf"[A-Za-z0-9+/]{{{MIN_WORD}}}|-----|psk", re.I)
 """Whatever any rule could fold starts with one of these: text without is shown as is."""
 
@@ -105,11 +106,13 @@ def _short_piece(word: str) -> bool:
     return sum(kinds) >= 2
 
 
-def pem_line(line: str, in_block: bool) -> str:
+def pem_line(line: str, in_block: bool, known: frozenset[str] = frozenset()) -> str:
     """The part one line takes in a PEM block that is sent outside any data entry (the
     parser makes such lines secret data): ``begin`` (a BEGIN marker anywhere in it),
-    ``end`` (an END marker), ``body`` (one long random base64 word, or inside a block a
-    short piece of one), or ``""`` (no part: a block ends before such a line)."""
+    ``end`` (an END marker), ``body`` (one long random base64 word; inside a block, any
+    base64 word but an ``AT`` command or one of the ``known`` words of the module such
+    as ``OK``, however short the block's lines), or ``""`` (no part: a block ends before
+    such a line)."""
     if "-----" in line:
         if _BEGIN.search(line):
             return "begin"
@@ -118,7 +121,9 @@ def pem_line(line: str, in_block: bool) -> str:
     word = line.strip()
     if not _WORD.fullmatch(word):
         return ""
-    if random_word(word) or (in_block and _short_piece(word)):
+    if random_word(word):
+        return "body"
+    if in_block and word[:2].upper() != "AT" and word not in known:
         return "body"
     return ""
 
@@ -250,16 +255,18 @@ def shown_raw(event: Event, show_secrets: bool = False) -> bytes:
 
 def shown_args(event: Event, show_secrets: bool = False) -> list[str | int | None]:
     """The parsed arguments an output may show: none for an entered certificate or key,
-    and every value after a PSK keyword (or of a ``...PSK`` command) folded."""
+    every value after a PSK keyword (or of a ``...PSK`` command) folded, and key material
+    in any other string (a receive URC's payload) folded as in the text."""
     args = list(event.args)
     if show_secrets:
         return args
     if event.purpose in KEY_PURPOSES:
         return []
-    after = 0 if event.name and "PSK" in event.name.upper() else None
+    psk = event.name is not None and "PSK" in event.name.upper()
     for i, a in enumerate(args):
-        if after is not None and a is not None and (isinstance(a, str) or abs(a) >= 1000):
+        if psk and a is not None and (isinstance(a, str) or abs(a) >= 1000):
             args[i] = _folded(str(a))
-        elif after is None and isinstance(a, str) and _PSK.match(a):
-            after = i
+        elif isinstance(a, str):
+            psk = _PSK.match(a) is not None
+            args[i] = scrub(a)
     return args
