@@ -270,3 +270,14 @@ def shown_args(event: Event, show_secrets: bool = False) -> list[str | int | Non
             psk = _PSK.match(a) is not None
             args[i] = scrub(a)
     return args
+
+
+def shown_message(message: str, event: Event | None) -> str:
+    """A diagnostic's message as every output shows it: a value its ``event`` hides
+    (``shown_args``) is hidden in the message too (a PSK quoted alone has no keyword
+    beside it), and the rest is ``scrub``-bed like any text."""
+    if event is not None and event.args:
+        for real, shown in zip(event.args, shown_args(event), strict=False):
+            if real != shown and real is not None and len(str(real)) > 3:
+                message = message.replace(str(real), str(shown))
+    return scrub(message)
