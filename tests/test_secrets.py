@@ -391,3 +391,80 @@ def test_no_command_shows_secrets_of_any_format(
     if name == "follow" and not len(load(path).sessions):
         pytest.skip("socat -v writes Ctrl+Z as '.', so the key's entry never ends: no session")
     _no_leak_anywhere(name, path, tmp_path, _short_pieces(), formats=capture in _FAST)
+
+
+# ------------------------------------------------------------------------------ the TUI
+
+def _unalike(events: list[Any]) -> list[int]:
+    """Every event but the 4th and later lines of a stray PEM block (the 8-character
+    block has 200 that look alike, and each pane costs Textual some milliseconds)."""
+    out = []
+    run = 0
+    for e in events:
+        run = run + 1 if e.purpose == "pem" else 0
+        if run <= 3:
+            out.append(e.index)
+    return out
+
+
+async def _tui_text(path: Path) -> str:
+    """Everything the TUI paints for ``path``: every row of the event list with the
+    details and bytes panes of every event, the sessions list, each session's follow
+    screen as text and as hex, the expert tree and the flow view."""
+    from textual.widgets import Tree
+
+    from attrace.tui.app import AttraceApp
+    from attrace.tui.screens.follow import FollowScreen, PayloadView
+    from attrace.tui.widgets.bytes_pane import BytesPane
+    from attrace.tui.widgets.details import DetailsPane
+    from attrace.tui.widgets.event_list import EventList
+    from attrace.tui.widgets.flow import FlowDiagram
+    from attrace.tui.widgets.views import SessionList
+
+    def rows(widget: Any) -> list[str]:
+        return [widget.render_row(r, 400, False).text for r in range(widget.row_count)]
+
+    def labels(node: Any) -> list[str]:
+        return [str(node.label), *(t for child in node.children for t in labels(child))]
+
+    texts: list[str] = []
+    app = AttraceApp([path])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        texts += rows(app.query_one(EventList))
+        app.jump_to(1)  # a real move fills the panes as a user sees them...
+        await pilot.pause()
+        texts += labels(app.query_one(DetailsPane).root) + rows(app.query_one(BytesPane))
+        for index in _unalike(app.trace.event_list):
+            app._show_event(index)  # ...and the others the same way, without a repaint each
+            texts += labels(app.query_one(DetailsPane).root) + rows(app.query_one(BytesPane))
+        await pilot.press("2")
+        sessions = app.query_one(SessionList)
+        texts += rows(sessions)
+        for row in range(sessions.row_count):
+            sessions.move_to(row)
+            await pilot.press("enter")
+            assert isinstance(app.screen, FollowScreen)
+            texts.append(str(app.screen.query_one("#follow-title").render()))
+            for _ in range(2):  # as text, then as hex
+                texts += [text for _, text, _ in app.screen.query_one(PayloadView).lines]
+                await pilot.press("x")
+            await pilot.press("escape")
+        await pilot.press("3")
+        texts += labels(app.query_one("#expert-tree", Tree).root)
+        await pilot.press("5")
+        texts += rows(app.query_one(FlowDiagram))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("capture", CAPTURE_NAMES)
+def test_no_tui_pane_shows_secrets(capture: str,
+                                   secret_captures: dict[str, tuple[Path, str]]) -> None:
+    import asyncio
+
+    path = secret_captures[capture][0]
+    shown = asyncio.run(_tui_text(path))
+    assert "[redacted: " in shown
+    leaks = _leaks(shown, _short_pieces())
+    assert not leaks, f"the TUI shows secret bytes of {capture}: {leaks[:3]}"
