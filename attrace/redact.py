@@ -258,10 +258,12 @@ def shown_args(event: Event, show_secrets: bool = False) -> list[str | int | Non
     every value after a PSK keyword (or of a ``...PSK`` command) folded, and key material
     in any other string (a receive URC's payload) folded as in the text."""
     args = list(event.args)
-    if show_secrets:
+    if show_secrets or not args:
         return args
     if event.purpose in KEY_PURPOSES:
         return []
+    if not _CANDIDATE.search(event.text):
+        return args  # the arguments are parsed from the text: nothing there, nothing here
     psk = event.name is not None and "PSK" in event.name.upper()
     for i, a in enumerate(args):
         if psk and a is not None and (isinstance(a, str) or abs(a) >= 1000):
