@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from attrace.diagnostics import SEVERITIES
-from attrace.redact import shown_text
+from attrace.redact import shown_args, shown_text
 from attrace.rows import (
     DIAGNOSTIC_KEYS,
     EVENT_KEYS,
@@ -27,10 +27,6 @@ from attrace.timefmt import iso
 
 if TYPE_CHECKING:
     from attrace.api import Trace
-
-_KEY_PURPOSES = ("cacert", "clientcert", "clientkey")
-"""Data entries whose args ``rows.event_row`` hides."""
-
 
 def events(trace: Trace) -> pd.DataFrame:
     """One row per event, columns as the JSON keys, plus ``inferred`` and ``note``.
@@ -60,8 +56,7 @@ def events(trace: Trace) -> pd.DataFrame:
                             else round(e.time - first, 6) for e in evs], dtype="Float64")
     for col in ("dir", "kind", "name", "form"):
         data[col] = pd.Categorical([getattr(e, col) for e in evs])
-    data["args"] = [list(e.args) if secrets or e.purpose not in _KEY_PURPOSES else []
-                    for e in evs]
+    data["args"] = [shown_args(e, secrets) for e in evs]
     data["ctx"] = pd.array([e.ctx for e in evs], dtype="Int64")
     data["conn"] = pd.array([e.conn for e in evs], dtype="Int64")
     data["text"] = [shown_text(e, secrets) for e in evs]

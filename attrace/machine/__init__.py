@@ -24,6 +24,7 @@ from attrace.machine.channel import Channel
 from attrace.machine.connections import TRANSITIONS, Config, Ssl
 from attrace.machine.records import Analysis, Session, Transaction
 from attrace.model import Event, new_event
+from attrace.redact import shown_message
 
 __all__ = ["TRANSITIONS", "Analysis", "Config", "Machine", "Session", "Transaction", "analyze",
            "one_side"]
@@ -90,7 +91,10 @@ class Machine:
               conn: int | None = None, severity: str | None = None) -> None:
         if code in self._quiet:
             return
-        d = diagnostic(code, message, event, ctx, conn, severity)
+        # Messages quote commands and values (a PSK among them): never key material.
+        known = self.events[event] if event is not None and 0 <= event < len(self.events) \
+            else None
+        d = diagnostic(code, shown_message(message, known), event, ctx, conn, severity)
         self.diagnostics.append(d)
         # Counted on the (ctx, conn)'s latest session: the one running, or the one that
         # just ended (a close after the peer's, a late completion...).

@@ -57,6 +57,7 @@ from attrace.machine import checks
 from attrace.machine.connections import Ssl, display_event
 from attrace.machine.records import RESULTS, Transaction
 from attrace.model import TX, Event
+from attrace.redact import pem_label
 
 MAX_QUEUE: Final = 4
 """Commands kept waiting for a final result at once; older ones are retired."""
@@ -581,8 +582,8 @@ class Channel:
         if event.purpose == "pem":
             # The parser made each line of a PEM block sent outside any data entry its own
             # redacted event: one finding for the block, at its BEGIN line.
-            if event.text.startswith("-----BEGIN "):
-                label = event.text.strip("- \r\n")[len("BEGIN "):]
+            label = pem_label(event.text)  # never the line itself: it may hold the key
+            if label is not None:
                 self.emit("stray-pem", f"a PEM block ({label}) was sent while no data entry "
                           "was open (the module did not prompt for it); its lines are "
                           "redacted", event.index)

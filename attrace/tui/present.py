@@ -15,7 +15,7 @@ from typing import Any, Final
 from attrace import spec
 from attrace.api import Trace
 from attrace.model import Event
-from attrace.redact import shown_raw, shown_text
+from attrace.redact import shown_args, shown_raw, shown_text
 from attrace.timefmt import DISPLAY_MODES, display
 
 ARROWS: Final = {"tx": "→", "rx": "←", None: "·"}
@@ -279,12 +279,12 @@ def _arg_names(event: Event, the_spec: spec.Spec) -> list[tuple[str, str]]:
     return [(table.get(i, f"arg{i + 1}"), "") for i in range(max(top + 1, len(event.args)))]
 
 
-def _arg_lines(event: Event) -> list[str]:
+def _arg_lines(event: Event, show: bool) -> list[str]:
     """Arguments with the spec's names and limits, and the meaning of an error code."""
     the_spec = spec.load()
     names = _arg_names(event, the_spec)
     out = []
-    for i, arg in enumerate(event.args):
+    for i, arg in enumerate(shown_args(event, show)):
         name, about = names[i] if i < len(names) else (f"arg{i + 1}", "")
         value = "(empty)" if arg is None else repr(arg) if isinstance(arg, str) else str(arg)
         meaning = ""
@@ -357,7 +357,7 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
         decoded.add(f"purpose: {event.purpose}")
     if event.args and not secret_args:
         args = decoded.add("arguments")
-        for line in _arg_lines(event):
+        for line in _arg_lines(event, show):
             args.add(line)
     decoded.add(f"text: {control_visible(shown_text(event, show))}")
     if event.note:

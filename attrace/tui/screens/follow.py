@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Footer, Label
 
+from attrace.redact import scrub_bytes
 from attrace.tui.present import HEX_WIDTH, control_visible, hex_line
 from attrace.tui.widgets.virtual_list import VirtualList
 
@@ -79,7 +80,10 @@ class FollowScreen(Screen[int | None]):
 
     def _fill(self) -> None:
         view = self.query_one(PayloadView)
-        lines = payload_lines(self.session.payload, self.as_hex)
+        payload = self.session.payload
+        if not self.app.trace.show_secrets:  # key material sent as data stays folded
+            payload = [(i, d, scrub_bytes(data)) for i, d, data in payload]
+        lines = payload_lines(payload, self.as_hex)
         if not lines:
             lines = [("tx", "(no application data in this session)", -1)]
         view.set_lines(lines)
