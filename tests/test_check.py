@@ -86,12 +86,13 @@ def test_a_statistic_over_no_values_passes_and_says_so(good) -> None:
 
 def test_presets(good, timeout) -> None:
     assert [r.name for r in PRESETS["strict"]] == [
-        "no-error-diagnostics", "answered-within-limit", "sessions-clean"]
+        "no-error-diagnostics", "answered-within-limit", "sessions-clean",
+        "commands-succeeded"]
     assert good.check(preset="strict").passed
     result = timeout.check()  # strict by default
     assert [(r.rule.name, r.passed) for r in result.results] == [
         ("no-error-diagnostics", False), ("answered-within-limit", True),
-        ("sessions-clean", False)]
+        ("sessions-clean", False), ("commands-succeeded", False)]
     assert [(o.no, o.line) for o in result.results[0].offenders] == [(17, 26)]
     assert result.results[2].detail == "1 of 2 sessions do not match"
     assert not result
@@ -108,7 +109,8 @@ def test_rules_files(good, timeout) -> None:
     assert failed == ["no-errors-in-expert-info", "ssl-open-within-10s"]
     mixed = load_rules(CHECKS / "strict_and_traffic.toml")
     assert [r.name for r in mixed] == ["no-error-diagnostics", "answered-within-limit",
-                                       "sessions-clean", "data-was-sent",
+                                       "sessions-clean", "commands-succeeded",
+                                       "data-was-sent",
                                        "sends-complete-within-5s"]
 
 
@@ -297,3 +299,16 @@ def test_reports_name_each_offenders_file_when_files_are_loaded_together() -> No
     # One file: lines alone, as before.
     single = attrace.load(ROOT / one).check("count(severity >= warning) == 0")
     assert f"#{n1} (line 26): +QSSLOPEN: 1,2,-7" in single.text()
+
+
+def test_a_trace_with_no_at_traffic_cannot_pass() -> None:
+    """``Trace.check`` and ``assert_trace`` refuse, as ``attrace check`` does, a trace
+    on which every rule would hold vacuously."""
+    from attrace.api import load_bytes
+    from attrace.errors import InputError
+
+    prose = load_bytes(b"the modem never answered\nso I rebooted it\n", "forum.txt")
+    with pytest.raises(InputError, match=r"forum\.txt holds no AT traffic"):
+        prose.check(preset="strict")
+    with pytest.raises(InputError, match="is empty"):
+        assert_trace(load_bytes(b"", "empty.log"), "count() == 0")

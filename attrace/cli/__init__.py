@@ -8,8 +8,11 @@ a closed pipe (``attrace events big.log | head``) ends quietly, as ``cat`` does.
 
 from __future__ import annotations
 
+import difflib
+import re
 import signal
 import sys
+from pathlib import Path
 from typing import Final
 
 import click
@@ -21,6 +24,8 @@ EXIT_FAIL: Final = 1
 """An assertion (``attrace check``) failed."""
 EXIT_ERROR: Final = 2
 """Usage or input error."""
+_COMMAND_WORD: Final = re.compile(r"[a-z][a-z_-]*")
+"""What a command name looks like (a capture's name has a dot or a slash, mostly)."""
 
 
 class _Commands(click.Group):
@@ -31,8 +36,22 @@ class _Commands(click.Group):
             click.echo(ctx.get_help())
             ctx.exit(EXIT_OK)
         if args[0] not in self.commands and not args[0].startswith("-"):
+            self._not_a_command(args[0])
             args = ["summary", *args]
         return super().parse_args(ctx, args)
+
+    def _not_a_command(self, word: str) -> None:
+        """``attrace WORD``: WORD is a file for summary, unless it is no file and reads
+        like a command (a misspelt ``sumary`` must not be reported as a missing file)."""
+        if word == "-" or Path(word).exists() or not _COMMAND_WORD.fullmatch(word):
+            return
+        close = difflib.get_close_matches(word, list(self.commands), n=1, cutoff=0.6)
+        known = ", ".join(sorted(self.commands))
+        if close:
+            raise click.UsageError(f"no such command '{word}' (did you mean '{close[0]}'?); "
+                                   f"commands: {known}")
+        raise click.UsageError(f"'{word}' is neither a command nor an existing file; "
+                               f"commands: {known}")
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
