@@ -280,25 +280,27 @@ def test_random_assertions_raise_only_attrace_errors(good, func: str, args: str,
 
 
 def test_reports_name_each_offenders_file_when_files_are_loaded_together() -> None:
-    one = "samples/ssl/timeout.log"
-    two = "samples/ssl/peer_close.log"
-    trace = attrace.load([ROOT / one, ROOT / two])
+    one = "samples/formats/saleae_logic1_tx.csv"
+    two = "samples/formats/saleae_logic1_rx.csv"
+    trace = attrace.load([ROOT / one, ROOT / two])  # two taps: one direction each
     a, b = (str(ROOT / one), str(ROOT / two))
-    failed = next(e for e in trace.event_list if e.text == "+QSSLOPEN: 1,2,-7")
-    refused = next(e for e in trace.event_list if e.source == 1 and e.text == "ERROR")
-    n1, n2, line2 = failed.index + 1, refused.index + 1, refused.line
-    outcome = trace.check("count(severity >= warning) == 0")
+    command = next(e for e in trace.event_list if e.text == "AT")
+    answer = next(e for e in trace.event_list if e.source == 1 and e.text == "OK")
+    n1, n2, line1, line2 = command.index + 1, answer.index + 1, command.line, answer.line
+    outcome = trace.check("count(kind in {command, final} and no <= 4) == 0")
     text = outcome.text().splitlines()
-    assert text[2:4] == [f"      #{n1} ({a} line 26): +QSSLOPEN: 1,2,-7",
-                         f"      #{n2} ({b} line {line2}): ERROR"]
+    assert text[2:4] == [f"      #{n1} ({a} line {line1}): AT",
+                         f"      #{n2} ({b} line {line2}): OK"]
     gh = outcome.github().splitlines()[0]
-    assert gh.startswith(f"::error file={a},line=26,") and f"#{n2} ({b} line {line2})" in gh
+    assert gh.startswith(f"::error file={a},line={line1},") and f"#{n2} ({b} line {line2})" in gh
     # The first offender in the other file: the annotation points at that file.
-    later = trace.check('count(severity >= warning and code == "error-result") == 0')
+    later = trace.check("count(kind == final) == 0")
     assert later.github().startswith(f"::error file={b},line={line2},")
     # One file: lines alone, as before.
-    single = attrace.load(ROOT / one).check("count(severity >= warning) == 0")
-    assert f"#{n1} (line 26): +QSSLOPEN: 1,2,-7" in single.text()
+    alone = attrace.load(ROOT / "samples/ssl/timeout.log")
+    failed = next(e for e in alone.event_list if e.text == "+QSSLOPEN: 1,2,-7")
+    single = alone.check("count(severity >= warning) == 0")
+    assert f"#{failed.index + 1} (line 26): +QSSLOPEN: 1,2,-7" in single.text()
 
 
 def test_a_trace_with_no_at_traffic_cannot_pass() -> None:
@@ -312,3 +314,15 @@ def test_a_trace_with_no_at_traffic_cannot_pass() -> None:
         prose.check(preset="strict")
     with pytest.raises(InputError, match="is empty"):
         assert_trace(load_bytes(b"", "empty.log"), "count() == 0")
+
+
+def test_files_that_each_hold_both_directions_are_not_merged() -> None:
+    """Two whole conversations interleaved by time would pair one file's commands with
+    the other's answers: such files are refused together (``check`` takes them apart)."""
+    one, two = ROOT / "samples/ssl/timeout.log", ROOT / "samples/ssl/peer_close.log"
+    with pytest.raises(AttraceError, match="each hold a whole conversation") as caught:
+        attrace.load([one, two])
+    assert "\n" not in str(caught.value) and "one at a time" in str(caught.value)
+    with pytest.raises(AttraceError, match=r"putty\.log holds a whole conversation"):
+        attrace.load([ROOT / "samples/formats/putty.log",
+                      ROOT / "samples/formats/saleae_logic1_rx.csv"])

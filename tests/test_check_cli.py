@@ -213,3 +213,17 @@ def test_strict_fails_a_failed_open_with_the_open_listed() -> None:
     failed = result["commands-succeeded"]
     assert not failed["passed"]
     assert [(e["line"], e["text"][:14]) for e in failed["events"]] == [(110, "AT+QSSLOPEN=1,")]
+
+
+def test_whole_conversations_are_checked_apart_and_refused_together() -> None:
+    apart = run("samples/ssl/peer_close.log", "samples/two_way_auth.log", "-f", "json")
+    assert {r["file"] for r in json.loads(apart.stdout)["results"]} == {
+        "samples/ssl/peer_close.log", "samples/two_way_auth.log"}
+    together = subprocess.run([_attrace(), "summary", "samples/ssl/peer_close.log",
+                               "samples/two_way_auth.log"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+    assert together.returncode == EXIT_ERROR and together.stdout == ""
+    assert together.stderr.startswith("Error: samples/ssl/peer_close.log and "
+                                      "samples/two_way_auth.log each hold a whole "
+                                      "conversation"), together.stderr
+    assert together.stderr.count("\n") == 1
