@@ -565,17 +565,17 @@ def judgeable(trace: Trace) -> None:
     if not talks and _binary(trace.event_list):
         raise InputError(f"{names} looks like binary data, not a capture of AT traffic; "
                          f"check the file (or name its format with --input-format).")
-    unread = [s for s in trace.sources if not getattr(s, "recognised", True)]
+    unread = [s for s in trace.sources if not s.recognised]
     if unread:
-        raise InputError(f"{unread[0].name} is not in a capture format attrace recognises "
-                         f"(it was read as {unread[0].format} bytes); name its format with "
-                         f"--input-format to check it.")
+        found = "" if talks else ", and read as raw bytes it holds no AT traffic"
+        raise InputError(f"{unread[0].name} is not in a capture format attrace recognises"
+                         f"{found}; name its format with --input-format (attrace formats "
+                         f"lists them) to check it.")
     if not talks:
         format_names = ", ".join(dict.fromkeys(s.format for s in trace.sources))
         raise InputError(f"{names} holds no AT traffic (no command and no final result in "
                          f"{len(trace.event_list)} events read as {format_names}); is it a "
-                         f"capture of the module's UART? (name its format with "
-                         f"--input-format)")
+                         f"capture of the module's UART?")
 
 
 _SAMPLE: Final = 64 * 1024

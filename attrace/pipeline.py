@@ -55,6 +55,8 @@ class SourceInfo:
     size: int | None
     timebase: Timebase = field(default_factory=lambda: Timebase("none"))
     bytes_read: int = 0
+    recognised: bool = True
+    """False when no reader was sure of the format and the fallback (raw) read it."""
 
 
 def _tagged(
@@ -113,7 +115,7 @@ def decode_files(captures: Sequence[Capture]) -> tuple[list[SourceInfo], Iterato
     them would interleave two conversations into one, so that is refused with an
     ``InputError`` (the iterator raises it before its first event).
     """
-    infos = [SourceInfo(c.name, c.format, c.size) for c in captures]
+    infos = [SourceInfo(c.name, c.format, c.size, recognised=c.recognised) for c in captures]
 
     def run() -> Iterator[Event]:
         decoder = Decoder()

@@ -310,7 +310,8 @@ def test_a_trace_with_no_at_traffic_cannot_pass() -> None:
     from attrace.errors import InputError
 
     prose = load_bytes(b"the modem never answered\nso I rebooted it\n", "forum.txt")
-    with pytest.raises(InputError, match=r"forum\.txt holds no AT traffic"):
+    with pytest.raises(InputError, match=r"forum\.txt is not in a capture format attrace "
+                                         r"recognises, and read as raw bytes it holds no AT"):
         prose.check(preset="strict")
     with pytest.raises(InputError, match="is empty"):
         assert_trace(load_bytes(b"", "empty.log"), "count() == 0")

@@ -168,7 +168,8 @@ def _capture(tmp_path: Path, name: str, data: bytes) -> str:
     ("noise.bin", bytes(range(256)) * 8 + bytes(reversed(range(256))) * 8,
      "looks like binary data, not a capture of AT traffic"),
     ("prose.txt", b"Hello, I have a problem with my modem.\nIt does not connect.\n",
-     "holds no AT traffic (no command and no final result"),
+     "is not in a capture format attrace recognises, and read as raw bytes it holds no "
+     "AT traffic; name its format with --input-format"),
     ("urc_only.log", b"[2024-03-05 14:02:11.334] RX: hello\n"
                      b"[2024-03-05 14:02:11.400] RX: world\n", "holds no AT traffic"),
 ])
