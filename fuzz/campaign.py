@@ -246,7 +246,7 @@ class Campaign:
         forked = execute.forked(execute.cli_job(case.args), folder, self.timeout,
                                 folder / case.stdin if case.stdin else None)
         script = Path(sys.executable).parent / "attrace"
-        if not script.exists():
+        if not script.exists() or any("\x00" in a for a in case.args):
             return []
         stdin = (folder / case.stdin).open("rb") if case.stdin else subprocess.DEVNULL
         try:
