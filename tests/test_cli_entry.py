@@ -82,3 +82,19 @@ def test_a_file_named_like_a_command_is_still_a_file(tmp_path: Path) -> None:
     done = _run("sumary", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "format bracketed" in done.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("events", str(SAMPLE), "-Y", 'text contains "\x1b]52;c;eA==\x07'),
+    ("sessions", str(SAMPLE), "-Y", '"\x07"'),
+    ("events", str(SAMPLE), "-Y", "kind ==\nurc and"),
+    ("events", "capture\x1b[2J\u202e.log"),
+])
+def test_an_error_line_never_carries_a_control_character(args: tuple[str, ...]) -> None:
+    """An error may quote the user's filter or file name: it is shown escaped, on one
+    line, so it cannot drive the terminal (found by the fuzzer)."""
+    done = _run(*args)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("Error: ") and done.stderr.count("\n") == 1, done.stderr
+    body = done.stderr[:-1]
+    assert body.isprintable(), repr(done.stderr)

@@ -18,6 +18,7 @@ from typing import Final
 import click
 
 from attrace.errors import AttraceError
+from attrace.output import printable
 
 EXIT_OK: Final = 0
 EXIT_FAIL: Final = 1
@@ -60,6 +61,12 @@ def main() -> None:
     """Analyse UART captures of AT-command traffic with a Quectel BC66 module."""
 
 
+def error_line(message: str) -> str:
+    """``Error: ...`` on one line and safe for a terminal: a message may quote a filter
+    or a file name with a newline or an escape sequence in it."""
+    return "Error: " + printable(message)
+
+
 def run() -> None:
     """Entry point: ``main`` with one-line errors and quiet broken pipes."""
     if hasattr(signal, "SIGPIPE"):
@@ -71,10 +78,10 @@ def run() -> None:
         click.echo("Aborted.", err=True)
         sys.exit(EXIT_ERROR)
     except click.ClickException as exc:
-        click.echo(f"Error: {exc.format_message()}", err=True)
+        click.echo(error_line(exc.format_message()), err=True)
         sys.exit(EXIT_ERROR)
     except AttraceError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(error_line(str(exc)), err=True)
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         sys.exit(130)
