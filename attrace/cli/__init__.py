@@ -62,4 +62,15 @@ def run() -> None:
 
 
 # Commands register themselves on ``main`` when imported.
-from attrace.cli import check, events, expert, follow, sessions, stats, summary, view  # noqa: E402, F401
+from attrace.cli import (  # noqa: E402, F401
+    check,
+    events,
+    expert,
+    export,
+    follow,
+    report,
+    sessions,
+    stats,
+    summary,
+    view,
+)
