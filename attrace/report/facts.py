@@ -106,11 +106,12 @@ def _session_rows(trace: Trace) -> list[dict[str, Any]]:
     if frame.empty:
         return []
     rows = records(frame[[*SESSION_KEYS, "open_err_text"]].reset_index(drop=True))
-    starts = trace.transactions["start"]
-    commands = trace.transactions["command"].astype("string")
+    tx = trace.transactions
+    sends = (tx["command"].astype("string") == "QSSLSEND").fillna(False).to_numpy()
+    starts = [_num(v) for v in pd.to_numeric(tx["start"], errors="coerce").astype("float64")]
     for row, session in zip(rows, trace.analysis.sessions, strict=True):
-        row["send_at"] = [_num(starts.iloc[i]) for i in session.transactions
-                          if commands.iloc[i] == "QSSLSEND" and not pd.isna(starts.iloc[i])]
+        row["send_at"] = [starts[i] for i in session.transactions
+                          if sends[i] and starts[i] is not None]
     return rows
 
 
