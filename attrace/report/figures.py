@@ -90,6 +90,7 @@ def timeline(facts: TraceFacts, several: bool = False) -> Figure | None:
             ax.plot(s["send_at"], [y] * len(s["send_at"]), ".", color=TX_COLOUR)
         if s["closed_at"] is not None:
             ax.plot([s["closed_at"]], [y], "x", color="black", markersize=6)
+    ax.set_xlim(0, max(end, 1e-3) * 1.01)
     ax.set_yticks(range(len(sessions)), [label(s["id"]) for s in sessions])
     ax.invert_yaxis()
     ax.set_xlabel("seconds since the first timestamp")
@@ -172,10 +173,13 @@ def response_times(facts: Sequence[TraceFacts]) -> Figure | None:
                 continue
             x = i + (t - (len(facts) - 1) / 2) * width
             colour = f"C{t}"
-            ax.boxplot([values], positions=[x], widths=width * 0.8, whis=(0, 100),
-                       showfliers=False, patch_artist=True,
-                       boxprops={"facecolor": colour, "alpha": 0.4},
-                       medianprops={"color": "black"}, manage_ticks=False)
+            parts = ax.boxplot([values], positions=[x], widths=width * 0.8, whis=(0, 100),
+                               showfliers=False, patch_artist=True,
+                               boxprops={"facecolor": colour, "alpha": 0.4},
+                               medianprops={"color": "black"}, manage_ticks=False)
+            parts["medians"][0].set_gid(f"median-{t}-{i}")
+            for cap, end in zip(parts["caps"], ("min", "max"), strict=True):
+                cap.set_gid(f"{end}-{t}-{i}")
             row = srt[key]
             if row["p95_s"] is not None:
                 ax.plot([x], [row["p95_s"]], "v", color="black", markersize=5,
@@ -270,7 +274,7 @@ def ladder(facts: TraceFacts, session_id: str) -> Figure | None:
     flagged = {d.event for d in trace.analysis.diagnostics if d.severity in ("error", "warning")}
     fig = Figure(figsize=(9, 0.9 + 0.32 * len(shown)))
     ax = fig.add_subplot()
-    ax.set_xlim(-0.35, 1.05)
+    ax.set_xlim(-0.2, 1.05)
     ax.set_ylim(len(shown) - 0.3, -1.0)
     ax.axis("off")
     for x, name in ((0.0, "host"), (1.0, "module")):
