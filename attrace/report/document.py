@@ -189,7 +189,7 @@ def _ladders(facts: Sequence[TraceFacts]) -> Section:
         if len(chosen) < len(sessions):
             section.blocks.append(
                 f"{f.name}: ladders for {len(chosen)} of {len(sessions)} sessions (failed "
-                "ones first); `attrace view` shows every session's flow.")
+                "ones first); attrace view shows every session's flow.")
         for s in chosen:
             shown, total = figures.ladder_events(f, s["id"])
             caption = f"{f.name} session {s['id']}" if len(facts) > 1 else f"session {s['id']}"

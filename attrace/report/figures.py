@@ -90,7 +90,11 @@ def timeline(facts: TraceFacts, several: bool = False) -> Figure | None:
             ax.plot(s["send_at"], [y] * len(s["send_at"]), ".", color=TX_COLOUR)
         if s["closed_at"] is not None:
             ax.plot([s["closed_at"]], [y], "x", color="black", markersize=6)
-    ax.set_xlim(0, max(end, 1e-3) * 1.01)
+    # Zoomed on the sessions drawn: a capped timeline of a long trace stays readable.
+    left = min(s["open_at"] for s in sessions)
+    right = max(end if s["closed_at"] is None else s["closed_at"] for s in sessions)
+    margin = max(right - left, 1e-3) * 0.02
+    ax.set_xlim(left - margin, right + margin)
     ax.set_yticks(range(len(sessions)), [label(s["id"]) for s in sessions])
     ax.invert_yaxis()
     ax.set_xlabel("seconds since the first timestamp")
