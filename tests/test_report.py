@@ -315,3 +315,13 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     done = _attrace("report", str(TWO), "-o", str(out))
     assert done.returncode == 0
     assert done.stderr == f"Wrote {out}\n"
+
+
+def test_progress_shows_file_names_as_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from attrace.report.progress import Steps
+
+    with Steps(total=1, enabled=True) as steps:
+        steps.now("reading [/]odd[bold]\x1b.log")
+        steps.done()
+    err = capsys.readouterr().err
+    assert "\x1b.log" not in err

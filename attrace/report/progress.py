@@ -8,7 +8,10 @@ from types import TracebackType
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from attrace.output import printable
 
 
 class Steps:
@@ -43,9 +46,10 @@ class Steps:
             self._bar.update(self._task, total=self._total)
 
     def now(self, description: str) -> None:
-        """Say what is being done (the step is counted when it is ``done``)."""
+        """Say what is being done (the step is counted when it is ``done``).  File names
+        are shown as text: control bytes visible, rich's ``[markup]`` escaped."""
         if self._bar is not None:
-            self._bar.update(self._task, description=description)
+            self._bar.update(self._task, description=escape(printable(description)))
 
     def done(self) -> None:
         if self._bar is not None:
