@@ -183,11 +183,13 @@ def load(
     paths: str | Path | Sequence[str | Path],
     input_format: str = "auto",
     show_secrets: bool = False,
+    format_files: Sequence[str | Path] = (),
 ) -> Trace:
-    """Read one capture, or several merged by time (one tap per direction)."""
+    """Read one capture, or several merged by time (one tap per direction).
+    ``format_files``: line-format definitions (TOML) to use besides the known ones."""
     if isinstance(paths, str | Path):
         paths = [paths]
-    captures = [open_capture(p, input_format) for p in paths]
+    captures = [open_capture(p, input_format, format_files) for p in paths]
     with bulk():
         infos, events = decode_files(captures)
         trace = Trace(infos, list(events), show_secrets)
@@ -197,10 +199,11 @@ def load(
 
 
 def load_bytes(
-    data: bytes, name: str = "<bytes>", input_format: str = "auto", show_secrets: bool = False
+    data: bytes, name: str = "<bytes>", input_format: str = "auto", show_secrets: bool = False,
+    format_files: Sequence[str | Path] = (),
 ) -> Trace:
     """A capture held in memory (tests, notebooks), analysed like ``load`` does a file."""
-    infos, events = decode_files([from_bytes(data, name, input_format)])
+    infos, events = decode_files([from_bytes(data, name, input_format, format_files)])
     trace = Trace(infos, list(events), show_secrets)
     trace.event_list = trace.analysis.events
     return trace

@@ -54,6 +54,8 @@ class SourceInfo:
     size: int | None
     timebase: Timebase = field(default_factory=lambda: Timebase("none"))
     bytes_read: int = 0
+    recognised: bool = True
+    """False when no reader was sure of the format and the fallback (raw) read it."""
 
 
 def _tagged(
@@ -105,7 +107,7 @@ def _single(decoder: Decoder, capture: Capture, info: SourceInfo) -> Iterator[Ev
 
 def decode_files(captures: Sequence[Capture]) -> tuple[list[SourceInfo], Iterator[Event]]:
     """Events of one or more captures; several are merged by time, stable per file."""
-    infos = [SourceInfo(c.name, c.format, c.size) for c in captures]
+    infos = [SourceInfo(c.name, c.format, c.size, recognised=c.recognised) for c in captures]
 
     def run() -> Iterator[Event]:
         decoder = Decoder()

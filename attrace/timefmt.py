@@ -3,6 +3,7 @@ and Wireshark's display modes (absolute, relative, delta, delta displayed)."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from attrace.model import Timebase
@@ -14,12 +15,14 @@ def iso(seconds: float | None, timebase: Timebase) -> str | None:
     ``absolute`` times keep their date (no zone: captures do not say theirs); ``clock``
     times are time-of-day only, the date being unknown.
     """
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):
         return None
     if timebase.kind == "absolute":
-        return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None).isoformat(
-            timespec="milliseconds"
-        )
+        try:
+            stamp = datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, ValueError, OSError):  # past year 9999: no calendar date
+            return None
+        return stamp.replace(tzinfo=None).isoformat(timespec="milliseconds")
     if timebase.kind == "clock":
         s = seconds % 86400
         h, rest = divmod(s, 3600)

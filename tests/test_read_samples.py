@@ -33,6 +33,18 @@ SAMPLES = {
     "sigrok_rx.txt": ("sigrok", "none"),
     "minicom_echo.cap": ("raw", "none"),
     "putty.log": ("raw", "none"),
+    "esp_idf.log": ("esp-idf", "uptime"),
+    "zephyr.log": ("zephyr", "uptime"),
+    "mbed_trace.log": ("mbed-trace", "uptime"),
+    "arduino_monitor.log": ("arduino-monitor", "clock"),
+    "arrows_wio.log": ("arrows", "none"),
+    "txrx.log": ("txrx", "clock"),
+    "qcom.log": ("qcom", "absolute"),
+    "mnemonic_lines.log": ("mnemonic-lines", "uptime"),
+    "python_repr.log": ("python-repr", "none"),
+    "miniterm_debug.log": ("miniterm-debug", "none"),
+    "forum_paste.txt": ("pasted", "none"),
+    "transcript_ms.jsonl": ("jsonl", "absolute"),
 }
 
 

@@ -68,6 +68,7 @@ from attrace.cli import (  # noqa: E402, F401
     expert,
     export,
     follow,
+    formats,
     report,
     sessions,
     stats,

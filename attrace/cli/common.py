@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import click
 
@@ -11,20 +11,39 @@ from attrace import output
 from attrace.api import Trace, load
 from attrace.filters import Filter, compile_filter
 from attrace.read import FORMATS
+from attrace.read.registry import format_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_FORMAT_FILES: Final = "attrace.format_files"
+"""Where ``--format-file`` keeps its paths for ``load_trace`` (the click context's meta),
+so that commands need not pass them along."""
+
+
+def _keep_format_files(ctx: click.Context, _param: click.Parameter,
+                       value: tuple[str, ...]) -> None:
+    for path in value:
+        format_file(path)  # an unusable definition is a one-line error before any reading
+    ctx.meta[_FORMAT_FILES] = value
+
+
 def input_options(func: F) -> F:
-    """``FILE...``, ``--input-format`` and ``--show-secrets``."""
+    """``FILE...``, ``--input-format``, ``--format-file`` and ``--show-secrets``."""
     func = click.option(
         "--show-secrets", is_flag=True,
         help="Show keys and certificate bodies instead of redacting them.",
     )(func)
     func = click.option(
-        "--input-format", "-F", default="auto", show_default=True,
-        type=click.Choice(["auto", *sorted(FORMATS)]),
-        help="Capture format; auto detects it from the first KBs.",
+        "--format-file", metavar="F.toml", multiple=True, expose_value=False,
+        callback=_keep_format_files, is_eager=True,
+        help="A line-format definition (TOML) to read the capture with; may be repeated "
+             "(see attrace formats).",
+    )(func)
+    func = click.option(
+        "--input-format", "-F", default="auto", show_default=True, metavar="NAME",
+        help="Capture format (" + ", ".join(sorted(FORMATS)) + ", or one of your own; "
+             "attrace formats lists them); auto detects it from the first KBs.",
     )(func)
     return click.argument("files", nargs=-1, required=True, type=str)(func)
 
@@ -37,7 +56,10 @@ def format_option(default: str = "table") -> Callable[[F], F]:
 
 
 def load_trace(files: tuple[str, ...], input_format: str, show_secrets: bool) -> Trace:
-    return load(list(files), input_format=input_format, show_secrets=show_secrets)
+    ctx = click.get_current_context(silent=True)
+    extra = ctx.find_root().meta.get(_FORMAT_FILES, ()) if ctx is not None else ()
+    return load(list(files), input_format=input_format, show_secrets=show_secrets,
+                format_files=extra)
 
 
 def filter_option(table: str) -> Callable[[F], F]:

@@ -32,8 +32,8 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
     tb = trace.timebase
     facts = {
         "sources": [
-            {"name": s.name, "format": s.format, "bytes": s.bytes_read,
-             "timebase": s.timebase.kind}
+            {"name": s.name, "format": s.format, "recognised": s.recognised,
+             "bytes": s.bytes_read, "timebase": s.timebase.kind}
             for s in trace.sources
         ],
         "events": len(trace.event_list),
@@ -53,6 +53,9 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
     w = output.human(sys.stdout)
     for s in facts["sources"]:
         w(f"File:      {s['name']} ({s['bytes']} bytes, format {s['format']})\n")
+        if not s["recognised"]:
+            w(f"Format:    not recognised; read as {s['format']} instead (name one with "
+              "--input-format or --format-file; attrace formats lists them)\n")
     if times:
         span = f"{facts['start'] or f'{min(times):.3f}'} .. {facts['end'] or f'{max(times):.3f}'}"
         w(f"Time:      {span} ({facts['duration_s']:.3f} s, {tb.kind} timestamps)\n")

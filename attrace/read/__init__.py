@@ -7,6 +7,15 @@ bounded memory.
 """
 
 from attrace.read.base import Capture, Reader
-from attrace.read.registry import FORMATS, detect, from_bytes, open_capture
+from attrace.read.registry import (
+    FORMATS,
+    RECOGNISED,
+    available,
+    detect,
+    from_bytes,
+    open_capture,
+    score,
+)
 
-__all__ = ["FORMATS", "Capture", "Reader", "detect", "from_bytes", "open_capture"]
+__all__ = ["FORMATS", "RECOGNISED", "Capture", "Reader", "available", "detect", "from_bytes",
+           "open_capture", "score"]

@@ -28,6 +28,12 @@ BLOCK_SIZE: Final = 1 << 18
 """Bytes read from the stream at a time."""
 MAX_LINE: Final = 1 << 20
 """A line longer than this is given out in pieces (bounded memory)."""
+LOOKAHEAD_BYTES: Final = 4 << 20
+"""Most bytes a reader holds while it reads ahead to decide directions (bounded memory
+even when the first lines are huge)."""
+KEEP: Final = 4096
+"""Bytes of a meta or noise line its event keeps (it is not UART data: a glimpse is enough,
+and a capture of huge unreadable lines must not fill memory)."""
 BATCH: Final = 1024
 """Chunks per batch of the default ``Reader.batches``."""
 
@@ -141,6 +147,8 @@ class Capture:
     head: bytes
     size: int | None
     forced: bool = False
+    recognised: bool = True
+    """False when detection was not sure of any format and the fallback reader is used."""
     _done: bool = field(default=False, repr=False)
 
     @property
@@ -171,17 +179,27 @@ def head_hits(head: bytes, match: Callable[[bytes], object], first: int) -> tupl
     return sum(1 for line in lines if match(line)), len(lines)
 
 
+def _kept(raw: bytes, note: str) -> tuple[bytes, str]:
+    """The bytes of a meta or noise line an event keeps: the first ``KEEP`` of a longer
+    one, its note saying so (the chunk's length still covers the whole line)."""
+    if len(raw) <= KEEP:
+        return raw, note
+    return raw[:KEEP], f"{note}; {len(raw)} bytes, only the first {KEEP} kept"
+
+
 def meta(line: Line, note: str) -> Chunk:
     """A chunk for file bytes that carry no UART data."""
     offset, number, raw = line
-    return Chunk(raw, None, None, offset, len(raw), number, 0, META, note)
+    kept, note = _kept(raw, note)
+    return Chunk(kept, None, None, offset, len(raw), number, 0, META, note)
 
 
-def noise(line: Line, why: str) -> Chunk:
-    """A line a reader cannot make sense of: kept whole as noise with the reason, so that
-    it shows up (and its bytes are accounted for) instead of silently disappearing."""
+def noise(line: Line, why: str, time: float | None = None, direction: str | None = None) -> Chunk:
+    """A line a reader cannot make sense of: kept as noise with the reason, so that it
+    shows up (and its bytes are accounted for) instead of silently disappearing."""
     offset, number, raw = line
-    return Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE, why)
+    kept, why = _kept(raw, why)
+    return Chunk(kept, time, direction, offset, len(raw), number, len(raw), NOISE, why)
 
 
 def unmatched(line: Line, why: str, blank: str = "blank line") -> Chunk:

@@ -18,7 +18,8 @@ from collections.abc import Iterable, Iterator
 from typing import Final
 
 from attrace.model import DATA, META, RX, TX, Chunk, Timebase, new_chunk
-from attrace.read.base import Block, Line, Reader, head_hits, meta, unmatched
+from attrace.read.base import Block, Line, Reader, head_hits, meta, noise, unmatched
+from attrace.read.common import day_start
 
 _MONTHS: Final = {m.encode(): i for i, m in enumerate(calendar.month_abbr) if m}
 
@@ -60,9 +61,16 @@ _MINUTES_LIMIT: Final = 100_000
 """Distinct ``date HH:MM`` stamps remembered (about 1,440 a day); bounded memory."""
 
 
+def _minute_seconds(clock: bytes) -> int:
+    """``HH:MM`` to seconds; ValueError for an hour or minute no clock shows."""
+    h, m = int(clock[:2]), int(clock[3:5])
+    if h > 23 or m > 59:
+        raise ValueError(f"no such time of day: {clock.decode('latin-1')}")
+    return h * 3600 + m * 60
+
+
 def _seconds(clock: bytes) -> float:
-    h, m, rest = clock.split(b":")
-    return int(h) * 3600 + int(m) * 60 + float(rest.replace(b",", b"."))
+    return _minute_seconds(clock[:5]) + float(clock[6:].replace(b",", b"."))
 
 
 class BracketedReader(Reader):
@@ -89,17 +97,17 @@ class BracketedReader(Reader):
         return 0.95 * hits / total if hits else 0.0
 
     def _day(self, date: bytes) -> float:
+        """The start of a stamp's day; ValueError for a date the calendar lacks."""
         day = self._days.get(date)
         if day is None:
             y, mo, d = (int(x) for x in re.split(rb"[-/]", date))
-            day = self._days[date] = float(calendar.timegm((y, mo, d, 0, 0, 0)))
+            day = self._days[date] = day_start(y, mo, d)
         return day
 
     def _minute(self, key: bytes) -> tuple[float, int]:
         """(day start, minute's seconds) of a ``YYYY-MM-DD HH:MM`` key of ``_FAST``."""
         date, clock = key.split(b" ")
-        h, m = clock.split(b":")
-        found = (self._day(date), int(h) * 3600 + int(m) * 60)
+        found = (self._day(date), _minute_seconds(clock))
         if len(self._minutes) >= _MINUTES_LIMIT:
             self._minutes.clear()
         self._minutes[key] = found
@@ -114,9 +122,11 @@ class BracketedReader(Reader):
             key = m.group("year") + m.group("mon") + m.group("day")
             day = self._days.get(key)
             if day is None:
-                mon = _MONTHS.get(m.group("mon"), 1)
-                ymd = (int(m.group("year")), mon, int(m.group("day")), 0, 0, 0)
-                day = self._days[key] = float(calendar.timegm(ymd))
+                mon = _MONTHS.get(m.group("mon"))
+                if mon is None:
+                    raise ValueError(f"no such month: {m.group('mon').decode('latin-1')}")
+                day = self._days[key] = day_start(int(m.group("year")), mon,
+                                                  int(m.group("day")))
             self.timebase = _ABSOLUTE
             return day + _seconds(m.group("clock2"))
         t = _seconds(m.group("clock3"))
@@ -141,8 +151,12 @@ class BracketedReader(Reader):
                 return Chunk(text, None, None, offset, len(raw), number, 0, META,
                              "SSCOM line-end marker")
             return new_chunk(raw, self._at, self._dir, offset, len(raw), number, 0, DATA, "")
+        try:
+            time = self._time(m)
+        except ValueError as exc:
+            return noise((offset, number, raw), f"bad timestamp ({exc})")
         self._started = True
-        time = self._at = self._time(m)
+        self._at = time
         mark = m.group("mark")
         direction = self._dir = _DIRS[mark] if mark else None
         head = m.end()
@@ -180,7 +194,14 @@ class BracketedReader(Reader):
                         key, rest, mark, data = m.groups()
                         found = minutes.get(key)
                         if found is None:
-                            found = self._minute(key)
+                            try:
+                                found = self._minute(key)
+                            except ValueError:  # _chunk makes it noise with the reason
+                                self._at, self._dir = at, direction
+                                add(general(offset, number, raw))
+                                offset += n
+                                number += 1
+                                continue
                         at = found[0] + (found[1] + float(rest))
                         direction = dirs[mark]
                         add(new_chunk(data, at, direction, offset, n, number, n - len(data), DATA,

@@ -7,27 +7,55 @@ exchange gives it away: the side whose first bytes are ``AT`` is the host.
 
 from __future__ import annotations
 
-import calendar
+import math
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from functools import lru_cache
 from typing import Final
 
 from attrace.model import RX, TX
 
+EPOCH_MIN: Final = -62135596800.0
+"""0001-01-01T00:00:00 in seconds since 1970: the earliest wall clock Python can show."""
+EPOCH_MAX: Final = 253402300799.0
+"""9999-12-31T23:59:59: the latest."""
+
 _TX_WORDS: Final = re.compile(r"(?<![a-z])(tx|txd|host|mcu|dte)(?![a-z])")
 _RX_WORDS: Final = re.compile(r"(?<![a-z])(rx|rxd|module|modem|bc66|dce)(?![a-z])")
 _AT_START: Final = re.compile(rb"[\r\n\s\x00]*AT", re.I)
+_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 
 
 @lru_cache(maxsize=4096)
 def day_start(year: int, month: int, day: int) -> float:
-    """Seconds from 1970-01-01 to the start of a day (the date's zone is not known)."""
-    return float(calendar.timegm((year, month, day, 0, 0, 0)))
+    """Seconds from 1970-01-01 to the start of a day (the date's zone is not known).
+
+    ValueError for a date the calendar does not have (``2024-45-18``, 30 February), which
+    ``calendar.timegm`` alone would quietly roll over into another date."""
+    return float(date(year, month, day).toordinal() - _EPOCH_ORDINAL) * 86400.0
 
 
 _MINUTES: dict[bytes, int] = {}
 """``HH:MM`` -> seconds since midnight: a few thousand keys a day, parsed once each."""
+
+
+def absolute_time(seconds: float) -> float:
+    """``seconds`` since 1970 when it is a wall clock ``datetime`` can show; ValueError
+    otherwise (a non-finite number, a stamp read in the wrong unit, a year past 9999), so
+    that the reader makes the line noise instead of a later stage crashing on it."""
+    if not math.isfinite(seconds):
+        raise ValueError(f"time {seconds} is not a finite number")
+    if not EPOCH_MIN <= seconds <= EPOCH_MAX:
+        raise ValueError(f"time {seconds:.0f} s since 1970 is outside years 1-9999")
+    return seconds
+
+
+def finite_time(seconds: float) -> float:
+    """``seconds`` when finite; ValueError for infinities and NaN (``1e999``, ``nan``)."""
+    if not math.isfinite(seconds):
+        raise ValueError(f"time {seconds} is not a finite number")
+    return seconds
 
 
 def clock_seconds(clock: bytes) -> float:

@@ -20,44 +20,24 @@ from itertools import chain
 from typing import Final
 
 from attrace.model import Chunk, Timebase
-from attrace.read.base import Line, Reader, head_hits, meta, unmatched
+from attrace.read.base import LOOKAHEAD_BYTES, Line, Reader, head_hits, meta, noise, unmatched
 from attrace.read.common import clock_seconds, day_start, guess_directions
+from attrace.read.escapes import unmnemonic
 
 _HEADER: Final = re.compile(
     rb"(?P<date>\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}) (?P<clock>\d{1,2}:\d\d:\d\d(?:[.,]\d+)?) "
     rb"\[(?P<port>[^\]\r\n]{1,40})\] - "
 )
-_NAMES: Final = (
-    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR",
-    "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB",
-    "ESC", "FS", "GS", "RS", "US",
-)
-"""ASCII names of the control bytes 0x00-0x1F, in order."""
-_MNEMONIC_BYTES: Final = {f"<{n}>".encode(): bytes([i]) for i, n in enumerate(_NAMES)} | {
-    b"<DEL>": b"\x7f", b"<SP>": b" "
-}
-_MNEMONIC: Final = re.compile(
-    rb"<(?:" + b"|".join(n.encode() for n in [*_NAMES, "DEL", "SP"]) + rb"|[0-9A-Fa-f]{2})>"
-)
 _LOOKAHEAD: Final = 400
 """Lines read ahead to decide which channel is the host."""
 
 
-def _unmnemonic(text: bytes) -> bytes:
-    """Replace ``<CR>``, ``<1A>``... by the byte they stand for."""
-    if b"<" not in text:
-        return text
-    # Line ends are most of them: plain replaces first, the regex only for the rest.
-    text = text.replace(b"<CR>", b"\r").replace(b"<LF>", b"\n")
-    if b"<" not in text:
-        return text
-
-    def sub(m: re.Match[bytes]) -> bytes:
-        token = m.group()
-        known = _MNEMONIC_BYTES.get(token)
-        return known if known is not None else bytes.fromhex(token[1:3].decode())
-
-    return _MNEMONIC.sub(sub, text)
+def _clock(clock: bytes) -> float:
+    """``H:MM:SS.fff`` to seconds; ValueError for an hour or minute no clock shows."""
+    h, m, _ = clock.split(b":", 2)
+    if int(h) > 23 or int(m) > 59:
+        raise ValueError(f"no such time of day: {clock.decode('latin-1')}")
+    return clock_seconds(clock)
 
 
 class DocklightReader(Reader):
@@ -91,25 +71,23 @@ class DocklightReader(Reader):
                 mo, d, y = a, b, c
             if y < 100:
                 y += 2000
-            try:
-                day = day_start(y, mo, d)
-            except (ValueError, OverflowError):
-                day = 0.0
-            self._days[date] = day
+            day = self._days[date] = day_start(y, mo, d)  # ValueError: no such date
         return day
 
     def _decide(self, lines: Iterator[Line]) -> list[Line]:
         """Read ahead until the channels' first bytes tell who is the host."""
         ahead: list[Line] = []
+        held = 0
         first: dict[str, bytes] = {}
         for line in lines:
             ahead.append(line)
+            held += len(line[2])
             m = _HEADER.match(line[2])
             if m is not None:
                 port = m.group("port").decode("latin-1")
                 if port not in first:
-                    first[port] = _unmnemonic(line[2][m.end():].rstrip(b"\r\n"))
-            if len(first) >= 2 or len(ahead) >= _LOOKAHEAD:
+                    first[port] = unmnemonic(line[2][m.end():].rstrip(b"\r\n"))
+            if len(first) >= 2 or len(ahead) >= _LOOKAHEAD or held >= LOOKAHEAD_BYTES:
                 break
         # A first record of only line ends says nothing yet; look at the next one.
         for port, data in list(first.items()):
@@ -117,7 +95,7 @@ class DocklightReader(Reader):
                 for _, _, raw in ahead:
                     m = _HEADER.match(raw)
                     if m is not None and m.group("port").decode("latin-1") == port:
-                        rest = _unmnemonic(raw[m.end():].rstrip(b"\r\n"))
+                        rest = unmnemonic(raw[m.end():].rstrip(b"\r\n"))
                         if rest.strip():
                             first[port] = rest
                             break
@@ -143,15 +121,19 @@ class DocklightReader(Reader):
                     continue
                 head = 0
             else:
+                try:
+                    time = self._day(m.group("date")) + _clock(m.group("clock"))
+                except ValueError as exc:
+                    yield noise(line, f"bad Docklight timestamp ({exc})")
+                    continue
                 started = True
-                time = self._day(m.group("date")) + clock_seconds(m.group("clock"))
                 port = m.group("port")
                 if port not in self._dirs:
                     self._dirs[port] = guess_directions([port.decode("latin-1")], {})[
                         port.decode("latin-1")]
                 direction = self._dirs[port]
                 head = m.end()
-            data = _unmnemonic(raw[head:].rstrip(b"\r\n"))
+            data = unmnemonic(raw[head:].rstrip(b"\r\n"))
             if not data:
                 yield meta(line, "record header with no data" if head else "blank line")
                 continue

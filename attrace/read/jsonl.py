@@ -7,9 +7,13 @@ Keys are recognised by common names: the direction in ``dir``/``direction``/``d`
 ``text`` (a string: code points up to 255 are bytes, anything else is UTF-8) or ``hex``
 or ``base64``, the time in ``t``/``time``/``ts``/``timestamp`` (seconds, or an ISO 8601
 string read as the wall clock it shows, zone not applied).  Numbers below 10^8 are seconds
-since capture start, larger ones seconds since 1970.  An object without bytes (a header, a
-comment) is ``meta``; a line that is not a JSON object, or whose values do not fit, is
-``noise`` with the reason.  attrace's own ``events --format jsonl`` output reads back too.
+since capture start; larger ones are since 1970, in seconds, milliseconds (from 10^11: a
+common logger format), microseconds (from 10^14) or nanoseconds (from 10^17), the unit
+chosen by the first time of the file.  ``NaN``, ``Infinity`` and times outside years
+1-9999 make their line noise, as does JSON nested too deep to read.  An object without
+bytes (a header, a comment) is ``meta``; a line that is not a JSON object, or whose values
+do not fit, is ``noise`` with the reason.  attrace's own ``events --format jsonl`` output
+reads back too.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any, Final
 
 from attrace.model import RX, TX, Chunk, Timebase
 from attrace.read.base import Line, Reader, meta, noise
-from attrace.read.common import word_direction
+from attrace.read.common import absolute_time, finite_time, word_direction
 
 _DIR_KEYS: Final = ("dir", "direction", "d")
 _DATA_KEYS: Final = ("data", "text")
@@ -34,6 +38,9 @@ _DIR_WORDS: Final = {
     "rx": RX, "in": RX, "recv": RX, "received": RX, "read": RX, "<": RX, "<-": RX,
 }
 _EPOCH_MIN: Final = 1e8
+_EPOCH_UNITS: Final = ((1e17, 1e-9), (1e14, 1e-6), (1e11, 1e-3), (_EPOCH_MIN, 1.0))
+"""(smallest value, seconds a unit) of epoch times: 1e11 s would be the year 5138, so a
+number that large is a finer unit."""
 _LOOKS: Final = re.compile(rb'\s*\{\s*"')
 
 
@@ -42,6 +49,19 @@ def _direction(value: Any) -> str | None:
         return None
     low = value.strip().lower()
     return _DIR_WORDS.get(low) or word_direction(low)
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a capture can hold")
+
+
+def _loads(raw: bytes) -> Any:
+    """``json.loads`` that refuses ``NaN``/``Infinity`` and reports deep nesting as a
+    ValueError (Python's parser raises RecursionError)."""
+    try:
+        return json.loads(raw, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("JSON nested too deep to read") from None
 
 
 def _payload(obj: dict[str, Any]) -> bytes | None:
@@ -79,7 +99,9 @@ def _event_row(obj: dict[str, Any]) -> bytes | None:
     if kind == "prompt":
         return b"\r\n> "
     if kind == "data":
-        return raw + {"ctrl-z": b"\x1a", "esc": b"\x1b"}.get(obj.get("note", ""), b"")
+        note = obj.get("note")
+        return raw + {"ctrl-z": b"\x1a", "esc": b"\x1b"}.get(note if isinstance(note, str) else "",
+                                                           b"")
     return raw + b"\r\n"
 
 
@@ -92,6 +114,8 @@ class JsonlReader(Reader):
     def __init__(self) -> None:
         super().__init__()
         self._kind: str | None = None
+        self._unit = 1.0
+        """Seconds a number of the file's times stands for (epoch milliseconds: 0.001)."""
 
     @classmethod
     def detect(cls, head: bytes) -> float:
@@ -105,7 +129,7 @@ class JsonlReader(Reader):
             if not _LOOKS.match(line):
                 continue
             try:
-                obj = json.loads(line)
+                obj = _loads(line)
             except ValueError:
                 continue
             if isinstance(obj, dict) and any(k in obj for k in (*_DATA_KEYS, "hex", "base64")):
@@ -116,10 +140,13 @@ class JsonlReader(Reader):
         if isinstance(value, bool) or value is None:
             return None
         if isinstance(value, int | float):
+            number = finite_time(float(value))
             if self._kind is None:
-                self._kind = "absolute" if value >= _EPOCH_MIN else "relative"
+                self._kind = "absolute" if number >= _EPOCH_MIN else "relative"
+                self._unit = next((unit for least, unit in _EPOCH_UNITS if number >= least), 1.0)
                 self.timebase = Timebase(self._kind)
-            return float(value)
+            seconds = number * self._unit
+            return absolute_time(seconds) if self._kind == "absolute" else seconds
         if isinstance(value, str):
             # The wall clock as written, like every other reader (a zone is not applied).
             stamp = datetime.fromisoformat(value).replace(tzinfo=None)
@@ -130,7 +157,7 @@ class JsonlReader(Reader):
         raise ValueError(f"time {value!r} is neither a number nor an ISO 8601 string")
 
     def chunks(self, lines: Iterable[Line]) -> Iterator[Chunk]:
-        loads = json.loads
+        loads = _loads
         for line in lines:
             offset, number, raw = line
             if not raw.strip():

@@ -1,18 +1,29 @@
 """The registry of readers: which formats exist, detection, and opening a capture.
 
-Readers register by being listed in ``_READERS`` (each module exports ``READERS``).
+Readers written in Python register by being listed in ``_READERS`` (each module exports
+``READERS``); line formats declared in TOML come from ``attrace/read/formats/`` (built in),
+the user's config folder (``$XDG_CONFIG_HOME/attrace/formats/`` or
+``~/.config/attrace/formats/``) and ``--format-file``, and all go through the one engine
+in ``lineformat``.
+
+Detection is honest: each reader scores the head of the file; when none is sure enough
+(``RECOGNISED``), the raw reader reads the file and the capture says it was not
+recognised, so that ``summary`` can tell and ``check`` can refuse it.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import sys
+from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
 from typing import BinaryIO, Final
 
 from attrace.errors import InputError, UsageError
 from attrace.read.base import HEAD_SIZE, Capture, Reader
+from attrace.read.lineformat import FormatError, LineFormat, load_file, reader_for
 
 _READERS: Final = (
     "attrace.read.bracketed",
@@ -24,6 +35,10 @@ _READERS: Final = (
     "attrace.read.sigrok",
     "attrace.read.jsonl",
 )
+BUILT_IN_DIR: Final = Path(__file__).resolve().parent / "formats"
+FALLBACK: Final = "raw"
+RECOGNISED: Final = 0.3
+"""The least detection score that counts as recognising a format."""
 
 
 def _load() -> dict[str, type[Reader]]:
@@ -32,28 +47,110 @@ def _load() -> dict[str, type[Reader]]:
         mod = import_module(module)
         for reader in getattr(mod, "READERS", ()):
             found[reader.name] = reader
+    for path in sorted(BUILT_IN_DIR.glob("*.toml")):
+        fmt = load_file(path, f"built-in {path.name}")  # a broken one is our bug: fail loudly
+        found[fmt.name] = reader_for(fmt)
     return found
 
 
 FORMATS: Final[dict[str, type[Reader]]] = _load()
+"""The built-in readers by name."""
 
 
-def detect(head: bytes) -> type[Reader]:
-    """The reader most sure of ``head`` (raw bytes as the last resort)."""
-    best, score = FORMATS["raw"], 0.0
-    for reader in FORMATS.values():
+def user_dir() -> Path:
+    """Where the user's own format definitions live."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "attrace" / "formats"
+
+
+def user_formats() -> tuple[list[LineFormat], list[str]]:
+    """The definitions in the user's folder, and one line per file that cannot be used
+    (those are left out; ``attrace formats`` shows why)."""
+    found: list[LineFormat] = []
+    problems: list[str] = []
+    folder = user_dir()
+    if not folder.is_dir():
+        return found, problems
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            fmt = load_file(path)
+        except FormatError as exc:
+            problems.extend(exc.problems)
+            continue
+        if fmt.name in FORMATS or any(f.name == fmt.name for f in found):
+            problems.append(f"{path}: the name {fmt.name!r} is taken; rename the format")
+            continue
+        found.append(fmt)
+    return found, problems
+
+
+def format_file(path: str | Path) -> LineFormat:
+    """A definition given with ``--format-file``; UsageError (one line) when unusable."""
+    try:
+        fmt = load_file(Path(path))
+    except FormatError as exc:
+        more = f" (and {len(exc.problems) - 1} more; see attrace formats --check)" if len(
+            exc.problems) > 1 else ""
+        raise UsageError(f"{exc.problems[0]}{more}") from None
+    if fmt.name in FORMATS:
+        raise UsageError(f"{path}: the name {fmt.name!r} is a built-in format's; rename it")
+    return fmt
+
+
+def available(format_files: Sequence[str | Path] = ()) -> dict[str, type[Reader]]:
+    """Every reader a capture may use: built-in, the user's folder, ``format_files``
+    (these last win over the folder's of the same name)."""
+    readers = dict(FORMATS)
+    for fmt in user_formats()[0]:
+        readers[fmt.name] = reader_for(fmt)
+    for path in format_files:
+        fmt = format_file(path)
+        readers[fmt.name] = reader_for(fmt)
+    return readers
+
+
+def score(head: bytes, readers: dict[str, type[Reader]] | None = None
+          ) -> tuple[type[Reader], float]:
+    """The reader most sure of ``head`` and how sure it is (the fallback when none is
+    sure enough, with the best score found)."""
+    readers = FORMATS if readers is None else readers
+    best, best_score = readers[FALLBACK], 0.0
+    for reader in readers.values():
         s = reader.detect(head)
-        if s > score:
-            best, score = reader, s
-    return best
+        if s > best_score:
+            best, best_score = reader, s
+    if best_score < RECOGNISED:
+        return readers[FALLBACK], best_score
+    return best, best_score
 
 
-def open_capture(path: str | Path, input_format: str = "auto") -> Capture:
+def detect(head: bytes, readers: dict[str, type[Reader]] | None = None) -> type[Reader]:
+    """The reader for ``head`` (raw bytes as the last resort)."""
+    return score(head, readers)[0]
+
+
+def _known(input_format: str, readers: dict[str, type[Reader]]) -> None:
+    """UsageError, listing the choices on one line, for a format name nobody knows."""
+    if input_format != "auto" and input_format not in readers:
+        known = ", ".join(sorted(readers))
+        raise UsageError(f"unknown input format {input_format!r}; use one of: auto, {known}.")
+
+
+def _choose(head: bytes, input_format: str,
+            readers: dict[str, type[Reader]]) -> tuple[type[Reader], bool]:
+    """The reader to use and whether the format was recognised (a forced one is)."""
+    if input_format == "auto":
+        reader, found = score(head, readers)
+        return reader, found >= RECOGNISED
+    return readers[input_format], True
+
+
+def open_capture(path: str | Path, input_format: str = "auto",
+                 format_files: Sequence[str | Path] = ()) -> Capture:
     """Open a capture file (``-`` for standard input) and pick its reader."""
     name = str(path)
-    if input_format != "auto" and input_format not in FORMATS:
-        known = ", ".join(sorted(FORMATS))
-        raise UsageError(f"unknown input format {input_format!r}; use one of: auto, {known}.")
+    readers = available(format_files)
+    _known(input_format, readers)
     size: int | None
     if name == "-":
         stream: BinaryIO = sys.stdin.buffer
@@ -71,24 +168,23 @@ def open_capture(path: str | Path, input_format: str = "auto") -> Capture:
             raise InputError(f"cannot open {name} ({why}); check its permissions.") from None
         size = p.stat().st_size
     head = stream.read(HEAD_SIZE)
-    if input_format == "auto":
-        reader_cls = detect(head)
-    else:
-        reader_cls = FORMATS[input_format]
-        if head and reader_cls.detect(head) == 0.0 and input_format != "raw":
-            stream.close()
-            raise InputError(
-                f"{name} does not look like {input_format} (try --input-format auto)."
-            )
+    reader_cls, recognised = _choose(head, input_format, readers)
+    if head and input_format not in ("auto", FALLBACK) and reader_cls.detect(head) == 0.0:
+        stream.close()
+        raise InputError(f"{name} does not look like {input_format} (try --input-format auto).")
     reader = reader_cls()
     reader.source = name
-    return Capture(name, reader, stream, head, size, input_format != "auto")
+    return Capture(name, reader, stream, head, size, input_format != "auto", recognised=recognised)
 
 
-def from_bytes(data: bytes, name: str = "<bytes>", input_format: str = "auto") -> Capture:
+def from_bytes(data: bytes, name: str = "<bytes>", input_format: str = "auto",
+               format_files: Sequence[str | Path] = ()) -> Capture:
     """A capture over bytes in memory (tests, the API)."""
     head = data[:HEAD_SIZE]
-    reader_cls = detect(head) if input_format == "auto" else FORMATS[input_format]
+    readers = available(format_files)
+    _known(input_format, readers)
+    reader_cls, recognised = _choose(head, input_format, readers)
     reader = reader_cls()
     reader.source = name
-    return Capture(name, reader, io.BytesIO(data[HEAD_SIZE:]), head, len(data))
+    return Capture(name, reader, io.BytesIO(data[HEAD_SIZE:]), head, len(data),
+                   input_format != "auto", recognised=recognised)

@@ -20,8 +20,8 @@ from itertools import chain
 from typing import Final
 
 from attrace.model import Chunk, Timebase
-from attrace.read.base import Line, Reader, meta, unmatched
-from attrace.read.common import file_direction, guess_directions
+from attrace.read.base import LOOKAHEAD_BYTES, Line, Reader, meta, unmatched
+from attrace.read.common import file_direction, finite_time, guess_directions
 
 _BOM: Final = b"(?:" + re.escape("\ufeff".encode()) + b")?"
 _L2_HEADER: Final = re.compile(_BOM + rb"name,type,start_time,duration,data", re.I)
@@ -88,9 +88,11 @@ class SaleaeReader(Reader):
     def _decide(self, lines: Iterator[Line]) -> list[Line]:
         """Read ahead until every Logic 2 analyzer has shown a few bytes."""
         ahead: list[Line] = []
+        held = 0
         first: dict[str, bytearray] = {}
         for line in lines:
             ahead.append(line)
+            held += len(line[2])
             m = _L2_ROW.match(line[2])
             if m is not None:
                 name = (m.group(1) if m.group(1) is not None else m.group(2)).decode("latin-1")
@@ -99,7 +101,7 @@ class SaleaeReader(Reader):
                 buf = first.setdefault(name, bytearray())
                 if value is not None and len(buf) < 16:
                     buf += value
-            if len(ahead) >= _LOOKAHEAD or (
+            if len(ahead) >= _LOOKAHEAD or held >= LOOKAHEAD_BYTES or (
                 len(first) >= 2 and all(len(b) >= 8 for b in first.values())
             ):
                 break
@@ -150,7 +152,7 @@ class SaleaeReader(Reader):
                     yield unmatched(line, f"data cell {cell.decode('latin-1')!r} is not a byte")
                 continue
             try:
-                time = float(start)
+                time = finite_time(float(start))
             except ValueError:
                 yield unmatched(line, f"start time {start.decode('latin-1')!r} is not a number")
                 continue
@@ -180,7 +182,7 @@ class SaleaeReader(Reader):
                 yield unmatched(line, f"value {cell.decode('latin-1')!r} is not a byte")
                 continue
             try:
-                time = float(m.group(1))
+                time = finite_time(float(m.group(1)))
             except ValueError:
                 yield unmatched(line, f"time {m.group(1).decode('latin-1')!r} is not a number")
                 continue

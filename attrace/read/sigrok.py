@@ -22,7 +22,8 @@ from attrace.read.base import Line, Reader, head_hits, meta, unmatched
 from attrace.read.common import file_direction
 
 _ROW: Final = re.compile(
-    rb"(?:(?P<start>\d+)-(?P<end>\d+) )?(?P<dec>uart-\d+): (?P<val>[^\r\n]*?)\r?\n?\Z", re.I
+    rb"(?:(?P<start>\d{1,18})-(?P<end>\d{1,18}) )?(?P<dec>uart-\d+): (?P<val>[^\r\n]*?)\r?\n?\Z",
+    re.I,
 )
 _HEX: Final = re.compile(rb"\[?([0-9A-Fa-f]{2})\]?\Z")
 _BITS: Final = re.compile(rb"[01]{8}\Z")

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Final
 
-from attrace.model import NOISE, RX, TX, Chunk, Timebase
-from attrace.read.base import Line, Reader, head_hits, meta
+from attrace.model import RX, TX, Chunk, Timebase
+from attrace.read.base import LOOKAHEAD_BYTES, Line, Reader, head_hits, meta, noise
 from attrace.read.common import clock_seconds, day_start, guess_directions
 
 _HEADER_TEXT: Final = (
@@ -36,6 +36,8 @@ _ESCAPE: Final = re.compile(rb"\\[abvfr\\]")
 _ESCAPES: Final = {b"\\a": b"\x07", b"\\b": b"\x08", b"\\v": b"\x0b", b"\\f": b"\x0c",
                    b"\\r": b"\r", b"\\\\": b"\\"}
 _LOOKAHEAD: Final = 200
+_MAX_DIGITS: Final = 15
+"""A ``length=`` longer than this is no read() size (and past Python's int limit, an error)."""
 
 
 def _unescape(text: bytes) -> bytes:
@@ -66,11 +68,13 @@ class SocatReader(Reader):
     def _decide(self, lines: Iterator[Line]) -> list[Line]:
         """Look at the first blocks: hex or text, and which side starts with AT."""
         ahead: list[Line] = []
+        held = 0
         first: dict[str, bytes] = {}
         after_header: bytes | None = None
         seen_data = False
         for line in lines:
             ahead.append(line)
+            held += len(line[2])
             raw = line[2]
             m = _HEADER.match(raw)
             if m is not None:
@@ -86,23 +90,37 @@ class SocatReader(Reader):
                 if data.strip() and key not in first:
                     first[key] = data
                 after_header = None
-            if len(first) == 2 or len(ahead) >= _LOOKAHEAD:
+            if len(first) == 2 or len(ahead) >= _LOOKAHEAD or held >= LOOKAHEAD_BYTES:
                 break
         guessed = guess_directions(first, first)
         if guessed.get("<") == TX:
             self._dirs = {b">": RX, b"<": TX}
         return ahead
 
-    def _time(self, m: re.Match[bytes]) -> float:
+    def _time(self, m: re.Match[bytes]) -> float | None:
+        """The header's time, or None when its date or clock is impossible."""
         key = m.group("y") + m.group("mo") + m.group("d")
         day = self._days.get(key)
         if day is None:
             try:
                 day = day_start(int(m.group("y")), int(m.group("mo")), int(m.group("d")))
-            except (ValueError, OverflowError):
-                day = 0.0
+            except ValueError:
+                return None
             self._days[key] = day
-        return day + clock_seconds(m.group("clock"))
+        clock = m.group("clock")
+        if int(clock[:2]) > 23 or int(clock[3:5]) > 59:
+            return None
+        return day + clock_seconds(clock)
+
+    def _block(self, m: re.Match[bytes]) -> tuple[int, float | None, str | None, str]:
+        """A header's (length, time, direction, why it is unreadable or "")."""
+        digits = m.group("len")
+        if len(digits) > _MAX_DIGITS:
+            return 0, None, None, ("socat block header with an impossible length= "
+                                   f"({len(digits)} digits)")
+        time = self._time(m)
+        why = "" if time is not None else "socat block header with an impossible date or time"
+        return int(digits), time, self._dirs[m.group("dir")], why
 
     def chunks(self, lines: Iterable[Line]) -> Iterator[Chunk]:
         it = iter(lines)
@@ -119,10 +137,10 @@ class SocatReader(Reader):
                 if m is not None:
                     if header is not None:
                         yield meta(header, "socat block header with no data")
-                    header = line
-                    remaining = int(m.group("len"))
-                    time = self._time(m)
-                    direction = self._dirs[m.group("dir")]
+                    remaining, time, direction, why = self._block(m)
+                    header = None if why else line
+                    if why:
+                        yield noise(line, why)
                     continue
                 if raw.rstrip(b"\r\n") == b"--":
                     yield meta(line, "end of a socat hexdump block")
@@ -131,8 +149,7 @@ class SocatReader(Reader):
                     yield meta(line, "blank line")
                     continue
                 if not (self._hex and _HEX_ROW.match(raw)):
-                    yield Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE,
-                                "not part of any socat block (length= already used up)")
+                    yield noise(line, "not part of any socat block (length= already used up)")
                     continue
                 # Old socat -x: hex rows without headers, direction unknown.
                 direction = None
@@ -141,8 +158,7 @@ class SocatReader(Reader):
                 if header is not None:
                     yield meta(header, "socat block header")
                     header = None
-                yield Chunk(raw, time, direction, offset, len(raw), number, len(raw), NOISE,
-                            "not a hex row inside a socat -x block")
+                yield noise(line, "not a hex row inside a socat -x block", time, direction)
                 remaining = 0
                 continue
             # A line of the current block (its header, if pending, is counted with it).
@@ -172,13 +188,12 @@ class SocatReader(Reader):
                 m = _HEADER_END.match(raw, cut)
                 rest = (offset + cut, number, raw[cut:])
                 if m is None:
-                    yield Chunk(raw[cut:], time, direction, offset + cut, len(raw) - cut,
-                                number, len(raw) - cut, NOISE, "unreadable socat header")
+                    yield noise(rest, "unreadable socat header", time, direction)
                     continue
-                header = rest
-                remaining = int(m.group("len"))
-                time = self._time(m)
-                direction = self._dirs[m.group("dir")]
+                remaining, time, direction, why = self._block(m)
+                header = None if why else rest
+                if why:
+                    yield noise(rest, why)
                 continue
             if len(data) == remaining + 1 and data.endswith(b"\n"):
                 data = data[:-1]  # a newline socat added after the block: decoration

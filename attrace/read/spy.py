@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-from attrace.model import NOISE, RX, TX, Chunk, Timebase
-from attrace.read.base import Line, Reader, meta, unmatched
+from attrace.model import RX, TX, Chunk, Timebase
+from attrace.read.base import Line, Reader, meta, noise, unmatched
 
 _ROW: Final = re.compile(
     rb"(?:\x1b\[[0-9;]*m)*(?P<t>\d+\.\d{3}) (?P<label>\S+) +(?P<rest>[^\r\n]*)\r?\n?\Z"
@@ -68,23 +68,20 @@ class SpyReader(Reader):
                 if label in _CONTROLS:
                     yield meta(line, f"{what}: {label.decode()} {rest.decode('latin-1')}")
                 else:
-                    yield Chunk(raw, None, None, offset, len(raw), number, len(raw), NOISE,
-                                f"{what} {label.decode('latin-1')!r}")
+                    yield noise(line, f"{what} {label.decode('latin-1')!r}")
                 continue
             if rest == b"<empty>":
                 yield meta(line, "read returned no bytes")
                 continue
             cells = _DATA.match(rest)
             if cells is None:
-                yield Chunk(raw, None, direction, offset, len(raw), number, len(raw), NOISE,
-                            "spy row without an offset and hex cells")
+                yield noise(line, "spy row without an offset and hex cells", None, direction)
                 continue
             start = m.start("rest") + cells.end()
             try:
                 data = bytes.fromhex(raw[start:start + _CELLS].decode("ascii"))
             except (ValueError, UnicodeDecodeError):
-                yield Chunk(raw, None, direction, offset, len(raw), number, len(raw), NOISE,
-                            "spy row with bad hex cells")
+                yield noise(line, "spy row with bad hex cells", None, direction)
                 continue
             if not data:
                 yield meta(line, "spy row with no bytes")

@@ -342,6 +342,240 @@ def rx_stream(transfers: list[Transfer]) -> bytes:
     return b"".join(tr.data for tr in transfers if tr.dir == RX)
 
 
+# ------------------------------------------------------------- application log lines
+
+def log_lines(transfers: list[Transfer]) -> list[tuple[float, str, str]]:
+    """What a host-side logger prints: (ms, dir, text) a line, line ends removed, the
+    module's empty lines skipped, a prompt as ``> ``."""
+    out = []
+    for tr in transfers:
+        text = tr.data.decode("latin-1")
+        if tr.dir == TX:
+            out.append((tr.ms, TX, text.rstrip("\r\n\x1a")))
+            continue
+        for line in text.split("\r\n"):
+            if line.strip():
+                out.append((tr.ms, RX, line))
+    return out
+
+
+def without_send(transfers: list[Transfer]) -> list[Transfer]:
+    """The session without its AT+QSSLSEND (loggers that do not show data entry)."""
+    out, skipping = [], False
+    for tr in transfers:
+        if tr.dir == TX and tr.data.startswith(b"AT+QSSLSEND"):
+            skipping = True
+        if not skipping:
+            out.append(tr)
+        if skipping and b"+QSSLSEND:" in tr.data:
+            skipping = False
+    return out
+
+
+def esp_idf() -> bytes:
+    """An ESP-IDF app logging the module's lines under its ``bc66_modem`` tag."""
+    boot = 4210.0
+    out = ["I (31) boot: ESP-IDF v5.1.2 2nd stage bootloader",
+           "I (412) cpu_start: Starting scheduler on PRO CPU.",
+           "I (4120) main_task: Calling app_main()",
+           "I (4185) bc66_modem: Powering the module and waiting for it to become ready"]
+    for ms, d, text in log_lines(exchange(2, fixed=True)):
+        out.append(f"I ({round(boot + ms)}) bc66_modem: {text}")
+        if text.startswith("+QSSLOPEN:"):
+            out.append(f"I ({round(boot + ms + 1)}) app_main: SSL connection 1,2 is up")
+    out.append(f"W ({round(boot + 9950)}) wifi: no Wi-Fi configured, staying on NB-IoT")
+    return ("\n".join(out) + "\n").encode()
+
+
+def _zephyr_stamp(ms: float) -> str:
+    s, frac = divmod(ms, 1000)
+    h, rest = divmod(int(s), 3600)
+    m, sec = divmod(rest, 60)
+    return f"[{h:02d}:{m:02d}:{sec:02d}.{int(frac):03d},{round(frac * 1000) % 1000:03d}]"
+
+
+def _zephyr_args(line: str) -> str:
+    """How modem_chat logs a received line: its arguments separated by spaces."""
+    if line.startswith("+") and ": " in line:
+        name, args = line.split(": ", 1)
+        return f"{name}:  " + " ".join(args.split(","))
+    return line
+
+
+def zephyr() -> bytes:
+    """Zephyr's modem_chat running a BC66 script (no data entry: chat scripts do not log
+    it), the received lines as the chat parser logs them."""
+    boot = 12633.0
+    out = [f"{_zephyr_stamp(boot - 14)} <dbg> modem_chat: modem_chat_script_start: running "
+           "script: bc66_ssl_chat_script"]
+    step = 0
+    for ms, d, text in log_lines(without_send(exchange(3))):
+        stamp = _zephyr_stamp(boot + ms)
+        if d == TX:
+            out.append(f"{stamp} <dbg> modem_chat: modem_chat_script_next: bc66_ssl_chat_script:"
+                       f" step: {step}")
+            out.append(f"{stamp} <dbg> modem_chat: modem_chat_script_next: sending: {text}")
+            step += 1
+        else:
+            out.append(f"{stamp} <dbg> modem_chat: modem_chat_log_received_command: "
+                       f"{_zephyr_args(text)}")
+    out.append(f"{_zephyr_stamp(boot + 9000)} <dbg> modem_chat: modem_chat_script_stop: "
+               "bc66_ssl_chat_script: complete")
+    return ("\n".join(out) + "\n").encode()
+
+
+def _mbed_text(data: bytes) -> str:
+    return data.decode("latin-1").replace("\r", "<cr>").replace("\n", "<ln>")
+
+
+def mbed_trace() -> bytes:
+    """mbed-os's AT handler traces: each write and read, the command and its CR written
+    apart as ATHandler does, an uptime stamp in ms."""
+    boot = 1062.0
+    out = [f"[{round(boot - 62):08d}ms][INFO][CELL]: Start connecting (timeout 1000 ms)"]
+    for tr in exchange(0, fixed=True):
+        stamp = f"[{round(boot + tr.ms):08d}ms]"
+        if tr.dir == TX and tr.data.endswith(b"\r\n"):
+            body = tr.data[:-2]
+            out.append(f"{stamp}[INFO][CELL]: AT TX ({len(body):2d}): {_mbed_text(body)}")
+            out.append(f"{stamp}[INFO][CELL]: AT TX ( 1): <cr>")
+            continue
+        label = "TX" if tr.dir == TX else "RX"
+        out.append(f"{stamp}[INFO][CELL]: AT {label} ({len(tr.data):2d}): {_mbed_text(tr.data)}")
+    out.append(f"[{round(boot + 9100):08d}ms][DBG ][CELL]: Closed socket 0")
+    return ("\n".join(out) + "\n").encode()
+
+
+def arduino_monitor() -> bytes:
+    """The Arduino IDE's serial monitor with timestamps, on a sketch that relays the
+    module and marks lines ``--->`` (sent) and ``<---`` (first line received), the
+    following lines of an answer unmarked."""
+    start = dt.datetime(2024, 3, 11, 20, 39, 54, 792000)
+    out = []
+
+    def stamp(ms: float) -> str:
+        t = at(start, ms)
+        return f"{t:%H:%M:%S}.{_ms(t)} -> "
+
+    out.append(stamp(-70) + "*** BC66 SSL test ***")
+    out.append(stamp(-20) + "Attempting to open comm with the module")
+    for tr in exchange(1, fixed=True):
+        if tr.dir == TX:
+            out.append(stamp(tr.ms) + "\t---> " + tr.data.decode().rstrip("\r\n"))
+            continue
+        lines = [x for x in tr.data.decode("latin-1").split("\r\n") if x.strip()]
+        for i, line in enumerate(lines):
+            out.append(stamp(tr.ms) + ("\t<--- " if i == 0 else "") + line)
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
+def arrows_wio() -> bytes:
+    """A WioLTE-style library log: ``<- `` before what it sends, ``-> `` before every
+    line it reads, the module's empty lines included; no times."""
+    out = []
+    for tr in without_send(exchange(4, config=False)):
+        text = tr.data.decode("latin-1")
+        if tr.dir == TX:
+            out.append("<- " + text.rstrip("\r\n"))
+        else:
+            out += ["-> " + line for line in text.split("\r\n")[:-1]]
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
+def txrx() -> bytes:
+    """A host logger writing ``HH:MM:SS.mmm TX: line`` / ``RX: line``."""
+    start = dt.datetime(2024, 3, 12, 14, 2, 11, 250000)
+    out = []
+    for ms, d, text in log_lines(without_send(exchange(5))):
+        t = at(start, ms)
+        out.append(f"{t:%H:%M:%S}.{_ms(t)} {'TX' if d == TX else 'RX'}: {text}")
+    return ("\n".join(out) + "\n").encode()
+
+
+def qcom() -> bytes:
+    """QCOM with Show Time: one stamped line a line sent or received, blank lines where
+    the module sent empty ones."""
+    start = dt.datetime(2024, 3, 13, 10, 19, 8, 474000)
+    out = []
+    for tr in without_send(exchange(0, echo=True)):
+        t = at(start, tr.ms)
+        stamp = f"[{t:%Y-%m-%d %H:%M:%S}:{_ms(t)}"
+        if tr.dir == TX:
+            out.append(f"{stamp}_S:] {tr.data.decode().rstrip()}")
+            continue
+        for line in tr.data.decode("latin-1").split("\r\n")[:-1]:
+            out.append(f"{stamp}_R:] {line}" if line else "")
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
+def mnemonic_lines() -> bytes:
+    """Firmware tracing each UART transfer with a tick count (ms) and mnemonics."""
+    boot = 10452.0
+    out = ["[10100] Cellular: starting the BC66 SSL test"]
+    for tr in exchange(1):
+        text = "".join(f"<{_NAMES[b]}>" if b < 0x20 else chr(b) for b in tr.data)
+        out.append(f"[{round(boot + tr.ms)}] {'TX' if tr.dir == TX else 'RX'}: {text}")
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
+def python_repr() -> bytes:
+    """A pyserial script printing ``sending b'...'`` and ``received b'...'``."""
+    out = ["connecting to /dev/ttyUSB0 at 115200 baud"]
+    for tr in exchange(2, fixed=True):
+        word = "sending" if tr.dir == TX else "received"
+        out.append(f"{word} {tr.data!r}")
+    return ("\n".join(out) + "\n").encode()
+
+
+def miniterm_debug() -> bytes:
+    """pyserial miniterm with ``--filter debug`` whose output went to a file: each write
+    and read as `` [TX:'...'] `` / `` [RX:'...'] ``, the received text after it."""
+    out = "--- Miniterm on /dev/ttyUSB0  115200,8,N,1 ---\n"
+    for tr in without_send(exchange(3, config=False)):
+        text = tr.data.decode("latin-1")
+        out += f" [{'TX' if tr.dir == TX else 'RX'}:{text!r}] "
+        if tr.dir == RX:
+            out += text.replace("\r\n", "\n")
+    return (out + "\n--- exit ---\n").encode()
+
+
+def forum_paste() -> bytes:
+    """A question pasted into a forum: the writer's sentences, curly quotes, blank lines
+    between the items, no times."""
+    text = """Hi all, I am trying to open an SSL connection with the BC66 and it fails.
+
+My module answers the basic commands fine:
+
+AT
+
+OK
+
+AT+QSSLCFG=1,1,\u201cseclevel\u201d,0
+
+OK
+
+Then I try to open the connection to the server:
+
+AT+QSSLOPEN=1,1,\u201chf.quectel.com\u201d,8164,0
+
+OK
+
++QSSLOPEN: 1,1,-1
+
+What does the error -1 mean and how can I fix it?
+"""
+    return text.encode()
+
+
+def jsonl_ms() -> bytes:
+    """A logger writing epoch milliseconds: ``{"ts": 1710151512125, ...}``."""
+    start = 1710151512125
+    lines = [json.dumps({"ts": start + round(tr.ms), "dir": tr.dir,
+                         "data": tr.data.decode("latin-1")})
+             for tr in without_send(exchange(5, config=False))]
+    return ("\n".join(lines) + "\n").encode()
+
+
 def main() -> None:
     files = {
         "teraterm_echo.log": teraterm(),
@@ -362,6 +596,18 @@ def main() -> None:
         "putty.log": b"=~=~=~=~=~=~=~=~=~=~=~= PuTTY log 2024.03.09 11:20:45 "
                      b"=~=~=~=~=~=~=~=~=~=~=~=\r\n"
                      + rx_stream(exchange(5, echo=True, fixed=True, eol=b"\r")),
+        "esp_idf.log": esp_idf(),
+        "zephyr.log": zephyr(),
+        "mbed_trace.log": mbed_trace(),
+        "arduino_monitor.log": arduino_monitor(),
+        "arrows_wio.log": arrows_wio(),
+        "txrx.log": txrx(),
+        "qcom.log": qcom(),
+        "mnemonic_lines.log": mnemonic_lines(),
+        "python_repr.log": python_repr(),
+        "miniterm_debug.log": miniterm_debug(),
+        "forum_paste.txt": forum_paste(),
+        "transcript_ms.jsonl": jsonl_ms(),
     }
     for name, data in files.items():
         (OUT / name).write_bytes(data)

@@ -1,0 +1,89 @@
+"""``attrace formats``: the capture formats attrace knows, and checking a definition.
+
+Without options it lists every format: the built-in readers, the built-in line formats,
+and the user's own definitions (from the config folder), each with where it comes from
+and what it matches; definitions in that folder that cannot be used are listed with why.
+``--check F.toml`` validates a definition and runs its sample lines, as lnav does for
+its formats: exit 0 when all is well, 1 when a sample reads differently from what it
+says, 2 when the file cannot be used at all.  One line per problem.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from attrace import output
+from attrace.cli import EXIT_ERROR, EXIT_FAIL, main
+from attrace.read import FORMATS
+from attrace.read.lineformat import FormatError, LineFormatReader, check_samples, load_file
+from attrace.read.registry import user_dir, user_formats
+
+
+@main.command("formats")
+@click.option("--check", "check_file", metavar="F.toml", default=None,
+              help="Validate a line-format definition and run its samples.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format of the list.")
+def formats(check_file: str | None, fmt: str) -> None:
+    """List the capture formats (built-in and your own), or check a definition."""
+    w = output.human(sys.stdout)
+    if check_file is not None:
+        _check(Path(check_file), w)
+        return
+    rows = [_row(reader.name, reader, "built-in") for reader in FORMATS.values()]
+    mine, problems = user_formats()
+    rows += [{"name": f.name, "source": f.source, "title": f.title, "matches": f.matches(),
+              "example": f.example()} for f in mine]
+    rows.sort(key=lambda r: (r["source"] != "built-in", r["name"]))
+    if fmt == "json":
+        json.dump({"formats": rows, "user_folder": str(user_dir()), "problems": problems},
+                  sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        w(f"{r['name']:<{width}}  {r['source']:<8}  {r['title']}\n")
+        if r["example"] or r["matches"]:
+            shown = f"e.g. {r['example']}" if r["example"] else f"matches: {r['matches']}"
+            w(f"{'':<{width}}  {'':<8}  {shown}\n")
+    w(f"Your formats: {user_dir()}/*.toml (or --format-file F.toml); "
+      "check one with attrace formats --check F.toml\n")
+    for line in problems:
+        w(f"unusable: {line}\n")
+
+
+def _row(name: str, reader: type, source: str) -> dict[str, str]:
+    """A listing row; a line format shows its first pattern, a Python reader its title."""
+    if issubclass(reader, LineFormatReader):
+        matches, example = reader.definition.matches(), reader.definition.example()
+    else:
+        matches = example = ""
+    return {"name": name, "source": source, "title": reader.title, "matches": matches,
+            "example": example}
+
+
+def _check(path: Path, write: Callable[[str], object]) -> None:
+    """``--check``: problems one a line; the exit code says how bad."""
+    try:
+        fmt = load_file(path)
+    except FormatError as exc:
+        for line in exc.problems:
+            write(f"{line}\n")
+        sys.exit(EXIT_ERROR)
+    if fmt.name in FORMATS:
+        write(f"{path}: the name {fmt.name!r} is a built-in format's; rename it\n")
+        sys.exit(EXIT_ERROR)
+    problems = check_samples(fmt)
+    for line in problems:
+        write(f"{line}\n")
+    if problems:
+        sys.exit(EXIT_FAIL)
+    count = len(fmt.samples)
+    what = f"{count} sample{'s' if count != 1 else ''} read as written" if count else (
+        "no [[samples]] to check; add some")
+    write(f"{path}: format {fmt.name!r} is usable; {what}\n")
