@@ -8,17 +8,13 @@ from attrace import report as reports
 from attrace.api import Trace
 from attrace.cli import main
 from attrace.cli.common import input_options, load_trace
-from attrace.filters import parse_duration
+from attrace.cli.stats import _check_interval
 from attrace.report.progress import Steps
 
 
-def _interval(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
-    if value is None:
-        return None
-    seconds = parse_duration(value)
-    if seconds <= 0:
-        raise click.BadParameter("the interval must be longer than zero")
-    return seconds
+def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """``--interval`` as ``attrace stats`` reads it; None leaves the choice to the report."""
+    return None if value is None else _check_interval(ctx, param, value)
 
 
 @main.command()
