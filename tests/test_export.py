@@ -307,3 +307,20 @@ def test_bad_output_is_a_one_line_error(target: str, tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("Error: ") and done.stderr.count("\n") == 1
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet"])
+def test_a_filtered_view_is_written_as_shown(suffix: str, tmp_path: Path) -> None:
+    from attrace.export import write_frame
+
+    view = load(TIMED[2]).filter('kind == "urc"')
+    out = tmp_path / f"view{suffix}"
+    assert write_frame(view, out) == len(view) > 3
+    if suffix == ".parquet":
+        got = pd.read_parquet(out)
+    elif suffix == ".csv":
+        got = pd.read_csv(out, keep_default_na=False)
+    else:
+        got = pd.DataFrame(json.loads(out.read_text()))
+    assert got["index"].tolist() == view["index"].tolist()
+    assert got["text"].tolist() == view["text"].tolist()

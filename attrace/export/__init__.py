@@ -2,7 +2,8 @@
 (Chrome/Perfetto trace JSON), data tools (Parquet, CSV, JSON of the tables).
 
 ``export(trace, path)`` picks the kind from the path (``SUFFIXES``); each kind also has
-its own function taking a trace and a path, for the TUI and notebooks.  This package sits
+its own function taking a trace and a path, for the TUI and notebooks, and
+``write_frame`` writes any table or filtered view of one (CSV, JSON, Parquet).  This package sits
 with the other presenters, after the tables: it reads the public API only.
 """
 
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 from attrace.errors import UsageError
 from attrace.export.pcapng import write_pcapng
 from attrace.export.perfetto import write_perfetto
-from attrace.export.tables import TABLES, write_folder, write_parquet, write_text
+from attrace.export.tables import TABLES, write_folder, write_frame, write_table
 
 if TYPE_CHECKING:
     from attrace.api import Trace
@@ -23,16 +24,8 @@ SUFFIXES: Final = (".pcapng", ".perfetto.json", ".parquet", ".csv", ".json")
 """Output kinds by file name ending (longest first); a folder gets every table as
 Parquet."""
 
-__all__ = ["SUFFIXES", "TABLES", "export", "kind_of", "write_csv", "write_folder",
-           "write_json", "write_parquet", "write_pcapng", "write_perfetto"]
-
-
-def write_csv(trace: Trace, path: str, table: str = "events") -> int:
-    return write_text(trace, table, path, "csv")
-
-
-def write_json(trace: Trace, path: str, table: str = "events") -> int:
-    return write_text(trace, table, path, "json")
+__all__ = ["SUFFIXES", "TABLES", "export", "kind_of", "write_folder", "write_frame",
+           "write_pcapng", "write_perfetto", "write_table"]
 
 
 def kind_of(path: str) -> str:
@@ -59,6 +52,4 @@ def export(trace: Trace, path: str, table: str = "events") -> tuple[str, int]:
         return kind, write_perfetto(trace, path)
     if kind == "folder":
         return kind, write_folder(trace, path)
-    if kind == "parquet":
-        return kind, write_parquet(trace, table, path)
-    return kind, write_text(trace, table, path, kind)
+    return kind, write_table(trace, path, table)

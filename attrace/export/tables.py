@@ -27,31 +27,39 @@ TABLES: Final = ("events", "transactions", "sessions", "diagnostics")
 
 
 def frame(trace: Trace, table: str) -> pd.DataFrame:
-    """The table ``table`` of ``trace``, numbered from 0 (the sessions table is indexed by
-    id in the API; its ``id`` column stays)."""
+    """The table ``table`` of ``trace``."""
     if table not in TABLES:
         raise UsageError(f"no table {table!r}; choose one of {', '.join(TABLES)}")
-    return getattr(trace, table).reset_index(drop=True)
+    return getattr(trace, table)
 
 
-def write_text(trace: Trace, table: str, path: str, fmt: str) -> int:
-    """``table`` as ``csv`` or ``json`` (one array of objects); the number of rows."""
-    data = frame(trace, table)
+FRAME_SUFFIXES: Final = (".csv", ".json", ".parquet")
+
+
+def write_frame(data: pd.DataFrame, path: str | Path) -> int:
+    """Any of the tables, or rows of one (a filtered view), as CSV, JSON (one array of
+    objects) or Parquet by the suffix of ``path``; the number of rows."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FRAME_SUFFIXES:
+        raise UsageError(f"cannot tell what to write from {str(path)!r}: name it "
+                         + ", ".join(f"*{s}" for s in FRAME_SUFFIXES))
+    data = data.reset_index(drop=True)
+    if suffix == ".parquet":
+        if "args" in data.columns:
+            data["args"] = [json.dumps(a, ensure_ascii=False) for a in data["args"]]
+        try:
+            data.to_parquet(path, index=False, engine="pyarrow")
+        except OSError as exc:
+            raise cannot_write(path, exc) from None
+        return len(data)
     with open_output(path, text=True) as out:
-        output.write(records(data), fmt, out, columns=list(data.columns))
+        output.write(records(data), suffix[1:], out, columns=list(data.columns))
     return len(data)
 
 
-def write_parquet(trace: Trace, table: str, path: str | Path) -> int:
-    """``table`` as one Parquet file; the number of rows."""
-    data = frame(trace, table)
-    if "args" in data.columns:
-        data["args"] = [json.dumps(a, ensure_ascii=False) for a in data["args"]]
-    try:
-        data.to_parquet(path, index=False, engine="pyarrow")
-    except OSError as exc:
-        raise cannot_write(path, exc) from None
-    return len(data)
+def write_table(trace: Trace, path: str | Path, table: str = "events") -> int:
+    """The table ``table`` of ``trace`` as ``write_frame`` writes it."""
+    return write_frame(frame(trace, table), path)
 
 
 def write_folder(trace: Trace, folder: str) -> int:
@@ -62,4 +70,4 @@ def write_folder(trace: Trace, folder: str) -> int:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise cannot_write(folder, exc) from None
-    return sum(write_parquet(trace, t, target / f"{t}.parquet") for t in TABLES)
+    return sum(write_table(trace, target / f"{t}.parquet", t) for t in TABLES)
