@@ -324,3 +324,19 @@ def test_a_filtered_view_is_written_as_shown(suffix: str, tmp_path: Path) -> Non
         got = pd.DataFrame(json.loads(out.read_text()))
     assert got["index"].tolist() == view["index"].tolist()
     assert got["text"].tolist() == view["text"].tolist()
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage \x00\xff\x1b[2J\n"], ids=["empty", "noise"])
+def test_empty_and_noise_captures_export_without_losing_bytes(content: bytes,
+                                                              tmp_path: Path) -> None:
+    capture = tmp_path / "odd.log"
+    capture.write_bytes(content)
+    out = tmp_path / "odd.pcapng"
+    _export(capture, out)
+    assert b"".join(p.payload for p in read_pcapng(out).packets) == content
+    for suffix in (".perfetto.json", ".csv", ".parquet", ".json"):
+        _export(capture, tmp_path / f"odd{suffix}")
+    for suffix in (".html", ".md", ".json"):
+        invoke_ok = CliRunner().invoke(main, ["report", str(capture), "-o",
+                                              str(tmp_path / f"r{suffix}")])
+        assert invoke_ok.exit_code == 0, repr(invoke_ok.exception)
