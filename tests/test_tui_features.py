@@ -3,6 +3,7 @@ with its keys on the bundled sample and checked on what the user then sees."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -319,3 +320,40 @@ async def test_help_and_docs_list_every_key() -> None:
         for key, _ in KEYS:
             assert key in shown
             assert f"| `{key}` |" in docs, f"docs/tui.md lacks the key {key}"
+
+
+# -- saving --------------------------------------------------------------------------------
+
+def test_save_the_current_view_and_a_report(tmp_path: Path) -> None:
+    @run_async
+    async def run() -> None:
+        app = AttraceApp([SAMPLE])
+        async with app.run_test(size=BIG) as pilot:
+            await ready(pilot)
+            await pilot.press("slash", *"kind == urc", "enter")
+            await ready(pilot)
+            events = tmp_path / "urcs.csv"
+            await pilot.press("ctrl+s", "ctrl+u", *str(events), "enter")
+            await ready(pilot)
+            rows = list(csv.DictReader(events.open(encoding="utf-8")))
+            assert [int(r["index"]) for r in rows] == _shown(app)
+            await pilot.press("2")
+            sessions = tmp_path / "sessions.json"
+            await pilot.press("ctrl+s", "ctrl+u", *str(sessions), "enter")
+            await ready(pilot)
+            assert [s["id"] for s in json.loads(sessions.read_text())] == ["1:5#1"]
+            await pilot.press("4")
+            stats = tmp_path / "stats.json"
+            await pilot.press("ctrl+s", "ctrl+u", *str(stats), "enter")
+            await ready(pilot)
+            commands = [r["command"] for r in json.loads(stats.read_text())]
+            assert "QSSLOPEN (write)" in commands
+            page = tmp_path / "report.html"
+            await pilot.press("ctrl+s", "tab", "ctrl+u", *str(page), "enter")
+            await ready(pilot)
+            assert "<html" in page.read_text(encoding="utf-8").lower()
+            await pilot.press("ctrl+s", "ctrl+u", *str(tmp_path / "none" / "x.csv"), "enter")
+            await ready(pilot)
+            assert app.is_running  # an unwritable path is a notification, not a crash
+
+    run()

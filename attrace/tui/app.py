@@ -33,9 +33,10 @@ from textual.widgets import (
 )
 
 from attrace.api import Trace, load
+from attrace.errors import AttraceError
 from attrace.output import printable
 from attrace.timefmt import DISPLAY_MODES
-from attrace.tui import filtering, palette
+from attrace.tui import filtering, palette, saving
 from attrace.tui.messages import (
     AnalysisFinished,
     JumpRequested,
@@ -99,6 +100,9 @@ KEYS: Final = (
     ("w", "Follow Session: save what it shows to a file"),
     ("/ , n / N", "Follow Session: search, next / previous hit"),
     ("[ / ]", "Follow Session: previous / next session"),
+    ("Ctrl+S", "save the current view (filtered events, sessions, statistics, expert) as "
+               ".csv/.json/.parquet, the trace as .pcapng/.perfetto.json, or a report "
+               "(.html/.md/.json; Tab picks view or report)"),
     ("?", "this help"),
     ("q", "quit (on a screen over the main one: close it)"),
 )
@@ -139,6 +143,7 @@ class AttraceApp(App[None]):
         Binding("greater_than_sign", "next_mark(1)", "Next mark", show=False),
         Binding("less_than_sign", "next_mark(-1)", "Previous mark", show=False),
         Binding("ctrl+t", "time_reference", "Time ref", show=False),
+        Binding("ctrl+s", "save", "Save"),
         Binding("escape", "back", "Back", show=False),
         *(Binding(str(i + 1), f"view('{view}')", label, show=False, priority=True)
           for i, (view, label) in enumerate(VIEWS)),
@@ -682,3 +687,34 @@ class AttraceApp(App[None]):
         if view.limited and self.filter_text:
             shown = {int(i) for i in self.matches}
         view.fill(self.analysed, shown)
+
+    # -- saving (Ctrl+S) ----------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.trace is None or not self.analysed.available:
+            self.notify("still loading: save once the trace is analysed", severity="warning")
+            return
+        view = self.query_one(ContentSwitcher).current or "events"
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is not None and self.trace is not None:
+                self.set_status(f"saving {answer[1]}…")
+                self.save_file(self.trace, answer[0], answer[1], view)
+
+        self.push_screen(PromptScreen(f"Save ({view} view) to file:",
+                                      f"attrace-{view}.csv", saving.MODES), chosen)
+
+    @work(thread=True, exclusive=True, group="save")
+    def save_file(self, trace: Trace, mode: str, path: str, view: str) -> None:
+        expert = self.query_one(ExpertView)
+        limited = ({int(i) for i in self.matches}
+                   if expert.limited and self.filter_text else None)
+        try:
+            said = saving.save(trace, self.analysed, mode, path, view,
+                               self.events_list.shown, limited)
+        except AttraceError as exc:
+            self.call_from_thread(self.notify, printable(str(exc)), severity="error")
+            self.call_from_thread(self.set_status, self._summary())
+            return
+        self.call_from_thread(self.notify, printable(said))
+        self.call_from_thread(self.set_status, printable(said))

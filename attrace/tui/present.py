@@ -16,7 +16,7 @@ from attrace import spec
 from attrace.api import Trace
 from attrace.model import Event
 from attrace.output import printable
-from attrace.redact import shown_raw, shown_text
+from attrace.redact import shown_args, shown_raw, shown_text
 from attrace.timefmt import DISPLAY_MODES, display
 
 ARROWS: Final = {"tx": "→", "rx": "←", None: "·"}
@@ -300,13 +300,13 @@ _ARG_FIELDS: Final = {"contextID": "ctx", "connectID": "conn"}
 """Arguments that are fields of the events table (apply as filter)."""
 
 
-def _arg_lines(event: Event) -> list[tuple[str, str | None]]:
+def _arg_lines(event: Event, show: bool) -> list[tuple[str, str | None]]:
     """Arguments with the spec's names and limits, and the meaning of an error code; each
     with its filter when the argument is an events field."""
     the_spec = spec.load()
     names = _arg_names(event, the_spec)
     out = []
-    for i, arg in enumerate(event.args):
+    for i, arg in enumerate(shown_args(event, show)):
         name, about = names[i] if i < len(names) else (f"arg{i + 1}", "")
         value = "(empty)" if arg is None else repr(arg) if isinstance(arg, str) else str(arg)
         meaning = ""
@@ -383,7 +383,7 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
         decoded.add(f"purpose: {event.purpose}")
     if event.args and not secret_args:
         args = decoded.add("arguments")
-        for line, filter_ in _arg_lines(event):
+        for line, filter_ in _arg_lines(event, show):
             args.add(line, filter=filter_)
     text = shown_text(event, show)
     decoded.add(f"text: {printable(text)}", filter=text_filter(text))

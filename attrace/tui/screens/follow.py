@@ -16,6 +16,7 @@ from textual.widgets import Footer, Label
 
 from attrace.errors import AttraceError
 from attrace.output import printable, write_file
+from attrace.redact import scrub_bytes
 from attrace.tui.present import HEX_WIDTH, hex_line
 from attrace.tui.screens.prompt import PromptScreen
 from attrace.tui.widgets.virtual_list import VirtualList
@@ -99,7 +100,10 @@ class FollowScreen(Screen[int | None]):
             f"{s.host}:{s.port}  sent {s.bytes_sent} B in {s.sends} sends, received "
             f"{s.bytes_received} B in {s.recvs} URCs, ended: {s.close_reason}"))
         view = self.query_one(PayloadView)
-        lines = payload_lines(s.payload, self.as_hex)
+        payload = s.payload
+        if not self.app.trace.show_secrets:  # key material sent as data stays folded
+            payload = [(i, d, scrub_bytes(data)) for i, d, data in payload]
+        lines = payload_lines(payload, self.as_hex)
         if not lines:
             lines = [("tx", "(no application data in this session)", -1)]
         view.set_lines(lines)
