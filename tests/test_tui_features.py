@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from textual.widgets import DataTable, Input, Label, Static
-from tui_helpers import ROOT, SAMPLE, ready, run_async
+from tui_helpers import ROOT, SAMPLE, ready, run_async, tree_nodes
 
 from attrace.cli import main
 from attrace.tui import filtering
@@ -72,14 +72,8 @@ def test_view_refuses_a_bad_filter_before_opening() -> None:
 # -- apply / prepare as filter --------------------------------------------------------------
 
 def _details_node(app: AttraceApp, wanted: str):  # type: ignore[no-untyped-def]
-    tree = app.query_one(DetailsPane)
-
-    def walk(node):  # type: ignore[no-untyped-def]
-        yield node
-        for child in node.children:
-            yield from walk(child)
-
-    return next(n for n in walk(tree.root) if n.data is not None and n.data.filter == wanted)
+    return next(n for n in tree_nodes(app.query_one(DetailsPane))
+                if n.data is not None and n.data.filter == wanted)
 
 
 @run_async
@@ -246,15 +240,7 @@ def test_follow_session_saves_searches_and_steps_between_sessions(tmp_path: Path
 # -- expert, sorting -----------------------------------------------------------------------
 
 def _labels(tree) -> list[str]:  # type: ignore[no-untyped-def]
-    out = []
-
-    def walk(node):  # type: ignore[no-untyped-def]
-        out.append(str(node.label))
-        for child in node.children:
-            walk(child)
-
-    walk(tree.root)
-    return out
+    return [str(node.label) for node in tree_nodes(tree)]
 
 
 @run_async
