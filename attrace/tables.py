@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from attrace.api import Trace
 
 def events(trace: Trace) -> pd.DataFrame:
-    """One row per event, columns as the JSON keys, plus ``inferred`` and ``note``.
+    """One row per event, columns as the JSON keys, plus ``inferred``, ``note`` and
+    ``session``.
 
     Built column by column (the same values ``rows.event_row`` gives, which the tests
     check): a 1M-event trace must not pay for a million dicts.
@@ -68,9 +69,22 @@ def events(trace: Trace) -> pd.DataFrame:
                                     for e in evs], dtype="Int64")
     data["inferred"] = np.fromiter((e.inferred for e in evs), dtype=bool, count=n)
     data["note"] = [e.note for e in evs]
+    data["session"] = _session_of(trace, n)
     index = pd.Index(data["index"], name="index")
-    return pd.DataFrame(data, index=index, columns=[*EVENT_KEYS, "inferred", "note"],
-                        copy=False)
+    return pd.DataFrame(data, index=index,
+                        columns=[*EVENT_KEYS, "inferred", "note", "session"], copy=False)
+
+
+def _session_of(trace: Trace, n: int) -> list[str | None]:
+    """The id of the SSL session each event belongs to (its open, sends, receives and
+    close, with their OKs, prompts and data), so ``session == "1:5#1"`` shows the whole
+    exchange where ``conn == 5`` misses the rows that carry no connectID."""
+    owner: list[str | None] = [None] * n
+    for session in trace.analysis.sessions:
+        for i in session.events:
+            if 0 <= i < n and owner[i] is None:
+                owner[i] = session.id
+    return owner
 
 
 _SECOND_MEMO: dict[int, str] = {}
