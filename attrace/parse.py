@@ -45,18 +45,16 @@ def _join(*notes: str) -> str:
 class Parser:
     """Turns the framer's records into numbered events."""
 
-    def __init__(self) -> None:
-        spec = _spec.load()
+    def __init__(self, module: str | None = None) -> None:
+        self._choice = _spec.Choice(module)
+        """The spec profile lines are read with (``--module``, else from the first SSL
+        line whose shape tells: where ctx and conn sit differs between profiles)."""
         self._positions: dict[tuple[str, str], tuple[int | None, int | None]] = {}
-        for name, cmd in spec.commands.items():
-            self._positions[("command", name)] = (cmd.ctx_arg, cmd.conn_arg)
-            self._positions[("info", name)] = (cmd.ctx_arg, cmd.conn_arg)
-        for name, urc in spec.urcs.items():
-            self._positions[("info", name)] = (urc.ctx_arg, urc.conn_arg)
-        self._urcs_only = {n for n in spec.urcs if n not in spec.commands}
-        self._finals = set(spec.finals) | set(spec.error_finals)
-        self._words = frozenset(self._finals | set(spec.urcs) | set(spec.texts))
+        self._urcs_only: set[str] = set()
+        self._finals: set[str] = set()
+        self._words: frozenset[str] = frozenset()
         """Words of the module that end a PEM block whose END line was lost."""
+        self._tables()
         self.index = 0
         self._memo: dict[bytes, _Facts] = {}
         self._recv_heads: dict[bytes, tuple[str, str, Parsed]] = {}
@@ -67,6 +65,32 @@ class Parser:
         from ``dir`` to ``note``."""
         self._pem: set[str | None] = set()
         """The directions in which a PEM block is open (see ``_pem_line``)."""
+
+    def _tables(self) -> None:
+        """What the parser needs from the spec of the current profile."""
+        spec = self._choice.spec
+        self._positions.clear()
+        for name, cmd in spec.commands.items():
+            self._positions[("command", name)] = (cmd.ctx_arg, cmd.conn_arg)
+            self._positions[("info", name)] = cmd.response_where
+        for name, urc in spec.urcs.items():
+            self._positions[("info", name)] = (urc.ctx_arg, urc.conn_arg)
+        self._urcs_only = {n for n in spec.urcs if n not in spec.commands}
+        self._finals = set(spec.finals) | set(spec.error_finals)
+        self._words = frozenset(self._finals | set(spec.urcs) | set(spec.texts))
+
+    def _observe(self, facts: _Facts) -> bool:
+        """Let an SSL line choose the profile; True when that changed the tables (every
+        memo is then forgotten, since positions of ctx and conn moved)."""
+        kind, name, _, args = facts[:4]
+        if kind not in ("command", "response", "urc") or not self._choice.observe(
+                "command" if kind == "command" else "info", name, args):
+            return False
+        self._tables()
+        self._memo.clear()
+        self._by_dir.clear()
+        self._recv_heads.clear()
+        return True
 
     def parse(self, rec: Record) -> Event:
         """One record to one event (never raises)."""
@@ -151,6 +175,8 @@ class Parser:
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             facts = memo[body] = self._facts(body)
+            if not self._choice.decided and self._observe(facts):
+                facts = self._memo[body] = self._facts(body)
         kind, name, form, args, ctx, conn, text, note = facts
         if rec.note and not (kind == META and rec.note == "eof"):
             note = _join(note, "cut off by the end of the capture" if rec.note == "eof"
