@@ -232,8 +232,8 @@ def _no_leak_anywhere(name: str, trace: Path, tmp_path: Path, pieces: set[str],
             else:
                 # Only a command that writes files may refuse to run without one.
                 assert out_flag is not None and _refused(result), _describe(args, result)
-            if out_flag is None or not (formats or name == "follow"):
-                continue
+            if out_flag is None or not (formats or name == "follow" or not _ran(result)):
+                continue  # (a command that writes nothing without -o gets its files)
             # Every file kind with the default options, then the kinds it took.
             for suffix in OUTPUT_SUFFIXES if i == 0 and not accepted else accepted[:1]:
                 target = tmp_path / f"{name}-{runs}-{i}{suffix}"
