@@ -7,16 +7,19 @@ PSK in an ``AT+QSSLCFG`` command, the key entered properly, the key sent as appl
 data split over two sends, in hex data format over two more, and three times after the
 module refused the command (ERROR, no prompt): with a NUL byte before its BEGIN line, on one
 line without breaks, and wrapped at 8 characters (more than 200 lines).  ``captures()``
-writes it in each reader's format, plus two captures that start in the middle of the key.
+writes it in each reader's format with the writers of ``samples/formats/make_formats.py``
+(the capture tools' own quirks), plus two captures that start in the middle of the key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import importlib.util
 import re
+import sys
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 PSK = "5f3a9c0e7b21d4886a1fe0c3b7d95e42"
@@ -52,11 +55,12 @@ def transfers(echo: bool = False) -> list[Transfer]:
     clock = [0.0]
 
     def tx(data: bytes) -> None:
-        clock[0] += 0.05
-        out.append((clock[0], TX, data))
-        if echo:
-            out.append((clock[0] + 0.002, RX, data))
-        clock[0] += len(data) * _BYTE
+        for line in data.splitlines(keepends=True):  # a key is written line by line
+            clock[0] += 0.05
+            out.append((clock[0], TX, line))
+            if echo:
+                out.append((clock[0] + 0.002, RX, line))
+            clock[0] += len(line) * _BYTE
 
     def rx(data: bytes) -> None:
         clock[0] += 0.03
@@ -118,129 +122,46 @@ def transfers(echo: bool = False) -> list[Transfer]:
     return out
 
 
-def _stamp(seconds: float) -> dt.datetime:
-    return _START + dt.timedelta(seconds=seconds)
+def _writers() -> ModuleType:
+    """``samples/formats/make_formats.py``: each capture tool's own way of writing an
+    exchange.  Its ``exchange`` is replaced by the secret one, so every format the samples
+    show is written the same way here, key and PSK included."""
+    spec = importlib.util.spec_from_file_location(
+        "make_formats", SAMPLES / "formats" / "make_formats.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("make_formats", module)  # its dataclass looks itself up there
+    spec.loader.exec_module(sys.modules["make_formats"])
+    module = sys.modules["make_formats"]
 
+    def exchange(*_: object, echo: bool = False, **__: object) -> list[object]:
+        return [module.Transfer(t * 1000, d, data) for t, d, data in transfers(echo)]
 
-def _ms(t: dt.datetime) -> str:
-    return f"{t:%H:%M:%S}.{t.microsecond // 1000:03d}"
+    module.exchange = exchange
+    return module
 
 
 def bracketed(trs: list[Transfer]) -> bytes:
-    """Tera Term style: ``[date time] TX: `` before each transfer's first line."""
+    """A host logger's ``[date time] TX: `` before each line the host sends (a key typed
+    line by line) and before each of the module's answers."""
     out = bytearray()
     for t, d, data in trs:
-        out += f"[{_stamp(t):%Y-%m-%d} {_ms(_stamp(t))}] {d.upper()}: ".encode() + data
-        if not data.endswith(b"\n"):
-            out += b"\n"
+        stamp = _START + dt.timedelta(seconds=t)
+        head = f"[{stamp:%Y-%m-%d %H:%M:%S}.{stamp.microsecond // 1000:03d}] {d.upper()}: "
+        for line in data.splitlines(keepends=True) if d == TX else [data]:
+            out += head.encode() + line
+            if not line.endswith(b"\n"):
+                out += b"\n"
     return bytes(out)
 
 
-_NAMES = ("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF",
-          "CR", "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM",
-          "SUB", "ESC", "FS", "GS", "RS", "US")
-
-
-def docklight(trs: list[Transfer]) -> bytes:
-    """Two ports, ``<CR><LF>`` mnemonics, a new line after each LF."""
-    out = bytearray()
-    for t, d, data in trs:
-        if out and not out.endswith(b"\n"):
-            out += b"\r\n"
-        out += f"{_stamp(t):%m/%d/%Y} {_ms(_stamp(t))} [{'COM4' if d == TX else 'COM16'}] - " \
-            .encode()
-        for byte in data:
-            if byte < 0x20:
-                out += f"<{_NAMES[byte]}>".encode()
-                if byte == 0x0A:
-                    out += b"\r\n"
-            else:
-                out.append(byte)
-    return bytes(out) + b"\r\n"
-
-
-def _bytes_timed(trs: list[Transfer]) -> list[tuple[float, str, int]]:
-    rows = [(t + i * _BYTE, d, byte) for t, d, data in trs for i, byte in enumerate(data)]
-    rows.sort()
-    return rows
-
-
-def saleae(trs: list[Transfer]) -> bytes:
-    """Saleae Logic 2 async-serial export, one row a byte."""
-    lines = ["name,type,start_time,duration,data"]
-    for t, d, byte in _bytes_timed(trs):
-        lines.append(f'"{"host" if d == TX else "module"}","data",{t + 0.4:.9f},7.8e-05,'
-                     f"0x{byte:02X}")
-    return ("\r\n".join(lines) + "\r\n").encode()
-
-
-def sigrok(trs: list[Transfer]) -> bytes:
-    """sigrok-cli UART decoder rows of the module's TX pin (receive side only)."""
-    lines = []
-    for t, d, byte in _bytes_timed(trs):
-        if d == RX:
-            first = round(t * 1_000_000 + 9)
-            lines.append(f"{first}-{first + 69} uart-1: {byte:02X}")
-    return ("\n".join(lines) + "\n").encode()
-
-
-def _socat_text(data: bytes) -> bytes:
-    out = bytearray()
-    for byte in data:
-        if byte == 0x0D:
-            out += b"\\r"
-        elif byte == 0x5C:
-            out += b"\\\\"
-        elif byte in (0x0A, 0x09) or 0x20 <= byte < 0x7F:
-            out.append(byte)
-        else:
-            out += b"."
-    return bytes(out)
-
-
-def socat(trs: list[Transfer], hex_mode: bool) -> bytes:
-    """``socat -v`` (text) or ``-x`` (hex) blocks, ``>`` host to module."""
-    out = bytearray()
-    counts = {">": 0, "<": 0}
-    for t, d, data in trs:
-        mark = ">" if d == TX else "<"
-        n = counts[mark]
-        counts[mark] += len(data)
-        s = _stamp(t)
-        out += (f"{mark} {s:%Y/%m/%d %H:%M:%S}.{s.microsecond:06d}  length={len(data)} "
-                f"from={n} to={n + len(data) - 1}\n").encode()
-        if hex_mode:
-            out += b"".join(f" {b:02x}".encode() for b in data) + b"\n"
-        else:
-            out += _socat_text(data)
-    return bytes(out)
-
-
-def spy(trs: list[Transfer]) -> bytes:
-    """pyserial ``spy://`` hexdump rows (16 bytes a row, ASCII column)."""
-    rows = ["000000.002 DTR  active"]
-    for t, d, data in trs:
-        for at in range(0, len(data), 16):
-            chunk = data[at:at + 16]
-            cells = "".join(f"{b:02X} " for b in chunk[:8]) + " " + \
-                "".join(f"{b:02X} " for b in chunk[8:])
-            text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-            rows.append(f"{t + 0.35:010.3f} {d.upper():<4} {at:04X}  {cells:<49} {text:<16}")
-    return ("\n".join(rows) + "\n").encode()
-
-
-def jsonl(trs: list[Transfer]) -> bytes:
-    """A rig's transcript: one JSON object a read or write."""
-    lines = [json.dumps({"rig": "bench-3", "port": "/dev/ttyUSB1"})]
-    for t, d, data in trs:
-        lines.append(json.dumps({"ts": _stamp(t).isoformat(timespec="milliseconds"), "dir": d,
-                                 "data": data.decode("latin-1")}))
-    return ("\n".join(lines) + "\n").encode()
-
-
-def raw(trs: list[Transfer]) -> bytes:
-    """The module's side as a terminal program saves it: the received bytes only."""
-    return b"".join(data for _, d, data in trs if d == RX)
+def _pasted(w: ModuleType) -> bytes:
+    """A forum question: a sentence, then the exchange's lines with blank lines between
+    and its quotes made curly (without the 8-character key: nobody pastes 200 lines)."""
+    lines = [re.sub(r'"([^"]*)"', "\u201c\\1\u201d", text)
+             for _, _, text in w.log_lines(w.exchange()) if len(text) > 8]
+    return ("My BC66 will not take the key, here is the log:\n\n"
+            + "\n\n".join(lines) + "\n\nDoes anybody know what is wrong here?\n").encode()
 
 
 def _mid_key(data: bytes) -> bytes:
@@ -251,19 +172,31 @@ def _mid_key(data: bytes) -> bytes:
 
 def captures(folder: Path) -> dict[str, tuple[Path, str]]:
     """Every capture written into ``folder``: name -> (path, the reader that must read it)."""
-    both, echoed = transfers(), transfers(echo=True)
+    w = _writers()
+    both = transfers()
     files = {
         "bracketed.log": (bracketed(both), "bracketed"),
-        "docklight.log": (docklight(both), "docklight"),
-        "saleae.csv": (saleae(both), "saleae"),
-        "socat_v.log": (socat(both, False), "socat"),
-        "socat_x.log": (socat(both, True), "socat"),
-        "spy.log": (spy(both), "spy"),
-        "sigrok.txt": (sigrok(echoed), "sigrok"),
-        "transcript.jsonl": (jsonl(both), "jsonl"),
-        "raw.cap": (raw(echoed), "raw"),
+        "docklight.log": (w.docklight(), "docklight"),
+        "saleae.csv": (w.logic2({TX: "host", RX: "module"}, w.exchange()), "saleae"),
+        "socat_v.log": (w.socat(False, True, 0, True), "socat"),
+        "socat_x.log": (w.socat(True, False, 1, False), "socat"),
+        "spy.log": (w.spy(), "spy"),
+        "sigrok.txt": (w.sigrok(), "sigrok"),
+        "transcript.jsonl": (w.jsonl(), "jsonl"),
+        "raw.cap": (w.rx_stream(w.exchange(echo=True)), "raw"),
+        "esp_idf.log": (w.esp_idf(), "esp-idf"),
+        "zephyr.log": (w.zephyr(), "zephyr"),
+        "mbed_trace.log": (w.mbed_trace(), "mbed-trace"),
+        "arduino_monitor.log": (w.arduino_monitor(), "arduino-monitor"),
+        "arrows.log": (w.arrows_wio(), "arrows"),
+        "txrx.log": (w.txrx(), "txrx"),
+        "qcom.log": (w.qcom(), "qcom"),
+        "mnemonic_lines.log": (w.mnemonic_lines(), "mnemonic-lines"),
+        "python_repr.log": (w.python_repr(), "python-repr"),
+        "miniterm_debug.log": (w.miniterm_debug(), "miniterm-debug"),
+        "pasted.txt": (_pasted(w), "pasted"),
         "late_bracketed.log": (_mid_key(bracketed(both)), "bracketed"),
-        "late_raw.cap": (_mid_key(raw(echoed)), "raw"),
+        "late_raw.cap": (_mid_key(w.rx_stream(w.exchange(echo=True))), "raw"),
     }
     out = {}
     for name, (data, reader) in files.items():

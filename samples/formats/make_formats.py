@@ -2,7 +2,8 @@
 capture tool would have recorded it.
 
 Run once (``python samples/formats/make_formats.py``); the output is committed and the
-tests read the files, never this script.  Every sample shows the same kind of session
+tests read the files (only ``tests/secret_captures.py`` drives these writers, with an
+exchange of its own that carries a key).  Every sample shows the same kind of session
 (configure, AT+QSSLOPEN with its ``+QSSLOPEN: 1,<conn>,0`` completion, AT+QSSLSEND with the
 ``>`` prompt and Ctrl+Z or a fixed length, a ``+QSSLURC: "recv"``, AT+QSSLCLOSE) on a
 different connectID, with the quirks of its tool: echo, split reads, mnemonics, hex.
