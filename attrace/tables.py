@@ -69,16 +69,17 @@ def events(trace: Trace) -> pd.DataFrame:
                                     for e in evs], dtype="Int64")
     data["inferred"] = np.fromiter((e.inferred for e in evs), dtype=bool, count=n)
     data["note"] = [e.note for e in evs]
-    data["session"] = _session_of(trace, n)
+    data["session"] = session_of(trace)
     index = pd.Index(data["index"], name="index")
     return pd.DataFrame(data, index=index,
                         columns=[*EVENT_KEYS, "inferred", "note", "session"], copy=False)
 
 
-def _session_of(trace: Trace, n: int) -> list[str | None]:
+def session_of(trace: Trace) -> list[str | None]:
     """The id of the SSL session each event belongs to (its open, sends, receives and
     close, with their OKs, prompts and data), so ``session == "1:5#1"`` shows the whole
     exchange where ``conn == 5`` misses the rows that carry no connectID."""
+    n = len(trace.event_list)
     owner: list[str | None] = [None] * n
     for session in trace.analysis.sessions:
         for i in session.events:

@@ -22,7 +22,7 @@ DESIGN_KEYS = [
     "index", "time", "rel", "dir", "kind", "name", "form", "args", "ctx", "conn", "text",
     "source", "offset", "line", "length", "data_len", "transaction",
 ]
-EXTRAS = {"inferred", "note"}
+EXTRAS = {"inferred", "note", "session"}
 
 
 def _command() -> str | None:

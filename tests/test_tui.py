@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import ContentSwitcher, Input, Static
+from tui_helpers import SAMPLE, run_async, tree_nodes
+from tui_helpers import ready as _ready
+from tui_helpers import row as _row
+from tui_helpers import tree_text as _tree_text
 
 from attrace.tui.app import AttraceApp
 from attrace.tui.screens.goto import GotoScreen
@@ -18,41 +18,7 @@ from attrace.tui.widgets.bytes_pane import BytesPane
 from attrace.tui.widgets.details import DetailsPane
 from attrace.tui.widgets.event_list import EventList
 
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "two_way_auth.log"
 SIZE = (120, 40)
-
-
-def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test on a fresh event loop (no asyncio plugin needed)."""
-
-    @functools.wraps(test)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return wrapper
-
-
-async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def _row(app: AttraceApp) -> str:
-    lst = app.query_one(EventList)
-    return lst.render_row(lst.cursor, 200, False).text
-
-
-def _tree_text(app: AttraceApp) -> str:
-    tree = app.query_one(DetailsPane)
-    lines = []
-
-    def walk(node) -> None:  # type: ignore[no-untyped-def]
-        lines.append(str(node.label))
-        for child in node.children:
-            walk(child)
-
-    walk(tree.root)
-    return "\n".join(lines)
 
 
 def _bytes_text(app: AttraceApp) -> str:
@@ -308,17 +274,11 @@ async def test_details_link_jumps_with_enter() -> None:
         app.jump_to(33)
         await pilot.pause()
         tree = app.query_one(DetailsPane)
-        link = next(n for n in _nodes(tree.root) if n.data == 35)
+        link = next(n for n in tree_nodes(tree) if n.data is not None and n.data.jump == 35)
         app.set_focus(tree)
         tree.move_cursor(link)
         await pilot.press("enter")
         assert app.query_one(EventList).event_index == 35
-
-
-def _nodes(node):  # type: ignore[no-untyped-def]
-    yield node
-    for child in node.children:
-        yield from _nodes(child)
 
 
 @run_async
@@ -359,7 +319,7 @@ async def test_expert_enter_jumps_to_the_event() -> None:
         await _ready(pilot)
         await pilot.press("3")
         tree = app.query_one("#expert-tree", Tree)
-        leaf = next(n for n in _nodes(tree.root) if n.data is not None)
+        leaf = next(n for n in tree_nodes(tree) if n.data is not None)
         assert "failed with -7 (time out)" in str(leaf.label)
         assert "ssl-error" in str(leaf.parent.label)
         assert str(leaf.parent.parent.label) == "error (1)"
@@ -454,7 +414,7 @@ async def test_expert_builds_big_groups_when_opened(tmp_path: Path) -> None:
         await _ready(pilot)
         await pilot.press("3")
         tree = app.query_one("#expert-tree", Tree)
-        group = next(n for n in _nodes(tree.root) if str(n.label).startswith("unknown-command"))
+        group = next(n for n in tree_nodes(tree) if str(n.label).startswith("unknown-command"))
         assert str(group.label) == "unknown-command (250)"
         assert not group.children and not group.is_expanded
         group.expand()

@@ -3,12 +3,23 @@ with its keys on the bundled sample and checked on what the user then sees."""
 
 from __future__ import annotations
 
+import csv
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
-from tui_helpers import SAMPLE
+from textual.widgets import DataTable, Input, Label, Static
+from tui_helpers import ROOT, SAMPLE, ready, run_async, tree_nodes
 
 from attrace.cli import main
+from attrace.tui import filtering
+from attrace.tui.app import KEYS, AttraceApp
+from attrace.tui.screens.follow import FollowScreen, PayloadView
+from attrace.tui.widgets.details import DetailsPane
+from attrace.tui.widgets.event_list import EventList
+from attrace.tui.widgets.views import SessionList
+
+BIG = (120, 40)
 
 SESSION_EVENTS = [33, 34, 35, 36, 37, 39, 41, 42, 43, 44, 45, 46]
 """Session 1:5#1 of the sample: the open, its OK and URC, the send with its prompt, data,
@@ -21,3 +32,314 @@ def test_events_cli_filters_by_session() -> None:
                                     str(SAMPLE)])
     assert out.exit_code == 0, out.output
     assert [r["index"] for r in json.loads(out.output)] == SESSION_EVENTS
+
+
+TYPOS = ROOT / "samples" / "ssl" / "typos.log"
+TWO = ROOT / "samples" / "ssl" / "two_connections.log"
+
+
+def _shown(app: AttraceApp) -> list[int]:
+    lst = app.query_one(EventList)
+    return [int(lst.shown[r]) for r in range(lst.row_count)]
+
+
+def _status(app: AttraceApp) -> str:
+    return str(app.query_one("#status").render())
+
+
+def _title(app: AttraceApp, view: str) -> str:
+    return str(app.query_one(f"#{view} .view-title", Label).render())
+
+
+# -- -Y ------------------------------------------------------------------------------------
+
+@run_async
+async def test_view_opens_with_a_display_filter() -> None:
+    app = AttraceApp([SAMPLE], display_filter='session == "1:5#1"')
+    async with app.run_test(size=BIG) as pilot:
+        await ready(pilot)
+        await ready(pilot)
+        assert _shown(app) == SESSION_EVENTS
+        assert app.query_one("#filter-input", Input).value == 'session == "1:5#1"'
+
+
+def test_view_refuses_a_bad_filter_before_opening() -> None:
+    out = CliRunner().invoke(main, ["view", "-Y", "cnn == 5", str(SAMPLE)])
+    assert out.exit_code != 0
+    assert "unknown field 'cnn' (did you mean 'conn'?)" in str(out.exception or out.output)
+
+
+# -- apply / prepare as filter --------------------------------------------------------------
+
+def _details_node(app: AttraceApp, wanted: str):  # type: ignore[no-untyped-def]
+    return next(n for n in tree_nodes(app.query_one(DetailsPane))
+                if n.data is not None and n.data.filter == wanted)
+
+
+@run_async
+async def test_apply_and_prepare_as_filter_from_the_details_and_a_session() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=BIG) as pilot:
+        await ready(pilot)
+        app.jump_to(34)  # OK of the open: no connectID, but in the session
+        await pilot.pause()
+        tree = app.query_one(DetailsPane)
+        app.set_focus(tree)
+        tree.move_cursor(_details_node(app, 'session == "1:5#1"'))
+        await pilot.press("a")
+        await ready(pilot)
+        assert _shown(app) == SESSION_EVENTS
+        app.jump_to(33)
+        await pilot.pause()
+        app.set_focus(tree)
+        tree.move_cursor(_details_node(app, "conn == 5"))
+        await pilot.press("p")  # prepared: in the bar, focused, not applied yet
+        assert app.query_one("#filter-input", Input).value == "conn == 5"
+        assert isinstance(app.focused, Input)
+        assert _shown(app) == SESSION_EVENTS
+        await pilot.press("enter")
+        await ready(pilot)
+        assert _shown(app) == list(filtering.matching(app.trace, "conn == 5"))
+        await pilot.press("2", "a")  # the selected session
+        await ready(pilot)
+        assert _shown(app) == SESSION_EVENTS
+
+
+# -- find ---------------------------------------------------------------------------------
+
+@run_async
+async def test_find_text_hex_and_filter_forward_and_backward_without_hiding() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=BIG) as pilot:
+        await ready(pilot)
+        lst = app.query_one(EventList)
+        await pilot.press("ctrl+f", *"qsslopen", "enter")
+        assert lst.event_index == 33 and lst.row_count == 49
+        await pilot.press("ctrl+n")
+        assert lst.event_index == 35
+        await pilot.press("ctrl+b")
+        assert lst.event_index == 33
+        await pilot.press("ctrl+f", "tab", *"2b 51 53 53 4c 55 52 43", "enter")  # +QSSLURC
+        assert lst.event_index == 43
+        await pilot.press("home", "ctrl+f", "tab", "tab", *"kind == urc", "enter")
+        assert lst.event_index == 35 and lst.row_count == 49
+        await pilot.press("ctrl+f", "tab", *"zz", "enter")
+        assert lst.event_index == 35  # not hex: said so, cursor kept
+
+
+# -- marks, time reference, vim keys -------------------------------------------------------
+
+@run_async
+async def test_mark_events_and_jump_between_marks() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=BIG) as pilot:
+        await ready(pilot)
+        lst = app.query_one(EventList)
+        lst.move_to(3)
+        await pilot.press("space")
+        lst.move_to(10)
+        await pilot.press("ctrl+m")
+        assert lst.user_marks == {3, 10}
+        assert "2 marks" in _status(app)
+        assert next(iter(lst.render_row(3, 80, False))).style.reverse
+        await pilot.press("home", "greater_than_sign")
+        assert lst.event_index == 3
+        await pilot.press("greater_than_sign")
+        assert lst.event_index == 10
+        await pilot.press("less_than_sign")
+        assert lst.event_index == 3
+        await pilot.press("space")
+        assert lst.user_marks == {10}
+
+
+@run_async
+async def test_time_reference_makes_times_relative_to_it() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=BIG) as pilot:
+        await ready(pilot)
+        lst = app.query_one(EventList)
+        lst.move_to(10)  # 0.084 s into the trace
+        await pilot.press("ctrl+t")
+        assert lst.render_row(10, 120, False).text.split()[1] == "*REF*"
+        assert lst.render_row(11, 120, False).text.split()[1] == "0.032000"
+        assert "ref #11" in _status(app)
+        await pilot.press("ctrl+t")
+        assert lst.render_row(11, 120, False).text.split()[1] == "0.116000"
+        assert "relative" in _status(app) and "ref #" not in _status(app)
+
+
+@run_async
+async def test_vim_keys_move_the_cursor() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=BIG) as pilot:
+        await ready(pilot)
+        lst = app.query_one(EventList)
+        await pilot.press("j", "j", "k")
+        assert lst.event_index == 1
+        await pilot.press("G")
+        assert lst.event_index == 48
+        await pilot.press("g", "g")
+        assert lst.event_index == 0
+
+
+# -- filter bar ----------------------------------------------------------------------------
+
+@run_async
+async def test_filter_history_and_completion() -> None:
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=BIG) as pilot:
+        await ready(pilot)
+        bar = app.query_one("#filter-input", Input)
+        for text in ("kind == urc", "conn == 5"):
+            await pilot.press("slash", *text, "enter")
+            await ready(pilot)
+        await pilot.press("slash", "ctrl+u", "up")
+        assert bar.value == "conn == 5"
+        await pilot.press("up")
+        assert bar.value == "kind == urc"
+        await pilot.press("down")
+        assert bar.value == "conn == 5"
+        await pilot.press("ctrl+u", *"kin")
+        await pilot.pause()
+        await pilot.press("tab")
+        assert bar.value == "kind"
+        await pilot.press(*" == ur")
+        await pilot.pause()
+        await pilot.press("tab")
+        assert bar.value == "kind == urc"
+
+
+# -- follow session ------------------------------------------------------------------------
+
+def test_follow_session_saves_searches_and_steps_between_sessions(tmp_path: Path) -> None:
+    @run_async
+    async def run() -> None:
+        app = AttraceApp([TWO])
+        async with app.run_test(size=BIG) as pilot:
+            await ready(pilot)
+            await pilot.press("2", "enter")
+            screen = app.screen
+            assert isinstance(screen, FollowScreen)
+            title = screen.query_one("#follow-title", Label)
+            assert "1:0#1 (1 of 2)" in str(title.render())
+            await pilot.press("right_square_bracket")
+            assert "1:1#1 (2 of 2)" in str(title.render())
+            view = screen.query_one(PayloadView)
+            lines = [line for _, line, _ in view.lines]
+            await pilot.press("slash", *lines[-1][-2:], "enter")
+            assert view.cursor == len(lines) - 1
+            target = tmp_path / "follow.txt"
+            await pilot.press("w", "ctrl+u", *str(target), "enter")
+            assert target.read_text(encoding="utf-8") == "\n".join(lines) + "\n"
+            await pilot.press("left_square_bracket")
+            assert "1:0#1 (1 of 2)" in str(title.render())
+
+    run()
+
+
+# -- expert, sorting -----------------------------------------------------------------------
+
+def _labels(tree) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(node.label) for node in tree_nodes(tree)]
+
+
+@run_async
+async def test_expert_limits_to_the_display_filter_and_counts_groups() -> None:
+    app = AttraceApp([TYPOS])
+    async with app.run_test(size=BIG) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"no <= 8", "enter")
+        await ready(pilot)
+        await pilot.press("3")
+        tree = app.query_one("#expert-tree")
+        assert "warning (5)" in _labels(tree) and "error-result (3)" in _labels(tree)
+        await pilot.press("l")
+        await pilot.pause()
+        labels = _labels(tree)
+        assert "4 of 6 diagnostics, limited" in _title(app, "expert")
+        assert "error-result (2)" in labels and "warning (3)" in labels
+        await pilot.press("s")  # by count, fewest first
+        labels = _labels(tree)
+        assert labels.index("unknown-command (1)") < labels.index("error-result (2)")
+        await pilot.press("S")  # most first
+        labels = _labels(tree)
+        assert labels.index("error-result (2)") < labels.index("unknown-command (1)")
+        assert "sorted by count ↓" in _title(app, "expert")
+        await pilot.press("l")
+        await pilot.pause()
+        assert "warning (5)" in _labels(tree)
+
+
+@run_async
+async def test_sessions_and_statistics_sort_by_column() -> None:
+    app = AttraceApp([TWO])
+    async with app.run_test(size=BIG) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        sessions = app.query_one(SessionList)
+        assert [s.id for s in sessions.sessions] == ["1:0#1", "1:1#1"]
+        await pilot.press("s", "s", "s", "s")  # id, host, port, sec, open
+        assert "sorted by open_after_s ↑" in _title(app, "sessions")
+        assert [s.id for s in sessions.sessions] == ["1:0#1", "1:1#1"]
+        await pilot.press("S")
+        assert [s.id for s in sessions.sessions] == ["1:1#1", "1:0#1"]
+        await pilot.press("4")
+        table = app.query_one(DataTable)
+        names = [table.get_row_at(r)[0] for r in range(table.row_count)]
+        assert names == sorted(names)
+        await pilot.press("s")  # by calls
+        calls = [int(table.get_row_at(r)[1]) for r in range(table.row_count)]
+        assert calls == sorted(calls) and "sorted by calls" in _title(app, "stats")
+
+
+# -- help and docs -------------------------------------------------------------------------
+
+@run_async
+async def test_help_and_docs_list_every_key() -> None:
+    docs = (ROOT / "docs" / "tui.md").read_text(encoding="utf-8")
+    app = AttraceApp([SAMPLE])
+    async with app.run_test(size=BIG) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        keys = app.screen.query_one("#help-keys", Static).content
+        shown = [str(c) for c in keys.columns[0]._cells]
+        for key, _ in KEYS:
+            assert key in shown
+            assert f"| `{key}` |" in docs, f"docs/tui.md lacks the key {key}"
+
+
+# -- saving --------------------------------------------------------------------------------
+
+def test_save_the_current_view_and_a_report(tmp_path: Path) -> None:
+    @run_async
+    async def run() -> None:
+        app = AttraceApp([SAMPLE])
+        async with app.run_test(size=BIG) as pilot:
+            await ready(pilot)
+            await pilot.press("slash", *"kind == urc", "enter")
+            await ready(pilot)
+            events = tmp_path / "urcs.csv"
+            await pilot.press("ctrl+s", "ctrl+u", *str(events), "enter")
+            await ready(pilot)
+            rows = list(csv.DictReader(events.open(encoding="utf-8")))
+            assert [int(r["index"]) for r in rows] == _shown(app)
+            await pilot.press("2")
+            sessions = tmp_path / "sessions.json"
+            await pilot.press("ctrl+s", "ctrl+u", *str(sessions), "enter")
+            await ready(pilot)
+            assert [s["id"] for s in json.loads(sessions.read_text())] == ["1:5#1"]
+            await pilot.press("4")
+            stats = tmp_path / "stats.json"
+            await pilot.press("ctrl+s", "ctrl+u", *str(stats), "enter")
+            await ready(pilot)
+            commands = [r["command"] for r in json.loads(stats.read_text())]
+            assert "QSSLOPEN (write)" in commands
+            page = tmp_path / "report.html"
+            await pilot.press("ctrl+s", "tab", "ctrl+u", *str(page), "enter")
+            await ready(pilot)
+            assert "<html" in page.read_text(encoding="utf-8").lower()
+            await pilot.press("ctrl+s", "ctrl+u", *str(tmp_path / "none" / "x.csv"), "enter")
+            await ready(pilot)
+            assert app.is_running  # an unwritable path is a notification, not a crash
+
+    run()

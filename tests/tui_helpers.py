@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,17 +53,19 @@ def row(app: AttraceApp) -> str:
     return lst.render_row(lst.cursor, 200, False).text
 
 
-def tree_text(app: AttraceApp) -> str:
-    tree = app.query_one(DetailsPane)
-    lines = []
+def tree_nodes(tree: Any) -> Iterator[Any]:
+    """Every node of a Textual ``Tree``, depth first."""
 
-    def walk(node: Any) -> None:
-        lines.append(str(node.label))
+    def walk(node: Any) -> Iterator[Any]:
+        yield node
         for child in node.children:
-            walk(child)
+            yield from walk(child)
 
-    walk(tree.root)
-    return "\n".join(lines)
+    return walk(tree.root)
+
+
+def tree_text(app: AttraceApp) -> str:
+    return "\n".join(str(node.label) for node in tree_nodes(app.query_one(DetailsPane)))
 
 
 def screen_text(app: AttraceApp) -> str:

@@ -37,10 +37,13 @@ def events(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: s
     if fmt != "table":
         first = trace.first_time
         names = trace.source_names
-        rows = (event_row(e, trace.timebase, first, names, trace.transaction_of(e.index),
-                          show_secrets)
+        from attrace.tables import session_of  # pandas loads only for these formats
+
+        sessions = session_of(trace)
+        rows = ({**event_row(e, trace.timebase, first, names, trace.transaction_of(e.index),
+                             show_secrets), "session": sessions[e.index]}
                 for e in trace.event_list if shown is None or shown[e.index])
-        output.write(rows, fmt, out, columns=(*EVENT_KEYS, "inferred", "note"))
+        output.write(rows, fmt, out, columns=(*EVENT_KEYS, "inferred", "note", "session"))
         return
     output.write(_table_rows(trace, time_mode, show_secrets, shown), "table", out,
                  columns=_TABLE_COLUMNS, widths={"info": 100})

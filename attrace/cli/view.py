@@ -10,11 +10,24 @@ import click
 from attrace.cli import main
 from attrace.cli.common import input_options
 from attrace.errors import UsageError
+from attrace.filters import compile_filter
+
+
+def _checked_filter(_ctx: click.Context, _param: click.Parameter,
+                    value: str | None) -> str:
+    """The filter's text, once it compiles (a mistake is one ``Error:`` line, exit 2)."""
+    if value:
+        compile_filter(value, "events")
+    return value or ""
 
 
 @main.command()
 @input_options
-def view(files: tuple[str, ...], input_format: str, show_secrets: bool) -> None:
+@click.option("-Y", "--filter", "display_filter", metavar="FILTER", default=None,
+              callback=_checked_filter,
+              help="Open with this display filter applied, e.g. 'session == \"1:5#1\"'.")
+def view(files: tuple[str, ...], input_format: str, show_secrets: bool,
+         display_filter: str) -> None:
     """Browse FILE(s) in a terminal UI like Wireshark's (q quits, ? lists the keys).
 
     Several files (one tap per direction) are merged by time.
@@ -30,4 +43,5 @@ def view(files: tuple[str, ...], input_format: str, show_secrets: bool) -> None:
                          "to a file or pipe use 'attrace events FILE' (or summary, sessions)")
     from attrace.tui.app import AttraceApp  # Textual loads only for this command
 
-    AttraceApp(files, input_format=input_format, show_secrets=show_secrets).run()
+    AttraceApp(files, input_format=input_format, show_secrets=show_secrets,
+               display_filter=display_filter).run()

@@ -33,9 +33,10 @@ from textual.widgets import (
 )
 
 from attrace.api import Trace, load
+from attrace.errors import AttraceError
 from attrace.output import printable
 from attrace.timefmt import DISPLAY_MODES
-from attrace.tui import filtering, palette
+from attrace.tui import filtering, palette, saving
 from attrace.tui.messages import (
     AnalysisFinished,
     JumpRequested,
@@ -49,17 +50,19 @@ from attrace.tui.present import (
     answer_after,
     details,
     ladder_header,
+    quoted,
     request_of,
 )
 from attrace.tui.screens.follow import FollowScreen
 from attrace.tui.screens.goto import GotoScreen
 from attrace.tui.screens.help import HelpScreen
+from attrace.tui.screens.prompt import PromptScreen
 from attrace.tui.widgets.bytes_pane import BytesPane
 from attrace.tui.widgets.details import DetailsPane
 from attrace.tui.widgets.event_list import EventList
 from attrace.tui.widgets.filter_bar import FilterBar
 from attrace.tui.widgets.flow import FlowDiagram
-from attrace.tui.widgets.views import ExpertView, SessionsView, StatsView
+from attrace.tui.widgets.views import ExpertView, SessionList, SessionsView, StatsView
 from attrace.tui.widgets.virtual_list import VirtualList
 
 VIEWS: Final = (("events", "1 Events"), ("sessions", "2 Sessions"), ("expert", "3 Expert"),
@@ -67,13 +70,25 @@ VIEWS: Final = (("events", "1 Events"), ("sessions", "2 Sessions"), ("expert", "
 
 KEYS: Final = (
     ("1-5", "switch view: events, sessions, expert, statistics, flow"),
-    ("/", "edit the display filter (Enter applies, empty shows all)"),
-    ("Esc", "leave the filter bar"),
+    ("/", "edit the display filter (Enter applies, empty shows all; ↑/↓ recall earlier "
+          "filters; → or Tab completes a field name or value)"),
+    ("Esc", "back one level: leave the filter bar, close a screen, return to the events"),
     ("m", "filter mode: hide non-matching events, or mark matches and keep all"),
     ("n / N", "next / previous event matching the filter"),
-    ("g", "go to event number"),
+    ("a / p", "apply / prepare as filter: the field selected in the details, or the "
+              "selected session"),
+    ("Ctrl+F", "find text, hex bytes or a filter match (Tab picks which); rows stay"),
+    ("Ctrl+N / Ctrl+B", "find next / previous"),
+    ("Ctrl+M or Space", "mark / unmark the event (Ctrl+M is Enter on most terminals)"),
+    ("> / <", "next / previous marked event"),
+    ("Ctrl+T", "set / clear the time reference: relative times count from it"),
+    ("g", "go to event number (g g: the first event)"),
+    ("j / k, G", "next / previous row, last row (vim keys)"),
     ("[ / ]", "jump to the request / the next answer of the event's transaction"),
     ("t", "cycle time format: absolute, relative, delta, delta displayed"),
+    ("s / S", "sessions, statistics, expert: sort by the next column / reverse"),
+    ("l", "expert: limit to the events the display filter shows"),
+    ("← / →", "scroll a wide list sideways"),
     ("Tab / Shift+Tab", "next / previous pane"),
     ("b", "show / hide the bytes pane (hidden at first on short terminals)"),
     ("↑ / ↓", "previous / next row"),
@@ -82,8 +97,14 @@ KEYS: Final = (
     ("Enter", "open: follow a session, jump to a diagnostic's or flow row's event, "
               "follow a link in the details"),
     ("x", "Follow Session: toggle text / hex"),
+    ("w", "Follow Session: save what it shows to a file"),
+    ("/ , n / N", "Follow Session: search, next / previous hit"),
+    ("[ / ]", "Follow Session: previous / next session"),
+    ("Ctrl+S", "save the current view (filtered events, sessions, statistics, expert) as "
+               ".csv/.json/.parquet, the trace as .pcapng/.perfetto.json, or a report "
+               "(.html/.md/.json; Tab picks view or report)"),
     ("?", "this help"),
-    ("q", "quit (in Follow Session: back)"),
+    ("q", "quit (on a screen over the main one: close it)"),
 )
 
 
@@ -113,6 +134,16 @@ class AttraceApp(App[None]):
         Binding("t", "cycle_time", "Time"),
         Binding("b", "toggle_bytes", "Bytes", show=False),
         Binding("m", "toggle_mark", "Mode", show=False),
+        Binding("a", "as_filter(True)", "Apply as filter", show=False),
+        Binding("p", "as_filter(False)", "Prepare filter", show=False),
+        Binding("ctrl+f", "find", "Find"),
+        Binding("ctrl+n", "find_next(1)", "Find next", show=False),
+        Binding("ctrl+b", "find_next(-1)", "Find previous", show=False),
+        Binding("ctrl+m,space", "mark_event", "Mark", show=False),
+        Binding("greater_than_sign", "next_mark(1)", "Next mark", show=False),
+        Binding("less_than_sign", "next_mark(-1)", "Previous mark", show=False),
+        Binding("ctrl+t", "time_reference", "Time ref", show=False),
+        Binding("ctrl+s", "save", "Save"),
         Binding("escape", "back", "Back", show=False),
         *(Binding(str(i + 1), f"view('{view}')", label, show=False, priority=True)
           for i, (view, label) in enumerate(VIEWS)),
@@ -122,7 +153,8 @@ class AttraceApp(App[None]):
     """Actions of printable keys: a focused text box gets the key instead."""
 
     def __init__(self, paths: Sequence[str | Path] = (), *, input_format: str = "auto",
-                 show_secrets: bool = False, trace: Trace | None = None) -> None:
+                 show_secrets: bool = False, trace: Trace | None = None,
+                 display_filter: str = "") -> None:
         super().__init__()
         self.paths = [str(p) for p in paths]
         self.input_format = input_format
@@ -130,8 +162,11 @@ class AttraceApp(App[None]):
         self.trace: Trace | None = trace
         self.analysed = Analysed()
         self.mode = "r"
-        self.filter_text = ""
+        self.filter_text = display_filter
+        """The applied filter (``-Y`` or typed); applied once the trace is loaded."""
         self.matches: Sequence[int] = ()
+        self.find_hits: Sequence[int] = ()
+        """Events the last Find stopped at (Ctrl+N / Ctrl+B step through them)."""
         self.mark_mode = False
         self.bytes_shown: bool | None = None
         self._ticker: Timer | None = None
@@ -142,6 +177,8 @@ class AttraceApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A focused text box, or a modal screen (help, go to) owns its keys.
+        if action == "focus_filter" and len(self.screen_stack) > 1:
+            return False  # Follow Session searches with ``/``
         return action not in self._TYPED or not (
             isinstance(self.focused, Input) or isinstance(self.screen, ModalScreen))
 
@@ -195,6 +232,8 @@ class AttraceApp(App[None]):
 
     def on_mount(self) -> None:
         self._fit(self.size)
+        if self.filter_text:
+            self.query_one(FilterBar).input.value = self.filter_text
         if self.trace is not None:
             self.post_message(LoadProgressed("analysing the trace", 2, 3))
             self._show_trace(self.trace)
@@ -296,7 +335,7 @@ class AttraceApp(App[None]):
         flow.analysed = self.analysed
         flow.invalidate()
         self.query_one(SessionsView).fill(self.analysed)
-        self.query_one(ExpertView).fill(self.analysed)
+        self._refill_expert()
         self.query_one(StatsView).fill(self.analysed)
         index = self.events_list.event_index
         if index is not None:
@@ -310,13 +349,19 @@ class AttraceApp(App[None]):
         shown = self.events_list.row_count
         parts = [f"{total} events"]
         if self.filter_text and self.mark_mode:
-            parts.append(f"{len(self.matches)} of {total} match (marked, all displayed)")
+            parts.append(f"{len(self.matches)} of {total} match (highlighted, all displayed)")
         elif self.filter_text:
             parts.append(f"{shown} displayed")
         if self.analysed.available:
             parts.append(f"{_count(len(self.analysed.sessions), 'session')}, "
                          f"{_count(len(self.analysed.diagnostics), 'diagnostic')}")
-        parts.append(f"time: {DISPLAY_MODES[self.mode]}")
+        time_format = DISPLAY_MODES[self.mode]
+        reference = self.events_list.reference
+        if reference is not None:
+            time_format += f", ref #{reference + 1}"
+        parts.append(f"time: {time_format} (t: {' / '.join(DISPLAY_MODES.values())})")
+        if self.events_list.user_marks:
+            parts.append(_count(len(self.events_list.user_marks), "mark"))
         return " · ".join(parts)
 
     def set_status(self, text: str) -> None:
@@ -370,7 +415,9 @@ class AttraceApp(App[None]):
             if index is not None:
                 self.jump_to(index)
 
-        self.push_screen(FollowScreen(message.session), back)
+        sessions = self.analysed.sessions
+        index = next((i for i, s in enumerate(sessions) if s is message.session), 0)
+        self.push_screen(FollowScreen(sessions, index), back)
 
     # -- filter ------------------------------------------------------------------------
 
@@ -409,8 +456,8 @@ class AttraceApp(App[None]):
         self.matches = matches
         keep = self.events_list.event_index
         shown = range(len(self.trace.event_list)) if self.mark_mode or not text else matches
-        marked = matches if self.mark_mode and text else ()
-        self.events_list.show(self.trace, shown, keep=keep, marked=marked)
+        highlighted = matches if self.mark_mode and text else ()
+        self.events_list.show(self.trace, shown, keep=keep, highlighted=highlighted)
         self.query_one(FlowDiagram).show(self.trace, shown, self.analysed, self.mode)
         if text:
             self.query_one(FilterBar).set_status(
@@ -418,6 +465,7 @@ class AttraceApp(App[None]):
         else:
             self.query_one(FilterBar).set_status("")
         self.set_status(self._summary())
+        self._refill_expert()
         self._pending_goto()
 
     # -- actions -----------------------------------------------------------------------
@@ -536,3 +584,137 @@ class AttraceApp(App[None]):
         flow = self.query_one(FlowDiagram)
         self.query_one("#flow-header", Static).update(
             ladder_header(max(60, flow.view_width or self.size.width), flow.time_width))
+
+    # -- apply as filter, find, marks, time reference ----------------------------------
+
+    def action_as_filter(self, apply: bool) -> None:
+        """``a``/``p``: the selected details field's filter, or the selected session's."""
+        text = None
+        focused = self.focused
+        if isinstance(focused, SessionList) and focused.row_count:
+            text = f"session == {quoted(focused.sessions[focused.cursor].id)}"
+        else:
+            node = self.query_one(DetailsPane).cursor_node
+            text = node.data.filter if node is not None and node.data is not None else None
+        if text is None:
+            self.notify("select a field in the details (Tab) or a session first",
+                        severity="warning")
+            return
+        bar = self.query_one(FilterBar)
+        bar.input.value = text
+        if apply:
+            bar.remember(text)
+            self._apply_filter(text)
+        else:
+            self.set_focus(bar.input)
+
+    def action_find(self) -> None:
+        if self.trace is None:
+            return
+
+        def found(answer: tuple[str, str] | None) -> None:
+            if answer is None or self.trace is None:
+                return
+            mode, query = answer
+            try:
+                self.find_hits = filtering.find(self.trace, mode, query)
+            except ValueError as exc:  # FilterError is one too
+                self.notify(printable(str(exc)), severity="error")
+                return
+            self.set_status(f"find {mode} {query!r}: {_count(len(self.find_hits), 'event')}"
+                            " (Ctrl+N next, Ctrl+B previous)")
+            self.action_find_next(1, include_current=True)
+
+        self.push_screen(PromptScreen("Find", modes=filtering.FIND_MODES), found)
+
+    def action_find_next(self, step: int, include_current: bool = False) -> None:
+        """Move to the next/previous displayed event Find stopped at (rows stay)."""
+        if not len(self.find_hits):
+            self.notify("nothing found yet: Ctrl+F finds", severity="warning")
+            return
+        self._step_to(self.find_hits, step, "found event", include_current)
+
+    def action_mark_event(self) -> None:
+        index = self.events_list.event_index
+        if index is not None and self.focused is self.events_list:
+            self.events_list.toggle_mark(index)
+            self.set_status(self._summary())
+
+    def action_next_mark(self, step: int) -> None:
+        self._step_to(sorted(self.events_list.user_marks), step, "marked event")
+
+    def _step_to(self, targets: Sequence[int], step: int, what: str,
+                 include_current: bool = False) -> None:
+        """Put the cursor on the next (``step`` 1) or previous displayed event of the
+        sorted ``targets``, counting from the cursor, without changing the filter."""
+        lst = self.events_list
+        current = lst.event_index
+        if current is None:
+            return
+        shown = [int(i) for i in targets if lst.row_of(int(i)) is not None]
+        if step > 0:
+            pos = (bisect.bisect_left if include_current else bisect.bisect_right)(
+                shown, current)
+            target = shown[pos] if pos < len(shown) else None
+        else:
+            pos = bisect.bisect_left(shown, current) - 1
+            target = shown[pos] if pos >= 0 else None
+        if target is None:
+            self.notify(f"no further {what} among the displayed events", severity="warning")
+            return
+        self.jump_to(target)
+
+    def action_time_reference(self) -> None:
+        lst = self.events_list
+        index = lst.event_index
+        if index is None:
+            return
+        lst.set_reference(None if lst.reference == index else index)
+        self._update_header()
+        self.set_status(self._summary())
+
+    # -- views: expert limit ------------------------------------------------------------
+
+    @on(ExpertView.LimitToggled)
+    def _expert_limit(self) -> None:
+        self._refill_expert()
+
+    def _refill_expert(self) -> None:
+        """Fill the expert view, with only the displayed events' diagnostics when it is
+        limited to the display filter."""
+        view = self.query_one(ExpertView)
+        shown = None
+        if view.limited and self.filter_text:
+            shown = {int(i) for i in self.matches}
+        view.fill(self.analysed, shown)
+
+    # -- saving (Ctrl+S) ----------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.trace is None or not self.analysed.available:
+            self.notify("still loading: save once the trace is analysed", severity="warning")
+            return
+        view = self.query_one(ContentSwitcher).current or "events"
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is not None and self.trace is not None:
+                self.set_status(f"saving {answer[1]}…")
+                self.save_file(self.trace, answer[0], answer[1], view)
+
+        self.push_screen(PromptScreen(f"Save ({view} view) to file:",
+                                      f"attrace-{view}.csv", saving.MODES), chosen)
+
+    @work(thread=True, exclusive=True, group="save")
+    def save_file(self, trace: Trace, mode: str, path: str, view: str) -> None:
+        expert = self.query_one(ExpertView)
+        limited = ({int(i) for i in self.matches}
+                   if expert.limited and self.filter_text else None)
+        try:
+            said = saving.save(trace, self.analysed, mode, path, view,
+                               self.events_list.shown, limited)
+        except AttraceError as exc:
+            self.call_from_thread(self.notify, printable(str(exc)), severity="error")
+            self.call_from_thread(self.set_status, self._summary())
+            return
+        self.call_from_thread(self.notify, printable(said))
+        self.call_from_thread(self.set_status, printable(said))

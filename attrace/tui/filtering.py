@@ -6,10 +6,13 @@ No Textual here: the widgets call these, the loader thread runs ``matching``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Final
 
 from attrace import filters as _filters
 from attrace.api import Trace
+from attrace.redact import shown_raw
 
 
 def check(text: str) -> str | None:
@@ -36,3 +39,29 @@ def matching(trace: Trace, text: str) -> Sequence[int]:
     mask = _filters.compile_filter(text, "events").mask(frame)
     # A sorted integer array: the list bisects it, a million matches stay compact.
     return frame["index"].to_numpy(dtype="int64")[mask.to_numpy(dtype=bool)]
+
+
+FIND_MODES: Final = ("text", "hex", "filter")
+"""What Find (Ctrl+F) looks for: text in the Info column, UART bytes, or a filter."""
+
+
+def find(trace: Trace, mode: str, query: str) -> Sequence[int]:
+    """Sorted indexes of the events Find stops at.  Raises ``ValueError`` (a
+    ``FilterError`` in filter mode) with a sentence for the user when ``query`` is not
+    valid in ``mode``."""
+    if mode == "filter":
+        return matching(trace, query)
+    if mode == "hex":
+        digits = re.sub(r"0x|[\s:,]", "", query, flags=re.IGNORECASE)
+        try:
+            needle = bytes.fromhex(digits)
+        except ValueError:
+            raise ValueError(f"not hex bytes: {query!r} (write them as 0d 0a or 0x0d0a)"
+                             ) from None
+        if not needle:
+            raise ValueError("give at least one byte, as 0d 0a or 0x0d0a")
+        return [e.index for e in trace.event_list
+                if needle in shown_raw(e, trace.show_secrets)]
+    texts = trace.events["text"].astype(str)
+    hits = texts.str.contains(query, case=False, regex=False).to_numpy(dtype=bool)
+    return trace.events["index"].to_numpy(dtype="int64")[hits]

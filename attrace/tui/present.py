@@ -160,15 +160,21 @@ def info_text(event: Event, show_secrets: bool) -> str:
 
 
 def row_text(trace: Trace, shown: Sequence[int], row: int, mode: str, cols: Columns,
-             marker: str) -> str:
-    """One row of the event list as plain text (styles are applied by the widget)."""
+             marker: str, reference: int | None = None) -> str:
+    """One row of the event list as plain text (styles are applied by the widget).
+    With a time ``reference`` event, relative times count from it and it reads
+    ``*REF*``, as in Wireshark."""
     events = trace.event_list
     index = shown[row]
     event = events[index]
     first = trace.first_time
+    if reference is not None and events[reference].time is not None:
+        first = events[reference].time
     prev_shown = previous_time(events, shown, row)
     prev = captured_previous_time(events, index) if mode == "d" else None
     time = display(event.time, mode, trace.timebase, first, prev, prev_shown)
+    if index == reference:
+        time = "*REF*"
     delta = display(event.time, "dd", trace.timebase, first, prev_shown, prev_shown)
     arrow = ARROWS.get(event.dir, "·") + ("?" if event.inferred else " ")
     conn = "" if event.conn is None else str(event.conn)
@@ -212,11 +218,40 @@ class Node:
     children: list[Node] = field(default_factory=list)
     jump: int | None = None
     style: str = ""
+    filter: str | None = None
+    """The display filter that selects events like this one by this field (``a`` applies
+    it, ``p`` prepares it in the bar)."""
 
-    def add(self, label: str, jump: int | None = None, style: str = "") -> Node:
-        node = Node(label, jump=jump, style=style)
+    def add(self, label: str, jump: int | None = None, style: str = "",
+            filter: str | None = None) -> Node:
+        node = Node(label, jump=jump, style=style, filter=filter)
         self.children.append(node)
         return node
+
+
+def quoted(text: str) -> str:
+    """``text`` as a filter string literal (backslash, quote, CR, LF and tab escaped)."""
+    for raw, escaped in (("\\", "\\\\"), ('"', '\\"'), ("\r", "\\r"), ("\n", "\\n"),
+                         ("\t", "\\t")):
+        text = text.replace(raw, escaped)
+    return f'"{text}"'
+
+
+def text_filter(text: str) -> str:
+    """A filter for events with this text.  Text with other control characters is matched
+    by its longest printable run instead, so the filter bar never holds a raw control."""
+    if quoted(text)[1:-1].isprintable():
+        return f"text == {quoted(text)}"
+    runs = "".join(c if c.isprintable() else "\0" for c in text).split("\0")
+    return f"text contains {quoted(max(runs, key=len))}"
+
+
+def session_of(analysed: Analysed, index: int) -> Any | None:
+    """The SSL session event ``index`` belongs to (see the events table's ``session``)."""
+    for session in analysed.sessions:
+        if index in session.events:
+            return session
+    return None
 
 
 def _seconds(value: float | None) -> str:
@@ -261,8 +296,13 @@ def _arg_names(event: Event, the_spec: spec.Spec) -> list[tuple[str, str]]:
     return [(table.get(i, f"arg{i + 1}"), "") for i in range(max(top + 1, len(event.args)))]
 
 
-def _arg_lines(event: Event, show: bool) -> list[str]:
-    """Arguments with the spec's names and limits, and the meaning of an error code."""
+_ARG_FIELDS: Final = {"contextID": "ctx", "connectID": "conn"}
+"""Arguments that are fields of the events table (apply as filter)."""
+
+
+def _arg_lines(event: Event, show: bool) -> list[tuple[str, str | None]]:
+    """Arguments with the spec's names and limits, and the meaning of an error code; each
+    with its filter when the argument is an events field."""
     the_spec = spec.load()
     names = _arg_names(event, the_spec)
     out = []
@@ -276,7 +316,9 @@ def _arg_lines(event: Event, show: bool) -> list[str]:
             family = "cms" if event.name == "CMS ERROR" else "cme"
             text = the_spec.errors.get(family, {}).get(arg)
             meaning = f" ({text})" if text else ""
-        out.append(f"{name}: {value}{meaning}" + (f"   [{about}]" if about else ""))
+        column = _ARG_FIELDS.get(name)
+        line = f"{name}: {value}{meaning}" + (f"   [{about}]" if about else "")
+        out.append((line, f"{column} == {arg}" if column and isinstance(arg, int) else None))
     return out
 
 
@@ -296,7 +338,7 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
     root = Node(f"Event {index + 1}: {event.kind}" + (f" {event.name}" if event.name else ""))
     frame = Node("Frame")
     src = trace.source_names[event.source] if event.source < len(trace.sources) else "?"
-    frame.add(f"source: {src}")
+    frame.add(f"source: {src}", filter=f"source == {quoted(src)}")
     frame.add(f"line {event.line}, offset {event.offset} (0x{event.offset:x}), "
               f"{event.length} file bytes")
     if event.time is not None:
@@ -307,7 +349,8 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
         frame.add("time: none (the capture has no timestamps)")
     dirs = {"tx": "host → module", "rx": "module → host", None: "unknown"}
     frame.add(f"direction: {dirs.get(event.dir, event.dir)}"
-              + (" (inferred)" if event.inferred else ""))
+              + (" (inferred)" if event.inferred else ""),
+              filter=f"dir == {event.dir}" if event.dir else "not dir")
     frame.add(f"UART bytes: {event.data_len}")
     # Most telling first: what went wrong, the transaction's timing, then the fields and
     # where the bytes sit in the file (short terminals show only the top of the tree).
@@ -318,7 +361,7 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
             node.add(f"{d.severity} {d.code}: {d.message}", style=d.severity)
     _transaction_nodes(root, trace, analysed, index)
     decoded = root.add("AT")
-    decoded.add(f"kind: {event.kind}")
+    decoded.add(f"kind: {event.kind}", filter=f"kind == {event.kind}")
     if event.name:
         the_spec = spec.load()
         title = ""
@@ -326,22 +369,24 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
             title = the_spec.commands[event.name].title
         elif event.name in the_spec.urcs:
             title = the_spec.urcs[event.name].title
-        decoded.add(f"name: {event.name}" + (f" ({title})" if title else ""))
+        decoded.add(f"name: {event.name}" + (f" ({title})" if title else ""),
+                    filter=f"name == {quoted(event.name)}")
     if event.form:
-        decoded.add(f"form: {event.form}")
+        decoded.add(f"form: {event.form}", filter=f"form == {event.form}")
     secret_args = event.purpose in ("cacert", "clientcert", "clientkey") and not show
     if not event.args or secret_args:
         if event.ctx is not None:
-            decoded.add(f"contextID: {event.ctx}")
+            decoded.add(f"contextID: {event.ctx}", filter=f"ctx == {event.ctx}")
         if event.conn is not None:
-            decoded.add(f"connectID: {event.conn}")
+            decoded.add(f"connectID: {event.conn}", filter=f"conn == {event.conn}")
     if event.purpose:
         decoded.add(f"purpose: {event.purpose}")
     if event.args and not secret_args:
         args = decoded.add("arguments")
-        for line in _arg_lines(event, show):
-            args.add(line)
-    decoded.add(f"text: {printable(shown_text(event, show))}")
+        for line, filter_ in _arg_lines(event, show):
+            args.add(line, filter=filter_)
+    text = shown_text(event, show)
+    decoded.add(f"text: {printable(text)}", filter=text_filter(text))
     if event.note:
         decoded.add(f"note: {event.note}")
     root.children.append(frame)
@@ -359,7 +404,12 @@ def _transaction_nodes(root: Node, trace: Trace, analysed: Analysed, index: int)
         if not analysed.available:
             root.add("Transaction: not analysed")
         return
-    node = root.add(f"Transaction {t.index}: {t.command}" + (f" ({t.form})" if t.form else ""))
+    node = root.add(f"Transaction {t.index}: {t.command}" + (f" ({t.form})" if t.form else ""),
+                    filter=f"transaction == {t.index}")
+    session = session_of(analysed, index)
+    if session is not None:
+        root.add(f"SSL session {session.id}: {session.host}:{session.port}",
+                 filter=f"session == {quoted(session.id)}")
     node.add(f"result: {t.result}" + (f", err {t.err}" if t.err is not None else "")
              + (f" ({t.err_text})" if t.err_text else ""),
              style="error" if t.result not in ("OK",) or (t.err not in (None, 0)) else "")

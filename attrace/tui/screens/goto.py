@@ -16,7 +16,9 @@ class GotoScreen(ModalScreen[int | None]):
     """Dismisses with the 0-based event index, or None when cancelled.  ``count`` is None
     while the trace is still loading (any number is taken, checked once loaded)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+    ]
 
     def __init__(self, count: int | None) -> None:
         super().__init__()
@@ -26,7 +28,7 @@ class GotoScreen(ModalScreen[int | None]):
         with Vertical(id="goto-box"):
             yield Label(f"Go to event number (1-{self.count}):" if self.count is not None
                         else "Go to event number (the trace is still loading):")
-            yield Input(id="goto-input", type="integer")
+            yield Input(id="goto-input", restrict=r"g|[0-9]*")
             yield Label("", id="goto-error")
 
     @on(Input.Submitted)
@@ -41,6 +43,11 @@ class GotoScreen(ModalScreen[int | None]):
                 f"no event {event.value!r}: give a number from 1 to {self.count or 'the last'}")
             return
         self.dismiss(number - 1)
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if event.value == "g":  # ``g g`` goes to the first event, as in vim
+            self.dismiss(0)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -13,8 +13,9 @@ from attrace.tui.messages import JumpRequested
 from attrace.tui.present import Node
 
 
-class DetailsPane(Tree[int]):
-    """A ``Tree`` whose nodes carry the event index they link to (or None)."""
+class DetailsPane(Tree[Node]):
+    """A ``Tree`` whose nodes carry their ``present.Node``: the event a link jumps to and
+    the filter ``a``/``p`` apply."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("no event selected", id=id)
@@ -28,18 +29,19 @@ class DetailsPane(Tree[int]):
         self._add(self.root, node)
         self.root.expand_all()
 
-    def _add(self, parent: TreeNode[int], node: Node) -> None:
+    def _add(self, parent: TreeNode[Node], node: Node) -> None:
         for child in node.children:
             style = palette.severity_style(child.style, self.app.current_theme.dark)
             label = Text(printable(child.label), style=style)
             if child.jump is not None:
                 label.stylize("underline")
             if child.children:
-                self._add(parent.add(label, data=child.jump), child)
+                self._add(parent.add(label, data=child), child)
             else:
-                parent.add_leaf(label, data=child.jump)
+                parent.add_leaf(label, data=child)
 
-    def on_tree_node_selected(self, event: Tree.NodeSelected[int]) -> None:
-        if event.node.data is not None:
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Node]) -> None:
+        node = event.node.data
+        if node is not None and node.jump is not None:
             event.stop()
-            self.post_message(JumpRequested(event.node.data))
+            self.post_message(JumpRequested(node.jump))

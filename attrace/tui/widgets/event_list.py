@@ -12,8 +12,8 @@ from attrace.api import Trace
 from attrace.tui.present import MARKERS, Analysed, Columns, row_style, row_text
 from attrace.tui.widgets.virtual_list import VirtualList
 
-_STYLES = ("match", "command", "echo", "response", "final", "ok", "error", "warning", "urc",
-           "prompt", "data", "noise", "meta")
+_STYLES = ("match", "marked", "command", "echo", "response", "final", "ok", "error",
+           "warning", "urc", "prompt", "data", "noise", "meta")
 
 
 def _contains(ordered: Sequence[int], value: int) -> bool:
@@ -35,15 +35,19 @@ class EventList(VirtualList):
         self.shown: Sequence[int] = ()
         self.mode = "r"
         self.columns = Columns(number=3, time=12)
-        self.marked: Sequence[int] = ()
+        self.highlighted: Sequence[int] = ()
         """Sorted event indexes to highlight (the filter's matches in mark mode)."""
+        self.user_marks: set[int] = set()
+        """Events the user marked (Ctrl+M / Space), as Wireshark marks packets."""
+        self.reference: int | None = None
+        """The time reference event (Ctrl+T): relative times count from it."""
 
     def show(self, trace: Trace, shown: Sequence[int], keep: int | None = None,
-             marked: Sequence[int] = ()) -> None:
+             highlighted: Sequence[int] = ()) -> None:
         """Display the events ``shown`` of ``trace``; keep event ``keep`` selected if it
-        is among them; highlight the ``marked`` ones."""
+        is among them; highlight the ``highlighted`` ones."""
         self.trace = trace
-        self.marked = marked
+        self.highlighted = highlighted
         self.shown = shown
         self.columns = Columns.for_trace(trace, self.mode)
         self.set_row_count(len(shown))
@@ -57,6 +61,14 @@ class EventList(VirtualList):
 
     def set_analysed(self, analysed: Analysed) -> None:
         self.analysed = analysed
+        self.invalidate()
+
+    def toggle_mark(self, index: int) -> None:
+        self.user_marks.symmetric_difference_update({index})
+        self.invalidate()
+
+    def set_reference(self, index: int | None) -> None:
+        self.reference = index
         self.invalidate()
 
     def set_mode(self, mode: str) -> None:
@@ -86,10 +98,13 @@ class EventList(VirtualList):
         event = self.trace.event_list[index]
         severity = self.analysed.worst.get(index)
         marker = MARKERS.get(severity, " ") if severity else " "
-        text = row_text(self.trace, self.shown, row, self.mode, self.columns, marker)
+        text = row_text(self.trace, self.shown, row, self.mode, self.columns, marker,
+                        self.reference)
         style = self.get_component_rich_style(f"event-list--{row_style(event, severity)}")
-        if len(self.marked) and _contains(self.marked, index):
+        if len(self.highlighted) and _contains(self.highlighted, index):
             style = style + self.get_component_rich_style("event-list--match")
+        if index in self.user_marks:
+            style = style + self.get_component_rich_style("event-list--marked")
         if selected:
             style = style + self.get_component_rich_style("virtual-list--cursor")
         if len(text) > width:

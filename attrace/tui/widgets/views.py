@@ -4,12 +4,13 @@ a ``present.Analysed`` once the machine's results arrive."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.strip import Strip
@@ -99,7 +100,14 @@ class SessionsView(Vertical):
 
         session: Any
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sort(1)", "Sort", show=False),
+        Binding("S", "sort(0)", "Reverse", show=False),
+    ]
+
     def compose(self) -> ComposeResult:
+        self.order = Ordering(tuple(key for key, _, _ in _SESSION_COLUMNS))
+        self._sessions: list[Any] = []
         yield Label(_WAITING, classes="view-title")
         yield Static(session_header(), classes="list-header", markup=False)
         yield SessionList(id="sessions-table")
@@ -108,9 +116,24 @@ class SessionsView(Vertical):
         self.query_one(SessionList).header = self.query_one(".list-header", Static)
 
     def fill(self, analysed: Analysed) -> None:
-        self.query_one(SessionList).set_sessions(analysed.sessions)
+        self._sessions = list(analysed.sessions)
+        self._show()
+
+    def _show(self) -> None:
+        key = self.order.key
+        rows = list(self._sessions)  # by id: in the order they opened
+        if key != "id":
+            rows.sort(key=lambda s: _sort_key(getattr(s, key, None)))
+        if self.order.reverse:
+            rows.reverse()
+        self.query_one(SessionList).set_sessions(rows)
         self.query_one(Label).update(
-            f"Sessions: {len(analysed.sessions)} (Enter follows the stream)")
+            f"Sessions: {len(rows)} (Enter follows the stream; a applies it as a filter; "
+            f"{self.order})")
+
+    def action_sort(self, next_column: int) -> None:
+        self.order.step(bool(next_column))
+        self._show()
 
     def on_virtual_list_chosen(self, event: VirtualList.Chosen) -> None:
         event.stop()
@@ -118,27 +141,57 @@ class SessionsView(Vertical):
 
 
 class ExpertView(Vertical):
-    """Diagnostics grouped by severity (worst first) then code; Enter jumps to the event."""
+    """Diagnostics grouped by severity (worst first) then code; Enter jumps to the event.
+    ``l`` limits it to the events the display filter shows; ``s`` sorts the codes of a
+    severity by name or by count."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "toggle_limit", "Limit to filter", show=False),
+        Binding("s", "sort(1)", "Sort", show=False),
+        Binding("S", "sort(0)", "Reverse", show=False),
+    ]
+
+    class LimitToggled(Message):
+        """``l`` was pressed: the app refills the view with or without the limit."""
 
     def compose(self) -> ComposeResult:
         self._pending: dict[Any, list[Any]] = {}
         """Diagnostics of groups not opened yet, by tree node id."""
+        self.limited = False
+        self.order = Ordering(("code", "count"))
+        self._last: tuple[Analysed, set[int] | None] = (Analysed(), None)
         yield Label(_WAITING, classes="view-title")
         yield Tree[int]("Expert info", id="expert-tree")
 
-    def fill(self, analysed: Analysed) -> None:
+    def action_toggle_limit(self) -> None:
+        self.limited = not self.limited
+        self.post_message(self.LimitToggled())
+
+    def action_sort(self, next_column: int) -> None:
+        self.order.step(bool(next_column))
+        self.fill(*self._last)
+
+    def fill(self, analysed: Analysed, shown: set[int] | None = None) -> None:
+        """Group ``analysed``'s diagnostics; with ``shown``, only those of these events
+        (and those of no event)."""
+        self._last = (analysed, shown)
         tree = self.query_one(Tree)
         tree.clear()
         self._pending.clear()
         groups: dict[str, dict[str, list[Any]]] = {}
-        for d in analysed.diagnostics:
+        kept = [d for d in analysed.diagnostics
+                if shown is None or d.event is None or d.event in shown]
+        for d in kept:
             groups.setdefault(d.severity, {}).setdefault(d.code, []).append(d)
         for severity in sorted(groups, key=lambda s: -SEVERITY_RANK.get(s, 0)):
             codes = groups[severity]
             count = sum(len(v) for v in codes.values())
             style = palette.severity_style(severity, self.app.current_theme.dark)
             node = tree.root.add(Text(f"{severity} ({count})", style=style), expand=True)
-            for code in sorted(codes):
+            by_count = self.order.key == "count"
+            ordered = sorted(codes, key=lambda c: (len(codes[c]), c) if by_count else (0, c),
+                             reverse=self.order.reverse)
+            for code in ordered:
                 diags = codes[code]
                 small = len(diags) <= _EAGER_LEAVES
                 child = node.add(Text(f"{code} ({len(diags)})", style=style), expand=small,
@@ -148,8 +201,12 @@ class ExpertView(Vertical):
                 else:  # thousands of leaves: built when the user opens the group
                     self._pending[child.id] = diags
         tree.root.expand()
+        limit = (f"{len(kept)} of {len(analysed.diagnostics)} diagnostics, limited to the "
+                 "display filter (l: all)" if shown is not None
+                 else f"{len(analysed.diagnostics)} diagnostics (l: limit to the display "
+                      "filter)")
         self.query_one(Label).update(
-            f"Expert info: {len(analysed.diagnostics)} diagnostics (Enter jumps to the event)"
+            f"Expert info: {limit}; Enter jumps to the event; {self.order}"
             if analysed.available else "Expert info: this trace has no analysis")
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[int]) -> None:
@@ -173,9 +230,20 @@ def _add_leaves(node: Any, diags: list[Any]) -> None:
 
 
 class StatsView(Vertical):
-    """Response times per command, and the latency of each transaction over the trace."""
+    """Response times per command, and the latency of each transaction over the trace.
+    ``s``/``S`` (or a click on a column title) sort the table."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sort(1)", "Sort", show=False),
+        Binding("S", "sort(0)", "Reverse", show=False),
+    ]
+
+    _COLUMNS: ClassVar[tuple[str, ...]] = ("command", "calls", "answered", "min_s", "p50_s",
+                                          "p95_s", "max_s", "over_limit")
 
     def compose(self) -> ComposeResult:
+        self.order = Ordering(self._COLUMNS)
+        self._analysed = Analysed()
         yield Label(_WAITING, classes="view-title")
         yield DataTable(id="stats-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="stats-chart-title")
@@ -186,7 +254,10 @@ class StatsView(Vertical):
         table.clear(columns=True)
         # Short titles: all eight columns fit an 80-column terminal.
         table.add_columns("command", "calls", "ans.", "min", "p50", "p95", "max", "over")
-        rows = analysed.times
+        self._analysed = analysed
+        key = self.order.key
+        rows = sorted(analysed.times, key=lambda r: _sort_key(getattr(r, key)),
+                      reverse=self.order.reverse)
         for r in rows:
             over = Text(str(r.over_limit), style=palette.severity_style(
                 "error" if r.over_limit else "", self.app.current_theme.dark))
@@ -202,5 +273,47 @@ class StatsView(Vertical):
             chart.update("No timed transactions (the capture may have no timestamps)")
         self.query_one(".view-title", Label).update(
             f"Statistics: {len(analysed.transactions)} transactions, "
-            f"{len(rows)} commands (time to completion for two-phase commands)"
+            f"{len(rows)} commands (time to completion for two-phase commands; "
+            f"{self.order})"
             if analysed.available else "Statistics: this trace has no analysis")
+
+    def action_sort(self, next_column: int) -> None:
+        self.order.step(bool(next_column))
+        self.fill(self._analysed)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        self.order.choose(self._COLUMNS[event.column_index])
+        self.fill(self._analysed)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    """Sort missing values last and numbers and text each among themselves."""
+    if value is None:
+        return (2, 0)
+    if isinstance(value, int | float):
+        return (0, value)
+    return (1, str(value))
+
+
+class Ordering:
+    """Which column a table is sorted by, and which way (``s`` next column, ``S``
+    reverse, a click on a title: that column)."""
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys
+        self.key = keys[0]
+        self.reverse = False
+
+    def step(self, next_column: bool) -> None:
+        if next_column:
+            self.key = self.keys[(self.keys.index(self.key) + 1) % len(self.keys)]
+            self.reverse = False
+        else:
+            self.reverse = not self.reverse
+
+    def choose(self, key: str) -> None:
+        self.reverse = not self.reverse if key == self.key else False
+        self.key = key
+
+    def __str__(self) -> str:
+        return f"sorted by {self.key} {'↓' if self.reverse else '↑'} (s: next, S: reverse)"
