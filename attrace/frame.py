@@ -713,6 +713,8 @@ class Framer:
             hex_mode = self._formats.get((ctx, conn), (0, 0))[0] == 1
             if length is not None and rule.hex_format == "send" and hex_mode:
                 length *= 2
+            if length == 0:
+                return  # no data follows (the BG9x's AT+QSSLSEND=<client>,0 asks counts)
         if st.dir == RX and self._has_tx:
             return  # an echo: the host stream carries the data
         entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir))

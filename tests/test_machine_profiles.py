@@ -168,3 +168,15 @@ def test_cli_module_option(samples) -> None:  # type: ignore[no-untyped-def]
     assert "[detected at #15]" in text.output
     bad = runner.invoke(main, ["sessions", path, "--module", "sim800"])
     assert bad.exit_code == 2 and "sim800" in bad.output
+
+
+def test_a_zero_length_send_is_a_query_not_a_data_entry() -> None:
+    trace = timed((0.0, "tx", 'AT+QSSLOPEN=1,1,4,"h.example",443,0'), (0.04, "rx", "OK"),
+                  (1.0, "rx", "+QSSLOPEN: 4,0"), (2.0, "tx", "AT+QSSLSEND=4,0"),
+                  (2.01, "rx", "+QSSLSEND: 120,120,0"), (2.02, "rx", "OK"),
+                  (3.0, "tx", "AT+QSSLCLOSE=4"), (3.1, "rx", "OK"))
+    assert [e.kind for e in trace.event_list] == ["command", "final", "urc", "command",
+                                                  "response", "final", "command", "final"]
+    assert [t.result for t in trace.analysis.transactions] == ["OK", "OK", "OK"]
+    assert codes(trace) == ["spec-profile"]
+    assert trace.analysis.sessions[0].close_reason == "host"

@@ -469,10 +469,12 @@ class Channel:
             self._link(head, event)
             return
         self._refine(event, "noise")
+        # The line itself is not quoted: it may hold anything (a key printed by the host),
+        # and diagnostics are not redacted; the event shows it, redacted.
         whose = f", and {head.text} ({event_no(head.event)}) answers no text" if head else ""
-        self.emit("unparsed", f"line {event.line}: {display_event(event)!r} is no AT answer "
-                              f"(no +NAME:, not a result code{whose}); a line the host "
-                              "printed into the log?", event.index)
+        self.emit("unparsed", f"line {event.line} is no AT answer (no +NAME:, not a result "
+                              f"code{whose}); a line the host printed into the log?",
+                  event.index)
 
     def _answers_text(self, tx: Transaction) -> bool:
         cmd = self.spec.commands.get(tx.command)
