@@ -106,6 +106,7 @@ FIELDS: Final[dict[str, dict[str, FieldSpec]]] = {
         "ctx": _f(INT), "conn": _f(INT), "text": _f(TEXT), "source": _f(TEXT),
         "offset": _f(INT), "line": _f(INT), "length": _f(INT), "data_len": _f(INT),
         "transaction": _f(INT), "inferred": _f(BOOL), "note": _f(TEXT),
+        "session": _f(TEXT),
     },
     "transactions": {
         "index": _f(INT), "command": _f(TEXT), "name": _f(TEXT, column="command"),
@@ -132,8 +133,9 @@ FIELDS: Final[dict[str, dict[str, FieldSpec]]] = {
     },
 }
 """The fields of each table: the DESIGN.md section 4 keys, the extra columns of
-``attrace.tables`` (``entry_s``, ``open_err_text``, where a diagnostic is) and the aliases
-``no`` and ``name``.  Kept in step with ``attrace.tables`` by the tests."""
+``attrace.tables`` (``entry_s``, ``open_err_text``, an event's ``session``, where a
+diagnostic is) and the aliases ``no`` and ``name``.  Kept in step with ``attrace.tables``
+by the tests."""
 
 TABLES: Final = tuple(FIELDS)
 

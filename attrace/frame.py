@@ -97,6 +97,12 @@ def _int(value: bytes) -> int | None:
         return None
 
 
+def _value(arg: bytes) -> int | str:
+    """An argument as the spec's profile rule reads it: a number, else text."""
+    number = _int(arg)
+    return number if number is not None else arg.decode("latin-1")
+
+
 @dataclass(slots=True)
 class _Entry:
     """A data entry the host has announced and not yet finished."""
@@ -151,9 +157,10 @@ class _Stream:
 class Framer:
     """Turns chunks into records; see the module docstring."""
 
-    def __init__(self) -> None:
-        spec = _spec.load()
-        self._entries = {name: c.data_entry for name, c in spec.commands.items() if c.data_entry}
+    def __init__(self, module: str | None = None) -> None:
+        self._choice = _spec.Choice(module)
+        """The spec profile (``--module``, else told by the first SSL command's shape)."""
+        self._entries = self._data_entries()
         self._streams: dict[tuple[int, str | None], _Stream] = {}
         self._pending: tuple[_Stream, Record, bytes] | None = None
         """A record that the next byte of its stream may still join (the LF after a CR that
@@ -176,6 +183,10 @@ class Framer:
         self._args: dict[bytes, list[bytes]] = {}
         """Argument text of a data-entry or QSSLCFG command -> ``split_args`` of it (the
         same few commands repeat all through a trace)."""
+
+    def _data_entries(self) -> dict[str, _spec.DataEntry]:
+        spec = self._choice.spec
+        return {name: c.data_entry for name, c in spec.commands.items() if c.data_entry}
 
     # ------------------------------------------------------------------ public
 
@@ -715,9 +726,14 @@ class Framer:
             self._remember_inert(body)
             return
         name = m.group(1).upper().decode("ascii")
+        if not self._choice.decided and name.startswith("QSSL"):
+            values = tuple(_value(a) for a in split_args(m.group(2)))
+            if self._choice.observe("command", name, values):
+                self._entries = self._data_entries()
         rule = self._entries.get(name)
         if rule is None and name != "QSSLCFG":
-            self._remember_inert(body)
+            if self._choice.decided or not name.startswith("QSSL"):
+                self._remember_inert(body)  # (an SSL line may still tell the profile)
             return  # most commands: nothing for the framer, spare splitting the arguments
         text = m.group(2)
         args = self._args.get(text)
@@ -739,8 +755,9 @@ class Framer:
                 return
         else:
             purpose = rule.purpose
-        ctx = _int(args[0]) if args else None
-        conn = _int(args[1]) if len(args) > 1 else None
+        ci, ni = rule.ctx_arg, rule.conn_arg
+        ctx = _int(args[ci]) if ci is not None and len(args) > ci else None
+        conn = _int(args[ni]) if ni is not None and len(args) > ni else None
         length = None
         if rule.length_arg is not None and len(args) > rule.length_arg:
             length = _int(args[rule.length_arg])

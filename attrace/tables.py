@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from attrace.diagnostics import SEVERITIES
-from attrace.redact import shown_text
+from attrace.redact import shown_args, shown_text
 from attrace.rows import (
     DIAGNOSTIC_KEYS,
     EVENT_KEYS,
@@ -28,12 +28,9 @@ from attrace.timefmt import iso
 if TYPE_CHECKING:
     from attrace.api import Trace
 
-_KEY_PURPOSES = ("cacert", "clientcert", "clientkey")
-"""Data entries whose args ``rows.event_row`` hides."""
-
-
 def events(trace: Trace) -> pd.DataFrame:
-    """One row per event, columns as the JSON keys, plus ``inferred`` and ``note``.
+    """One row per event, columns as the JSON keys, plus ``inferred``, ``note`` and
+    ``session``.
 
     Built column by column (the same values ``rows.event_row`` gives, which the tests
     check): a 1M-event trace must not pay for a million dicts.
@@ -60,8 +57,7 @@ def events(trace: Trace) -> pd.DataFrame:
                             else round(e.time - first, 6) for e in evs], dtype="Float64")
     for col in ("dir", "kind", "name", "form"):
         data[col] = pd.Categorical([getattr(e, col) for e in evs])
-    data["args"] = [list(e.args) if secrets or e.purpose not in _KEY_PURPOSES else []
-                    for e in evs]
+    data["args"] = [shown_args(e, secrets) for e in evs]
     data["ctx"] = pd.array([e.ctx for e in evs], dtype="Int64")
     data["conn"] = pd.array([e.conn for e in evs], dtype="Int64")
     data["text"] = [shown_text(e, secrets) for e in evs]
@@ -73,9 +69,22 @@ def events(trace: Trace) -> pd.DataFrame:
                                     for e in evs], dtype="Int64")
     data["inferred"] = np.fromiter((e.inferred for e in evs), dtype=bool, count=n)
     data["note"] = [e.note for e in evs]
+    data["session"] = _session_of(trace, n)
     index = pd.Index(data["index"], name="index")
-    return pd.DataFrame(data, index=index, columns=[*EVENT_KEYS, "inferred", "note"],
-                        copy=False)
+    return pd.DataFrame(data, index=index,
+                        columns=[*EVENT_KEYS, "inferred", "note", "session"], copy=False)
+
+
+def _session_of(trace: Trace, n: int) -> list[str | None]:
+    """The id of the SSL session each event belongs to (its open, sends, receives and
+    close, with their OKs, prompts and data), so ``session == "1:5#1"`` shows the whole
+    exchange where ``conn == 5`` misses the rows that carry no connectID."""
+    owner: list[str | None] = [None] * n
+    for session in trace.analysis.sessions:
+        for i in session.events:
+            if 0 <= i < n and owner[i] is None:
+                owner[i] = session.id
+    return owner
 
 
 _SECOND_MEMO: dict[int, str] = {}

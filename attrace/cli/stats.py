@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, Final, TextIO
 
@@ -76,7 +75,7 @@ def stats(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: st
         doc: dict[str, Any] = {"timed": result.timed, "interval_s": result.interval_s,
                                "io_intervals": result.io_intervals}
         doc.update({name: records(result.tables()[name]) for name in sections})
-        out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        out.write(output.json_text(doc, indent=2) + "\n")
         return
     if result.io_capped and "io" in sections:
         click.echo(f"Note: {_capped(result)}", err=True)  # csv and jsonl have no room for it
