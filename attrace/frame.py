@@ -69,6 +69,9 @@ _PLAIN_START: Final = bytes(
     0 if c in b" \t\r\n\x0b\x0c>" else 1 for c in range(256)
 )
 """First bytes that let a line take the fast path: not blank, not a prompt."""
+INFERRED_END: Final = ("end inferred: the capture writes Ctrl+Z and ESC as '.', and the "
+                       "module answered after this one")
+"""The note of a data entry ended at a lossy ``.`` (see ``Framer._settle_dot``)."""
 _ARGS_LIMIT: Final = 10_000
 """Distinct argument texts remembered by a framer (bounded memory)."""
 _FAST_MAX: Final = 4096
@@ -111,6 +114,8 @@ class _Entry:
     """Bytes to type for a fixed-length entry (already doubled in hex mode)."""
     stream: tuple[int, str | None]
     """The stream whose line announced it."""
+    lf_only: bool = False
+    """The announcing line ended in a lone LF (see ``Framer._prompt_rest``)."""
 
 
 @dataclass(slots=True)
@@ -172,6 +177,9 @@ class Framer:
         """Per source, the stream of the last chunk: the only one that may hold leading
         line ends, which join its next record only if that record's bytes follow them in
         the file (see ``_feed_into``)."""
+        self._dotted: _Stream | None = None
+        """A stream whose data entry (until Ctrl+Z) so far ends with a ``.`` of a lossy
+        chunk: if another stream speaks next, that ``.`` was the Ctrl+Z (``_settle_dot``)."""
         self._args: dict[bytes, list[bytes]] = {}
         """Argument text of a data-entry or QSSLCFG command -> ``split_args`` of it (the
         same few commands repeat all through a trace)."""
@@ -190,6 +198,8 @@ class Framer:
 
     def _feed_into(self, chunk: Chunk, source: int, out: list[Record]) -> None:
         """``feed``, appending the records to ``out``."""
+        if self._dotted is not None:
+            self._settle_dot(chunk, source, out)
         last = self._last.get(source)
         if _unfollowed(last, chunk):
             out.append(self._emit(last, "line", ""))  # held line ends not followed up
@@ -215,13 +225,18 @@ class Framer:
         if self._pending is not None:
             pst, rec, more = self._pending
             self._pending = None
-            if pst is st and chunk.kind == DATA and chunk.data[:1] == more:
-                self._finish(pst, _absorb_first(rec, chunk), out)
+            while pst is st and chunk.kind == DATA and chunk.data[:1] and \
+                    chunk.data[:1] in more:
+                rec = _absorb_first(rec, chunk)
+                more = self._prompt_rest(st, rec.raw) if rec.kind == "prompt" else b""
                 if len(chunk.data) == 1:
+                    if more:
+                        self._pending = (pst, rec, more)
+                    else:
+                        self._finish(pst, rec, out)
                     return
                 chunk = _drop_first(chunk)
-            else:
-                self._finish(pst, rec, out)
+            self._finish(pst, rec, out)
         elif (
             chunk.kind == DATA
             and st.mode is DATA_MODE
@@ -230,6 +245,7 @@ class Framer:
             and 0 < len(chunk.data) < _FAST_MAX
             and b"\x1a" not in chunk.data
             and b"\x1b" not in chunk.data
+            and not chunk.lossy
         ):
             _take_all(st, chunk)  # a line of a certificate...
             return
@@ -258,6 +274,8 @@ class Framer:
         plain = _PLAIN_START
         last = self._last.get(source)
         for chunk in chunks:
+            if self._dotted is not None:
+                self._settle_dot(chunk, source, out)  # as in _feed_into
             if _unfollowed(last, chunk):
                 add(self._emit(last, "line", ""))  # as in _feed_into
             st = mine.get(chunk.dir)
@@ -325,6 +343,7 @@ class Framer:
                 and 0 < n < _FAST_MAX
                 and b"\x1a" not in data
                 and b"\x1b" not in data
+                and not chunk.lossy
             ):
                 _take_all(st, chunk)  # a line of a certificate...
                 continue
@@ -392,6 +411,21 @@ class Framer:
         if rest:
             self._take(st, chunk, stop, stop + 2)
         return True
+
+    def _settle_dot(self, chunk: Chunk, source: int, out: list[Record]) -> None:
+        """A chunk after a data entry that ended, so far, with the ``.`` of a lossy chunk
+        (socat ``-v`` writes Ctrl+Z and ESC as ``.``): when it comes from another stream
+        (the module answers), the ``.`` ended the entry, taken as Ctrl+Z and marked as
+        inferred; when the entry's own stream goes on, it was a plain ``.``."""
+        if chunk.kind is not DATA:
+            return
+        st = self._dotted
+        assert st is not None
+        self._dotted = None
+        if (st.source, st.dir) == (source, chunk.dir):
+            return
+        if st.mode is DATA_MODE and st.entry is not None and st.buf[-1:] == b".":
+            out.append(self._emit_data(st, "ctrl-z", INFERRED_END))
 
     def close(self) -> list[Record]:
         """End of input: flush what every stream still holds, marked as cut short."""
@@ -529,18 +563,33 @@ class Framer:
     def _frame_prompt(
         self, st: _Stream, chunk: Chunk, pos: int, gt: int, out: list[Record]
     ) -> int:
-        """The prompt at ``gt`` (after blanks from ``pos``) and the blank after it."""
+        """The prompt at ``gt`` (after blanks from ``pos``) and what follows it that is
+        still the prompt's (``_prompt_rest``)."""
         data = chunk.data
+        n = len(data)
         stop = gt + 1
-        if stop < len(data) and data[stop] == 0x20:
+        while stop < n and data[stop:stop + 1] in self._prompt_rest(st, data[gt:stop]):
             stop += 1
         self._take(st, chunk, pos, stop)
         rec = self._emit(st, "prompt", "", dir=RX if st.dir is None else st.dir)
-        if stop == len(data) and data[gt + 1:] != b" ":
-            self._pending = (st, rec, b" ")  # its blank may open the next chunk
+        more = self._prompt_rest(st, data[gt:stop]) if stop == n else b""
+        if more:
+            self._pending = (st, rec, more)  # its rest may open the next chunk
         else:
             self._finish(st, rec, out)
         return stop
+
+    def _prompt_rest(self, st: _Stream, raw: bytes) -> bytes:
+        """Bytes that may still join a prompt whose bytes so far end ``raw``: the blank
+        after ``>``; and, when a data entry starts after this prompt and the command
+        that announced it ended in a lone LF (a log whose line ends are LF only), the
+        LF a logger wrote after the prompt, which is no data byte."""
+        entry = self._announced
+        lf = (entry is not None and entry.lf_only and not self._has_tx
+              and entry.stream == (st.source, st.dir))
+        if raw.endswith(b">"):
+            return b" \n" if lf else b" "
+        return b"\n" if lf and raw.endswith(b"> ") else b""
 
     def _finish(self, st: _Stream, rec: Record, out: list[Record]) -> None:
         """Hand out a completed line or prompt and act on it."""
@@ -569,6 +618,8 @@ class Framer:
             out.append(self._emit_data(st, how))
             return stop
         self._take(st, chunk, pos, limit)
+        if chunk.lossy and st.remaining < 0 and limit == n and data[n - 1] == 0x2E:
+            self._dotted = st  # perhaps Ctrl+Z or ESC, written as '.'
         if st.remaining > 0:
             st.remaining -= limit - pos
             if st.remaining == 0:
@@ -658,7 +709,7 @@ class Framer:
         """React to a completed line: data-entry commands, formats, cancelling errors."""
         body = rec.body
         if body[:1] in b"Aa" and body[:3].upper() == b"AT+":
-            self._on_command(st, body)
+            self._on_command(st, body, rec.raw[-1:] == b"\n" and rec.raw[-2:-1] != b"\r")
         elif st.dir != TX and b"ERROR" in body and _FINAL_ERROR.match(body):
             # The module refused the command: no prompt, so no data entry follows.
             self._announced = None
@@ -667,7 +718,7 @@ class Framer:
                     other.mode = LINE
                     other.entry = None
 
-    def _on_command(self, st: _Stream, body: bytes) -> None:
+    def _on_command(self, st: _Stream, body: bytes, lf_only: bool) -> None:
         m = _COMMAND.match(body)
         if self._announced is not None and self._announced.stream == (st.source, st.dir):
             self._announced = None  # a new command: the old announcement got no prompt
@@ -717,7 +768,7 @@ class Framer:
                 return  # no data follows (the BG9x's AT+QSSLSEND=<client>,0 asks counts)
         if st.dir == RX and self._has_tx:
             return  # an echo: the host stream carries the data
-        entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir))
+        entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir), lf_only)
         if st.dir == TX:
             self._enter_data(st, entry)
         else:
@@ -787,8 +838,9 @@ class Framer:
         st.pieces, st.quote_due = None, False
         return rec
 
-    def _emit_data(self, st: _Stream, how: str, more: bool = False) -> Record:
-        """The data entry so far; ``more``: it goes on (cut at ``MAX_RECORD``)."""
+    def _emit_data(self, st: _Stream, how: str, why: str = "", more: bool = False) -> Record:
+        """The data entry so far, ended by ``how`` (the note's first word; ``why`` adds
+        to it); ``more``: it goes on (cut at ``MAX_RECORD``)."""
         entry = st.entry
         assert entry is not None
         raw = bytes(st.buf)
@@ -797,7 +849,8 @@ class Framer:
             # the stream's own direction (a module echoes the host's data in a capture of
             # its TX pin); the host's, inferred, only when the stream has none
             "data", raw, body, TX if st.dir is None else st.dir, st.dir is None, st.time,
-            st.source, st.offset, st.acc, st.line, how, entry.purpose, entry.ctx, entry.conn,
+            st.source, st.offset, st.acc, st.line, f"{how}; {why}" if why else how,
+            entry.purpose, entry.ctx, entry.conn,
             entry.length,
             st.until if st.until != st.time else None,
         )
@@ -866,4 +919,4 @@ def _drop_first(chunk: Chunk) -> Chunk:
     """The chunk without its first data byte (already given to a pending record)."""
     used = _region(chunk, 0, 1)[1]
     return Chunk(chunk.data[1:], chunk.time, chunk.dir, chunk.offset + used,
-                 chunk.length - used, chunk.line, 0, chunk.kind, chunk.note)
+                 chunk.length - used, chunk.line, 0, chunk.kind, chunk.note, chunk.lossy)

@@ -61,6 +61,9 @@ class Chunk:
     """``DATA``, or ``META``/``NOISE`` for file bytes that carry no UART bytes."""
     note: str = ""
     """Why a ``NOISE`` chunk is noise, or what a ``META`` chunk is."""
+    lossy: bool = False
+    """The capture writes some bytes as ``.`` (socat ``-v``): a ``.`` in ``data`` may stand
+    for Ctrl+Z or ESC, which the framer needs to see where a data entry ends."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -409,3 +409,102 @@ def test_a_run_of_prompts_on_one_line_is_framed_in_linear_time(tmp_path) -> None
     done = subprocess.run([str(beside) if beside.exists() else "attrace", "summary",
                            str(capture)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# -- logs as people bring them (issue 8) -------------------------------------------------
+
+def _decode(data: bytes, input_format: str = "auto") -> list:
+    from attrace.pipeline import decode_files
+    from attrace.read import from_bytes
+
+    _, events = decode_files([from_bytes(data, "t.log", input_format)])
+    out = list(events)
+    assert sum(e.length for e in out) == len(data)
+    return out
+
+
+def _lossy(direction: str, data: bytes) -> tuple[str, bytes, bool]:
+    return direction, data, True
+
+
+def _frame_lossy(parts: list[tuple[str, bytes, bool]], batch: bool) -> list[Record]:
+    framer = Framer()
+    chunks, offset = [], 0
+    for i, (direction, data, lossy) in enumerate(parts):
+        chunks.append(Chunk(data, float(i), direction, offset, len(data), i + 1, lossy=lossy))
+        offset += len(data)
+    if batch:
+        return framer.feed_batch(chunks) + framer.close()
+    return [r for c in chunks for r in framer.feed(c)] + framer.close()
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_lossy_dot_before_the_module_answers_ends_the_data_entry(batch: bool) -> None:
+    parts = [("tx", b"AT+QSSLSEND=1,0\r", False), ("rx", b"\r\n> ", False),
+             _lossy("tx", b"PING 0042."), ("rx", b"\r\nOK\r\n", False),
+             ("tx", b"AT+QSSLCLOSE=1,0\r", False)]
+    recs = _frame_lossy(parts, batch)
+    assert [(r.kind, r.dir, r.body) for r in recs] == [
+        ("line", "tx", b"AT+QSSLSEND=1,0"), ("prompt", "rx", b">"),
+        ("data", "tx", b"PING 0042"), ("line", "rx", b"OK"),
+        ("line", "tx", b"AT+QSSLCLOSE=1,0")]
+    assert recs[2].note.startswith("ctrl-z; end inferred: ")
+    assert recs[2].raw == b"PING 0042."
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_lossy_dot_the_host_types_on_from_is_data(batch: bool) -> None:
+    parts = [("tx", b"AT+QSSLSEND=1,0\r", False), ("rx", b"\r\n> ", False),
+             _lossy("tx", b"v1.2."), _lossy("tx", b"3\x1a"), ("rx", b"\r\nOK\r\n", False)]
+    recs = _frame_lossy(parts, batch)
+    assert [(r.kind, r.body, r.note) for r in recs][2] == ("data", b"v1.2.3", "ctrl-z")
+    # Without the lossy mark a '.' is only a '.': the entry waits for its Ctrl+Z.
+    plain = [(d, data, False) for d, data, _ in parts[:3]] + [parts[4]]
+    assert [(r.kind, r.note) for r in _frame_lossy(plain, batch)][2:] == [
+        ("line", ""), ("data", "eof")]
+
+
+def test_socat_v_dot_for_ctrl_z_does_not_swallow_the_host_stream() -> None:
+    blocks = [(">", b"AT+QSSLSEND=1,0\\r\n", 16), ("<", b"\\r\n> ", 4),
+              (">", b"PING 0042.", 10), ("<", b"\\r\nOK\\r\n", 6),
+              ("<", b"\\r\n+QSSLSEND: 1,0,0\\r\n", 20), (">", b"AT+QSSLCLOSE=1,0\\r\n", 18),
+              ("<", b"\\r\nOK\\r\n", 6)]
+    log = b"".join(b"%s 2024/03/08 16:05:0%d.000000  length=%d from=0 to=%d\n%s%s" % (
+        d.encode(), i, n, n - 1, text, b"" if text.endswith(b"\n") else b"\n")
+        for i, (d, text, n) in enumerate(blocks))
+    events = _decode(log)
+    assert [(e.kind, e.name, e.text) for e in events] == [
+        ("command", "QSSLSEND", "AT+QSSLSEND=1,0"), ("prompt", None, ">"),
+        ("data", "QSSLSEND", "PING 0042"), ("final", "OK", "OK"),
+        ("response", "QSSLSEND", "+QSSLSEND: 1,0,0"),
+        ("command", "QSSLCLOSE", "AT+QSSLCLOSE=1,0"),
+        ("final", "OK", "OK")]
+    assert "end inferred" in events[2].note
+
+
+@pytest.mark.parametrize(("log", "data"), [
+    (b"AT+QSSLSEND=1,5,5\n> \nhello\nOK\n\n+QSSLSEND: 1,5,0\n", "hello"),
+    (b"AT+QSSLSEND=1,5\n> \nhello\x1a\nOK\n", "hello"),
+    (b"AT+QSSLSEND=1,5\n>\nhi\x1a\nOK\n", "hi"),
+])
+def test_the_line_end_after_a_prompt_in_an_lf_only_log_is_no_data(log: bytes, data: str) -> None:
+    events = _decode(log, "raw")
+    assert [(e.kind, e.line) for e in events[:3]] == [("command", 1), ("prompt", 2), ("data", 3)]
+    assert events[3].kind == "final"
+    assert events[2].text == data
+    assert events[1].raw.endswith(b"\n")  # the logger's line end stays the prompt's
+
+
+def test_the_lf_after_a_prompt_split_from_it_still_joins_it() -> None:
+    whole = frame((None, b"AT+QSSLSEND=1,5\n> \nhi\x1aOK\n"))
+    split = frame((None, b"AT+QSSLSEND=1,5\n>"), (None, b" "), (None, b"\nhi\x1aOK\n"))
+    assert brief(split) == brief(whole)
+    assert [(r.kind, r.raw) for r in whole][:3] == [
+        ("line", b"AT+QSSLSEND=1,5\n"), ("prompt", b"> \n"), ("data", b"hi\x1a")]
+
+
+def test_crlf_logs_keep_the_bytes_after_a_prompt_as_data() -> None:
+    # A module's CRLF after '> ' is not what it sends; bytes after the prompt in a CRLF
+    # capture are the host's, as they were.
+    recs = frame((None, b"AT+QSSLSEND=1,5\r\n> \r\nhi\x1a"))
+    assert [(r.kind, r.raw) for r in recs][1:] == [("prompt", b"> "), ("data", b"\r\nhi\x1a")]

@@ -176,14 +176,16 @@ class SocatReader(Reader):
             data = _unescape(raw)
             if len(data) <= remaining:
                 remaining -= len(data)
-                yield Chunk(data, time, direction, start, size, first_line, head)
+                yield Chunk(data, time, direction, start, size, first_line, head,
+                            lossy=b"." in data)
                 continue
             glued = _HEADER.search(raw, 1)
             if glued is not None and len(_unescape(raw[: glued.start()])) <= remaining:
                 # The next header follows data that did not end in a newline.
                 cut = glued.start()
-                yield Chunk(_unescape(raw[:cut]), time, direction, start, head + cut,
-                            first_line, head)
+                glued_data = _unescape(raw[:cut])
+                yield Chunk(glued_data, time, direction, start, head + cut, first_line, head,
+                            lossy=b"." in glued_data)
                 remaining = 0
                 m = _HEADER_END.match(raw, cut)
                 rest = (offset + cut, number, raw[cut:])
@@ -198,7 +200,7 @@ class SocatReader(Reader):
             if len(data) == remaining + 1 and data.endswith(b"\n"):
                 data = data[:-1]  # a newline socat added after the block: decoration
             remaining = 0
-            yield Chunk(data, time, direction, start, size, first_line, head)
+            yield Chunk(data, time, direction, start, size, first_line, head, lossy=b"." in data)
         if header is not None:
             yield meta(header, "socat block header with no data (end of capture)")
 
