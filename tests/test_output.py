@@ -99,16 +99,21 @@ def _hostile_capture(tmp_path: Path) -> Path:
     return path
 
 
-def _runs(name: str, path: Path) -> list[list[str]]:
+def _runs(name: str, path: Path, out_dir: Path) -> list[list[str]]:
     """Command ``name`` with its defaults and with each value of each choice option,
-    but never ``--as raw`` (raw bytes to a pipe, by request)."""
+    but never ``--as raw`` (raw bytes to a pipe, by request).  A command that takes no
+    capture runs without one; one whose ``-o`` is required writes a JSON file."""
     cmd = main.commands[name]
+    params = {p.name: p for p in cmd.params}
     extra = ["--session", "1:5#1"] if name == "follow" else []
-    runs = [[name, str(path), *extra]]
+    if "path" in params and params["path"].required:
+        extra += ["-o", str(out_dir / f"{name}.json")]
+    head = [name, str(path)] if "files" in params else [name]
+    runs = [[*head, *extra]]
     for p in cmd.params:
         if isinstance(p, click.Option) and isinstance(p.type, click.Choice) \
                 and "--input-format" not in p.opts:
-            runs += [[name, str(path), *extra, max(p.opts, key=len), str(v)]
+            runs += [[*head, *extra, max(p.opts, key=len), str(v)]
                      for v in p.type.choices if str(v) != "raw"]
     return runs
 
@@ -116,7 +121,7 @@ def _runs(name: str, path: Path) -> list[list[str]]:
 @pytest.mark.parametrize("name", sorted(set(main.commands) - {"view", "live"}))
 def test_no_command_writes_a_control_character(name: str, tmp_path: Path) -> None:
     path = _hostile_capture(tmp_path)
-    for args in _runs(name, path):
+    for args in _runs(name, path, tmp_path):
         result = CliRunner().invoke(main, args)
         assert result.exit_code in (0, 1), (args, result.output, result.exception)
         for stream in (result.stdout, result.stderr):
