@@ -576,6 +576,71 @@ def jsonl_ms() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def pppd_chat() -> bytes:
+    """pppd's chat -v in syslog on a host using the BC66 for a session: what it sends
+    in caret notation, each line it reads on its own line, the script's steps."""
+    start = dt.datetime(2024, 3, 14, 12, 15, 39)
+    out = ["Mar 14 12:15:37 gw pppd[2604]: pppd 2.4.9 started by root, uid 0"]
+
+    def row(ms: float, text: str) -> str:
+        t = at(start, ms)
+        return f"{t:%b %d %H:%M:%S} gw chat[2609]: {text}"
+
+    for tr in without_send(exchange(1, config=False)):
+        if tr.dir == TX:
+            out.append(row(tr.ms, f"send ({tr.data.decode().rstrip()}^M)"))
+            out.append(row(tr.ms, "expect (OK)"))
+            continue
+        for line in tr.data.decode("latin-1").split("\n")[:-1]:
+            out.append(row(tr.ms, line.replace("\r", "^M")))
+        if tr.data.endswith(b"OK\r\n"):
+            out.append(row(tr.ms, " -- got it "))
+    return ("\n".join(out) + "\n").encode()
+
+
+def modemmanager() -> bytes:
+    """ModemManager's debug log in the journal while it probes a BC66 on ttyUSB0."""
+    start = dt.datetime(2024, 3, 14, 9, 30, 2, 120000)
+    out = []
+    for tr in exchange(2, config=False, fixed=True):
+        t = at(start, tr.ms)
+        text = "".join(f"<{_NAMES[b]}>" if b < 0x20 else chr(b) for b in tr.data)
+        arrow = "-->" if tr.dir == TX else "<--"
+        epoch = (t - dt.datetime(1970, 1, 1)).total_seconds()  # the wall clock, zone-free
+        prefix = f"{t:%b %d %H:%M:%S} host ModemManager[612]: <debug> [{epoch:.6f}] (ttyUSB0)"
+        out.append(f"{prefix}: {arrow} '{text}'")
+        if tr.data.startswith(b"\r\n+QSSLOPEN"):
+            out.append(f"{prefix} device open count is 2 (open)")
+    return ("\n".join(out) + "\n").encode()
+
+
+def sendrecv() -> bytes:
+    """Firmware logging every write and read whole: ``[SEND][len][...]`` with C escapes."""
+    out = ["Waiting for the BC66 to be ready after power on", "Module ready"]
+    for tr in exchange(3, fixed=True):
+        text = tr.data.decode("latin-1").replace("\\", "\\\\").replace("\r", "\\r").replace(
+            "\n", "\\n").replace("\x1a", "\\x1a")
+        out.append(f"[{'SEND' if tr.dir == TX else 'RECV'}][{len(tr.data):4d}][{text}]")
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
+def stamped_mnemonics() -> bytes:
+    """An ATParser-style firmware log: a bracketed date_time, the text with mnemonics,
+    the parser's own messages between."""
+    start = dt.datetime(2024, 3, 15, 11, 53, 6, 302000)
+    out = []
+    for tr in without_send(exchange(4, config=False)):
+        t = at(start, tr.ms)
+        stamp = f"[{t:%Y-%m-%d_%H:%M:%S}:{_ms(t)}]"
+        if tr.dir == TX:
+            out.append(f"{stamp}    ATParser:*** SEND (size={len(tr.data)}) ***")
+            out.append(f"{stamp}{tr.data.decode().rstrip()}<CR><LF>")
+            continue
+        for piece in tr.data.decode("latin-1").split("\r\n")[:-1]:
+            out.append(f"{stamp}    {piece}<CR><LF>")
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
 def main() -> None:
     files = {
         "teraterm_echo.log": teraterm(),
@@ -608,6 +673,10 @@ def main() -> None:
         "miniterm_debug.log": miniterm_debug(),
         "forum_paste.txt": forum_paste(),
         "transcript_ms.jsonl": jsonl_ms(),
+        "pppd_chat.log": pppd_chat(),
+        "modemmanager.log": modemmanager(),
+        "sendrecv.log": sendrecv(),
+        "stamped_mnemonics.log": stamped_mnemonics(),
     }
     for name, data in files.items():
         (OUT / name).write_bytes(data)
