@@ -344,18 +344,20 @@ def rx_stream(transfers: list[Transfer]) -> bytes:
 
 # ------------------------------------------------------------- application log lines
 
-def log_lines(transfers: list[Transfer]) -> list[tuple[float, str, str]]:
+def log_lines(transfers: list[Transfer], keep_empty: bool = False
+              ) -> list[tuple[float, str, str]]:
     """What a host-side logger prints: (ms, dir, text) a line, line ends removed, the
-    module's empty lines skipped, a prompt as ``> ``."""
+    module's empty lines skipped unless ``keep_empty``, a prompt as ``> ``."""
     out = []
     for tr in transfers:
         text = tr.data.decode("latin-1")
         if tr.dir == TX:
             out.append((tr.ms, TX, text.rstrip("\r\n\x1a")))
             continue
-        for line in text.split("\r\n"):
-            if line.strip():
-                out.append((tr.ms, RX, line))
+        lines = text.split("\r\n")
+        if not lines[-1]:
+            lines.pop()  # the text ended with a line end
+        out += [(tr.ms, RX, line) for line in lines if keep_empty or line.strip()]
     return out
 
 
@@ -497,14 +499,10 @@ def qcom() -> bytes:
     the module sent empty ones."""
     start = dt.datetime(2024, 3, 13, 10, 19, 8, 474000)
     out = []
-    for tr in without_send(exchange(0, echo=True)):
-        t = at(start, tr.ms)
+    for ms, d, text in log_lines(without_send(exchange(0, echo=True)), keep_empty=True):
+        t = at(start, ms)
         stamp = f"[{t:%Y-%m-%d %H:%M:%S}:{_ms(t)}"
-        if tr.dir == TX:
-            out.append(f"{stamp}_S:] {tr.data.decode().rstrip()}")
-            continue
-        for line in tr.data.decode("latin-1").split("\r\n")[:-1]:
-            out.append(f"{stamp}_R:] {line}" if line else "")
+        out.append(f"{stamp}_S:] {text}" if d == TX else f"{stamp}_R:] {text}" if text else "")
     return ("\r\n".join(out) + "\r\n").encode()
 
 
@@ -629,15 +627,12 @@ def stamped_mnemonics() -> bytes:
     the parser's own messages between."""
     start = dt.datetime(2024, 3, 15, 11, 53, 6, 302000)
     out = []
-    for tr in without_send(exchange(4, config=False)):
-        t = at(start, tr.ms)
+    for ms, d, text in log_lines(without_send(exchange(4, config=False)), keep_empty=True):
+        t = at(start, ms)
         stamp = f"[{t:%Y-%m-%d_%H:%M:%S}:{_ms(t)}]"
-        if tr.dir == TX:
-            out.append(f"{stamp}    ATParser:*** SEND (size={len(tr.data)}) ***")
-            out.append(f"{stamp}{tr.data.decode().rstrip()}<CR><LF>")
-            continue
-        for piece in tr.data.decode("latin-1").split("\r\n")[:-1]:
-            out.append(f"{stamp}    {piece}<CR><LF>")
+        if d == TX:
+            out.append(f"{stamp}    ATParser:*** SEND (size={len(text) + 2}) ***")
+        out.append(f"{stamp}{'' if d == TX else '    '}{text}<CR><LF>")
     return ("\r\n".join(out) + "\r\n").encode()
 
 
