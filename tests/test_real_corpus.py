@@ -55,3 +55,18 @@ def test_log_loads_and_accounts_for_every_byte(name: str) -> None:
     events = trace.events
     assert len(events) > 0
     assert int(events["length"].sum()) == path.stat().st_size
+
+
+def test_checker_rejects_false_facts() -> None:
+    """The checks can fail: a wrong name, a wrong count or a line with nothing on it is
+    reported as not holding, with what attrace gave instead."""
+    path = corpus.logs()["sim800"]
+    wrong = [
+        {"kind": "command", "line": 1, "name": "CIPSTART"},
+        {"kind": "count", "event_kind": "command", "n": -1},
+        {"kind": "urc", "line": 999},
+        {"kind": "answer", "line": 999, "result": "OK"},
+    ]
+    for n, spec in enumerate(wrong, start=1):
+        ok, got = corpus.check(corpus.Fact(f"wrong:{n}", "sim800", path, spec))
+        assert not ok and got, spec

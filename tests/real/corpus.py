@@ -96,6 +96,11 @@ def _covering(trace: Trace, line: int) -> pd.DataFrame:
     return before.tail(1)
 
 
+def _same(value: Any, want: Any) -> bool:
+    """Equal, where a missing table value (NA) equals nothing."""
+    return not pd.isna(value) and value == want
+
+
 def _show(rows: pd.DataFrame) -> str:
     if not len(rows):
         return "no event"
@@ -176,7 +181,7 @@ def _belongs(trace: Trace, spec: dict[str, Any]) -> Result:
         return False, why
     rows = _on(trace, spec["line"])
     for _, r in rows.iterrows():
-        if r["kind"] in TRAFFIC and r["kind"] != "command" and r["transaction"] == tx:
+        if r["kind"] in TRAFFIC and r["kind"] != "command" and _same(r["transaction"], tx):
             if "as" in spec and r["kind"] != spec["as"]:
                 continue
             return True, ""
@@ -207,17 +212,12 @@ def _echo(trace: Trace, spec: dict[str, Any]) -> Result:
         if tx is None:
             return False, why
     for _, r in rows.iterrows():
-        if r["kind"] == "echo" and (tx is None or r["transaction"] == tx):
+        if r["kind"] == "echo" and (tx is None or _same(r["transaction"], tx)):
             return True, ""
     return False, _show(rows)
 
 
 _SESSION_KEYS = ("host", "port", "open_err", "close_reason", "ctx", "conn")
-
-
-def _same(value: Any, want: Any) -> bool:
-    """Equal, where a missing table value (NA) equals nothing."""
-    return not pd.isna(value) and value == want
 
 
 def _session(trace: Trace, spec: dict[str, Any]) -> Result:

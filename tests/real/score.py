@@ -17,6 +17,7 @@ import corpus  # tests/real is not a package: found through the path above
 
 def main() -> int:
     per_log: dict[str, list[bool]] = defaultdict(list)
+    per_kind: dict[str, list[bool]] = defaultdict(list)
     failing: list[tuple[str, str, str]] = []
     for fact in corpus.facts():
         try:
@@ -24,6 +25,7 @@ def main() -> int:
         except Exception as exc:  # a crash on a real log is a failed fact, shown so
             ok, got = False, f"crash: {type(exc).__name__}: {exc}"
         per_log[fact.log].append(ok)
+        per_kind[fact.kind].append(ok)
         if not ok:
             failing.append((fact.id, _describe(fact.spec), got))
     width = max(len(log) for log in per_log)
@@ -36,6 +38,8 @@ def main() -> int:
         matched += hit
     print(f"\nscore: {matched}/{total} facts = {100 * matched / total:.1f}% "
           f"over {len(per_log)} logs")
+    print("by fact kind: " + ", ".join(
+        f"{kind} {sum(r)}/{len(r)}" for kind, r in sorted(per_kind.items())))
     if failing:
         print(f"\nfailing facts ({len(failing)}):")
         for fid, spec, got in failing:
