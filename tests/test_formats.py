@@ -430,3 +430,17 @@ def test_unusable_user_definitions_are_listed(tmp_path: Path) -> None:
     assert run.returncode == 0
     assert (f"unusable: {folder / 'bad.toml'}: needs at least one [[patterns]] entry with a "
             "regex") in run.stdout.splitlines()
+
+
+def test_formats_shows_detection_evidence_for_files(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list\n")
+    run = _cli("formats", str(SAMPLES / "zephyr.log"), str(notes), "-f", "json")
+    assert run.returncode == 0, run.stderr
+    zephyr, other = json.loads(run.stdout)["files"]
+    assert (zephyr["chosen"], zephyr["recognised"]) == ("zephyr", True)
+    assert next(iter(zephyr["scores"])) == "zephyr" and zephyr["scores"]["zephyr"] >= 0.9
+    assert (other["chosen"], other["recognised"], other["scores"]) == ("raw", False,
+                                                                       {"raw": 0.05})
+    text = _cli("formats", str(notes)).stdout.splitlines()
+    assert text[0] == f"{notes}: raw, not recognised (below 0.3)"
