@@ -17,7 +17,6 @@ the filter compiler; it never touches the earlier stages.
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 import re
@@ -28,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from attrace.errors import UsageError
+from attrace.errors import InputError, UsageError
 from attrace.filters import (
     FIELDS,
     FLOAT,
@@ -45,12 +44,13 @@ from attrace.filters import (
     parse_assertion,
     unknown_field,
 )
-from attrace.output import printable
+from attrace.output import json_text, printable
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from attrace.api import Trace
+    from attrace.model import Event
 
 SHOWN_OFFENDERS: Final = 5
 """How many offending events a failure names (the rest are counted)."""
@@ -91,6 +91,10 @@ PRESETS: Final[dict[str, tuple[Rule, ...]]] = {
              "diagnostics"),
         Rule("sessions-clean", "all(open_err == 0 and close_reason in {host, peer})",
              "an SSL session failed to open or did not end with a close", "sessions"),
+        Rule("commands-succeeded",
+             'none(result in {ERROR, "CME ERROR", "CMS ERROR"} or err != 0)',
+             "a command was answered ERROR (or +CME/+CMS ERROR), or its completion "
+             "reported an error code (a failed open, send or close)", "transactions"),
     ),
 }
 """Built-in rule sets for ``--preset``."""
@@ -377,9 +381,8 @@ class CheckResult:
                 f"{len(self.results) - failed} passed, {failed} failed")
 
     def json(self) -> str:
-        return json.dumps({"passed": self.passed, "results": [r.to_dict() for r in
-                                                               self.results]},
-                          ensure_ascii=False, indent=2) + "\n"
+        return json_text({"passed": self.passed, "results": [r.to_dict() for r in
+                                                             self.results]}, indent=2) + "\n"
 
     def github(self) -> str:
         """GitHub Actions workflow commands: an ``::error`` per failure, with file and
@@ -548,9 +551,54 @@ def _rows(table: str, n: int) -> str:
     return word if n == 1 else word + "s"
 
 
+def judgeable(trace: Trace) -> None:
+    """``InputError`` when a trace gives a check nothing to judge, so that no rule can
+    pass on it by default: an empty file, binary data, a format no reader recognised (the
+    raw fallback read it), or no AT traffic at all (no command and no final result)."""
+    names = ", ".join(trace.source_names) or "the capture"
+    if all(s.size == 0 for s in trace.sources):
+        raise InputError(f"{names} is empty: there is nothing to check.")
+    kinds = {e.kind for e in trace.event_list}
+    talks = bool(kinds & {"command", "final"})
+    if not talks and _binary(trace.event_list):
+        raise InputError(f"{names} looks like binary data, not a capture of AT traffic; "
+                         f"check the file (or name its format with --input-format).")
+    unread = [s for s in trace.sources if not s.recognised]
+    if unread:
+        found = "" if talks else ", and read as raw bytes it holds no AT traffic"
+        raise InputError(f"{unread[0].name} is not in a capture format attrace recognises"
+                         f"{found}; name its format with --input-format (attrace formats "
+                         f"lists them) to check it.")
+    if not talks:
+        format_names = ", ".join(dict.fromkeys(s.format for s in trace.sources))
+        raise InputError(f"{names} holds no AT traffic (no command and no final result in "
+                         f"{len(trace.event_list)} events read as {format_names}); is it a "
+                         f"capture of the module's UART?")
+
+
+_SAMPLE: Final = 64 * 1024
+"""Bytes of event text looked at to tell binary data from text."""
+
+
+def _binary(events: Sequence[Event]) -> bool:
+    """Mostly bytes no text has: C0 controls (but tab and line ends) or invalid UTF-8."""
+    sample = bytearray()
+    for e in events:
+        sample += e.raw
+        if len(sample) >= _SAMPLE:
+            break
+    if not sample:
+        return False
+    text = bytes(sample[:_SAMPLE]).decode("utf-8", "replace")
+    bad = sum(1 for c in text if c == "\ufffd" or (c < " " and c not in "\t\r\n"))
+    return bad > 0.2 * len(text)
+
+
 def check_trace(trace: Trace, rules: Sequence[Rule], file: str | None = None) -> CheckResult:
-    """Every rule on one trace (rules are compiled first, so a bad rule fails early)."""
+    """Every rule on one trace (rules are compiled first, so a bad rule fails early);
+    ``InputError`` when the trace gives nothing to judge (``judgeable``)."""
     compiled = [compile_rule(r) for r in rules]
+    judgeable(trace)
     name = file if file is not None else ", ".join(trace.source_names)
     return CheckResult([evaluate(c, trace, name) for c in compiled])
 

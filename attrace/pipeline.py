@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Final
 
+from attrace.errors import InputError
 from attrace.frame import Framer
-from attrace.model import Chunk, Event, Timebase
+from attrace.model import DATA, Chunk, Event, Timebase
 from attrace.parse import Parser
 from attrace.read.base import Capture
 
@@ -28,9 +29,9 @@ _GC_THRESHOLD: Final = 100_000
 class Decoder:
     """Chunks in, events out; holds the framer's and parser's state."""
 
-    def __init__(self) -> None:
-        self._framer = Framer()
-        self._parser = Parser()
+    def __init__(self, module: str | None = None) -> None:
+        self._framer = Framer(module)
+        self._parser = Parser(module)
 
     def feed(self, chunk: Chunk, source: int = 0) -> list[Event]:
         parse = self._parser.parse
@@ -105,20 +106,48 @@ def _single(decoder: Decoder, capture: Capture, info: SourceInfo) -> Iterator[Ev
     yield from decoder.close()
 
 
-def decode_files(captures: Sequence[Capture]) -> tuple[list[SourceInfo], Iterator[Event]]:
-    """Events of one or more captures; several are merged by time, stable per file."""
+def decode_files(captures: Sequence[Capture], module: str | None = None
+                 ) -> tuple[list[SourceInfo], Iterator[Event]]:
+    """Events of one or more captures; several are merged by time, stable per file.
+    ``module`` forces the spec profile (else the trace's SSL lines tell it).
+
+    Several files are merged only when they are taps, one direction each (a logic
+    analyzer's TX and RX channels).  A file that holds both directions, or bytes with no
+    direction at all (a whole terminal log), is a capture of its own: merging two of
+    them would interleave two conversations into one, so that is refused with an
+    ``InputError`` (the iterator raises it before its first event).
+    """
     infos = [SourceInfo(c.name, c.format, c.size, recognised=c.recognised) for c in captures]
 
     def run() -> Iterator[Event]:
-        decoder = Decoder()
+        decoder = Decoder(module)
         with _fewer_collections():
             if len(captures) == 1:
                 yield from _single(decoder, captures[0], infos[0])
                 return
-            streams = heapq.merge(*(_tagged(c, i, infos[i]) for i, c in enumerate(captures)))
+            # Whether the files are taps is known once they are read: each is read
+            # whole before the merge (several files are the exception, and small).
+            tagged = [list(_tagged(c, i, infos[i])) for i, c in enumerate(captures)]
+            _taps_only(infos, [[t[3] for t in chunks] for chunks in tagged])
             feed = decoder.feed
-            for _, source, _, chunk in streams:
+            for _, source, _, chunk in heapq.merge(*tagged):
                 yield from feed(chunk, source)
             yield from decoder.close()
 
     return infos, run()
+
+
+def _taps_only(infos: Sequence[SourceInfo], chunks: Sequence[Sequence[Chunk]]) -> None:
+    """``InputError`` unless every file is a tap: its data all goes one way."""
+    whole = []
+    for info, mine in zip(infos, chunks, strict=True):
+        dirs = {c.dir for c in mine if c.kind == DATA and c.data}
+        if None in dirs or len(dirs) > 1:
+            whole.append(info.name)
+    if whole:
+        what = f"{whole[0]} holds" if len(whole) == 1 else \
+            f"{', '.join(whole[:-1])} and {whole[-1]} each hold"
+        raise InputError(
+            f"{what} a whole conversation (both directions, or no direction marks), so the "
+            f"files are separate captures, not one tap per direction to merge; give them "
+            f"one at a time (attrace check FILE... checks each on its own).")

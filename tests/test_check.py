@@ -86,12 +86,13 @@ def test_a_statistic_over_no_values_passes_and_says_so(good) -> None:
 
 def test_presets(good, timeout) -> None:
     assert [r.name for r in PRESETS["strict"]] == [
-        "no-error-diagnostics", "answered-within-limit", "sessions-clean"]
+        "no-error-diagnostics", "answered-within-limit", "sessions-clean",
+        "commands-succeeded"]
     assert good.check(preset="strict").passed
     result = timeout.check()  # strict by default
     assert [(r.rule.name, r.passed) for r in result.results] == [
         ("no-error-diagnostics", False), ("answered-within-limit", True),
-        ("sessions-clean", False)]
+        ("sessions-clean", False), ("commands-succeeded", False)]
     assert [(o.no, o.line) for o in result.results[0].offenders] == [(17, 26)]
     assert result.results[2].detail == "1 of 2 sessions do not match"
     assert not result
@@ -108,7 +109,8 @@ def test_rules_files(good, timeout) -> None:
     assert failed == ["no-errors-in-expert-info", "ssl-open-within-10s"]
     mixed = load_rules(CHECKS / "strict_and_traffic.toml")
     assert [r.name for r in mixed] == ["no-error-diagnostics", "answered-within-limit",
-                                       "sessions-clean", "data-was-sent",
+                                       "sessions-clean", "commands-succeeded",
+                                       "data-was-sent",
                                        "sends-complete-within-5s"]
 
 
@@ -148,7 +150,7 @@ def test_several_assertions_at_once(good) -> None:
     ("count(knd == urc) == 0", None,
      "bad assertion at column 7: unknown field 'knd' (did you mean 'kind'?); fields of "
      "events: index, no, time, rel, dir, kind, name, form, args, ctx, conn, text, source, "
-     "offset, line, length, data_len, transaction, inferred, note"),
+     "offset, line, length, data_len, transaction, inferred, note, session"),
     ("count(kind == urc) == 0", "sessions",
      "bad assertion at column 7: unknown field 'kind' (it is a field of events); fields of "
      "sessions: id, ctx, conn, host, port, seclevel, send_format, recv_format, timeout_s, "
@@ -278,22 +280,50 @@ def test_random_assertions_raise_only_attrace_errors(good, func: str, args: str,
 
 
 def test_reports_name_each_offenders_file_when_files_are_loaded_together() -> None:
-    one = "samples/ssl/timeout.log"
-    two = "samples/ssl/peer_close.log"
-    trace = attrace.load([ROOT / one, ROOT / two])
+    one = "samples/formats/saleae_logic1_tx.csv"
+    two = "samples/formats/saleae_logic1_rx.csv"
+    trace = attrace.load([ROOT / one, ROOT / two])  # two taps: one direction each
     a, b = (str(ROOT / one), str(ROOT / two))
-    failed = next(e for e in trace.event_list if e.text == "+QSSLOPEN: 1,2,-7")
-    refused = next(e for e in trace.event_list if e.source == 1 and e.text == "ERROR")
-    n1, n2, line2 = failed.index + 1, refused.index + 1, refused.line
-    outcome = trace.check("count(severity >= warning) == 0")
+    command = next(e for e in trace.event_list if e.text == "AT")
+    answer = next(e for e in trace.event_list if e.source == 1 and e.text == "OK")
+    n1, n2, line1, line2 = command.index + 1, answer.index + 1, command.line, answer.line
+    outcome = trace.check("count(kind in {command, final} and no <= 4) == 0")
     text = outcome.text().splitlines()
-    assert text[2:4] == [f"      #{n1} ({a} line 26): +QSSLOPEN: 1,2,-7",
-                         f"      #{n2} ({b} line {line2}): ERROR"]
+    assert text[2:4] == [f"      #{n1} ({a} line {line1}): AT",
+                         f"      #{n2} ({b} line {line2}): OK"]
     gh = outcome.github().splitlines()[0]
-    assert gh.startswith(f"::error file={a},line=26,") and f"#{n2} ({b} line {line2})" in gh
+    assert gh.startswith(f"::error file={a},line={line1},") and f"#{n2} ({b} line {line2})" in gh
     # The first offender in the other file: the annotation points at that file.
-    later = trace.check('count(severity >= warning and code == "error-result") == 0')
+    later = trace.check("count(kind == final) == 0")
     assert later.github().startswith(f"::error file={b},line={line2},")
     # One file: lines alone, as before.
-    single = attrace.load(ROOT / one).check("count(severity >= warning) == 0")
-    assert f"#{n1} (line 26): +QSSLOPEN: 1,2,-7" in single.text()
+    alone = attrace.load(ROOT / "samples/ssl/timeout.log")
+    failed = next(e for e in alone.event_list if e.text == "+QSSLOPEN: 1,2,-7")
+    single = alone.check("count(severity >= warning) == 0")
+    assert f"#{failed.index + 1} (line 26): +QSSLOPEN: 1,2,-7" in single.text()
+
+
+def test_a_trace_with_no_at_traffic_cannot_pass() -> None:
+    """``Trace.check`` and ``assert_trace`` refuse, as ``attrace check`` does, a trace
+    on which every rule would hold vacuously."""
+    from attrace.api import load_bytes
+    from attrace.errors import InputError
+
+    prose = load_bytes(b"the modem never answered\nso I rebooted it\n", "forum.txt")
+    with pytest.raises(InputError, match=r"forum\.txt is not in a capture format attrace "
+                                         r"recognises, and read as raw bytes it holds no AT"):
+        prose.check(preset="strict")
+    with pytest.raises(InputError, match="is empty"):
+        assert_trace(load_bytes(b"", "empty.log"), "count() == 0")
+
+
+def test_files_that_each_hold_both_directions_are_not_merged() -> None:
+    """Two whole conversations interleaved by time would pair one file's commands with
+    the other's answers: such files are refused together (``check`` takes them apart)."""
+    one, two = ROOT / "samples/ssl/timeout.log", ROOT / "samples/ssl/peer_close.log"
+    with pytest.raises(AttraceError, match="each hold a whole conversation") as caught:
+        attrace.load([one, two])
+    assert "\n" not in str(caught.value) and "one at a time" in str(caught.value)
+    with pytest.raises(AttraceError, match=r"putty\.log holds a whole conversation"):
+        attrace.load([ROOT / "samples/formats/putty.log",
+                      ROOT / "samples/formats/saleae_logic1_rx.csv"])

@@ -62,7 +62,7 @@ def test_strict_preset_is_the_default() -> None:
     assert done.returncode == EXIT_FAIL
     assert [line.split()[2] for line in done.stdout.splitlines()[:-1]
             if line[:4] in ("PASS", "FAIL")] == [
-        "no-error-diagnostics:", "answered-within-limit:", "sessions-clean:"]
+        "no-error-diagnostics:", "answered-within-limit:", "sessions-clean:", "commands-succeeded:"]
 
 
 def test_assert_options() -> None:
@@ -153,3 +153,78 @@ def test_unwritable_junit_is_one_error_line(tmp_path: Path) -> None:
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: cannot write "), done.stderr
     assert "directory exists" in lines[0] and "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------ honest verdicts (issue 8)
+
+def _capture(tmp_path: Path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+@pytest.mark.parametrize(("name", "data", "why"), [
+    ("empty.log", b"", "is empty: there is nothing to check"),
+    ("noise.bin", bytes(range(256)) * 8 + bytes(reversed(range(256))) * 8,
+     "looks like binary data, not a capture of AT traffic"),
+    ("prose.txt", b"Hello, I have a problem with my modem.\nIt does not connect.\n",
+     "is not in a capture format attrace recognises, and read as raw bytes it holds no "
+     "AT traffic; name its format with --input-format"),
+    ("urc_only.log", b"[2024-03-05 14:02:11.334] RX: hello\n"
+                     b"[2024-03-05 14:02:11.400] RX: world\n", "holds no AT traffic"),
+])
+def test_a_capture_with_nothing_to_judge_is_an_error(tmp_path: Path, name: str, data: bytes,
+                                                      why: str) -> None:
+    """No rule may pass by default on a file that holds no AT traffic: every preset
+    rule of ``strict`` holds vacuously on an empty trace, so a CI check of a broken
+    capture would be green."""
+    done = run(_capture(tmp_path, name, data))
+    assert done.returncode == EXIT_ERROR, done.stdout
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and why in lines[0], done.stderr
+    assert done.stdout == ""
+
+
+def test_a_forced_format_with_traffic_is_judged(tmp_path: Path) -> None:
+    path = _capture(tmp_path, "plain.txt", b"AT\r\r\nOK\r\n")
+    done = run(path, "-F", "raw")
+    assert done.returncode == EXIT_OK, done.stderr
+
+
+def test_strict_fails_commands_answered_error(tmp_path: Path) -> None:
+    """ERROR and +CME ERROR are failures even when the analysis raises no error
+    diagnostic for them (a valid command the module refused)."""
+    path = _capture(tmp_path, "refused.log", (
+        b"[2024-03-05 14:02:11.000] TX: AT\r\n[2024-03-05 14:02:11.020] RX: OK\r\n"
+        b"[2024-03-05 14:02:12.000] TX: AT+CGATT?\r\n"
+        b"[2024-03-05 14:02:12.020] RX: +CME ERROR: 50\r\n"
+        b"[2024-03-05 14:02:13.000] TX: AT+QSCLK=0\r\n[2024-03-05 14:02:13.020] RX: ERROR\r\n"
+    ))
+    done = run(path, "-f", "json")
+    assert done.returncode == EXIT_FAIL
+    result = {r["rule"]: r for r in json.loads(done.stdout)["results"]}
+    failed = result["commands-succeeded"]
+    assert not failed["passed"] and failed["offending"] == 2
+    assert [e["line"] for e in failed["events"]] == [3, 5]
+
+
+def test_strict_fails_a_failed_open_with_the_open_listed() -> None:
+    done = run("samples/ssl/bad_credentials.log", "-f", "json")
+    result = {r["rule"]: r for r in json.loads(done.stdout)["results"]}
+    failed = result["commands-succeeded"]
+    assert not failed["passed"]
+    assert [(e["line"], e["text"][:14]) for e in failed["events"]] == [(110, "AT+QSSLOPEN=1,")]
+
+
+def test_whole_conversations_are_checked_apart_and_refused_together() -> None:
+    apart = run("samples/ssl/peer_close.log", "samples/two_way_auth.log", "-f", "json")
+    assert {r["file"] for r in json.loads(apart.stdout)["results"]} == {
+        "samples/ssl/peer_close.log", "samples/two_way_auth.log"}
+    together = subprocess.run([_attrace(), "summary", "samples/ssl/peer_close.log",
+                               "samples/two_way_auth.log"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+    assert together.returncode == EXIT_ERROR and together.stdout == ""
+    assert together.stderr.startswith("Error: samples/ssl/peer_close.log and "
+                                      "samples/two_way_auth.log each hold a whole "
+                                      "conversation"), together.stderr
+    assert together.stderr.count("\n") == 1

@@ -61,3 +61,40 @@ def test_an_empty_capture_is_said_to_be_empty(tmp_path: Path) -> None:
     done = _run("summary", str(empty))
     assert done.returncode == 0
     assert "Events:    0 (the capture is empty" in done.stdout
+
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("sumary", "Error: no such command 'sumary' (did you mean 'summary'?); commands: "),
+    ("evnts", "Error: no such command 'evnts' (did you mean 'events'?); commands: "),
+    ("chek", "Error: no such command 'chek' (did you mean 'check'?); commands: "),
+    ("frobnicate", "Error: 'frobnicate' is neither a command nor an existing file; "
+                   "commands: "),
+])
+def test_a_misspelt_command_is_not_taken_for_a_file(word: str, expected: str) -> None:
+    done = _run(word, str(SAMPLE))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(expected) and done.stderr.count("\n") == 1, done.stderr
+    assert "summary" in done.stderr and "does not exist" not in done.stderr
+
+
+def test_a_file_named_like_a_command_is_still_a_file(tmp_path: Path) -> None:
+    (tmp_path / "sumary").write_bytes(SAMPLE.read_bytes())
+    done = _run("sumary", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "format bracketed" in done.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("events", str(SAMPLE), "-Y", 'text contains "\x1b]52;c;eA==\x07'),
+    ("sessions", str(SAMPLE), "-Y", '"\x07"'),
+    ("events", str(SAMPLE), "-Y", "kind ==\nurc and"),
+    ("events", "capture\x1b[2J\u202e.log"),
+])
+def test_an_error_line_never_carries_a_control_character(args: tuple[str, ...]) -> None:
+    """An error may quote the user's filter or file name: it is shown escaped, on one
+    line, so it cannot drive the terminal (found by the fuzzer)."""
+    done = _run(*args)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("Error: ") and done.stderr.count("\n") == 1, done.stderr
+    body = done.stderr[:-1]
+    assert body.isprintable(), repr(done.stderr)

@@ -4,6 +4,8 @@ transaction link (click's CliRunner on the real command group)."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -134,20 +136,27 @@ def test_expert_shows_the_escape_instead_of_sending_it(tmp_path) -> None:  # typ
     assert '"\\x1b]0;PWNED\\x07\\x1b[2J"\\x99 (line 3): not valid UTF-8' in text
 
 
-def test_expert_names_the_file_when_several_are_given(samples) -> None:  # type: ignore[no-untyped-def]
+def test_expert_names_the_file_when_several_are_given(samples, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from attrace.api import load
 
-    one, two = str(samples / "ssl" / "timeout.log"), str(samples / "ssl" / "peer_close.log")
+    # Two taps of one conversation, one direction each (files that each hold both
+    # directions are separate captures, which are not merged).
+    records = re.split(r"(?m)^(?=\[20)", (samples / "ssl" / "peer_close.log").read_text())
+    one, two = str(tmp_path / "host_tx.log"), str(tmp_path / "module_rx.log")
+    Path(one).write_text("".join(r for r in records if "] TX: " in r))
+    Path(two).write_text("".join(r for r in records if "] RX: " in r))
     trace = load([one, two])
-    failed = next(e for e in trace.event_list if e.text == "+QSSLOPEN: 1,2,-7")
+    close = next(e for e in trace.event_list if e.source == 0 and e.text == "AT+QSSLCLOSE=1,3")
     refused = next(e for e in trace.event_list if e.source == 1 and e.text == "ERROR")
-    lines = _run("expert", one, two).splitlines()
-    assert (f"  #{failed.index + 1} {one} line 26 offset {failed.offset} +QSSLOPEN: 1,2,-7: "
-            'AT+QSSLOPEN=1,2,"telemetry.meterworks.example",8443,0 failed with -7 (time out)'
-            in lines)
-    assert (f"  #{refused.index + 1} {two} line {refused.line} offset {refused.offset} "
-            "AT+QSSLCLOSE=1,3 was answered ERROR" in lines)
-    alone = _run("expert", one).splitlines()
+    text = " ".join(_run("expert", one, two).split())  # columns are padded to align
+    assert (f"#{close.index + 1} {one} line {close.line} offset {close.offset} "
+            "AT+QSSLCLOSE=1,3 closes connection 1,3, which the peer had already closed"
+            in text)
+    assert (f"#{refused.index + 1} {two} line {refused.line} offset {refused.offset} "
+            "AT+QSSLCLOSE=1,3 was answered ERROR" in text)
+    alone_path = str(samples / "ssl" / "timeout.log")
+    failed = next(e for e in load(alone_path).event_list if e.text == "+QSSLOPEN: 1,2,-7")
+    alone = _run("expert", alone_path).splitlines()
     assert alone[1].startswith(f"  #{failed.index + 1} line 26 offset {failed.offset} ")
 
 
