@@ -175,9 +175,10 @@ class Campaign:
         self.report.findings[failure.signature] = finding
         self.log(f"fuzz: case {case.number}: {failure.signature}")
         small = self.minimise(case, failure.signature, deadline)
+        again = [f for f in self.run_case(small)[0] if f.signature == failure.signature]
         finding.size = (sum(map(len, case.inputs.values())) or len(case.expr.encode()),
                         sum(map(len, small.inputs.values())) or len(small.expr.encode()))
-        finding.folder = str(self.write(small, failure))
+        finding.folder = str(self.write(small, again[0] if again else failure))
 
     # -- minimising and reproducers -------------------------------------------
 
@@ -299,6 +300,7 @@ def filter_job(case: Case, traces: dict[str, Any]) -> Callable[[], int]:
     error is printed as the CLI prints it."""
 
     def job() -> int:
+        from attrace.cli import error_line
         from attrace.errors import AttraceError
         from attrace.filters import compile_filter
 
@@ -306,7 +308,7 @@ def filter_job(case: Case, traces: dict[str, Any]) -> Callable[[], int]:
             compiled = compile_filter(case.expr, case.table)
             compiled.apply(getattr(traces[case.trace], case.table))
         except AttraceError as exc:
-            print(f"Error: {exc}", file=sys.stderr)
+            print(error_line(str(exc)), file=sys.stderr)
             return 2
         return 0
 

@@ -49,7 +49,9 @@ class Failure:
 
 class Secrets:
     """The key bodies no output may carry: every ``WINDOW``-long run of them, as text
-    and as the hex a hex data format prints."""
+    and as the hex a hex data format prints.  A body's first ``WINDOW`` characters (the
+    DER header and the start of the public modulus) are evidence that a key is there:
+    runs count from after them, so a reproducer always keeps a recognisable piece."""
 
     def __init__(self, bodies: Iterable[bytes]) -> None:
         self.text: set[str] = set()
@@ -58,10 +60,10 @@ class Secrets:
         for body in bodies:
             self.heads.append(body[:WINDOW])
             s = body.decode("ascii", "replace")
-            for i in range(len(s) - WINDOW + 1):
+            for i in range(WINDOW, len(s) - WINDOW + 1):
                 self.text.add(s[i:i + WINDOW])
             h = body.hex()
-            for i in range(0, len(h) - 2 * WINDOW + 1, 2):
+            for i in range(2 * WINDOW, len(h) - 2 * WINDOW + 1, 2):
                 self.hex.add(h[i:i + 2 * WINDOW])
 
     def recognisable(self, inputs: Iterable[bytes]) -> bool:
