@@ -72,6 +72,8 @@ class Trace:
     sources: list[SourceInfo]
     event_list: list[Event] = field(repr=False)
     show_secrets: bool = False
+    module: str | None = None
+    """The module (spec profile) asked for; None: told by the trace (BC66 by default)."""
 
     @property
     def timebase(self) -> Timebase:
@@ -94,8 +96,8 @@ class Trace:
 
     @property
     def spec(self) -> _spec.Spec:
-        """The command knowledge the analysis used."""
-        return _spec.load()
+        """The command knowledge the analysis used (its profile's)."""
+        return _spec.load(self.analysis.profile)
 
     @cached_property
     def analysis(self) -> Analysis:
@@ -103,7 +105,7 @@ class Trace:
         is timed when the trace has no timestamps."""
         tb = self.timebase
         return analyze(self.event_list, tb.kind != "none" and self.first_time is not None,
-                       tb.kind, one_side(self.event_list))
+                       tb.kind, one_side(self.event_list), self.module)
 
     def transaction_of(self, index: int) -> int | None:
         """The transaction that owns event ``index`` (None for URCs, noise...)."""
@@ -156,14 +158,15 @@ class Trace:
         compiled = compile_filter(expr, table)
         return compiled.apply(getattr(self, table))
 
-    def stats(self, interval: float | str = 1.0, filter: str | None = None) -> Stats:
+    def stats(self, interval: float | str | None = None, filter: str | None = None) -> Stats:
         """Response times per command (``.srt``), throughput per session
-        (``.throughput``) and I/O per ``interval`` (``.io``), optionally restricted by a
-        display filter over any table's fields."""
+        (``.throughput``) and I/O per ``interval`` (``.io``; by default one that fits the
+        trace's span), optionally restricted by a display filter over any table's fields."""
         from attrace import stats
         from attrace.filters import parse_duration
 
-        seconds = parse_duration(interval) if isinstance(interval, str) else float(interval)
+        seconds = parse_duration(interval) if isinstance(interval, str) else \
+            None if interval is None else float(interval)
         return stats.compute(self, seconds, filter)
 
     def check(self, rules: str | Path | Rule | Iterable[str | Rule] = (),
@@ -184,15 +187,20 @@ def load(
     input_format: str = "auto",
     show_secrets: bool = False,
     format_files: Sequence[str | Path] = (),
+    module: str | None = None,
 ) -> Trace:
     """Read one capture, or several merged by time (one tap per direction).
-    ``format_files``: line-format definitions (TOML) to use besides the known ones."""
+    ``format_files``: line-format definitions (TOML) to use besides the known ones.
+    ``module`` (``bc66``, ``bg96``...: ``attrace.spec.MODULES``) forces the command spec
+    profile; by default the trace's SSL lines tell it, BC66 when they do not."""
     if isinstance(paths, str | Path):
         paths = [paths]
+    if module:
+        _spec.profile_for(module)  # an unknown name fails before any file is read
     captures = [open_capture(p, input_format, format_files) for p in paths]
     with bulk():
-        infos, events = decode_files(captures)
-        trace = Trace(infos, list(events), show_secrets)
+        infos, events = decode_files(captures, module)
+        trace = Trace(infos, list(events), show_secrets, module)
         # The machine refines kinds (a completion after OK is a URC): show those everywhere.
         trace.event_list = trace.analysis.events
     return trace
@@ -201,9 +209,10 @@ def load(
 def load_bytes(
     data: bytes, name: str = "<bytes>", input_format: str = "auto", show_secrets: bool = False,
     format_files: Sequence[str | Path] = (),
+    module: str | None = None,
 ) -> Trace:
     """A capture held in memory (tests, notebooks), analysed like ``load`` does a file."""
-    infos, events = decode_files([from_bytes(data, name, input_format, format_files)])
-    trace = Trace(infos, list(events), show_secrets)
+    infos, events = decode_files([from_bytes(data, name, input_format, format_files)], module)
+    trace = Trace(infos, list(events), show_secrets, module)
     trace.event_list = trace.analysis.events
     return trace

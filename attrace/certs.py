@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
+from dataclasses import dataclass
 from typing import Any, Final
 
 from cryptography import x509
@@ -102,12 +104,10 @@ def _trace_date(trace_time: float | None, timebase_kind: str) -> dt.datetime | N
         return None
 
 
-def _validity(purpose: str, cert: x509.Certificate, when: dt.datetime | None) -> list[Diag]:
+def _validity(purpose: str, who: str, start: dt.datetime, end: dt.datetime,
+              when: dt.datetime | None) -> list[Diag]:
     if when is None:
         return []
-    start = cert.not_valid_before_utc.replace(tzinfo=None)
-    end = cert.not_valid_after_utc.replace(tzinfo=None)
-    who = cert.subject.rfc4514_string() or "(empty subject)"
     if when > end:
         return [("warning", "cert-expired",
                  f"{purpose} certificate {who} expired on {_iso(end)}, before the trace's "
@@ -123,6 +123,67 @@ def _invalid(message: str) -> tuple[dict[str, Any], list[Diag]]:
     return {}, [("error", "cert-invalid", message)]
 
 
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    """What a PEM block decodes to, without key material (see ``_decoded``)."""
+
+    summary: dict[str, Any]
+    """Empty when the block cannot be parsed."""
+    problem: str
+    """Why it cannot be parsed (``cannot be parsed: ...``); empty when it can."""
+    validity: tuple[tuple[str, dt.datetime, dt.datetime], ...] = ()
+    """Per certificate: subject, start and end of validity (naive UTC)."""
+    public: bytes | None = None
+    """DER of the public key (of the first certificate, or of the private key)."""
+
+
+_CACHE_LIMIT: Final = 256
+_cache: dict[tuple[str, str], _Decoded] = {}
+
+
+def _decoded(kind: str, pem: bytes) -> _Decoded:
+    """``kind`` ``cert`` or ``key``: the block decoded once per content (by its SHA-256).
+    Traces enter the same client key and certificates again and again (each open, each
+    reboot), and loading an RSA key costs about 120 ms of checks."""
+    key = (kind, _sha256(pem))
+    found = _cache.get(key)
+    if found is None:
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        found = _cache[key] = _decode_certs(pem) if kind == "cert" else _decode_key(pem)
+    return found
+
+
+def _decode_certs(pem: bytes) -> _Decoded:
+    # ``cryptography`` parses certificates lazily: a damaged byte may pass loading and
+    # raise only when the subject, issuer, validity or key is read (ValueError,
+    # UnsupportedAlgorithm, InvalidVersion...), so everything is read here, at once.
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. a non-positive serial number
+            certs = x509.load_pem_x509_certificates(pem)
+            summary = _cert_summary(certs[0])
+            validity = tuple((c.subject.rfc4514_string() or "(empty subject)",
+                              c.not_valid_before_utc.replace(tzinfo=None),
+                              c.not_valid_after_utc.replace(tzinfo=None)) for c in certs)
+            public = _public_der(certs[0].public_key())
+    except Exception as exc:
+        return _Decoded({}, f"cannot be parsed: {_reason(exc)}")
+    summary["certificates"] = len(certs)
+    return _Decoded(summary, "", validity, public)
+
+
+def _decode_key(pem: bytes) -> _Decoded:
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+        key_type, key_size = _key_facts(key)
+        public = _public_der(key.public_key())
+    except Exception as exc:  # ValueError, TypeError, UnsupportedAlgorithm...
+        return _Decoded({}, f"cannot be parsed: {_reason(exc)}")
+    summary = {"key_type": key_type, "key_size": key_size, "public_sha256": _sha256(public)}
+    return _Decoded(summary, "", (), public)
+
+
 def _inspect_cert(purpose: str, pem: bytes, when: dt.datetime | None,
                   ) -> tuple[dict[str, Any], list[Diag]]:
     labels = _labels(pem)
@@ -132,16 +193,13 @@ def _inspect_cert(purpose: str, pem: bytes, when: dt.datetime | None,
     if "CERTIFICATE" not in labels:
         found = ", ".join(sorted(set(labels))) or "no PEM block"
         return _invalid(f"{purpose} has no CERTIFICATE block (found: {found})")
-    try:
-        certs = x509.load_pem_x509_certificates(pem)
-    except ValueError as exc:
-        return _invalid(f"{purpose} certificate cannot be parsed: {_reason(exc)}")
-    summary = _cert_summary(certs[0])
-    summary["certificates"] = len(certs)
+    decoded = _decoded("cert", pem)
+    if decoded.problem:
+        return _invalid(f"{purpose} certificate {decoded.problem}")
     diags: list[Diag] = []
-    for cert in certs:
-        diags += _validity(purpose, cert, when)
-    return summary, diags
+    for who, start, end in decoded.validity:
+        diags += _validity(purpose, who, start, end, when)
+    return dict(decoded.summary), diags
 
 
 def _inspect_key(pem: bytes) -> tuple[dict[str, Any], list[Diag]]:
@@ -154,13 +212,10 @@ def _inspect_key(pem: bytes) -> tuple[dict[str, Any], list[Diag]]:
     if "ENCRYPTED PRIVATE KEY" in labels or b"Proc-Type: 4,ENCRYPTED" in pem:
         return _invalid("clientkey is encrypted with a passphrase, which the module cannot "
                         "be given")
-    try:
-        key = serialization.load_pem_private_key(pem, password=None)
-    except Exception as exc:  # ValueError, TypeError, UnsupportedAlgorithm...
-        return _invalid(f"clientkey cannot be parsed: {_reason(exc)}")
-    key_type, key_size = _key_facts(key)
-    return {"key_type": key_type, "key_size": key_size,
-            "public_sha256": _sha256(_public_der(key.public_key()))}, []
+    decoded = _decoded("key", pem)
+    if decoded.problem:
+        return _invalid(f"clientkey {decoded.problem}")
+    return dict(decoded.summary), []
 
 
 _ASN1_KINDS: Final = {
@@ -208,9 +263,8 @@ def inspect(
 
 def key_matches(cert_pem: bytes, key_pem: bytes) -> bool | None:
     """Does the private key belong to the certificate?  None when either cannot be read."""
-    try:
-        cert = x509.load_pem_x509_certificate(normalize(cert_pem))
-        key = serialization.load_pem_private_key(normalize(key_pem), password=None)
-    except Exception:
+    cert = _decoded("cert", normalize(cert_pem)).public
+    key = _decoded("key", normalize(key_pem)).public
+    if cert is None or key is None:
         return None
-    return _public_der(cert.public_key()) == _public_der(key.public_key())
+    return cert == key

@@ -17,7 +17,6 @@ the filter compiler; it never touches the earlier stages.
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 import re
@@ -45,7 +44,7 @@ from attrace.filters import (
     parse_assertion,
     unknown_field,
 )
-from attrace.output import printable
+from attrace.output import json_text, printable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -382,9 +381,8 @@ class CheckResult:
                 f"{len(self.results) - failed} passed, {failed} failed")
 
     def json(self) -> str:
-        return json.dumps({"passed": self.passed, "results": [r.to_dict() for r in
-                                                               self.results]},
-                          ensure_ascii=False, indent=2) + "\n"
+        return json_text({"passed": self.passed, "results": [r.to_dict() for r in
+                                                             self.results]}, indent=2) + "\n"
 
     def github(self) -> str:
         """GitHub Actions workflow commands: an ``::error`` per failure, with file and

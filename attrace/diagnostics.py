@@ -50,6 +50,10 @@ CODES: Final[dict[str, tuple[str, str]]] = {
     "unparsed": ("note", "a line that is not AT"),
     "urc-ambiguous": ("note", "a line that could be a response or a URC"),
     "one-sided": ("note", "only one direction was captured, so commands cannot be paired"),
+    "time-order": ("warning", "an answer stamped before its request ended (clock or merge "
+                              "problem): its time is not used"),
+    "spec-profile": ("note", "which command spec profile (module family) the trace was "
+                             "read with, when not the default"),
 }
 
 

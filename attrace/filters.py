@@ -14,7 +14,8 @@ Semantics worth knowing (Wireshark's, where it has them):
 - Durations (``300ms``, ``2s``, ``1.5min``) compare with fields in seconds; plain numbers
   do too.  ``severity`` is ordered ``chat < note < warning < error``.
 - ``contains`` is a substring test on text and an element test on lists (``args``,
-  ``events``); ``matches`` (or ``~``) is a case-insensitive regular expression.
+  ``events``); ``matches`` (or ``~``) is a case-insensitive regular expression in RE2 syntax
+  (linear time: no pattern can hang a filter).
 - A bare word is a value of the enumerated fields (``kind == urc``, ``severity >= warning``,
   ``close_reason == peer``); elsewhere it names another field (``done_after_s > limit_s``)
   or, for text fields, is the text itself (``name == QSSLOPEN``).
@@ -22,20 +23,22 @@ Semantics worth knowing (Wireshark's, where it has them):
 The same grammar parses ``attrace check`` assertions (``p95(done_after_s, ...) < 10s``);
 ``parse_assertion`` returns their syntax and ``attrace.check`` gives them meaning.
 
-Imports: lark, the grammar locator and the model's vocabularies (kinds, severities);
+Imports: lark, re2, the grammar locator and the model's vocabularies (kinds, severities);
 pandas only when a compiled filter runs on a table.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
+import operator
 import re
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, reduce
 from typing import TYPE_CHECKING, Any, Final
 
+import re2
 from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from attrace.diagnostics import SEVERITIES
@@ -43,6 +46,7 @@ from attrace.errors import AttraceError
 from attrace.grammar import grammar_path
 from attrace.machine.records import CLOSE_REASONS, RESULTS
 from attrace.model import KINDS
+from attrace.output import printable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,7 +63,9 @@ class FilterError(AttraceError):
         self.column = column
         self.what = what
         where = f" at column {column}" if column is not None else ""
-        super().__init__(f"bad {what}{where}: {reason}")
+        # The reason may quote the user's text: shown with its line ends and other
+        # control characters escaped, so that the error stays the one line it promises.
+        super().__init__(printable(f"bad {what}{where}: {reason}"))
 
 
 # ------------------------------------------------------------------ field types
@@ -100,6 +106,7 @@ FIELDS: Final[dict[str, dict[str, FieldSpec]]] = {
         "ctx": _f(INT), "conn": _f(INT), "text": _f(TEXT), "source": _f(TEXT),
         "offset": _f(INT), "line": _f(INT), "length": _f(INT), "data_len": _f(INT),
         "transaction": _f(INT), "inferred": _f(BOOL), "note": _f(TEXT),
+        "session": _f(TEXT),
     },
     "transactions": {
         "index": _f(INT), "command": _f(TEXT), "name": _f(TEXT, column="command"),
@@ -126,8 +133,9 @@ FIELDS: Final[dict[str, dict[str, FieldSpec]]] = {
     },
 }
 """The fields of each table: the DESIGN.md section 4 keys, the extra columns of
-``attrace.tables`` (``entry_s``, ``open_err_text``, where a diagnostic is) and the aliases
-``no`` and ``name``.  Kept in step with ``attrace.tables`` by the tests."""
+``attrace.tables`` (``entry_s``, ``open_err_text``, an event's ``session``, where a
+diagnostic is) and the aliases ``no`` and ``name``.  Kept in step with ``attrace.tables``
+by the tests."""
 
 TABLES: Final = tuple(FIELDS)
 
@@ -171,10 +179,12 @@ class Not:
 
 @dataclass(frozen=True, slots=True)
 class BoolOp:
+    """A chain of ``and`` (or of ``or``), flat: ``a and b and c`` is one node of three
+    arguments, so that a filter of a thousand terms is not a thousand levels deep."""
+
     op: str
     """``and`` or ``or``."""
-    left: Node
-    right: Node
+    args: tuple[Node, ...]
 
 
 Node = Test | Not | BoolOp
@@ -202,7 +212,7 @@ def fields_of(node: Node | None) -> list[FieldRef]:
     if isinstance(node, Not):
         return fields_of(node.arg)
     if isinstance(node, BoolOp):
-        return fields_of(node.left) + fields_of(node.right)
+        return [f for arg in node.args for f in fields_of(arg)]
     return [node.field]
 
 
@@ -217,6 +227,8 @@ def _parser() -> Lark:
     )
 
 
+_UNDECODED: Final = re.compile("[\udc80-\udcff]")
+"""How Python hands over command-line bytes that are not UTF-8 (surrogate escapes)."""
 _ESCAPES: Final = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
 
 
@@ -226,12 +238,20 @@ def _unquote(token: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), token[1:-1])
 
 
-def _number(text: str) -> int | float:
-    if text[:2].lower() == "0x":
-        return int(text, 16)
-    value = float(text)
-    return int(value) if value.is_integer() and "e" not in text.lower() and "." not in text \
-        else value
+def _number(text: str, column: int) -> int | float:
+    """A number literal: an int when it is one and fits int64 (exact compares with
+    integer columns), else a float; one beyond any float is the user's error."""
+    hexa = text[:2].lower() == "0x"
+    digits = len(text) - (2 if hexa else text.startswith("-"))
+    whole = hexa or not any(c in text for c in ".eE")
+    if whole and digits <= (15 if hexa else 18):  # within int64 for sure
+        return int(text, 16 if hexa else 10)
+    # Long decimal integers go through float(), which has no digit limit to meet.
+    value = float(int(text, 16)) if hexa and digits < 256 else math.inf if hexa else float(text)
+    if not math.isfinite(value):
+        shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
+        raise FilterError(f"the number {shown} is too large", column)
+    return value
 
 
 def _duration(text: str) -> float:
@@ -258,7 +278,7 @@ def _value(tree: Tree) -> Value:
     if tree.data == "string":
         return Value("string", _unquote(text), text, col)
     if tree.data == "number":
-        return Value("number", _number(text), text, col)
+        return Value("number", _number(text, col), text, col)
     if tree.data == "duration":
         return Value("duration", _duration(text), text, col)
     return Value("word", text, text, col)
@@ -274,12 +294,40 @@ _OPS: Final = {"compare": None, "contains": "contains", "matches": "matches",
                "member": "in", "not_member": "not in"}
 
 
-def _node(tree: Tree) -> Node:
+MAX_DEPTH: Final = 100
+"""Most levels a filter may nest (parentheses mixing ``and``, ``or`` and ``not``): the
+tree is walked recursively, and no one writes a filter deeper than this."""
+
+
+def _chain(tree: Tree) -> list[Tree]:
+    """The operands of a chain of one boolean operator, in order, without recursion
+    (``a and b and c`` parses as ``and_(and_(a, b), c)``)."""
+    operands: list[Tree] = []
+    todo = [tree]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, Tree) and item.data == tree.data:
+            todo.extend(reversed(item.children))
+        else:
+            operands.append(item)
+    return operands
+
+
+def _node(tree: Tree, what: str, depth: int = 0) -> Node:
+    if depth > MAX_DEPTH:
+        column = getattr(tree.meta, "column", None) if not tree.meta.empty else None
+        raise FilterError(f"nested more than {MAX_DEPTH} levels deep; write it flatter",
+                          column, what)
     if tree.data == "or_" or tree.data == "and_":
-        left, right = (_node(c) for c in tree.children)
-        return BoolOp("or" if tree.data == "or_" else "and", left, right)
+        args = tuple(_node(c, what, depth + 1) for c in _chain(tree))
+        return BoolOp("or" if tree.data == "or_" else "and", args)
     if tree.data == "not_":
-        return Not(_node(tree.children[0]))
+        negated = False
+        while isinstance(tree, Tree) and tree.data == "not_":  # not not not ...: one level
+            negated = not negated
+            tree = tree.children[0]
+        inner = _node(tree, what, depth + 1)
+        return Not(inner) if negated else inner
     field = _field(tree.children[0])
     if tree.data == "exists":
         return Test(field, "exists", None, field.column)
@@ -330,6 +378,10 @@ def _syntax_error(exc: UnexpectedInput, text: str, what: str) -> FilterError:
 
 
 def _parse(text: str, start: str, what: str) -> Tree:
+    bad = _UNDECODED.search(text)
+    if bad is not None:
+        raise FilterError("a byte that is not UTF-8 (the shell passed it through undecoded); "
+                          "write the filter in UTF-8", bad.start() + 1, what)
     try:
         return _parser().parse(text, start=start)
     except UnexpectedInput as exc:
@@ -340,7 +392,7 @@ def parse_filter(text: str) -> Node | None:
     """The syntax tree of a filter; None for an empty filter (everything matches)."""
     if not text.strip():
         return None
-    return _node(_parse(text, "filter", "filter"))
+    return _node(_parse(text, "filter", "filter"), "filter")
 
 
 def parse_assertion(text: str) -> Assertion:
@@ -350,7 +402,7 @@ def parse_assertion(text: str) -> Assertion:
     tree = _parse(text, "assertion", "assertion")
     name, *rest, op, value = tree.children
     assert isinstance(name, Token)
-    args = tuple(_node(a) for a in rest if a is not None)
+    args = tuple(_node(a, "assertion") for a in rest if a is not None)
     return Assertion(
         str(name).lower(), args, None if op is None else ("==" if op == "=" else str(op)),
         None if value is None else _value(value), name.column or 1,
@@ -479,10 +531,9 @@ class _Compiler:
 
     def compile(self, node: Node) -> Mask:
         if isinstance(node, BoolOp):
-            left, right = self.compile(node.left), self.compile(node.right)
-            if node.op == "and":
-                return lambda f: left(f) & right(f)
-            return lambda f: left(f) | right(f)
+            masks = [self.compile(arg) for arg in node.args]
+            join = operator.and_ if node.op == "and" else operator.or_
+            return lambda f: reduce(join, (m(f) for m in masks))
         if isinstance(node, Not):
             arg = self.compile(node.arg)
             return lambda f: ~arg(f)
@@ -633,13 +684,34 @@ class _Compiler:
                              f"on text", t.column)
         if v.kind != "string":
             raise self.error("matches needs a quoted regular expression", v.column)
-        try:
-            pattern = re.compile(str(v.value), re.IGNORECASE)
-        except re.error as exc:
-            raise self.error(f"bad regular expression: {exc}", v.column) from None
+        pattern = _regex(str(v.value), v.column, self.what)
         if spec.type == LIST:
             return lambda f: _list_matches(get(f), pattern)
         return lambda f: _per_value(get(f), _as_text, lambda s: _search(s, pattern))
+
+
+def _regex(text: str, column: int, what: str) -> re2._Regexp:
+    """``matches`` patterns run on RE2, in time linear in the text, so no pattern can
+    hang a filter over a capture (``^(\\w+\\s?)*$`` backtracks for ever in ``re``).
+    RE2 lacks back-references and look-arounds: such a pattern is the user's error."""
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # the error is ours to report, on one line
+    try:
+        return re2.compile(text, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        hint = next((h for k, h in _RE2_HINTS.items() if k in str(reason)), "")
+        raise FilterError(f"bad regular expression: {reason}{hint}", column, what) from None
+
+
+_RE2_HINTS: Final = {
+    "perl operator": " (matches uses RE2, which has no look-arounds)",
+    "escape sequence": " (matches uses RE2, which has no back-references)",
+    "repetition size": " (matches uses RE2, which repeats at most 1000 times)",
+}
 
 
 def _list_item(v: Value) -> str:
@@ -669,14 +741,21 @@ def _list_has(series: pd.Series, needle: str) -> pd.Series:
     return _regroup(_explode(series) == needle, series.index)
 
 
-def _search(series: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
-    """``str.contains`` with a regex, without pandas' warning about capture groups."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return series.str.contains(pattern, regex=True)
+def _search(series: pd.Series, pattern: re2._Regexp) -> pd.Series:
+    """Which values of ``series`` the pattern finds a match in (missing: none); each
+    distinct value is searched once (lines repeat heavily in a trace)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    search = pattern.search
+    found = np.fromiter((search(str(u)) is not None for u in uniques), dtype=bool,
+                        count=len(uniques))
+    found = np.append(found, False)  # code -1, a missing value, indexes this
+    return pd.Series(found[codes], index=series.index)
 
 
-def _list_matches(series: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+def _list_matches(series: pd.Series, pattern: re2._Regexp) -> pd.Series:
     return _regroup(_search(_explode(series), pattern), series.index)
 
 

@@ -55,10 +55,14 @@ COUNT: Final = "COUNT"
 
 _TERM = re.compile(rb"[\r\n]")
 _DATA_END = re.compile(rb"[\x1a\x1b]")
+_BLANKS = re.compile(rb"[ \t\x0b\x0c]*")
+"""What ``bytes.lstrip`` strips within a line (its line end aside)."""
 _CR, _LF = 0x0D, 0x0A
 _COMMAND = re.compile(rb"\s*AT\+([A-Za-z0-9_]+)=(.*)", re.S | re.I)
 _ARG = re.compile(rb'\s*("[^"]*"|[^,]*)\s*(?:,|$)')
-_RECV_HEAD = re.compile(rb'\+QSSLURC: ?"recv",(\d+),(\d+),(\d+),"')
+_RECV_HEAD = re.compile(rb'\+QSSLURC: ?"recv",(\d{1,9}),(\d{1,9}),(\d{1,9}),"')
+"""A receive URC's head; longer numbers than these (a gigabyte and more) are no real
+module's, and are left to the parser as a plain line (``int`` of them needs no care)."""
 _RECV_PREFIX: Final = b'+QSSLURC: "recv",'
 _FINAL_ERROR = re.compile(rb"\s*(ERROR|\+CME ERROR:.*|\+CMS ERROR:.*)\s*$")
 _PLAIN_START: Final = bytes(
@@ -88,6 +92,12 @@ def _int(value: bytes) -> int | None:
         return int(value)
     except ValueError:
         return None
+
+
+def _value(arg: bytes) -> int | str:
+    """An argument as the spec's profile rule reads it: a number, else text."""
+    number = _int(arg)
+    return number if number is not None else arg.decode("latin-1")
 
 
 @dataclass(slots=True)
@@ -142,9 +152,10 @@ class _Stream:
 class Framer:
     """Turns chunks into records; see the module docstring."""
 
-    def __init__(self) -> None:
-        spec = _spec.load()
-        self._entries = {name: c.data_entry for name, c in spec.commands.items() if c.data_entry}
+    def __init__(self, module: str | None = None) -> None:
+        self._choice = _spec.Choice(module)
+        """The spec profile (``--module``, else told by the first SSL command's shape)."""
+        self._entries = self._data_entries()
         self._streams: dict[tuple[int, str | None], _Stream] = {}
         self._pending: tuple[_Stream, Record, bytes] | None = None
         """A record that the next byte of its stream may still join (the LF after a CR that
@@ -164,6 +175,10 @@ class Framer:
         self._args: dict[bytes, list[bytes]] = {}
         """Argument text of a data-entry or QSSLCFG command -> ``split_args`` of it (the
         same few commands repeat all through a trace)."""
+
+    def _data_entries(self) -> dict[str, _spec.DataEntry]:
+        spec = self._choice.spec
+        return {name: c.data_entry for name, c in spec.commands.items() if c.data_entry}
 
     # ------------------------------------------------------------------ public
 
@@ -470,11 +485,16 @@ class Framer:
             st.quote_due = False
             if data[pos] != 0x22 and self._cut_short_recv(st, chunk, pos, out):
                 return n
+        fresh = not st.started  # nothing but blanks held so far (same as not st.buf.strip())
+        if fresh and st.dir != TX:
+            # '>' is looked for before the line end is searched for, so that a run of
+            # prompts on one line is framed in linear time.
+            blanks = _BLANKS.match(data, pos)
+            lead = blanks.end() if blanks else pos
+            if lead < n and data[lead] == 0x3E:
+                return self._frame_prompt(st, chunk, pos, lead, out)
         m = _TERM.search(data, pos)
         end = m.start() if m else n
-        fresh = not st.started  # nothing but blanks held so far (same as not st.buf.strip())
-        if fresh and st.dir != TX and data[pos:end].lstrip()[:1] == b">":
-            return self._frame_prompt(st, chunk, pos, out)
         if st.dir != TX and st.expected is None and len(st.buf) < 256:
             lead = bytes(st.buf).lstrip() if st.started else b""  # unstarted: blanks only
             probe = lead + data[pos:end].lstrip() if not lead else lead + data[pos:end]
@@ -506,9 +526,11 @@ class Framer:
         self._after_line(st, rec, out)
         return stop
 
-    def _frame_prompt(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
+    def _frame_prompt(
+        self, st: _Stream, chunk: Chunk, pos: int, gt: int, out: list[Record]
+    ) -> int:
+        """The prompt at ``gt`` (after blanks from ``pos``) and the blank after it."""
         data = chunk.data
-        gt = data.index(b">", pos)  # the caller saw it after leading blanks
         stop = gt + 1
         if stop < len(data) and data[stop] == 0x20:
             stop += 1
@@ -653,9 +675,14 @@ class Framer:
             self._remember_inert(body)
             return
         name = m.group(1).upper().decode("ascii")
+        if not self._choice.decided and name.startswith("QSSL"):
+            values = tuple(_value(a) for a in split_args(m.group(2)))
+            if self._choice.observe("command", name, values):
+                self._entries = self._data_entries()
         rule = self._entries.get(name)
         if rule is None and name != "QSSLCFG":
-            self._remember_inert(body)
+            if self._choice.decided or not name.startswith("QSSL"):
+                self._remember_inert(body)  # (an SSL line may still tell the profile)
             return  # most commands: nothing for the framer, spare splitting the arguments
         text = m.group(2)
         args = self._args.get(text)
@@ -677,8 +704,9 @@ class Framer:
                 return
         else:
             purpose = rule.purpose
-        ctx = _int(args[0]) if args else None
-        conn = _int(args[1]) if len(args) > 1 else None
+        ci, ni = rule.ctx_arg, rule.conn_arg
+        ctx = _int(args[ci]) if ci is not None and len(args) > ci else None
+        conn = _int(args[ni]) if ni is not None and len(args) > ni else None
         length = None
         if rule.length_arg is not None and len(args) > rule.length_arg:
             length = _int(args[rule.length_arg])

@@ -97,7 +97,7 @@ class _ToParsed(Transformer):
         return Parsed("final", str(items[0]), None, ())
 
     def error_final(self, items: list) -> Parsed:
-        return Parsed("final", str(items[0])[1:], None, (int(items[1]),))
+        return Parsed("final", str(items[0])[1:], None, (_integer(items[1]),))
 
     def error_final_text(self, items: list) -> Parsed:
         return Parsed("final", str(items[0])[1:], None, (items[1],), "error given as text")
@@ -121,8 +121,8 @@ class _ToParsed(Transformer):
     def string(self, _: list) -> object:
         return _SLOT
 
-    def int(self, items: list) -> int:
-        return int(items[0])
+    def int(self, items: list) -> int | str:
+        return _integer(items[0])
 
     def hex(self, items: list) -> str:
         return str(items[0])
@@ -140,18 +140,41 @@ class _ToParsed(Transformer):
         return None
 
 
+class _Oversized(str):
+    """An integer argument beyond 64 bits, kept as its digits (see ``_integer``)."""
+
+
+OVERSIZED_NOTE: Final = "a number beyond 64 bits, kept as text"
+
+
+def _integer(token: Token) -> int | str:
+    """An INT token as an int, or as its text when it is beyond 64 bits: no table column
+    can hold it, and Python refuses to convert 4,300 digits and more."""
+    text = str(token)
+    if len(text) <= 19:  # 18 digits and a sign, or 19 digits: both within int64
+        value = int(text)
+        if -(2**63) <= value < 2**63:
+            return value
+    return _Oversized(text)
+
+
 _TRANSFORMER = _ToParsed()
 _memo: dict[str, Parsed] = {}
 
 
 def _template(shape: str) -> Parsed:
     try:
-        return _TRANSFORMER.transform(_lark().parse(shape))
+        tpl = _TRANSFORMER.transform(_lark().parse(shape))
     except UnexpectedInput as exc:
         column = getattr(exc, "column", 0) or 0
         if not 0 < column <= len(shape):
             column = 0
         return Parsed("noise", None, None, (), _noise_note(shape, column), column)
+    if not any(type(a) is _Oversized for a in tpl.args):
+        return tpl
+    args = tuple(str(a) if type(a) is _Oversized else a for a in tpl.args)
+    note = f"{tpl.note}; {OVERSIZED_NOTE}" if tpl.note else OVERSIZED_NOTE
+    return Parsed(tpl.kind, tpl.name, tpl.form, args, note)
 
 
 def _noise_note(text: str, column: int) -> str:

@@ -28,13 +28,38 @@ def _cell(value: Any) -> str:
 
 
 def printable(text: str, keep: str = "") -> str:
-    """``text`` safe for a terminal: control characters (ESC, BEL, CR, C1 codes...) as
-    visible escapes (``\\x1b``), so a capture cannot drive the terminal and one record
-    stays one line.  ``keep`` names characters let through (``"\\n"`` for multi-line text).
-    Every human-readable output passes its text through here; JSON needs no such care."""
+    """``text`` made visible: THE function every text output of the CLI and the TUI passes
+    capture text through, so that a capture can neither drive the terminal nor hide
+    what it says.
+
+    Every character Unicode does not call printable becomes its Python escape
+    (``\\x1b``, ``\\x85``, ``\\u202e``): the C0 controls (ESC and with it every CSI
+    and OSC sequence, BEL, BS, CR, LF, TAB), DEL, the C1 controls U+0080-U+009F (CSI
+    and OSC have 8-bit forms there), the bidi and format controls (U+200B-U+200F,
+    U+202A-U+202E, U+2066-U+2069, U+FEFF...), the line and paragraph separators, private
+    use and unassigned code points, and the lone surrogates of undecodable bytes.  So
+    one record stays one line, and text reads in its own order.  ``keep`` names the
+    characters let through as they are (``"\\n"`` for multi-line text).  The TUI calls
+    it before it escapes Rich markup; JSON and CSV go through ``json_text`` and ``write``.
+    """
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
+    return "".join(c if c.isprintable() or c in keep else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    """One character as the escape Python itself would write for it."""
+    return repr(char)[1:-1]
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """``value`` as JSON in which every character ``printable`` would escape is a
+    ``\\uXXXX`` escape: ``json.dumps`` escapes only C0, and DEL, C1 or U+202E raw in a
+    JSON file reach whoever ``cat``s it.  Other text stays readable UTF-8."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    if text.isprintable() or (indent is not None and text.replace("\n", "").isprintable()):
+        return text
+    return "".join(c if c.isprintable() or c == "\n" else json.dumps(c)[1:-1] for c in text)
 
 
 def human(out: TextIO) -> Callable[[str], object]:
@@ -70,12 +95,12 @@ def write(
     """Write ``rows`` as ``fmt``; ``columns`` picks and orders the keys for table/csv."""
     if fmt == "jsonl":
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(json_text(row) + "\n")
         return
     if fmt == "json":
         out.write("[")
         for i, row in enumerate(rows):
-            out.write(("," if i else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+            out.write(("," if i else "") + "\n  " + json_text(row))
         out.write("\n]\n")
         return
     rows = iter(rows)
@@ -88,9 +113,9 @@ def write(
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(cols)
-        writer.writerow([_cell(first.get(c)) for c in cols])
+        writer.writerow([printable(_cell(first.get(c))) for c in cols])
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in cols])
+            writer.writerow([printable(_cell(row.get(c))) for c in cols])
         return
     _table([first, *rows], cols, widths or {}, out)
 

@@ -14,13 +14,9 @@ from typing import Final
 from attrace import spec as _spec
 from attrace.grammar import Parsed, parse_text
 from attrace.model import META, NOISE, RX, TX, Event, Record, new_event, new_record
+from attrace.redact import MIN_WORD, pem_line
 
 _RECV_HEAD: Final = re.compile(rb'\s*\+QSSLURC: ?"recv",(\d+),(\d+),(\d+),"')
-_PEM_BEGIN: Final = b"-----BEGIN "
-_PEM_END: Final = b"-----END "
-PEM_MAX_LINES: Final = 200
-"""Lines a PEM block outside a data entry may span before the parser gives up on it (a
-lost END line must not hide the rest of the trace)."""
 PEM_NOTE: Final = "PEM block outside a data entry"
 _MEMO_LIMIT: Final = 100_000
 """Distinct lines remembered; the memo starts over when full (bounded memory)."""
@@ -49,16 +45,16 @@ def _join(*notes: str) -> str:
 class Parser:
     """Turns the framer's records into numbered events."""
 
-    def __init__(self) -> None:
-        spec = _spec.load()
+    def __init__(self, module: str | None = None) -> None:
+        self._choice = _spec.Choice(module)
+        """The spec profile lines are read with (``--module``, else from the first SSL
+        line whose shape tells: where ctx and conn sit differs between profiles)."""
         self._positions: dict[tuple[str, str], tuple[int | None, int | None]] = {}
-        for name, cmd in spec.commands.items():
-            self._positions[("command", name)] = (cmd.ctx_arg, cmd.conn_arg)
-            self._positions[("info", name)] = (cmd.ctx_arg, cmd.conn_arg)
-        for name, urc in spec.urcs.items():
-            self._positions[("info", name)] = (urc.ctx_arg, urc.conn_arg)
-        self._urcs_only = {n for n in spec.urcs if n not in spec.commands}
-        self._finals = set(spec.finals) | set(spec.error_finals)
+        self._urcs_only: set[str] = set()
+        self._finals: set[str] = set()
+        self._words: frozenset[str] = frozenset()
+        """Words of the module that end a PEM block whose END line was lost."""
+        self._tables()
         self.index = 0
         self._memo: dict[bytes, _Facts] = {}
         self._recv_heads: dict[bytes, tuple[str, str, Parsed]] = {}
@@ -67,8 +63,34 @@ class Parser:
         self._by_dir: dict[str | None, dict[bytes, _Fields]] = {}
         """For ``parse_batch``: per direction, a plain line's bytes -> its event's fields
         from ``dir`` to ``note``."""
-        self._pem: dict[str | None, int] = {}
-        """Per direction, lines of an open PEM block seen so far (see ``_pem_line``)."""
+        self._pem: set[str | None] = set()
+        """The directions in which a PEM block is open (see ``_pem_line``)."""
+
+    def _tables(self) -> None:
+        """What the parser needs from the spec of the current profile."""
+        spec = self._choice.spec
+        self._positions.clear()
+        for name, cmd in spec.commands.items():
+            self._positions[("command", name)] = (cmd.ctx_arg, cmd.conn_arg)
+            self._positions[("info", name)] = cmd.response_where
+        for name, urc in spec.urcs.items():
+            self._positions[("info", name)] = (urc.ctx_arg, urc.conn_arg)
+        self._urcs_only = {n for n in spec.urcs if n not in spec.commands}
+        self._finals = set(spec.finals) | set(spec.error_finals)
+        self._words = frozenset(self._finals | set(spec.urcs) | set(spec.texts))
+
+    def _observe(self, facts: _Facts) -> bool:
+        """Let an SSL line choose the profile; True when that changed the tables (every
+        memo is then forgotten, since positions of ctx and conn moved)."""
+        kind, name, _, args = facts[:4]
+        if kind not in ("command", "response", "urc") or not self._choice.observe(
+                "command" if kind == "command" else "info", name, args):
+            return False
+        self._tables()
+        self._memo.clear()
+        self._by_dir.clear()
+        self._recv_heads.clear()
+        return True
 
     def parse(self, rec: Record) -> Event:
         """One record to one event (never raises)."""
@@ -143,7 +165,7 @@ class Parser:
         body = rec.body
         if rec.purpose == "recv":
             return self._recv_line(index, rec)
-        if (body[:1] == b"-" and body.startswith(_PEM_BEGIN)) or rec.dir in self._pem:
+        if len(body) >= MIN_WORD or b"-----" in body or rec.dir in self._pem:
             event = self._pem_line(index, rec)
             if event is not None:
                 return event
@@ -153,6 +175,8 @@ class Parser:
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             facts = memo[body] = self._facts(body)
+            if not self._choice.decided and self._observe(facts):
+                facts = self._memo[body] = self._facts(body)
         kind, name, form, args, ctx, conn, text, note = facts
         if rec.note and not (kind == META and rec.note == "eof"):
             note = _join(note, "cut off by the end of the capture" if rec.note == "eof"
@@ -171,26 +195,25 @@ class Parser:
 
     def _pem_line(self, index: int, rec: Record) -> Event | None:
         """A line of a PEM block that is not inside a data entry (the module answered ERROR
-        instead of ``>``, or the host did not wait for the prompt, and the key or
-        certificate was sent anyway): a ``data`` event of purpose ``pem``, so that it is
-        redacted like any entered key and never read as AT.  The block runs, per
-        direction, from a ``-----BEGIN `` line to the next ``-----END `` line, for at most
-        ``PEM_MAX_LINES`` lines.  None: the line is no part of such a block."""
+        instead of ``>``, the host did not wait for the prompt, or the capture starts in
+        the middle of a key): a ``data`` event of purpose ``pem``, so that it is redacted
+        like any entered key and never read as AT.  Lines are told by their content
+        (``attrace.redact.pem_line``): a block opens, per direction, at a BEGIN line (a
+        stray byte before the marker or no line breaks at all change nothing) or at a
+        long random base64 line (a key whose BEGIN line the capture missed), goes on over
+        base64 lines however many, and ends after its END line or before the first line
+        that is no part of it (a lost END line hides nothing else).  None: the line is
+        no part of a block."""
         body = rec.body
-        seen = self._pem.get(rec.dir)
-        if seen is None:
-            if not body.startswith(_PEM_BEGIN):
-                return None
-            seen = 0
-        if seen >= PEM_MAX_LINES:
-            del self._pem[rec.dir]  # no END line came: give up on the block
-            return None
-        if body.startswith(_PEM_END):
-            self._pem.pop(rec.dir, None)
+        part = pem_line(body.decode("latin-1"), rec.dir in self._pem, self._words)
+        if not part:
+            if body.strip():
+                self._pem.discard(rec.dir)
+            return None  # a blank line in a block holds no secret: line ends as usual
+        if body.rfind(b"-----END ") > body.rfind(b"-----BEGIN "):  # ends on this line
+            self._pem.discard(rec.dir)
         else:
-            self._pem[rec.dir] = seen + 1
-        if not body.strip():
-            return None  # a blank line in the block holds no secret: line ends as usual
+            self._pem.add(rec.dir)
         text, enc = decode(body)
         direction, inferred = rec.dir, rec.inferred
         if direction is None:

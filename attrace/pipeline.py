@@ -29,9 +29,9 @@ _GC_THRESHOLD: Final = 100_000
 class Decoder:
     """Chunks in, events out; holds the framer's and parser's state."""
 
-    def __init__(self) -> None:
-        self._framer = Framer()
-        self._parser = Parser()
+    def __init__(self, module: str | None = None) -> None:
+        self._framer = Framer(module)
+        self._parser = Parser(module)
 
     def feed(self, chunk: Chunk, source: int = 0) -> list[Event]:
         parse = self._parser.parse
@@ -106,8 +106,10 @@ def _single(decoder: Decoder, capture: Capture, info: SourceInfo) -> Iterator[Ev
     yield from decoder.close()
 
 
-def decode_files(captures: Sequence[Capture]) -> tuple[list[SourceInfo], Iterator[Event]]:
+def decode_files(captures: Sequence[Capture], module: str | None = None
+                 ) -> tuple[list[SourceInfo], Iterator[Event]]:
     """Events of one or more captures; several are merged by time, stable per file.
+    ``module`` forces the spec profile (else the trace's SSL lines tell it).
 
     Several files are merged only when they are taps, one direction each (a logic
     analyzer's TX and RX channels).  A file that holds both directions, or bytes with no
@@ -118,7 +120,7 @@ def decode_files(captures: Sequence[Capture]) -> tuple[list[SourceInfo], Iterato
     infos = [SourceInfo(c.name, c.format, c.size, recognised=c.recognised) for c in captures]
 
     def run() -> Iterator[Event]:
-        decoder = Decoder()
+        decoder = Decoder(module)
         with _fewer_collections():
             if len(captures) == 1:
                 yield from _single(decoder, captures[0], infos[0])

@@ -2,13 +2,31 @@
 in a trace are replaced by a size and a short hash in every output.
 
 The events keep the real bytes (the machine decodes certificates from them); only what is
-shown or exported passes through ``shown_text``.
+shown or exported passes through ``shown_text``, ``shown_raw`` and ``shown_args``.
+
+Key material is recognised by its CONTENT, not by where it sits in the trace: a capture
+may start in the middle of a key, a key may be sent as application data, in hex, split
+over several sends, with a stray byte before its BEGIN line or with no line breaks at
+all.  ``scrub`` therefore folds, in any text:
+
+- a PEM block, from its ``-----BEGIN ...-----`` line to its END line (or the text's end);
+- PEM body lines without their BEGIN line: a line that is one long base64 word that looks
+  random (both cases of letters and a digit, ``+`` or ``/``), together with the short
+  base64 lines next to it (the block's last line) and the word just before an END line;
+- any such long random base64 word inside a longer line (a receive URC's payload);
+- a long hex run whose bytes hold any of the above (hex data format);
+- the values after a PSK keyword (``"psk"``, ``"pskidentity"``, ``AT+...PSK=``).
+
+Certificates are public, but their bodies are folded the same way: one rule for every
+PEM body, and listings stay readable.  A long random-looking base64 word in application
+data is folded too; ``--show-secrets`` shows it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from typing import Final
 
 from attrace.model import Event
@@ -16,19 +34,204 @@ from attrace.model import Event
 SECRET_PURPOSES: Final = frozenset({"cacert", "clientcert", "clientkey", "psk", "pem"})
 """Purposes of data events whose bytes are secret (``pem``: a PEM block the parser found
 outside a data entry)."""
-_PEM: Final = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]+)-----.*?(?:-----END \1-----|\Z)", re.S
-)
+KEY_PURPOSES: Final = frozenset({"cacert", "clientcert", "clientkey"})
+"""Data entries whose arguments are hidden too."""
+
+MIN_WORD: Final = 20
+"""Characters a base64 word needs before it can be taken for key material on its own
+(15 bytes; a shorter piece of a key is folded only beside a longer one)."""
+MIN_HEX: Final = 2 * MIN_WORD
+"""Hex digits a run needs before its bytes are looked at."""
+
+_BEGIN: Final = re.compile(r"-----BEGIN ([A-Z0-9 ]{1,64})-----")
+_END: Final = re.compile(r"-----END [A-Z0-9 ]{1,64}-----")
+_BLOCK: Final = re.compile(
+    r"-----BEGIN [A-Z0-9 ]{1,64}-----.*?(?:-----END [A-Z0-9 ]{1,64}-----|\Z)", re.S)
+_WORD: Final = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+"""A base64 word (the longest run of the alphabet, its padding included)."""
+_LINE: Final = re.compile(r"[^\r\n]+")
+_HEX: Final = re.compile(rf"[0-9A-Fa-f]{{{MIN_HEX},}}")
+_PSK: Final = re.compile(r"psk\w*\"?", re.I)
+"""A PSK keyword (``"psk"``, ``"pskidentity"``, ``AT+CIPSSLCPSK``...), closing quote
+included."""
+_VALUE: Final = re.compile(r'"([^"\r\n]*)(?:"|$)|(?<![\w"])((?=[^,"\s;]*\d)[^,"\s;]{4,})')
+"""An argument after a PSK keyword: a quoted string (one cut short by a message runs to
+the line's end), or a bare word of 4 or more characters with a digit (a hex key; a small
+number such as a context id, or a word of a message, stays)."""
+_CANDIDATE: Final = re.compile(rf"[A-Za-z0-9+/]{{{MIN_WORD}}}|-----|psk", re.I)
+"""Whatever any rule could fold starts with one of these: text without is shown as is."""
 
 
 def summary(data: bytes) -> str:
-    """``[redacted: N bytes, sha256 abcd1234ef56]``."""
+    """``[redacted: N bytes, sha256 abcd1234ef56]``: the size and a short hash tell two
+    keys apart (and the same key in two traces) without showing either."""
     digest = hashlib.sha256(data).hexdigest()[:12]
     return f"[redacted: {len(data)} bytes, sha256 {digest}]"
 
 
+def _folded(text: str) -> str:
+    return summary(text.encode("latin-1", "replace"))
+
+
+def random_word(word: str) -> bool:
+    """Is ``word`` (all base64 alphabet) long and mixed enough to be a piece of a key?
+
+    Random base64 has about 40 % capitals, 40 % small letters and 20 % digits, ``+`` and
+    ``/``; words of people and of AT (``OK``, ``QSSLCFG``, hex, paths with one capital,
+    camel-case names without digits) miss one of these."""
+    core = word.rstrip("=")
+    n = len(core)
+    if n < MIN_WORD:
+        return False
+    upper = lower = 0
+    for c in core:
+        if "A" <= c <= "Z":
+            upper += 1
+        elif "a" <= c <= "z":
+            lower += 1
+    least = max(2, n // 8)
+    return upper >= least and lower >= least and upper + lower < n
+
+
+def _short_piece(word: str) -> bool:
+    """Could ``word`` be the short last line of a PEM body (or a cut piece of one)?  An
+    ``AT`` command is not, nor a word of one kind of characters up to 8 long (``OK``,
+    ``ERROR``, ``CONNECT``, a plain word)."""
+    if word[:2].upper() == "AT":
+        return False
+    if len(word) > 8:
+        return True
+    kinds = (any("A" <= c <= "Z" for c in word), any("a" <= c <= "z" for c in word),
+             any(c in "0123456789+/=" for c in word))
+    return sum(kinds) >= 2
+
+
+def pem_line(line: str, in_block: bool, known: frozenset[str] = frozenset()) -> str:
+    """The part one line takes in a PEM block that is sent outside any data entry (the
+    parser makes such lines secret data): ``begin`` (a BEGIN marker anywhere in it),
+    ``end`` (an END marker), ``body`` (one long random base64 word; inside a block, any
+    base64 word but an ``AT`` command or one of the ``known`` words of the module such
+    as ``OK``, however short the block's lines), or ``""`` (no part: a block ends before
+    such a line)."""
+    if "-----" in line:
+        if _BEGIN.search(line):
+            return "begin"
+        if _END.search(line):
+            return "end"
+    word = line.strip()
+    if not _WORD.fullmatch(word):
+        return ""
+    if random_word(word):
+        return "body"
+    if in_block and word[:2].upper() != "AT" and word not in known:
+        return "body"
+    return ""
+
+
+def pem_label(text: str) -> str | None:
+    """The label of the first BEGIN marker in ``text`` (``RSA PRIVATE KEY``): what a
+    message may say about a block without quoting any of it."""
+    m = _BEGIN.search(text) if "-----BEGIN " in text else None
+    return m.group(1) if m else None
+
+
+def scrub(text: str) -> str:
+    """``text`` with every piece of key material (see the module's docstring) folded to a
+    ``summary``; text without any comes back as it is (and quickly)."""
+    if len(text) < 3 or not _CANDIDATE.search(text):
+        return text
+    spans = sorted([*_block_spans(text), *_line_spans(text), *_hex_spans(text),
+                    *_psk_spans(text)])
+    if not spans:
+        return text
+    out: list[str] = []
+    at = 0
+    start, end = spans[0]
+    for s, e in spans[1:]:
+        if s <= end:  # overlapping: one fold
+            end = max(end, e)
+            continue
+        out += [text[at:start], _folded(text[start:end])]
+        at = end
+        start, end = s, e
+    out += [text[at:start], _folded(text[start:end]), text[end:]]
+    return "".join(out)
+
+
+def scrub_bytes(data: bytes) -> bytes:
+    """``scrub`` for bytes (payload exports, the bytes pane): every byte that is no key
+    material comes back unchanged."""
+    text = data.decode("latin-1")
+    shown = scrub(text)
+    return data if shown is text else shown.encode("latin-1")
+
+
+def _block_spans(text: str) -> Iterator[tuple[int, int]]:
+    """PEM blocks with their BEGIN line, up to the END line or the end of the text."""
+    if "-----BEGIN " in text:
+        for m in _BLOCK.finditer(text):
+            yield m.span()
+
+
+def _line_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Runs of PEM body lines (with the short lines beside them, and the lines before an
+    END line), and long random words inside other lines."""
+    run: list[tuple[int, int]] = []  # (start, end) of the lines of the current run
+    long_one = False
+    for m in _LINE.finditer(text):
+        line = m.group()
+        stripped = line.strip()
+        whole = _WORD.fullmatch(stripped) is not None
+        if whole and (random_word(stripped) or _short_piece(stripped)):
+            run.append(m.span())
+            long_one = long_one or random_word(stripped)
+            continue
+        ends = _END.match(stripped) is not None
+        if run and (long_one or ends):
+            yield run[0][0], run[-1][1]
+        run, long_one = [], False
+        yield from _words_in(line, m.start())
+    if run and long_one:
+        yield run[0][0], run[-1][1]
+
+
+def _words_in(line: str, at: int) -> Iterator[tuple[int, int]]:
+    """Long random words inside a line, and the word that runs into an END marker."""
+    end = _END.search(line) if "-----END " in line else None
+    for w in _WORD.finditer(line):
+        if random_word(w.group()) or (end is not None and w.end() == end.start()):
+            yield at + w.start(), at + w.end()
+
+
+def _hex_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Hex runs whose bytes (read from either digit, so a run cut in mid-byte counts
+    too) hold key material."""
+    for m in _HEX.finditer(text):
+        run = m.group()
+        for skip in (0, 1):
+            digits = run[skip:len(run) - (len(run) - skip) % 2]
+            decoded = bytes.fromhex(digits).decode("latin-1")
+            if scrub(decoded) != decoded:
+                yield m.span()
+                break
+
+
+def _psk_spans(text: str) -> Iterator[tuple[int, int]]:
+    """The values after a PSK keyword, up to the end of its line."""
+    for m in _PSK.finditer(text):
+        stop = len(text)
+        for br in ("\r", "\n"):
+            found = text.find(br, m.end())
+            if found != -1:
+                stop = min(stop, found)
+        for v in _VALUE.finditer(text, m.end(), stop):
+            group = 1 if v.group(1) is not None else 2
+            if v.group(group):
+                yield v.span(group)
+
+
 def is_secret(event: Event) -> bool:
-    """Does the event carry key or certificate material?"""
+    """Does the event carry key or certificate material as a whole?"""
     return event.kind == "data" and event.purpose in SECRET_PURPOSES
 
 
@@ -37,14 +240,46 @@ def shown_text(event: Event, show_secrets: bool = False) -> str:
     if show_secrets:
         return event.text
     if is_secret(event):
-        return summary(event.text.encode("latin-1", "replace"))
-    if "-----BEGIN" in event.text:
-        return _PEM.sub(lambda m: summary(m.group(0).encode("latin-1", "replace")), event.text)
-    return event.text
+        return _folded(event.text)
+    return scrub(event.text)
 
 
 def shown_raw(event: Event, show_secrets: bool = False) -> bytes:
     """The raw bytes an output may show (the bytes pane, payload export)."""
-    if show_secrets or not (is_secret(event) or b"-----BEGIN" in event.raw):
+    if show_secrets:
         return event.raw
-    return shown_text(event).encode("latin-1", "replace")
+    if is_secret(event):
+        return shown_text(event).encode("latin-1", "replace")
+    return scrub_bytes(event.raw)
+
+
+def shown_args(event: Event, show_secrets: bool = False) -> list[str | int | None]:
+    """The parsed arguments an output may show: none for an entered certificate or key,
+    every value after a PSK keyword (or of a ``...PSK`` command) folded, and key material
+    in any other string (a receive URC's payload) folded as in the text."""
+    args = list(event.args)
+    if show_secrets or not args:
+        return args
+    if event.purpose in KEY_PURPOSES:
+        return []
+    if not _CANDIDATE.search(event.text):
+        return args  # the arguments are parsed from the text: nothing there, nothing here
+    psk = event.name is not None and "PSK" in event.name.upper()
+    for i, a in enumerate(args):
+        if psk and a is not None and (isinstance(a, str) or abs(a) >= 1000):
+            args[i] = _folded(str(a))
+        elif isinstance(a, str):
+            psk = _PSK.match(a) is not None
+            args[i] = scrub(a)
+    return args
+
+
+def shown_message(message: str, event: Event | None) -> str:
+    """A diagnostic's message as every output shows it: a value its ``event`` hides
+    (``shown_args``) is hidden in the message too (a PSK quoted alone has no keyword
+    beside it), and the rest is ``scrub``-bed like any text."""
+    if event is not None and event.args:
+        for real, shown in zip(event.args, shown_args(event), strict=False):
+            if real != shown and real is not None and len(str(real)) > 3:
+                message = message.replace(str(real), str(shown))
+    return scrub(message)

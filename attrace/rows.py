@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from attrace.model import Event, Timebase
-from attrace.redact import shown_text
+from attrace.redact import shown_args, shown_text
 from attrace.timefmt import iso
 
 EVENT_KEYS: Final = (
@@ -37,8 +37,7 @@ def event_row(
         "kind": event.kind,
         "name": event.name,
         "form": event.form,
-        "args": list(event.args) if event.purpose not in ("cacert", "clientcert", "clientkey")
-        or show_secrets else [],
+        "args": shown_args(event, show_secrets),
         "ctx": event.ctx,
         "conn": event.conn,
         "text": shown_text(event, show_secrets),

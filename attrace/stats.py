@@ -14,9 +14,11 @@ the time columns are empty rather than zero.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+import numpy as np
 import pandas as pd
 
 from attrace.errors import UsageError
@@ -48,7 +50,14 @@ IO_COLUMNS: Final = ("start_s", "end_s", "tx_events", "tx_bytes", "rx_events", "
 """``start_s``/``end_s``: the interval, in seconds since the first timestamp; bytes are
 UART bytes (``data_len``)."""
 
-MAX_INTERVALS: Final = 1_000_000
+MAX_IO_ROWS: Final = 10_000
+"""Most rows the I/O table lists: a 62-byte capture whose stamps lie days apart must not
+make a million rows; past this the table is cut, and says so (``Stats.io_intervals``)."""
+AUTO_ROWS: Final = 100
+"""Without ``--interval``, the interval is the shortest step of ``_STEPS`` (at least 1 s,
+Wireshark's default) that cuts the trace's span into at most this many rows."""
+_STEPS: Final = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
+                 21600, 43200, 86400, 172800, 604800)
 _UNANSWERED: Final = ("timeout", "none")
 
 
@@ -62,6 +71,13 @@ class Stats:
     interval_s: float
     timed: bool
     """False when the trace has no timestamps: times are missing, not zero."""
+    io_intervals: int = 0
+    """How many intervals the trace's span covers; more than ``len(io)`` when the table
+    was cut at ``MAX_IO_ROWS``."""
+
+    @property
+    def io_capped(self) -> bool:
+        return self.io_intervals > len(self.io)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"srt": self.srt, "throughput": self.throughput, "io": self.io}
@@ -155,24 +171,44 @@ def throughput(sessions: pd.DataFrame) -> pd.DataFrame:
     return sessions[cols].reset_index(drop=True)
 
 
-def io(events: pd.DataFrame, interval_s: float) -> pd.DataFrame:
+def _finite_rel(events: pd.DataFrame) -> pd.Series:
+    """Each event's ``rel`` as float64, NaN where it is missing or not finite (stamps
+    that overflow a float's range say nothing about when an event happened)."""
+    rel = pd.to_numeric(events["rel"], errors="coerce").astype("float64")
+    return rel.where(np.isfinite(rel.to_numpy()))
+
+
+def auto_interval(events: pd.DataFrame) -> float:
+    """The I/O interval for a trace when none is asked for: see ``AUTO_ROWS``."""
+    span = float(_finite_rel(events).max()) if len(events) else math.nan
+    if not span > 0:
+        return float(_STEPS[0])
+    for step in _STEPS:
+        if span / step < AUTO_ROWS:
+            return float(step)
+    return float(math.ceil(span / AUTO_ROWS / _STEPS[-1]) * _STEPS[-1])
+
+
+def io(events: pd.DataFrame, interval_s: float) -> tuple[pd.DataFrame, int]:
     """UART events and bytes each way per ``interval_s`` seconds since the first
-    timestamp, every interval of the trace's span listed (empty ones as zeros).  Bytes
-    are the events' ``data_len``, the UART bytes each carries (a receive URC's whole line,
-    not only its payload); ``meta`` events (lone line ends) add their bytes but are not
-    counted as events."""
-    if interval_s <= 0:
+    timestamp, every interval of the trace's span listed (empty ones as zeros), and how
+    many intervals that span covers: the table stops after ``MAX_IO_ROWS`` of them.
+    Bytes are the events' ``data_len``, the UART bytes each carries (a receive URC's
+    whole line, not only its payload); ``meta`` events (lone line ends) add their bytes
+    but are not counted as events; events without a finite time are left out."""
+    if not interval_s > 0 or not math.isfinite(interval_s):
         raise UsageError("the interval must be longer than zero")
-    rel = pd.to_numeric(events["rel"], errors="coerce")
-    timed = events[rel.notna().to_numpy() & events["dir"].isin(["tx", "rx"]).to_numpy()]
-    if timed.empty:
-        return pd.DataFrame(columns=list(IO_COLUMNS))
-    slot = (pd.to_numeric(timed["rel"]).astype("float64") // interval_s).astype("int64")
-    count = int(slot.max()) + 1
-    if count > MAX_INTERVALS:
-        raise UsageError(f"an interval of {interval_s:g} s cuts this trace into {count} "
-                         f"intervals; choose a longer --interval")
-    work = pd.DataFrame({"slot": slot.to_numpy(), "dir": timed["dir"].astype("string"),
+    rel = _finite_rel(events)
+    keep = rel.notna().to_numpy() & events["dir"].isin(["tx", "rx"]).to_numpy()
+    if not keep.any():
+        return pd.DataFrame(columns=list(IO_COLUMNS)), 0
+    slots = (rel[keep] // interval_s).to_numpy()
+    total = int(min(slots.max(), 2.0**62)) + 1  # a tiny interval over a vast span: inf
+    count = min(total, MAX_IO_ROWS)
+    shown = slots < count
+    timed = events[keep][shown]
+    work = pd.DataFrame({"slot": slots[shown].astype("int64"),
+                         "dir": timed["dir"].astype("string"),
                          "bytes": timed["data_len"].to_numpy(),
                          "event": (timed["kind"] != "meta").to_numpy().astype("int64")})
     grouped = work.groupby(["slot", "dir"]).agg(events=("event", "sum"),
@@ -187,7 +223,7 @@ def io(events: pd.DataFrame, interval_s: float) -> pd.DataFrame:
     table = table.fillna(0).astype("int64")
     table.insert(0, "end_s", (table.index + 1) * interval_s)
     table.insert(0, "start_s", table.index * interval_s)
-    return table[list(IO_COLUMNS)].reset_index(drop=True)
+    return table[list(IO_COLUMNS)].reset_index(drop=True), total
 
 
 # ------------------------------------------------------------------ restricting
@@ -243,17 +279,24 @@ def _linked(table: str, frame: pd.DataFrame, selected: set[int]) -> pd.DataFrame
 
 # ------------------------------------------------------------------ all together
 
-def compute(trace: Trace, interval_s: float = 1.0, display_filter: str | None = None) -> Stats:
-    """The statistics of ``trace``, restricted by ``display_filter`` (see ``restrict``)."""
+def compute(trace: Trace, interval_s: float | None = None,
+            display_filter: str | None = None) -> Stats:
+    """The statistics of ``trace``, restricted by ``display_filter`` (see ``restrict``);
+    I/O per ``interval_s``, by default one fitting the trace's span (``auto_interval``)."""
     frames = restrict(trace, display_filter)
     rel = pd.to_numeric(trace.events["rel"], errors="coerce") if len(trace.events) else None
     timed = rel is not None and bool(rel.notna().any())
+    if interval_s is None:
+        interval_s = auto_interval(trace.events)
+    table, intervals = io(frames["events"], interval_s) if timed else (
+        pd.DataFrame(columns=list(IO_COLUMNS)), 0)
     return Stats(
         srt=srt(frames["transactions"], timed),
         throughput=throughput(frames["sessions"]),
-        io=io(frames["events"], interval_s) if timed else pd.DataFrame(columns=list(IO_COLUMNS)),
+        io=table,
         interval_s=interval_s,
         timed=timed,
+        io_intervals=intervals,
     )
 
 

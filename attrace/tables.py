@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from attrace.diagnostics import SEVERITIES
-from attrace.redact import shown_text
+from attrace.redact import shown_args, shown_text
 from attrace.rows import (
     DIAGNOSTIC_KEYS,
     EVENT_KEYS,
@@ -28,12 +28,9 @@ from attrace.timefmt import iso
 if TYPE_CHECKING:
     from attrace.api import Trace
 
-_KEY_PURPOSES = ("cacert", "clientcert", "clientkey")
-"""Data entries whose args ``rows.event_row`` hides."""
-
-
 def events(trace: Trace) -> pd.DataFrame:
-    """One row per event, columns as the JSON keys, plus ``inferred`` and ``note``.
+    """One row per event, columns as the JSON keys, plus ``inferred``, ``note`` and
+    ``session``.
 
     Built column by column (the same values ``rows.event_row`` gives, which the tests
     check): a 1M-event trace must not pay for a million dicts.
@@ -60,8 +57,7 @@ def events(trace: Trace) -> pd.DataFrame:
                             else round(e.time - first, 6) for e in evs], dtype="Float64")
     for col in ("dir", "kind", "name", "form"):
         data[col] = pd.Categorical([getattr(e, col) for e in evs])
-    data["args"] = [list(e.args) if secrets or e.purpose not in _KEY_PURPOSES else []
-                    for e in evs]
+    data["args"] = [shown_args(e, secrets) for e in evs]
     data["ctx"] = pd.array([e.ctx for e in evs], dtype="Int64")
     data["conn"] = pd.array([e.conn for e in evs], dtype="Int64")
     data["text"] = [shown_text(e, secrets) for e in evs]
@@ -73,9 +69,22 @@ def events(trace: Trace) -> pd.DataFrame:
                                     for e in evs], dtype="Int64")
     data["inferred"] = np.fromiter((e.inferred for e in evs), dtype=bool, count=n)
     data["note"] = [e.note for e in evs]
+    data["session"] = _session_of(trace, n)
     index = pd.Index(data["index"], name="index")
-    return pd.DataFrame(data, index=index, columns=[*EVENT_KEYS, "inferred", "note"],
-                        copy=False)
+    return pd.DataFrame(data, index=index,
+                        columns=[*EVENT_KEYS, "inferred", "note", "session"], copy=False)
+
+
+def _session_of(trace: Trace, n: int) -> list[str | None]:
+    """The id of the SSL session each event belongs to (its open, sends, receives and
+    close, with their OKs, prompts and data), so ``session == "1:5#1"`` shows the whole
+    exchange where ``conn == 5`` misses the rows that carry no connectID."""
+    owner: list[str | None] = [None] * n
+    for session in trace.analysis.sessions:
+        for i in session.events:
+            if 0 <= i < n and owner[i] is None:
+                owner[i] = session.id
+    return owner
 
 
 _SECOND_MEMO: dict[int, str] = {}
@@ -106,10 +115,18 @@ def _absolute_iso(t: float | None) -> str | None:
     return f"{prefix}.{us // 1000:03d}"
 
 
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Rows as a frame of Python objects, typed afterwards by ``_typed``: left to
+    pandas, a column of ints and Nones becomes float64 first, and a large int
+    (int64's maximum) no longer fits when it is made an integer again.  (Integers
+    beyond int64 never come this far: the grammar keeps them as text and notes it.)"""
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
 def _typed(frame: pd.DataFrame, ints: tuple[str, ...], floats: tuple[str, ...],
            categories: tuple[str, ...]) -> pd.DataFrame:
     for col in ints:
-        frame[col] = frame[col].astype("Int64")
+        frame[col] = pd.array(frame[col].tolist(), dtype="Int64")
     for col in floats:
         frame[col] = frame[col].astype("Float64")
     for col in categories:
@@ -121,7 +138,7 @@ def transactions(trace: Trace) -> pd.DataFrame:
     """One row per command: columns as the JSON keys, plus ``entry_s``."""
     first = trace.first_time
     rows = [transaction_row(tx, first) for tx in trace.analysis.transactions]
-    frame = pd.DataFrame(rows, columns=[*TRANSACTION_KEYS, "entry_s"])
+    frame = _frame(rows, [*TRANSACTION_KEYS, "entry_s"])
     frame = _typed(frame, ("index", "ctx", "conn", "err"),
                    ("start", "ok_after_s", "done_after_s", "limit_s", "entry_s"),
                    ("command", "form", "result"))
@@ -135,7 +152,7 @@ def sessions(trace: Trace) -> pd.DataFrame:
     first = trace.first_time
     spec = trace.spec
     rows = [session_row(s, first, spec.ssl_error(s.open_err)) for s in trace.analysis.sessions]
-    frame = pd.DataFrame(rows, columns=[*SESSION_KEYS, "open_err_text", "events"])
+    frame = _frame(rows, [*SESSION_KEYS, "open_err_text", "events"])
     frame = _typed(
         frame,
         ("ctx", "conn", "port", "seclevel", "send_format", "recv_format", "timeout_s",
@@ -155,7 +172,7 @@ def diagnostics(trace: Trace) -> pd.DataFrame:
     events = trace.event_list
     names = trace.source_names
     rows = [diagnostic_row(d, events, names) for d in trace.analysis.diagnostics]
-    frame = pd.DataFrame(rows, columns=[*DIAGNOSTIC_KEYS, "line", "offset", "source"])
+    frame = _frame(rows, [*DIAGNOSTIC_KEYS, "line", "offset", "source"])
     frame = _typed(frame, ("event", "ctx", "conn", "line", "offset"), (), ("code", "source"))
     frame["severity"] = pd.Categorical(frame["severity"], categories=list(SEVERITIES),
                                        ordered=True)

@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 from functools import cache
 from pathlib import Path
+from typing import Final
 
 import pytest
 from cryptography import x509
@@ -299,3 +300,93 @@ def test_asn1_errors_are_told_in_plain_words() -> None:
     assert "ParseError" not in message and "kind:" not in message
     assert message == ("cacert certificate cannot be parsed: the DER data ends too early "
                        "(truncated or damaged base64)")
+
+
+# ---------------------------------------------------- damaged bytes, decoding once
+
+def _damaged(pem: bytes, old: bytes, new: bytes) -> bytes:
+    """``pem`` with one DER byte sequence replaced (same length), re-encoded."""
+    import base64
+
+    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    assert der.count(old) == 1 and len(old) == len(new)
+    body = base64.encodebytes(der.replace(old, new))
+    return b"-----BEGIN CERTIFICATE-----\n" + body + b"-----END CERTIFICATE-----\n"
+
+
+_P256: Final = bytes.fromhex("06082a8648ce3d030107")
+"""The DER of the curve OID 1.2.840.10045.3.1.7 (P-256) in an EC certificate."""
+
+DAMAGED = {
+    # Loads, then raises UnsupportedAlgorithm when the key is read.
+    "curve": (_P256, _P256[:-1] + b"\x06", "cannot be parsed: Curve 1.2.840.10045.3.1.6 is "
+                                           "not supported"),
+    # InvalidVersion at loading: not a ValueError.
+    "version": (bytes.fromhex("a003020102"), bytes.fromhex("a003020103"),
+                "cannot be parsed: 3 is not a valid X509 version"),
+}
+
+
+@pytest.mark.parametrize("what", list(DAMAGED))
+def test_a_certificate_with_one_damaged_byte_is_invalid(what: str) -> None:
+    old, new, reason = DAMAGED[what]
+    pem = _damaged(_cert(_ec()), old, new)
+    summary, diags = certs.inspect("cacert", pem, _epoch(2024, 6, 1), "absolute")
+    assert summary == {}
+    assert diags == [("error", "cert-invalid", f"cacert certificate {reason}")]
+    assert certs.key_matches(pem, _key(_ec())) is None
+
+
+def test_a_damaged_certificate_in_a_trace_is_a_diagnostic_on_its_line(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    pem = _damaged(_cert(_ec()), *DAMAGED["curve"][:2])
+    trace = (b'AT+QSSLCFG=1,5,"cacert"\r\n\r\n> ' + pem.replace(b"\n", b"\r\n") +
+             b"\x1a\r\n+QSSLCFG: 1,5,\"cacert\"," + str(len(pem)).encode() + b"\r\nOK\r\n"
+             b'AT+QSSLOPEN=1,5,"h",443,0\r\nOK\r\n')
+    path = tmp_path / "damaged.log"
+    path.write_bytes(trace)
+    beside = Path(sys.executable).with_name("attrace")
+    exe = str(beside) if beside.exists() else "attrace"
+    for command in ("summary", "events", "sessions", "expert", "stats"):
+        done = subprocess.run([exe, command, str(path), "-f", "json"], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0 and not done.stderr, (command, done.stderr)
+    found = json.loads(subprocess.run([exe, "expert", str(path), "-f", "json"],
+                                      capture_output=True, text=True, timeout=120).stdout)
+    invalid = [d for d in found if d["code"] == "cert-invalid"]
+    assert len(invalid) == 1 and "Curve 1.2.840.10045.3.1.6 is not supported" in \
+        invalid[0]["message"]
+    assert invalid[0]["line"] == 3  # the data entry's first line, after the prompt
+
+
+def test_the_same_key_and_certificate_are_decoded_once(monkeypatch) -> None:
+    calls = {"key": 0, "cert": 0}
+    load_key = serialization.load_pem_private_key
+    load_certs = x509.load_pem_x509_certificates
+
+    def counting_key(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["key"] += 1
+        return load_key(*args, **kwargs)
+
+    def counting_certs(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["cert"] += 1
+        return load_certs(*args, **kwargs)
+
+    monkeypatch.setattr(certs.serialization, "load_pem_private_key", counting_key)
+    monkeypatch.setattr(certs.x509, "load_pem_x509_certificates", counting_certs)
+    monkeypatch.setattr(certs, "_cache", {})
+    key, cert = _key(_rsa()), _cert(_rsa(), "cached")
+    for _ in range(3):
+        assert certs.inspect("clientkey", key, None, "none")[0]["key_type"] == "RSA"
+        assert certs.inspect("clientcert", cert, None, "none")[0]["subject"] == \
+            "CN=cached,O=Test Org"
+        assert certs.key_matches(cert, key) is True
+    # The same content in other line ends is the same block once normalised.
+    assert certs.inspect("clientkey", key.replace(b"\n", b"\r\n"), None, "none")[1] == []
+    assert calls == {"key": 1, "cert": 1}
+    first, _ = certs.inspect("clientkey", key, None, "none")
+    first["key_type"] = "changed"  # a caller's change stays its own
+    assert certs.inspect("clientkey", key, None, "none")[0]["key_type"] == "RSA"

@@ -388,3 +388,24 @@ def test_decorated_chunk_accounts_head_bytes() -> None:
     assert [(r.body, r.offset, r.length, r.line) for r in recs] == [
         (b"OK", 100, len(stamp) + 4, 7), (b"ERROR", 100 + len(stamp) + 4, 7, 7),
     ]
+
+
+def test_a_run_of_prompts_on_one_line_is_framed_in_linear_time(tmp_path) -> None:
+    """Each prompt of ``>>>>...`` used to search the rest of the line for its end, so
+    100 KB of them took minutes; the guard is generous, the fix makes it seconds."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for unit in (b">", b"> ", b" >"):
+        parts = [("rx", unit * 2000 + b"\r\nOK\r\n")]
+        recs = frame(*parts)
+        assert frame_batch(*parts) == recs
+        assert [r.kind for r in recs] == ["prompt"] * 2000 + ["line"]
+        assert sum(r.length for r in recs) == len(parts[0][1])
+    capture = tmp_path / "prompts.log"
+    capture.write_bytes(b"AT\r\n" + b">" * 100_000 + b"\r\nOK\r\n")
+    beside = Path(sys.executable).with_name("attrace")
+    done = subprocess.run([str(beside) if beside.exists() else "attrace", "summary",
+                           str(capture)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -110,3 +110,11 @@ def test_grammar_file_is_found() -> None:
     path = grammar_path("at.lark")
     assert path.is_file()
     assert "command_line" in path.read_text(encoding="utf-8")
+
+
+def test_send_results_are_final_codes() -> None:
+    from attrace.grammar import parse_text
+
+    assert parse_text("SEND OK").kind == "final" and parse_text("SEND OK").name == "SEND OK"
+    assert parse_text("SEND FAIL").name == "SEND FAIL"
+    assert parse_text("SEND OKAY").kind == "text"

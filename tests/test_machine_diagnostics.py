@@ -74,6 +74,10 @@ CASES: dict[str, tuple[list, list]] = {
     "unparsed": ([(0.0, "rx", "\x01\x02 (((")], [(0.0, "rx", "RDY")]),
     "urc-ambiguous": ([OPEN[0], (0.03, "rx", "+QSSLOPEN: 1,0,0"), (0.05, "rx", "OK")], OPEN),
     "one-sided": ([(0.05, "rx", "OK"), (2.0, "rx", "+QSSLOPEN: 1,0,0")], OPEN),
+    "time-order": ([(1.0, "tx", "AT+CSQ"), (0.5, "rx", "+CSQ: 20,0"), (0.6, "rx", "OK")],
+                   [(0.0, "tx", "AT+CSQ"), (0.05, "rx", "+CSQ: 20,0"), (0.06, "rx", "OK")]),
+    "spec-profile": ([(0.0, "tx", 'AT+QSSLCFG="sslversion",1,4'), (0.02, "rx", "OK")],
+                     [(0.0, "tx", CFG), (0.02, "rx", "OK")]),
     "stray-pem": ([(0.0, "tx", 'AT+QSSLCFG=1,0,"clientkey"'), (0.02, "rx", "ERROR"),
                    (0.1, "tx", "-----BEGIN PRIVATE KEY-----"), (0.11, "tx", "MIIBVQIBADAN"),
                    (0.12, "tx", "-----END PRIVATE KEY-----")], _cacert(3)),
@@ -133,7 +137,12 @@ def test_hex_send_length_range_is_halved() -> None:
 
 def test_no_timing_diagnostics_without_timestamps() -> None:
     trace = untimed(CFG, "AT+QSSLOPEN=1,0,\"h.example\",443,0", "OK", "+QSSLOPEN: 1,0,0")
-    assert not {"response-time", "completion-time", "no-response"} & set(codes(trace))
+    assert not {"response-time", "completion-time"} & set(codes(trace))
+    # The host went on without an answer to the AT+QSSLCFG: it got none, and an untimed
+    # trace quotes no limit for it.
+    [lost] = [d for d in trace.analysis.diagnostics if d.code == "no-response"]
+    assert lost.event == 0 and "limit" not in lost.message
+    assert trace.analysis.transactions[1].result == "OK" and "urc-ambiguous" not in codes(trace)
     assert all(tx.ok_after_s is None and tx.done_after_s is None
                for tx in trace.analysis.transactions)
 
@@ -176,3 +185,12 @@ def test_a_stray_pem_block_is_one_finding_not_one_per_line() -> None:
     assert [d.code for d in found] == ["stray-pem"]
     assert found[0].message.startswith("a PEM block (PRIVATE KEY) was sent while no data entry")
     assert "MIIB" not in found[0].message
+
+
+def test_every_code_is_documented_in_the_contracts() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "contracts.md").read_text()
+    section = doc[doc.index("## Diagnostics"):]
+    for code, (severity, _) in CODES.items():
+        assert f"| `{code}` | {severity} |" in section, code

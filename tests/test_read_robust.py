@@ -136,20 +136,28 @@ _HEADS = {
 }
 
 
-@pytest.mark.parametrize("fmt", sorted(_HEADS))
-def test_one_huge_unterminated_line_takes_bounded_memory(fmt: str, tmp_path: Path) -> None:
-    """48 MB on one line: the process stays far below the tens of bytes a byte it once
-    took (about 2.7 GB for 200 MB), whichever reader reads it."""
-    path = tmp_path / "huge.log"
-    path.write_bytes(_HEADS[fmt] + b'{"' + b"A" * 48_000_000)
-    code = ("import resource, sys; from attrace.api import load\n"
+def _peak_mb(fmt: str, path: Path, line_bytes: int) -> float:
+    """Peak RSS of a process that loads a capture whose last line is ``line_bytes`` long."""
+    path.write_bytes(_HEADS[fmt] + b'{"' + b"A" * line_bytes)
+    code = ("import os, resource, sys; from attrace.api import load\n"
             f"t = load(sys.argv[1], input_format={fmt!r})\n"
-            "assert sum(e.length for e in t.event_list) == len(open(sys.argv[1], 'rb').read())\n"
+            "assert sum(e.length for e in t.event_list) == os.path.getsize(sys.argv[1])\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
                          text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr
-    peak_mb = int(run.stdout.split()[-1]) / 1024  # ru_maxrss is in KB on Linux
-    # The check reads the file once (48 MB) besides the run; the bound leaves room for
-    # the interpreter and pandas, not for anything proportional to the line.
-    assert peak_mb < 260, peak_mb
+    return int(run.stdout.split()[-1]) / 1024  # ru_maxrss is in KB on Linux
+
+
+@pytest.mark.parametrize("fmt", [
+    pytest.param(f, marks=pytest.mark.xfail(
+        strict=True, reason="known defect: the bracketed path still holds ~1.8 bytes a byte"))
+    if f == "bracketed" else f for f in sorted(_HEADS)])
+def test_one_huge_unterminated_line_takes_bounded_memory(fmt: str, tmp_path: Path) -> None:
+    """A line six times longer must not cost memory in proportion (it once took tens of
+    bytes a byte: about 2.7 GB for 200 MB), whichever reader reads it.  Comparing two runs
+    cancels the interpreter's and the libraries' own footprint, which varies by machine."""
+    small = _peak_mb(fmt, tmp_path / "small.log", 8_000_000)
+    large = _peak_mb(fmt, tmp_path / "large.log", 48_000_000)
+    # 40 MB more input: anything proportional to the line would add at least that much.
+    assert large - small < 24, (small, large)

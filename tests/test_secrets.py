@@ -16,10 +16,12 @@ import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
 from click.testing import CliRunner, Result
+from secret_captures import PSK, captures, key_body_lines
 
 from attrace.api import load
 from attrace.cli import main
@@ -38,6 +40,7 @@ OUTPUT_SUFFIXES = (".json", ".jsonl", ".csv", ".md", ".html", ".txt", ".xml", ".
 
 _PEM = re.compile(rb"-----BEGIN ([A-Z ]+)-----\r?\n(.*?)-----END \1-----", re.S)
 _STAMP = re.compile(rb"^\[[^\]]*\] (?:TX|RX): ", re.M)
+_SPACE = re.compile(r"\s+")
 
 
 @cache
@@ -72,7 +75,9 @@ def _key_pieces(trace: Path) -> set[str]:
 
 
 def _leaks(text: str, pieces: set[str]) -> list[str]:
-    return sorted(p for p in pieces if p in text)
+    """The pieces ``text`` shows, as text or as hex digits (a hex dump, hex data)."""
+    digits = _SPACE.sub("", text).lower()
+    return sorted(p for p in pieces if p in text or p.encode().hex() in digits)
 
 
 def _file_text(path: Path) -> str:
@@ -99,7 +104,9 @@ def _named_extras(name: str, trace: Path) -> list[list[str]]:
     if name == "follow":
         return [["--session", sid] for sid in _session_ids(trace)]
     if name == "check":
-        return [[], ["--assert", 'count(kind == "data") > 0']]
+        # A passing rule, and a failing one that names every AT+QSSLCFG (a PSK among them).
+        return [[], ["--assert", 'count(kind == "data") > 0'],
+                ["--assert", 'count(name == "QSSLCFG") == 0']]
     return [[]]
 
 
@@ -125,6 +132,30 @@ def _output_flag(cmd: click.Command) -> str | None:
 
 def _has_option(cmd: click.Command, flag: str) -> bool:
     return any(isinstance(p, click.Option) and flag in p.opts for p in cmd.params)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _loads_once() -> Iterator[None]:
+    """Each command decodes a capture the same way (the same ``attrace.api.load`` call);
+    what differs, and what these tests search, is what each one writes.  So a capture is
+    decoded once per module and option set, and every command run shares the ``Trace``:
+    hundreds of runs stay within seconds."""
+    from attrace.cli import common
+
+    real = common.load
+    done: dict[tuple[Any, ...], Any] = {}
+
+    def load_once(files: Any, *args: Any, **kwargs: Any) -> Any:
+        key = (tuple(map(str, files)), args, tuple(sorted(kwargs.items())))
+        if key not in done:
+            done[key] = real(files, *args, **kwargs)
+        return done[key]
+
+    common.load = load_once
+    try:
+        yield
+    finally:
+        common.load = real
 
 
 def _commands() -> list[str]:
@@ -168,13 +199,19 @@ def _refused(result: Result) -> bool:
 @pytest.mark.parametrize("trace", TRACES, ids=[t.name for t in TRACES])
 @pytest.mark.parametrize("name", _commands())
 def test_no_command_shows_secrets(name: str, trace: Path, tmp_path: Path) -> None:
+    _no_leak_anywhere(name, trace, tmp_path, _secret_pieces(trace))
+
+
+def _no_leak_anywhere(name: str, trace: Path, tmp_path: Path, pieces: set[str],
+                      formats: bool = True) -> None:
+    """Run command ``name`` on ``trace`` every way (see the module's docstring; only its
+    default run and its ``-o`` files without ``formats``) and search all it writes."""
     cmd = main.commands[name]
-    pieces = _secret_pieces(trace)
     out_flag = _output_flag(cmd)
     accepted: list[str] = []
     runs = 0
     for extra in _named_extras(name, trace):
-        for i, choice in enumerate(_choice_runs(cmd)):
+        for i, choice in enumerate(_choice_runs(cmd) if formats else iter([[]])):
             args = [name, str(trace), *extra, *choice]
             report = tmp_path / f"{name}-junit-{runs}-{i}.xml"
             if _has_option(cmd, "--junit"):
@@ -289,3 +326,145 @@ def test_show_secrets_shows_a_key_sent_after_error(refused_key: Path) -> None:
     assert not _leaks(_invoke(args).stdout, _key_pieces(refused_key))
     shown = _invoke([*args, "--show-secrets"]).stdout
     assert _leaks(shown, _key_pieces(refused_key)) == sorted(_key_pieces(refused_key))
+
+
+# ---------------------------------------------------------- every reader's format
+# One key and one PSK, sent every way a trace may carry them (``secret_captures``), in every
+# capture format; every output is searched for any 8-character piece of a key line or of
+# the PSK (so any 40-character run of the key's body is found many times over).
+
+_FAST = ("bracketed.log", "late_bracketed.log")
+"""Captures every command runs on with every choice and output file; on the others each
+command runs once, with its output files."""
+
+
+@pytest.fixture(scope="module")
+def secret_captures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
+    return captures(tmp_path_factory.mktemp("captures"))
+
+
+def _short_pieces() -> set[str]:
+    """8-character pieces of each body line of the key, and of the PSK, from their starts
+    (a 16-byte hex dump row holds one whole)."""
+    out: set[str] = set()
+    for line in [*key_body_lines(), PSK]:
+        out.update(line[i:i + 8] for i in range(0, len(line) - 7, 8))
+    return out
+
+
+CAPTURE_NAMES = ["bracketed.log", "docklight.log", "saleae.csv", "socat_v.log", "socat_x.log",
+                 "spy.log", "sigrok.txt", "transcript.jsonl", "raw.cap", "late_bracketed.log",
+                 "late_raw.cap"]
+
+
+def test_the_captures_cover_every_reader(secret_captures: dict[str, tuple[Path, str]]) -> None:
+    from attrace.read.registry import FORMATS
+
+    assert sorted(secret_captures) == sorted(CAPTURE_NAMES)
+    assert {reader for _, reader in secret_captures.values()} == set(FORMATS)
+    for path, reader in secret_captures.values():
+        assert load(path).sources[0].format == reader, path.name
+
+
+@pytest.mark.parametrize("capture", CAPTURE_NAMES)
+def test_show_secrets_shows_what_the_captures_carry(
+    capture: str, secret_captures: dict[str, tuple[Path, str]]
+) -> None:
+    """The positive control: with ``--show-secrets`` the key and the PSK are there to be
+    found (so the searches below would see a leak), and without it they are not."""
+    path = secret_captures[capture][0]
+    pieces = _short_pieces()
+    shown = _invoke(["events", str(path), "-f", "json", "--show-secrets"])
+    assert shown.exit_code == 0, _describe(["events"], shown)
+    assert len(_leaks(shown.stdout, pieces)) > len(pieces) * 0.6
+    assert PSK in shown.stdout or capture.startswith("late_")
+    hidden = _invoke(["events", str(path), "-f", "json"])
+    assert _leaks(hidden.stdout, pieces) == []
+
+
+@pytest.mark.parametrize("capture", CAPTURE_NAMES)
+@pytest.mark.parametrize("name", _commands())
+def test_no_command_shows_secrets_of_any_format(
+    name: str, capture: str, secret_captures: dict[str, tuple[Path, str]], tmp_path: Path
+) -> None:
+    path = secret_captures[capture][0]
+    if name == "follow" and not len(load(path).sessions):
+        pytest.skip("socat -v writes Ctrl+Z as '.', so the key's entry never ends: no session")
+    _no_leak_anywhere(name, path, tmp_path, _short_pieces(), formats=capture in _FAST)
+
+
+# ------------------------------------------------------------------------------ the TUI
+
+def _unalike(events: list[Any]) -> list[int]:
+    """Every event but the 4th and later lines of a stray PEM block (the 8-character
+    block has 200 that look alike, and each pane costs Textual some milliseconds)."""
+    out = []
+    run = 0
+    for e in events:
+        run = run + 1 if e.purpose == "pem" else 0
+        if run <= 3:
+            out.append(e.index)
+    return out
+
+
+async def _tui_text(path: Path) -> str:
+    """Everything the TUI paints for ``path``: every row of the event list with the
+    details and bytes panes of every event, the sessions list, each session's follow
+    screen as text and as hex, the expert tree and the flow view."""
+    from textual.widgets import Tree
+
+    from attrace.tui.app import AttraceApp
+    from attrace.tui.screens.follow import FollowScreen, PayloadView
+    from attrace.tui.widgets.bytes_pane import BytesPane
+    from attrace.tui.widgets.details import DetailsPane
+    from attrace.tui.widgets.event_list import EventList
+    from attrace.tui.widgets.flow import FlowDiagram
+    from attrace.tui.widgets.views import SessionList
+
+    def rows(widget: Any) -> list[str]:
+        return [widget.render_row(r, 400, False).text for r in range(widget.row_count)]
+
+    def labels(node: Any) -> list[str]:
+        return [str(node.label), *(t for child in node.children for t in labels(child))]
+
+    texts: list[str] = []
+    app = AttraceApp([path])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        texts += rows(app.query_one(EventList))
+        app.jump_to(1)  # a real move fills the panes as a user sees them...
+        await pilot.pause()
+        texts += labels(app.query_one(DetailsPane).root) + rows(app.query_one(BytesPane))
+        for index in _unalike(app.trace.event_list):
+            app._show_event(index)  # ...and the others the same way, without a repaint each
+            texts += labels(app.query_one(DetailsPane).root) + rows(app.query_one(BytesPane))
+        await pilot.press("2")
+        sessions = app.query_one(SessionList)
+        texts += rows(sessions)
+        for row in range(sessions.row_count):
+            sessions.move_to(row)
+            await pilot.press("enter")
+            assert isinstance(app.screen, FollowScreen)
+            texts.append(str(app.screen.query_one("#follow-title").render()))
+            for _ in range(2):  # as text, then as hex
+                texts += [text for _, text, _ in app.screen.query_one(PayloadView).lines]
+                await pilot.press("x")
+            await pilot.press("escape")
+        await pilot.press("3")
+        texts += labels(app.query_one("#expert-tree", Tree).root)
+        await pilot.press("5")
+        texts += rows(app.query_one(FlowDiagram))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("capture", CAPTURE_NAMES)
+def test_no_tui_pane_shows_secrets(capture: str,
+                                   secret_captures: dict[str, tuple[Path, str]]) -> None:
+    import asyncio
+
+    path = secret_captures[capture][0]
+    shown = asyncio.run(_tui_text(path))
+    assert "[redacted: " in shown
+    leaks = _leaks(shown, _short_pieces())
+    assert not leaks, f"the TUI shows secret bytes of {capture}: {leaks[:3]}"

@@ -60,3 +60,60 @@ def test_v250_and_bc66_basics() -> None:
     assert s.commands["CGATT"].max_response_s == 85 and s.commands["CPIN"].max_response_s == 5
     assert {"OK", "ERROR"} <= set(s.finals) and set(s.error_finals) == {"CME ERROR", "CMS ERROR"}
     assert {"CEREG", "IP", "QATSLEEP", "QATWAKEUP"} <= set(s.urcs) and "RDY" in s.texts
+
+
+def test_3gpp_and_v250_commands_real_traces_carry() -> None:
+    for profile in spec.PROFILES:
+        s = spec.load(profile)
+        for name in ("CESQ", "CREG", "CGREG", "CEREG", "CGSN", "GSN", "GMR", "CGMR", "CGMI",
+                     "CGMM", "CIMI", "CCID", "QCCID", "CCLK", "COPS", "CGDCONT", "CGPADDR",
+                     "CGACT", "CPSMS", "CEDRXS", "CSCON", "CMEE", "CFUN", "CPIN", "CSQ", "I",
+                     "E", "V", "Q", "&F", "&W", "Z", "IPR", "QBAND", "QENG", "QRST", "QSCLK",
+                     "QLEDMODE"):
+            assert name in s.commands, (profile, name)
+        # Limits only where known: the network-bound ones have none in the common tables.
+        assert s.commands["COPS"].max_response_s is None
+        assert s.commands["CGSN"].text_response and not s.commands["CSQ"].text_response
+    # The BC66's own figures stay its own.
+    assert spec.load("bc66").commands["CGATT"].max_response_s == 85
+    assert spec.load("bg9x").commands["CGATT"].max_response_s is None
+
+
+def test_near_miss_is_small_relative_to_length() -> None:
+    from attrace.machine.checks import near_miss
+
+    names = ("QSSLSEND", "QSSLOPEN", "QSCLK", "CGMR", "CGMM")
+    assert near_miss("QSSSEND", names) == "QSSLSEND"
+    assert near_miss("QSCCLK", names) == "QSCLK"
+    assert near_miss("QIOPEN", names) is None  # two edits on six letters: another command
+    assert near_miss("QISEND", names) is None
+    assert near_miss("CGMX", names) is None  # as near to CGMR as to CGMM: no guess
+
+
+def test_unknown_command_diagnostics_follow_the_answer() -> None:
+    # Refused and near a known name: a misspelling.  Accepted (OK): a real command the
+    # spec lacks, nothing to report.  Refused and near nothing: a plain note.
+    from machine_helpers import timed
+
+    trace = timed((0.0, "tx", "AT+QSSSEND=1,0"), (0.02, "rx", "ERROR"),
+                  (0.1, "tx", "AT+QSSSEND=1,1"), (0.12, "rx", "OK"),
+                  (0.2, "tx", "AT+QIOPEN=1,0,\"TCP\",\"h\",80"), (0.22, "rx", "ERROR"))
+    found = [(d.code, d.severity, d.message) for d in trace.analysis.diagnostics
+             if d.code == "unknown-command"]
+    assert found == [
+        ("unknown-command", "warning", "AT+QSSSEND is not a known command; did you mean "
+         "AT+QSSLSEND? (the module answers ERROR to a misspelling)"),
+        ("unknown-command", "chat", "AT+QIOPEN is not in attrace's command spec (bc66 "
+         "profile); it is paired and timed as generic AT"),
+    ]
+
+
+def test_known_commands_answered_ok_raise_nothing() -> None:
+    from machine_helpers import timed
+
+    lines = [(0.0, "tx", "AT+CESQ"), (0.01, "rx", "+CESQ: 99,99,255,255,12,52"),
+             (0.02, "rx", "OK"), (0.1, "tx", "AT+GSN"), (0.11, "rx", "866425031234567"),
+             (0.12, "rx", "OK"), (0.2, "tx", "AT+CGREG?"), (0.21, "rx", "+CGREG: 0,1"),
+             (0.22, "rx", "OK"), (0.3, "tx", "AT&W"), (0.31, "rx", "OK"),
+             (0.4, "tx", "AT+QLEDMODE=1"), (0.41, "rx", "OK")]
+    assert timed(*lines).analysis.diagnostics == []

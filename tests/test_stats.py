@@ -18,7 +18,7 @@ from click.testing import CliRunner
 import attrace
 from attrace.api import load_bytes
 from attrace.cli import main
-from attrace.stats import IO_COLUMNS, SRT_COLUMNS
+from attrace.stats import IO_COLUMNS, MAX_IO_ROWS, SRT_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ROOT / "samples" / "two_way_auth.log"
@@ -205,13 +205,11 @@ def _attrace() -> str:
     (("-Y", "cnn == 5"), "Error: bad filter at column 1: unknown field 'cnn' (did you mean "
                          "'conn'?); fields of events: index, no, time, rel, dir, kind, name, "
                          "form, args, ctx, conn, text, source, offset, line, length, data_len, "
-                         "transaction, inferred, note"),
+                         "transaction, inferred, note, session"),
     (("--interval", "fast"), "Error: bad duration: 'fast' is not a duration such as 300ms, 2s "
                              "or 1.5min"),
     (("--interval", "0s"), "Error: Invalid value for '--interval' / '-i': the interval must be "
                            "longer than zero"),
-    (("--interval", "1us"), "Error: an interval of 1e-06 s cuts this trace into 10835001 "
-                            "intervals; choose a longer --interval"),
 ])
 def test_errors(args: tuple[str, ...], message: str) -> None:
     done = subprocess.run([_attrace(), "stats", str(GOOD), *args], capture_output=True,
@@ -230,3 +228,41 @@ def test_io_counts_uart_bytes_and_real_events() -> None:
         assert table[f"{d}_events"].sum() == sum(e.kind != "meta" for e in mine)
     # The session's bytes are application payload, whatever a URC's data_len counts.
     assert trace.analysis.sessions[1].bytes_received == 4
+
+
+# -- I/O interval: chosen from the span, rows capped (issue 9) ---------------------------
+
+def _two_bytes_days_apart(tmp_path: Path) -> Path:
+    """A 300-byte Saleae export whose two events lie 11 days apart."""
+    rows = [("host", 0.0, c) for c in b"AT\r\n"] + [("module", 950_400.0, c) for c in b"OK\r\n"]
+    path = tmp_path / "days.csv"
+    path.write_text("name,type,start_time,duration,data\n" + "".join(
+        f'"{n}","data",{t},7.8e-05,0x{b:02X}\n' for n, t, b in rows))
+    return path
+
+
+def test_the_default_interval_fits_the_span(tmp_path: Path) -> None:
+    s = attrace.load(_two_bytes_days_apart(tmp_path)).stats()
+    assert s.interval_s == 10_800.0  # 3 h: 89 rows, not 950,401
+    assert len(s.io) == 89 and not s.io_capped
+    assert s.io["tx_events"].sum() == 1 and s.io["rx_events"].sum() == 1
+    assert attrace.load(TIMEOUT).stats().interval_s == 1.0  # short traces keep 1 s
+    doc = json.loads(cli(str(_two_bytes_days_apart(tmp_path)), "-f", "json"))
+    assert (doc["interval_s"], doc["io_intervals"], len(doc["io"])) == (10_800.0, 89, 89)
+
+
+def test_an_explicit_interval_is_capped_and_says_so(tmp_path: Path) -> None:
+    path = _two_bytes_days_apart(tmp_path)
+    s = attrace.load(path).stats("1s")
+    assert (len(s.io), s.io_intervals, s.io_capped) == (MAX_IO_ROWS, 950_401, True)
+    out = cli(str(path), "--interval", "1s", "--only", "io")
+    assert out.rstrip().endswith(
+        f"the I/O table lists the first {MAX_IO_ROWS} of the 950401 intervals of 1 s this "
+        "trace spans; choose a longer --interval to see them all")
+    done = subprocess.run([_attrace(), "stats", str(GOOD), "--interval", "1us", "-f", "csv",
+                           "--only", "io"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    assert len(done.stdout.splitlines()) == MAX_IO_ROWS + 1
+    assert done.stderr == (f"Note: the I/O table lists the first {MAX_IO_ROWS} of the 10835001 "
+                           "intervals of 1e-06 s this trace spans; choose a longer --interval "
+                           "to see them all\n")

@@ -225,12 +225,12 @@ async def test_filter_validates_as_you_type_and_enter_applies() -> None:
         await _filter(pilot, "knd == 1")
         bar = app.query_one("#filter-input", Input)
         status = str(app.query_one("#filter-status").render())
-        assert bar.has_class("-invalid") and not bar.has_class("-valid")
+        assert bar.has_class("-filter-bad") and not bar.has_class("-filter-ok")
         assert "column 1" in status and "did you mean 'kind'" in status
         await pilot.press("enter")  # an invalid filter is not applied
         assert app.query_one(EventList).row_count == 49
         await _filter(pilot, 'kind == "urc" or name == QSSLOPEN')
-        assert bar.has_class("-valid") and not bar.has_class("-invalid")
+        assert bar.has_class("-filter-ok") and not bar.has_class("-filter-bad")
         await pilot.press("enter")
         await _ready(pilot)
         lst = app.query_one(EventList)

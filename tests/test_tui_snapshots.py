@@ -1,4 +1,5 @@
-"""Snapshot tests of the main screens on the bundled samples (pytest-textual-snapshot).
+"""Snapshot tests of every view on the bundled sample (pytest-textual-snapshot), at
+120x40 and 80x24, on a dark and a light theme.
 
 Deterministic by construction: a fixed terminal size, a path relative to the repository
 (the details pane names the source as given), no clock anywhere on screen.  Update with
@@ -15,11 +16,29 @@ from attrace.tui.app import AttraceApp
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = "samples/two_way_auth.log"
+SIZES = {"120x40": (120, 40), "80x24": (80, 24)}
+THEMES = {"dark": "textual-dark", "light": "textual-light"}
+VIEWS = {
+    # name: (event to select first, keys to press)
+    "events": (35, ()),
+    "sessions": (0, ("2",)),
+    "follow": (0, ("2", "enter")),
+    "expert": (0, ("3",)),
+    "statistics": (0, ("4",)),
+    "flow": (0, ("5",)),
+    "help": (0, ("question_mark",)),
+}
 
 
 @pytest.fixture(autouse=True)
 def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
+
+
+def _app(theme: str) -> AttraceApp:
+    app = AttraceApp([SAMPLE])
+    app.theme = THEMES[theme]
+    return app
 
 
 async def _loaded(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -36,12 +55,13 @@ def _at(index: int):  # type: ignore[no-untyped-def]
     return run
 
 
-def test_events_view(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(AttraceApp([SAMPLE]), terminal_size=(120, 40), run_before=_at(35))
-
-
-def test_events_view_small_terminal(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(AttraceApp([SAMPLE]), terminal_size=(80, 24), run_before=_at(39))
+@pytest.mark.parametrize("theme", sorted(THEMES))
+@pytest.mark.parametrize("size", sorted(SIZES))
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_view(snap_compare, view: str, size: str, theme: str) -> None:  # type: ignore[no-untyped-def]
+    index, keys = VIEWS[view]
+    assert snap_compare(_app(theme), terminal_size=SIZES[size], run_before=_at(index),
+                        press=list(keys))
 
 
 async def _typed_bad_filter(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -49,17 +69,6 @@ async def _typed_bad_filter(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.press("slash", *"kind == urc and cnn == 5")
 
 
-def test_bad_filter(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(AttraceApp([SAMPLE]), terminal_size=(120, 40),
-                        run_before=_typed_bad_filter)
-
-
-@pytest.mark.parametrize("key", ["2", "3", "4", "5"])
-def test_views(snap_compare, key: str) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(AttraceApp([SAMPLE]), terminal_size=(120, 40), run_before=_loaded,
-                        press=[key])
-
-
-def test_help(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(AttraceApp([SAMPLE]), terminal_size=(120, 40), run_before=_loaded,
-                        press=["question_mark"])
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_bad_filter(snap_compare, size: str) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(_app("dark"), terminal_size=SIZES[size], run_before=_typed_bad_filter)

@@ -12,6 +12,7 @@ from attrace.api import Trace, load
 from attrace.filters import Filter, compile_filter
 from attrace.read import FORMATS
 from attrace.read.registry import format_file
+from attrace.spec import MODULES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,8 +29,23 @@ def _keep_format_files(ctx: click.Context, _param: click.Parameter,
     ctx.meta[_FORMAT_FILES] = value
 
 
+_MODULE_KEY: Final = "attrace.module"
+"""Where ``--module`` leaves its value for ``load_trace`` (the click context's meta)."""
+
+
+def _remember_module(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    ctx.meta[_MODULE_KEY] = value
+
+
 def input_options(func: F) -> F:
-    """``FILE...``, ``--input-format``, ``--format-file`` and ``--show-secrets``."""
+    """``FILE...``, ``--input-format``, ``--format-file``, ``--module`` and
+    ``--show-secrets``."""
+    func = click.option(
+        "--module", "-M", default=None, expose_value=False, callback=_remember_module,
+        type=click.Choice(sorted(MODULES), case_sensitive=False),
+        help="The module (command spec profile): bc66 by default, bg95/bg96/ec25/eg800k... "
+             "for the other Quectel SSL syntax; without it the trace's SSL lines tell.",
+    )(func)
     func = click.option(
         "--show-secrets", is_flag=True,
         help="Show keys and certificate bodies instead of redacting them.",
@@ -57,9 +73,9 @@ def format_option(default: str = "table") -> Callable[[F], F]:
 
 def load_trace(files: tuple[str, ...], input_format: str, show_secrets: bool) -> Trace:
     ctx = click.get_current_context(silent=True)
-    extra = ctx.find_root().meta.get(_FORMAT_FILES, ()) if ctx is not None else ()
+    meta = ctx.find_root().meta if ctx is not None else {}
     return load(list(files), input_format=input_format, show_secrets=show_secrets,
-                format_files=extra)
+                format_files=meta.get(_FORMAT_FILES, ()), module=meta.get(_MODULE_KEY))
 
 
 def filter_option(table: str) -> Callable[[F], F]:

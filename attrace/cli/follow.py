@@ -1,5 +1,10 @@
 """``attrace follow``: one SSL session's application payload both ways, in order (like
-Wireshark's Follow Stream).  Hex-format data is shown decoded."""
+Wireshark's Follow Stream).  Hex-format data is shown decoded.
+
+The payload is shown as it is, but key material inside it (a key or certificate sent as
+data, a PSK) is folded piece by piece with ``attrace.redact.scrub_bytes``, in every form
+(``--as text|hex|raw``, ``-o``) unless ``--show-secrets``: a hex dump of a key would show
+it as surely as its text."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from attrace.cli import main
 from attrace.cli.common import input_options, load_trace
 from attrace.diagnostics import event_no
 from attrace.errors import UsageError
+from attrace.redact import scrub_bytes
 
 _ARROWS = {"tx": "->", "rx": "<-"}
 
@@ -36,25 +42,25 @@ def follow(files: tuple[str, ...], input_format: str, show_secrets: bool, sessio
         raise UsageError(str(exc.args[0])) from None
     pieces = [(e, d, data) for e, d, data in view.chunks()
               if direction is None or d == direction]
+    shown = [data if show_secrets else scrub_bytes(data) for _, _, data in pieces]
     if out_path is not None:
-        output.write_file(out_path, b"".join(p[2] for p in pieces))
-        total = sum(len(p[2]) for p in pieces)
-        click.echo(f"Wrote {total} bytes of session {session_id} to {out_path}.", err=True)
+        output.write_file(out_path, b"".join(shown))
+        click.echo(f"Wrote {sum(map(len, shown))} bytes of session {session_id} to "
+                   f"{out_path}.", err=True)
         return
     if show_as == "raw":
         out = sys.stdout.buffer
-        for _, _, data in pieces:
+        for data in shown:
             out.write(data)
         out.flush()
         return
     w = sys.stdout.write
-    for event, d, data in pieces:
+    for (event, d, data), visible in zip(pieces, shown, strict=True):
         w(f"{_ARROWS[d]} {event_no(event.index)} line {event.line}: {len(data)} bytes\n")
-        w(_hexdump(data) if show_as == "hex" else _text(data))
+        w(_hexdump(visible) if show_as == "hex" else _text(visible))
     sent = sum(len(p[2]) for p in pieces if p[1] == "tx")
     received = sum(len(p[2]) for p in pieces if p[1] == "rx")
     w(f"Session {session_id}: {sent} bytes sent, {received} bytes received.\n")
-
 
 def _text(data: bytes) -> str:
     """Printable text, other bytes escaped; each piece ends with a newline."""

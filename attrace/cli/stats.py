@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, Final, TextIO
 
@@ -12,7 +11,15 @@ from attrace import output
 from attrace.cli import main
 from attrace.cli.common import format_option, input_options, load_trace
 from attrace.filters import compile_node, infer_table, parse_duration, parse_filter
-from attrace.stats import IO_COLUMNS, SRT_COLUMNS, THROUGHPUT_COLUMNS, Stats, compute, records
+from attrace.stats import (
+    AUTO_ROWS,
+    IO_COLUMNS,
+    SRT_COLUMNS,
+    THROUGHPUT_COLUMNS,
+    Stats,
+    compute,
+    records,
+)
 
 SECTIONS: Final = ("srt", "throughput", "io")
 _COLUMNS: Final = {"srt": SRT_COLUMNS, "throughput": THROUGHPUT_COLUMNS, "io": IO_COLUMNS}
@@ -29,7 +36,10 @@ def _check_filter(_ctx: click.Context, _param: click.Parameter, value: str | Non
     return value
 
 
-def _check_interval(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
+def _check_interval(_ctx: click.Context, _param: click.Parameter,
+                    value: str | None) -> float | None:
+    if value is None:
+        return None  # chosen from the trace's span
     seconds = parse_duration(value)
     if seconds <= 0:
         raise click.BadParameter("the interval must be longer than zero")
@@ -39,8 +49,9 @@ def _check_interval(_ctx: click.Context, _param: click.Parameter, value: str) ->
 @main.command()
 @input_options
 @format_option()
-@click.option("--interval", "-i", default="1s", show_default=True, callback=_check_interval,
-              help="I/O table interval: 100ms, 1s, 1min...")
+@click.option("--interval", "-i", default=None, callback=_check_interval,
+              help="I/O table interval: 100ms, 1s, 1min...  [default: from the trace's "
+                   f"span, 1s or more, at most {AUTO_ROWS} rows]")
 @click.option("-Y", "--filter", "display_filter", metavar="FILTER", default=None,
               callback=_check_filter,
               help="Restrict to what a display filter keeps, over any table's fields "
@@ -48,7 +59,7 @@ def _check_interval(_ctx: click.Context, _param: click.Parameter, value: str) ->
 @click.option("--only", type=click.Choice(SECTIONS), default=None,
               help="One table: srt (response times), throughput (per session) or io.")
 def stats(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: str,
-          interval: float, display_filter: str | None, only: str | None) -> None:
+          interval: float | None, display_filter: str | None, only: str | None) -> None:
     """Response times per command and form (calls, min, p50, p95, max, mean, over its
     limit, unanswered) to the final result and to the completion URC; throughput per SSL
     session; bytes and events each way per interval.
@@ -61,10 +72,13 @@ def stats(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: st
         _write_tables(result, sections, out)
         return
     if fmt == "json":
-        doc: dict[str, Any] = {"timed": result.timed, "interval_s": result.interval_s}
+        doc: dict[str, Any] = {"timed": result.timed, "interval_s": result.interval_s,
+                               "io_intervals": result.io_intervals}
         doc.update({name: records(result.tables()[name]) for name in sections})
-        out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        out.write(output.json_text(doc, indent=2) + "\n")
         return
+    if result.io_capped and "io" in sections:
+        click.echo(f"Note: {_capped(result)}", err=True)  # csv and jsonl have no room for it
     if only:
         output.write(records(result.tables()[only]), fmt, out, columns=_COLUMNS[only])
         return
@@ -102,6 +116,14 @@ def _write_tables(result: Stats, sections: tuple[str, ...], out: TextIO) -> None
             out.write(_EMPTY[name] + "\n")
             continue
         output.write((_shown(row) for row in rows), "table", out, columns=columns)
+        if name == "io" and result.io_capped:
+            out.write(_capped(result) + "\n")
+
+
+def _capped(result: Stats) -> str:
+    return (f"the I/O table lists the first {len(result.io)} of the {result.io_intervals} "
+            f"intervals of {result.interval_s:g} s this trace spans; choose a longer "
+            f"--interval to see them all")
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,8 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
         "kinds": dict(sorted(kinds.items())),
         "commands": dict(commands.most_common()),
         "transactions": len(trace.analysis.transactions),
+        "profile": {"name": trace.analysis.profile, "title": trace.spec.title,
+                    "chosen": trace.analysis.profile_source},
         "sessions": [_session_fact(x, trace.spec) for x in trace.analysis.sessions],
         "diagnostics": _severity_counts(trace.analysis.diagnostics),
     }
@@ -71,6 +73,8 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
     for kind, label in labels:
         if kinds.get(kind):
             w(f"  {label:<14} {kinds[kind]}\n")
+    profile = facts["profile"]
+    w(f"Profile:   {profile['name']}: {profile['title']} [{profile['chosen']}]\n")
     if commands:
         w("Commands:\n")
         for name, count in commands.most_common():

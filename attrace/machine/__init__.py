@@ -6,8 +6,10 @@ files: everything it knows comes from the events and the spec.  Work per event i
 
 Inside: ``channel.Channel`` pairs commands with their answers and times them;
 ``connections.Ssl`` keeps each (ctx, conn)'s configuration and lifecycle as state tables;
-``checks`` compares command lines with the spec.  Stage: imports model, spec, diagnostics
-and (lazily) certs; never pandas.
+``checks`` compares command lines with the spec.  The spec profile (BC66 or BG9x family)
+is forced (``module``) or told by the first SSL line whose shape shows it
+(``attrace.spec.Choice``); a ``spec-profile`` note says which was used when it is not the
+default.  Stage: imports model, spec, diagnostics and (lazily) certs; never pandas.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Final
 
-from attrace.diagnostics import Diagnostic, diagnostic
+from attrace import spec as _spec
+from attrace.diagnostics import Diagnostic, diagnostic, event_no
 from attrace.machine.channel import Channel
 from attrace.machine.connections import TRANSITIONS, Config, Ssl
 from attrace.machine.records import Analysis, Session, Transaction
 from attrace.model import Event, new_event
+from attrace.redact import shown_message
 
 __all__ = ["TRANSITIONS", "Analysis", "Config", "Machine", "Session", "Transaction", "analyze",
            "one_side"]
@@ -65,21 +69,32 @@ class Machine:
     """
 
     def __init__(self, timed: bool = True, timebase_kind: str = "none",
-                 one_sided: str | None = None) -> None:
+                 one_sided: str | None = None, module: str | None = None) -> None:
         self.timed = timed
         self.one_sided = one_sided
         self._quiet = _UNPAIRABLE.get(one_sided or "", frozenset())
         self.events: list[Event] = []
         self.diagnostics: list[Diagnostic] = []
-        self.ssl = Ssl(self._emit, timebase_kind)
-        self.channel = Channel(self.ssl, self._emit, timed)
+        self.choice = _spec.Choice(module)
+        self.profile_source = f"--module {module}" if module else "default"
+        """How the profile was chosen: ``default``, ``--module NAME`` or ``detected at
+        #N``."""
+        self.ssl = Ssl(self._emit, timebase_kind, self.choice.spec)
+        self.channel = Channel(self.ssl, self._emit, timed, self.choice.spec)
         self._closed: Analysis | None = None
+        if module and self.choice.name != _spec.DEFAULT_PROFILE:
+            self._emit("spec-profile", f"commands are read with the {self.choice.name} profile "
+                                       f"({self.choice.spec.title}), as --module {module} "
+                                       "asks")
 
     def _emit(self, code: str, message: str, event: int | None = None, ctx: int | None = None,
               conn: int | None = None, severity: str | None = None) -> None:
         if code in self._quiet:
             return
-        d = diagnostic(code, message, event, ctx, conn, severity)
+        # Messages quote commands and values (a PSK among them): never key material.
+        known = self.events[event] if event is not None and 0 <= event < len(self.events) \
+            else None
+        d = diagnostic(code, shown_message(message, known), event, ctx, conn, severity)
         self.diagnostics.append(d)
         # Counted on the (ctx, conn)'s latest session: the one running, or the one that
         # just ended (a close after the peer's, a late completion...).
@@ -90,7 +105,21 @@ class Machine:
     def feed(self, event: Event) -> None:
         """One event, in trace order (``event.index`` counts from 0 without gaps)."""
         self.events.append(event)
+        if not self.choice.decided and event.kind in ("command", "echo", "response", "urc"):
+            self._observe(event)
         self.channel.feed(event)
+
+    def _observe(self, event: Event) -> None:
+        kind = "command" if event.kind in ("command", "echo") else "info"
+        if not self.choice.observe(kind, event.name, event.args):
+            return
+        spec = self.choice.spec
+        self.channel.use(spec)
+        self.ssl.use(spec)
+        self.profile_source = f"detected at {event_no(event.index)}"
+        self._emit("spec-profile", f"commands are read with the {spec.profile} profile "
+                                   f"({spec.title}): {event.text.strip()[:60]} "
+                                   f"({event_no(event.index)}) is written in it", event.index)
 
     def close(self) -> Analysis:
         """End of trace: settle what still waits and return the analysis."""
@@ -110,6 +139,7 @@ class Machine:
             events=events, transaction_of=self.channel.owner,
             transactions=self.channel.transactions, sessions=self.ssl.sessions,
             diagnostics=self.diagnostics, certificates=self.ssl.certificates, timed=self.timed,
+            profile=self.choice.name, profile_source=self.profile_source,
         )
         return self._closed
 
@@ -127,9 +157,10 @@ def _with_kind(event: Event, kind: str) -> Event:
 
 
 def analyze(events: Iterable[Event], timed: bool = True, timebase_kind: str = "none",
-            one_sided: str | None = None) -> Analysis:
-    """Run the machine over a whole trace.  ``timed`` False: nothing is timed."""
-    machine = Machine(timed, timebase_kind, one_sided)
+            one_sided: str | None = None, module: str | None = None) -> Analysis:
+    """Run the machine over a whole trace.  ``timed`` False: nothing is timed.
+    ``module`` forces the spec profile (``attrace.spec.MODULES``)."""
+    machine = Machine(timed, timebase_kind, one_sided, module)
     feed = machine.feed
     for e in events:
         feed(e)

@@ -4,9 +4,21 @@ and completion URC (sans-IO: events in, transactions and diagnostics out).
 Theory of operation
 -------------------
 Commands wait in ``queue`` (oldest first) until a final result code (``OK``, ``ERROR``,
-``+CME ERROR: n``) answers the oldest.  Normally the queue holds at most one command; a
-second one sent while the first still waits is a ``command-overlap``, unless the first has
-already run past its limit, in which case it is retired as ``no-response``.
+``+CME ERROR: n``, ``SEND OK``) answers one of them.  Normally the queue holds at most one
+command.  When it holds more, either the host pipelined (sent a command before the last
+one was answered) or a final result was lost (the host gave up waiting and went on).
+Which of the two is decided from what the module says, so that one lost answer never
+shifts every later answer onto the wrong command:
+
+- an answer that names a command (``+CSQ:`` for AT+CSQ; ``+QSSLCFG: 1,5,"cacert",n`` for
+  that AT+QSSLCFG; a completion ``+QSSLOPEN: 1,5,0``) marks it ``named``; a final result
+  goes to the newest named command, and the commands queued before it lost theirs;
+- on a timed trace, a command past its limit when a later command is sent, or when a final
+  result comes, lost its answer;
+- otherwise the final result is *held*: a second final result before the next command
+  proves pipelining (the held one was the oldest command's, and ``command-overlap`` is
+  reported); a new command (or the end of the trace) proves the host went on (the held
+  one was the newest command's, and the older ones got ``no-response``, once each).
 
 After ``OK``, a two-phase write (AT+QSSLOPEN, AT+QSSLSEND, AT+QSSLCLOSE) moves to
 ``waiting`` under the key (completion name, ctx, conn) until its completion URC arrives.
@@ -16,16 +28,26 @@ the open on connectID 0 even while AT+QSSLOPEN on connectID 3 waits for its OK.
 Whether an information line is a response or a URC follows from the spec: a line named
 after a queued command is its response; a completion name with a waiting key is a
 completion (kind ``urc``); other names the spec lists as URCs are URCs; the rest belong to
-the oldest queued command, or nobody (``orphan-urc``).
+the oldest queued command, or nobody (``orphan-urc``).  A plain text line is a response
+only of a command that answers text (ATI, AT+CGSN... or one the spec does not know);
+anything else (``wrote:1883``, ``Connecting...`` printed by the host into the log) is
+``noise``.  An echo joins its command even when it comes late (after the answer, or
+among URCs); an echo becomes a command only in a capture that shows no host side.
+
+Payloads that follow an information line (``+QSSLRECV: <n>`` then n bytes, the BG9x
+family's direct-push ``+QSSLURC: "recv",<client>,<n>``) are counted off the next module
+lines, whatever they look like, and become ``data``.
 
 Timing (DESIGN.md section 3): the reference is the command's time, or the end of its data
 entry; ``ok_after_s`` runs to the final result, ``done_after_s`` to the completion; limits
 come from the spec or the (ctx, conn)'s configured timeout.  Nothing is timed, and no
-timing diagnostic raised, on a trace without timestamps.
+timing diagnostic raised (nor a limit quoted), on a trace without timestamps.  An answer
+stamped before its request ended gets ``time-order`` instead of a negative figure.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from typing import Final
 
@@ -33,12 +55,17 @@ from attrace import spec as _spec
 from attrace.diagnostics import event_no
 from attrace.machine import checks
 from attrace.machine.connections import Ssl, display_event
-from attrace.machine.records import Transaction
-from attrace.model import Event
+from attrace.machine.records import RESULTS, Transaction
+from attrace.model import TX, Event
+from attrace.redact import pem_label
 
 MAX_QUEUE: Final = 4
 """Commands kept waiting for a final result at once; older ones are retired."""
-_CERT_PURPOSES: Final = ("cacert", "clientcert", "clientkey")
+RECENT: Final = 8
+"""Answered transactions a late echo may still join."""
+ECHO_S: Final = 0.1
+"""Longest a module takes to echo a command line (an undirected capture's repeated line
+later than that is the host sending it again)."""
 
 
 def _round(x: float) -> float:
@@ -55,8 +82,9 @@ def _data_end(event: Event) -> float | None:
 class Channel:
     """Pairs commands and answers; drives ``Ssl`` as connections change."""
 
-    def __init__(self, ssl: Ssl, emit: Callable[..., None], timed: bool) -> None:
-        self.spec = _spec.load()
+    def __init__(self, ssl: Ssl, emit: Callable[..., None], timed: bool,
+                 spec: _spec.Spec | None = None) -> None:
+        self.spec = spec or _spec.load()
         self.ssl = ssl
         self.emit = emit
         self.timed = timed
@@ -68,8 +96,19 @@ class Channel:
         self.kinds: dict[int, str] = {}
         """Refined kinds: event index -> new kind."""
         self.last_time: float | None = None
-        self._ready = frozenset(self.spec.raw.get("bc66_basic.toml", {}).get("boot", {})
-                                .get("ready", ()))
+        self._held: tuple[Event, Transaction] | None = None
+        """A final result whose command is not yet known, with the newest command queued
+        when it came (see the module docstring)."""
+        self._recent: deque[Transaction] = deque(maxlen=RECENT)
+        self._host_seen = False
+        """A command from the host side was seen (so an unmatched echo stays an echo)."""
+        self._payload: tuple[Transaction | None, int, int | None, int | None] | None = None
+        """Payload bytes still to come after an information line: (its transaction,
+        bytes left, ctx, conn)."""
+
+    def use(self, spec: _spec.Spec) -> None:
+        """Read what follows with another spec profile."""
+        self.spec = spec
 
     # ------------------------------------------------------------------ feed
 
@@ -78,7 +117,15 @@ class Channel:
         if event.time is not None:
             self.last_time = event.time
         kind = event.kind
-        if kind == "command":
+        if self._payload is not None and event.dir != TX and (kind != "meta" or event.data_len):
+            self._take_payload(event)
+            return
+        if self._held is not None and kind in ("command", "final"):
+            self._resolve_held(pipelined=kind == "final")
+        if kind == "command" and self._echo_of_last(event):
+            pass
+        elif kind == "command":
+            self._host_seen = True
             self._command(event)
         elif kind == "echo":
             self._echo(event)
@@ -100,48 +147,67 @@ class Channel:
         tx.events.append(event.index)
         self.owner[event.index] = tx.index
 
-    def _elapsed(self, ref: float | None, event: Event) -> float | None:
-        if not self.timed or ref is None or event.time is None:
+    def _elapsed(self, ref: float | None, event: Event, tx: Transaction, what: str,
+                 end: float | None = None) -> float | None:
+        """Seconds from ``ref`` to the event (or to ``end``, the event's last byte); None
+        untimed, or (with ``time-order``) when the event is stamped before ``ref``."""
+        at = end if end is not None else event.time
+        if not self.timed or ref is None or at is None:
             return None
-        return _round(event.time - ref)
+        value = _round(at - ref)
+        if value < 0:
+            self.emit("time-order", f"{display_event(event)} ({event_no(event.index)}) is "
+                                    f"stamped {-value:.3f} s before {what} of {tx.text} "
+                                    f"({event_no(tx.event)}) ended; its time is not used",
+                      event.index, tx.ctx, tx.conn)
+            return None
+        return value
+
+    def _where(self, event: Event) -> tuple[int | None, int | None]:
+        """The (ctx, conn) an event names; on a profile whose connections are keyed by
+        client ID, the ctx is the one the client was opened on."""
+        if self.spec.client_keyed and event.ctx is None and event.conn is not None:
+            return self.ssl.ctx_of(event.conn), event.conn
+        return event.ctx, event.conn
 
     # -------------------------------------------------------------- commands
 
     def _command(self, event: Event) -> None:
         self._retire_stale(event)
-        if self.queue:
-            head = self.queue[-1]
-            self.emit("command-overlap",
-                      f"{display_event(event)} was sent while {head.text} ("
-                      f"{event_no(head.event)}) still waited for its final result",
-                      event.index, event.ctx, event.conn)
-            while len(self.queue) >= MAX_QUEUE:
-                self._unanswered(self.queue.pop(0), event, "no-response")
+        ctx, conn = self._where(event)
+        for tx in [t for t in self.queue if t.done]:
+            # Its completion came but its final result never did, and the host went on.
+            self.queue.remove(tx)
+            self._unanswered(tx, "no-response")
+        overlap_on = self.queue[-1].index if self.queue else None
+        while len(self.queue) >= MAX_QUEUE:
+            self._unanswered(self.queue.pop(0), "no-response")
         cmd = self.spec.commands.get(event.name or "")
         tx = Transaction(
             index=len(self.transactions), command=event.name or "", form=event.form,
-            ctx=event.ctx, conn=event.conn, start=event.time, event=event.index,
+            ctx=ctx, conn=conn, start=event.time, event=event.index,
             args=event.args, text=display_event(event), ref=event.time,
+            overlap_on=overlap_on,
         )
         self.transactions.append(tx)
         self._link(tx, event)
         self.queue.append(tx)
         if cmd is None:
-            found = checks.unknown_command(event)
-            if found:
-                self.emit("unknown-command", found[1], event.index, severity=found[0])
+            tx.unknown = True
             return
-        hex_mode = self.ssl.config(event.ctx, event.conn).send_format == 1
+        hex_mode = self.ssl.config(ctx, conn).send_format == 1
         found = checks.check_params(event, cmd, hex_mode)
-        tx.limit_s = self._limit(cmd, event)
+        tx.limit_s = self._limit(cmd, ctx, conn)
         if cmd.data_entry is not None and event.form == "write":
             tx.purpose = self._purpose(cmd, event)
         if cmd.completion and event.form == "write":
             tx.completion = cmd.completion
             if cmd.completion_limited:
-                tx.completion_limit_s = float(self.ssl.config(event.ctx, event.conn).timeout)
+                tx.completion_limit_s = float(self.ssl.config(ctx, conn).timeout)
         if event.form == "write":
-            if cmd.name == "QSSLOPEN":
+            if cmd.name == "QSSLCFG":
+                self.ssl.first_seen(True)  # the host sets up: the trace shows the start
+            elif cmd.name == "QSSLOPEN":
                 self.ssl.on_open(tx, event)
             elif cmd.name == "QSSLSEND":
                 self.ssl.check_send(tx, event)
@@ -149,11 +215,11 @@ class Channel:
                 self.ssl.on_close(tx, event)
         # After the connection hooks, so that a finding on an open counts for its session.
         for code, message in found:
-            self.emit(code, message, event.index, event.ctx, event.conn)
+            self.emit(code, message, event.index, ctx, conn)
 
-    def _limit(self, cmd: _spec.Command, event: Event) -> float | None:
+    def _limit(self, cmd: _spec.Command, ctx: int | None, conn: int | None) -> float | None:
         if cmd.timeout_limited:
-            return float(self.ssl.config(event.ctx, event.conn).timeout)
+            return float(self.ssl.config(ctx, conn).timeout)
         return cmd.max_response_s
 
     @staticmethod
@@ -168,39 +234,79 @@ class Channel:
                 return word
         return ""
 
+    def _past_limit(self, tx: Transaction, now: float | None) -> bool:
+        ref = tx.ref if tx.ref is not None else tx.start
+        return (self.timed and now is not None and tx.limit_s is not None and ref is not None
+                and now - ref > tx.limit_s)
+
     def _retire_stale(self, event: Event) -> None:
         """Queued commands past their limit when a new command goes out got no answer."""
         if not self.timed or event.time is None:
             return
         keep = []
         for tx in self.queue:
-            ref = tx.ref if tx.ref is not None else tx.start
-            if tx.limit_s is not None and ref is not None and event.time - ref > tx.limit_s:
-                self._unanswered(tx, event, "no-response")
+            if self._past_limit(tx, event.time):
+                self._unanswered(tx, "no-response")
             else:
                 keep.append(tx)
         self.queue = keep
 
-    def _unanswered(self, tx: Transaction, event: Event | None, code: str) -> None:
+    def _unanswered(self, tx: Transaction, code: str) -> None:
         if code == "truncated":
             tx.result = "none"
             self.emit("truncated", f"the trace ends while {tx.text} ({event_no(tx.event)}) "
                                    "still waits for its final result", tx.event, tx.ctx, tx.conn)
         else:
             tx.result = "timeout" if tx.limit_s is not None and self.timed else "none"
-            limit = f" within its {tx.limit_s:g} s limit" if tx.limit_s is not None else ""
+            limit = f" within its {tx.limit_s:g} s limit" if (
+                tx.limit_s is not None and self.timed) else ""
+            got = f" (its +{tx.completion} came)" if tx.done else ""
             self.emit("no-response", f"{tx.text} ({event_no(tx.event)}) got no final "
-                                     f"result{limit}", tx.event, tx.ctx, tx.conn)
+                                     f"result{limit}{got}", tx.event, tx.ctx, tx.conn)
+        self._unknown(tx, None)
+
+    def _unknown(self, tx: Transaction, ok: bool | None) -> None:
+        """Report a command the spec does not know, now that its answer (``ok``; None: no
+        answer) shows whether it may be a misspelling.  One the module accepted is a
+        real command attrace merely lacks: nothing to report (it is paired and timed as
+        generic AT)."""
+        if not tx.unknown:
+            return
+        tx.unknown = False
+        if ok:
+            return
+        severity, message = checks.unknown_command(tx.command, self.spec, ok)
+        self.emit("unknown-command", message, tx.event, severity=severity)
+
+    def _echo_of_last(self, event: Event) -> bool:
+        """In a capture without directions, the module's echo of a command reads like the
+        command again: the same line right after it (nothing answered in between; within
+        ``ECHO_S`` when timed).  It is then the echo, not a second command."""
+        if not event.inferred or not self.queue:
+            return False
+        tx = self.queue[-1]
+        if tx.echoed or len(tx.events) != 1 or tx.index != len(self.transactions) - 1:
+            return False
+        if event.text.strip() != tx.text.strip():
+            return False
+        if event.time is not None and tx.start is not None and event.time - tx.start > ECHO_S:
+            return False
+        tx.echoed = True
+        self._refine(event, "echo")
+        self._link(tx, event)
+        return True
 
     def _echo(self, event: Event) -> None:
-        for tx in reversed(self.queue):
-            if not tx.echoed and event.text.strip() == tx.text.strip():
+        text = event.text.strip()
+        for tx in (*reversed(self.queue), *reversed(self._recent)):
+            if not tx.echoed and text == tx.text.strip():
                 tx.echoed = True
                 self._link(tx, event)
                 return
-        # No command seen for it: the capture has only the module side; the echo is
-        # the only trace of the command.
-        self._command(event)
+        if not self._host_seen:
+            # No command seen for it: the capture has only the module side; the echo is
+            # the only trace of the command.
+            self._command(event)
 
     # ---------------------------------------------------------------- finals
 
@@ -209,16 +315,59 @@ class Channel:
             self.emit("unexpected-final", f"{display_event(event)} arrived with no command "
                                           "waiting for a result", event.index)
             return
-        tx = self.queue.pop(0)
+        named = [tx for tx in self.queue if tx.named]
+        if named:
+            target = named[-1]
+        else:
+            for tx in self.queue[:-1]:
+                if self._past_limit(tx, event.time):
+                    self.queue.remove(tx)
+                    self._unanswered(tx, "no-response")
+            if len(self.queue) > 1:
+                self._held = (event, self.queue[-1])
+                return
+            target = self.queue[0]
+        self._answer(target, event)
+
+    def _resolve_held(self, pipelined: bool) -> None:
+        """Give the held final result its command: the oldest when a second final result
+        shows the host pipelined, else the newest queued when it came."""
+        assert self._held is not None
+        event, newest = self._held
+        self._held = None
+        if not self.queue:
+            return
+        if pipelined or newest not in self.queue:
+            oldest = self.queue[0]
+            for tx in self.queue[1:]:
+                if tx.overlap_on is not None:
+                    head = self.transactions[tx.overlap_on]
+                    self.emit("command-overlap",
+                              f"{tx.text} was sent while {head.text} ({event_no(head.event)}) "
+                              "still waited for its final result", tx.event, tx.ctx, tx.conn)
+                    tx.overlap_on = None
+            self._answer(oldest, event)
+        else:
+            self._answer(newest, event)
+
+    def _answer(self, tx: Transaction, event: Event) -> None:
+        """The final result ``event`` answers ``tx``; commands queued before it lost
+        their answers."""
+        while self.queue and self.queue[0] is not tx:
+            self._unanswered(self.queue.pop(0), "no-response")
+        self.queue.pop(0)
+        self._recent.append(tx)
         self._link(tx, event)
         name = event.name or ""
-        tx.result = name
-        tx.ok_after_s = self._elapsed(tx.ref, event)
+        ok = name in self.spec.successes
+        tx.result = name if name in RESULTS else "OK" if ok else "ERROR"
+        tx.ok_after_s = self._elapsed(tx.ref, event, tx, "the request")
+        self._unknown(tx, ok)
         if name in ("CME ERROR", "CMS ERROR") and event.args and isinstance(event.args[0], int):
             tx.err = event.args[0]
             tx.err_text = self.spec.errors.get("cme", {}).get(tx.err) if name == "CME ERROR" \
                 else None
-        if name != "OK":
+        if not ok:
             code = f" {event.args[0]}" if event.args else ""
             meaning = f" ({tx.err_text})" if tx.err_text else ""
             self.emit("error-result", f"{tx.text} was answered {name}{code}{meaning}",
@@ -227,7 +376,6 @@ class Channel:
             self.emit("response-time", f"{tx.text} got {name} after {tx.ok_after_s:.3f} s, "
                                        f"over its {tx.limit_s:g} s limit",
                       event.index, tx.ctx, tx.conn)
-        ok = name == "OK"
         cmd = tx.command
         if cmd == "QSSLCFG" and ok and tx.form == "write":
             self.ssl.on_config_ok(tx)
@@ -237,7 +385,7 @@ class Channel:
             self.ssl.on_send_ok(tx, event)
         elif cmd == "QSSLCLOSE" and tx.form == "write":
             self.ssl.on_close_result(tx, event, ok)
-        if ok and tx.completion and not tx.cancelled:
+        if ok and tx.completion and not tx.cancelled and not tx.done:
             key = (tx.completion, tx.ctx, tx.conn)
             old = self.waiting.get(key)
             if old is not None:
@@ -255,19 +403,31 @@ class Channel:
             return
         urc = self.spec.urcs.get(name)
         # A response to a queued command of the same name (test/read forms, queries).
-        for tx in self.queue:
-            if tx.command == name and not (urc and urc.completes and tx.form == "write"):
-                self._link(tx, event)
-                if name == "QSSLCFG":
-                    self.ssl.on_cert_count(tx, event)
-                return
+        same = [tx for tx in self.queue
+                if tx.command == name and not (urc and urc.completes and tx.form == "write")]
+        if same:
+            tx = self._addressee(same, event)
+            if self._held is not None:
+                # The named command is still running: the held result was an older one's.
+                self._resolve_held(pipelined=tx is self._held[1])
+            tx.named = True
+            self._link(tx, event)
+            if name == "QSSLCFG":
+                self.ssl.on_cert_count(tx, event)
+            cmd = self.spec.commands.get(name)
+            if cmd is not None and cmd.payload_arg is not None:
+                self._expect_payload(event, cmd.payload_arg, tx)
+            return
         if urc is not None and urc.completes:
             self._completion(event, urc)
             return
         if urc is not None or event.kind == "urc":
             self._refine(event, "urc")
             if name == "QSSLURC":
-                self.ssl.on_urc(event)
+                self.ssl.on_urc(event, self._where(event))
+                if (urc is not None and urc.payload_arg is not None and event.args
+                        and event.args[0] == "recv"):
+                    self._expect_payload(event, urc.payload_arg, None)
             return
         if self.queue:
             self._link(self.queue[0], event)
@@ -275,21 +435,48 @@ class Channel:
         self.emit("orphan-urc", f"{display_event(event)} arrived with no command waiting and "
                                 "is not a known URC", event.index, event.ctx, event.conn)
 
+    def _addressee(self, same: list[Transaction], event: Event) -> Transaction:
+        """Of the queued commands an information line is named after, the one it is
+        about: same ctx/conn (and AT+QSSLCFG setting) when the line says, else the oldest."""
+        if len(same) == 1:
+            return same[0]
+        ctx, conn = self._where(event)
+        if ctx is not None or conn is not None:
+            exact = [tx for tx in same if (tx.ctx, tx.conn) == (ctx, conn)]
+            cmd = self.spec.commands.get(event.name or "")
+            at = cmd.setting_arg if cmd is not None else None
+            if at is not None and len(event.args) > at:
+                word = str(event.args[at]).lower()
+                narrower = [tx for tx in exact
+                            if len(tx.args) > at and str(tx.args[at]).lower() == word]
+                exact = narrower or exact
+            if exact:
+                return exact[-1]
+        return same[0]
+
     def _text(self, event: Event) -> None:
         text = event.text.strip()
-        if text in self._ready:
+        if text in self.spec.ready:
             self._refine(event, "urc")
             self._restarted(event)
-            return
-        if self.queue:
-            self._link(self.queue[0], event)
             return
         for start in self.spec.texts:
             if text.startswith(start):
                 self._refine(event, "urc")
                 return
-        self.emit("orphan-urc", f"text {display_event(event)!r} arrived with no command "
-                                "waiting", event.index, severity="note")
+        head = self.queue[0] if self.queue else None
+        if head is not None and self._answers_text(head):
+            self._link(head, event)
+            return
+        self._refine(event, "noise")
+        whose = f", and {head.text} ({event_no(head.event)}) answers no text" if head else ""
+        self.emit("unparsed", f"line {event.line}: {display_event(event)!r} is no AT answer "
+                              f"(no +NAME:, not a result code{whose}); a line the host "
+                              "printed into the log?", event.index)
+
+    def _answers_text(self, tx: Transaction) -> bool:
+        cmd = self.spec.commands.get(tx.command)
+        return cmd is None or cmd.text_response
 
     def _restarted(self, event: Event) -> None:
         """The module printed RDY: it (re)booted, so nothing pending will be answered and
@@ -308,27 +495,37 @@ class Channel:
     def _completion(self, event: Event, urc: _spec.Urc) -> None:
         """``+QSSLOPEN: <ctx>,<conn>,<err>`` and friends, matched by (ctx, conn)."""
         self._refine(event, "urc")
-        ctx, conn = event.ctx, event.conn
+        ctx, conn = self._where(event)
         err_at = urc.err_arg if urc.err_arg is not None else 2
         err = event.args[err_at] if len(event.args) > err_at else None
         err = err if isinstance(err, int) else None
         key = (urc.completes or "", ctx, conn)
+        if self._held is not None:
+            # A completion follows its command's OK: the held result was that OK when the
+            # newest queued command is the one completed.
+            newest = self._held[1]
+            self._resolve_held(pipelined=not (newest.command == urc.completes
+                                              and (newest.ctx, newest.conn) == (ctx, conn)))
         tx = self.waiting.pop(key, None)
         if tx is None:
             for queued in self.queue:
                 if (queued.command == urc.completes and queued.form == "write"
-                        and queued.ctx == ctx and queued.conn == conn):
+                        and queued.ctx == ctx and queued.conn == conn and not queued.done):
                     tx = queued
+                    tx.named = True
                     self.emit("urc-ambiguous",
                               f"{display_event(event)} arrived before the final result of "
                               f"{queued.text}; taken as its completion", event.index, ctx, conn)
                     break
         if tx is None:
+            where = f" on {ctx},{conn}" if ctx is not None else f" on {conn}" if (
+                conn is not None) else ""
             self.emit("orphan-urc", f"{display_event(event)} completes no pending "
-                                    f"AT+{urc.completes} on {ctx},{conn}", event.index, ctx, conn)
+                                    f"AT+{urc.completes}{where}", event.index, ctx, conn)
             return
+        tx.done = True
         self._link(tx, event)
-        tx.done_after_s = self._elapsed(tx.ref, event)
+        tx.done_after_s = self._elapsed(tx.ref, event, tx, "the request")
         tx.err = err
         tx.err_text = self.spec.ssl_error(err)
         if err is not None and err != 0:
@@ -343,6 +540,26 @@ class Channel:
             self.ssl.on_open_result(tx, event, err)
         elif tx.command == "QSSLCLOSE":
             self.ssl.on_close_result(tx, event, err in (0, None), done=True)
+
+    # --------------------------------------------------------------- payloads
+
+    def _expect_payload(self, event: Event, at: int, tx: Transaction | None) -> None:
+        count = event.args[at] if len(event.args) > at else None
+        if isinstance(count, int) and count > 0:
+            ctx, conn = (tx.ctx, tx.conn) if tx is not None else self._where(event)
+            self._payload = (tx, count, ctx, conn)
+
+    def _take_payload(self, event: Event) -> None:
+        """A module line that is (part of) the payload an information line announced."""
+        assert self._payload is not None
+        tx, left, ctx, conn = self._payload
+        data = event.raw[:left]
+        left -= len(event.raw)
+        self._payload = (tx, left, ctx, conn) if left > 0 else None
+        self._refine(event, "data")
+        if tx is not None:
+            self._link(tx, event)
+        self.ssl.on_payload(ctx, conn, event, data)
 
     # ------------------------------------------------------------ data entry
 
@@ -365,8 +582,8 @@ class Channel:
         if event.purpose == "pem":
             # The parser made each line of a PEM block sent outside any data entry its own
             # redacted event: one finding for the block, at its BEGIN line.
-            if event.text.startswith("-----BEGIN "):
-                label = event.text.strip("- \r\n")[len("BEGIN "):]
+            label = pem_label(event.text)  # never the line itself: it may hold the key
+            if label is not None:
                 self.emit("stray-pem", f"a PEM block ({label}) was sent while no data entry "
                           "was open (the module did not prompt for it); its lines are "
                           "redacted", event.index)
@@ -384,7 +601,7 @@ class Channel:
         end = _data_end(event)
         if self.timed and end is not None:
             begin = tx.prompt_time if tx.prompt_time is not None else tx.start
-            tx.entry_s = _round(end - begin) if begin is not None else None
+            tx.entry_s = self._elapsed(begin, event, tx, "the prompt", end)
             tx.ref = end
         where = tx.text
         if how == "esc":
@@ -397,7 +614,7 @@ class Channel:
                       event.index, tx.ctx, tx.conn)
         if tx.purpose == "QSSLSEND":
             self._check_send_data(tx, event, data)
-        elif tx.purpose in _CERT_PURPOSES and how != "eof":
+        elif tx.purpose in self.ssl.cert_purposes and how != "eof":
             self.ssl.on_cert_data(tx, event, data)
 
     def _check_send_data(self, tx: Transaction, event: Event, data: bytes) -> None:
@@ -409,7 +626,9 @@ class Channel:
         if not valid:
             self.emit("bad-hex", f"data for {tx.text} is not pairs of hex digits although the "
                                  "send format is hex", event.index, tx.ctx, tx.conn)
-        length = tx.args[2] if len(tx.args) > 2 else None
+        cmd = self.spec.commands.get(tx.command)
+        at = cmd.data_entry.length_arg if cmd is not None and cmd.data_entry else None
+        length = tx.args[at] if at is not None and len(tx.args) > at else None
         if isinstance(length, int):
             got = len(data.strip()) // 2 if hex_mode else len(data)
             if got != length:
@@ -431,15 +650,17 @@ class Channel:
     # ------------------------------------------------------------------ close
 
     def close(self) -> None:
-        """End of trace: what still waits is unanswered or cut off by the end."""
+        """End of trace: what still waits is unanswered, or cut off by the end when it is
+        the last thing the trace shows (``truncated`` only at the real end)."""
+        if self._held is not None:
+            self._resolve_held(pipelined=False)
         last = self.last_time
-        for tx in self.queue:
-            ref = tx.ref if tx.ref is not None else tx.start
-            if (self.timed and tx.limit_s is not None and ref is not None and last is not None
-                    and last - ref > tx.limit_s):
-                self._unanswered(tx, None, "no-response")
+        for i, tx in enumerate(self.queue):
+            latest = i == len(self.queue) - 1
+            if self._past_limit(tx, last) or not latest:
+                self._unanswered(tx, "no-response")
             else:
-                self._unanswered(tx, None, "truncated")
+                self._unanswered(tx, "truncated")
         self.queue = []
         for tx in self.waiting.values():
             ref = tx.ref if tx.ref is not None else tx.start
@@ -449,8 +670,19 @@ class Channel:
                 self.emit("no-completion", f"{tx.text} ({event_no(tx.event)}) got OK but never "
                                            f"its +{tx.completion} within {limit:g} s",
                           tx.event, tx.ctx, tx.conn)
+            elif self._moved_on(tx):
+                self.emit("no-completion", f"{tx.text} ({event_no(tx.event)}) got OK but never "
+                                           f"its +{tx.completion}, though the host went on "
+                                           "using the connection", tx.event, tx.ctx, tx.conn)
             else:
                 self.emit("truncated", f"the trace ends while {tx.text} ({event_no(tx.event)}) "
                                        f"waits for its +{tx.completion}",
                           tx.event, tx.ctx, tx.conn)
         self.waiting = {}
+
+    def _moved_on(self, tx: Transaction) -> bool:
+        """A later command on the same connection was answered: the trace did not end
+        while ``tx`` waited, its completion was lost."""
+        return any(t.index > tx.index and (t.ctx, t.conn) == (tx.ctx, tx.conn)
+                   and t.result not in ("none", "timeout") and t.conn is not None
+                   for t in self.transactions[tx.index + 1:])

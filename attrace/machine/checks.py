@@ -27,8 +27,34 @@ def display(name: str | None) -> str:
 
 
 @cache
-def _extended_names() -> tuple[str, ...]:
-    return tuple(n for n in _spec.load().commands if len(n) > 2 and not n.startswith("&"))
+def _extended_names(profile: str) -> tuple[str, ...]:
+    return tuple(n for n in _spec.load(profile).commands if len(n) > 2 and not n.startswith("&"))
+
+
+def distance(a: str, b: str) -> int:
+    """Levenshtein edit distance (insertions, deletions, substitutions)."""
+    if len(a) < len(b):
+        a, b = b, a
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def near_miss(name: str, choices: Sequence[str]) -> str | None:
+    """The known name ``name`` is a misspelling of: at most one edit per five letters
+    (``QSSSEND`` -> ``QSSLSEND``, ``QSCCLK`` -> ``QSCLK``), never a merely similar name
+    (``QIOPEN`` is not ``QSSLOPEN``); None when no name is that close, or two are."""
+    name = name.upper()
+    allowed = max(1, len(name) // 5)
+    found = sorted((distance(name, c.upper()), c) for c in choices)
+    if not found or found[0][0] > allowed or found[0][0] == 0:
+        return None
+    if len(found) > 1 and found[1][0] == found[0][0]:
+        return None
+    return found[0][1]
 
 
 def suggest(name: str, choices: Sequence[str]) -> str | None:
@@ -43,17 +69,17 @@ def suggest(name: str, choices: Sequence[str]) -> str | None:
     return None
 
 
-def unknown_command(event: Event) -> tuple[str, str] | None:
-    """For a command the spec does not know: (severity, message) with a did-you-mean."""
-    name = event.name or ""
-    if name in _spec.load().commands:
-        return None
-    guess = suggest(name, _extended_names()) if len(name) > 2 else None
+def unknown_command(name: str, spec: _spec.Spec, ok: bool | None) -> tuple[str, str]:
+    """For a command the spec does not know and the module did not accept (``ok`` False:
+    refused; None: no answer): (severity, message).  A near miss of a known name gets a
+    did-you-mean, anything else a plain note."""
+    guess = near_miss(name, _extended_names(spec.profile)) if len(name) > 2 else None
     if guess:
+        answered = "" if ok is None else " (the module answers ERROR to a misspelling)"
         return ("warning", f"{display(name)} is not a known command; did you mean "
-                           f"{display(guess)}? (the module answers ERROR to a misspelling)")
-    return ("chat", f"{display(name)} is not in attrace's command spec; it is paired and "
-                    "timed as generic AT")
+                           f"{display(guess)}?{answered}")
+    return ("chat", f"{display(name)} is not in attrace's command spec ({spec.profile} "
+                    "profile); it is paired and timed as generic AT")
 
 
 def _check_param(p: _spec.Param, value: Any, where: str, hex_mode: bool) -> list[Finding]:
@@ -72,7 +98,7 @@ def _check_param(p: _spec.Param, value: Any, where: str, hex_mode: bool) -> list
         if p.supported and value not in p.supported:
             allowed = ", ".join(str(v) for v in p.supported)
             return [("unsupported-param",
-                     f"{where}: {p.name} {value} is documented but the BC66 supports only "
+                     f"{where}: {p.name} {value} is documented but the module supports only "
                      f"{allowed}")]
         return []
     if p.type == "word" and p.values:
@@ -95,7 +121,7 @@ _MEMO_LIMIT = 50_000
 def check_params(event: Event, cmd: _spec.Command, hex_mode: bool = False) -> tuple[Finding, ...]:
     """Form, arity, types and ranges of one known command (memoised: traces repeat the
     same command lines over and over)."""
-    key = (cmd.name, event.form, event.args, hex_mode)
+    key = (id(cmd), event.form, event.args, hex_mode)  # commands live as long as their spec
     try:
         found = _MEMO.get(key)
     except TypeError:  # an unhashable argument: just check

@@ -12,6 +12,9 @@ timeout, certificates) that AT+QSSLCFG changes when the module answers OK, and a
 starts ``UNKNOWN`` (the capture may begin mid-session): there every event is accepted and
 the module's answers settle the state, so a violation is only reported against a state
 the trace itself showed (a module restart, RDY, shows every connection closed).
+A trace that shows its own start (it begins with the module's boot, or its first SSL
+line is the host configuring or opening a connection) starts every (ctx, conn) ``CLOSED``
+instead: data or a close reported on a connection it never opened is an ``orphan-urc``.
 ``TRANSITIONS[state][event]`` is the whole protocol: an event with no entry for the
 current state is a ``state-violation`` (or, for a close after the peer closed, a
 ``redundant-close``) and leaves the state as it was.  Each open attempt starts a new
@@ -19,7 +22,10 @@ current state is a ``state-violation`` (or, for a close after the peer closed, a
 the payload both ways and records how it ended.
 
 The channel (``channel.py``) calls the ``on_*`` methods as it pairs commands with their
-answers; this module never looks at raw text.
+answers; this module never looks at raw text.  Where arguments sit (host, port, the
+setting word, which settings matter) comes from the spec profile; on a profile whose
+connections are keyed by client ID (BG9x family) the key ignores the ctx, configuration
+belongs to the SSL context, and the session's ctx is the one its open named.
 """
 
 from __future__ import annotations
@@ -79,6 +85,8 @@ class Config:
     debug: int = 0
     certs: dict[str, bytes] = field(default_factory=dict)
     """Bytes entered for ``cacert``, ``clientcert``, ``clientkey`` (accepted with OK)."""
+    files: dict[str, str] = field(default_factory=dict)
+    """Certificate and key files named instead (BG9x family), by setting."""
 
 
 @dataclass(slots=True)
@@ -114,9 +122,14 @@ def decode_payload(data: bytes, hex_mode: bool) -> tuple[bytes, bool]:
 class Ssl:
     """Configuration and connections of every SSL context seen in the trace."""
 
-    def __init__(self, emit: Emit, timebase_kind: str = "none") -> None:
+    def __init__(self, emit: Emit, timebase_kind: str = "none",
+                 spec: _spec.Spec | None = None) -> None:
         self._emit = emit
-        self._spec = _spec.load()
+        self._spec = spec or _spec.load()
+        self._defaults = _defaults(self._spec)
+        self.shows_start: bool | None = None
+        """Whether the trace shows its own start (see the module docstring); None until
+        its first SSL line."""
         self.timebase_kind = timebase_kind
         self.configs: dict[tuple[int, int], Config] = {}
         self.conns: dict[tuple[int, int], Connection] = {}
@@ -124,42 +137,82 @@ class Ssl:
         self.certificates: list[dict] = []
         self.last_time: float | None = None
 
+    def use(self, spec: _spec.Spec) -> None:
+        """Read what follows with another spec profile."""
+        self._spec = spec
+        self._defaults = _defaults(spec)
+
+    @property
+    def cert_purposes(self) -> frozenset[str]:
+        """Data-entry purposes that carry a certificate or key."""
+        cfg = self._spec.commands.get("QSSLCFG")
+        return cfg.cert_settings if cfg is not None else frozenset()
+
+    def first_seen(self, started: bool) -> None:
+        """The trace's first SSL line: ``started`` when it is the host configuring or
+        opening a connection (the trace shows the start)."""
+        if self.shows_start is None:
+            self.shows_start = started
+
     # ------------------------------------------------------------ lookups
 
     def config(self, ctx: int | None, conn: int | None) -> Config:
+        if self._spec.client_keyed:
+            conn = None  # settings belong to the SSL context
         key = (ctx if ctx is not None else -1, conn if conn is not None else -1)
         cfg = self.configs.get(key)
         if cfg is None:
-            cfg = self.configs[key] = Config()
+            cfg = self.configs[key] = Config(**self._defaults)
         return cfg
 
-    def connection(self, ctx: int, conn: int) -> Connection:
-        c = self.conns.get((ctx, conn))
+    def _key(self, ctx: int | None, conn: int) -> tuple[int, int]:
+        return (-1 if self._spec.client_keyed or ctx is None else ctx, conn)
+
+    def connection(self, ctx: int | None, conn: int) -> Connection:
+        key = self._key(ctx, conn)
+        c = self.conns.get(key)
         if c is None:
-            c = self.conns[(ctx, conn)] = Connection()
+            c = self.conns[key] = Connection(CLOSED if self.shows_start else UNKNOWN)
         return c
+
+    def ctx_of(self, conn: int) -> int | None:
+        """The ctx a client-keyed connection was opened on (None before any open)."""
+        c = self.conns.get(self._key(None, conn))
+        return c.session.ctx if c is not None and c.session is not None else None
 
     def session_of(self, ctx: int | None, conn: int | None) -> Session | None:
         """The current (or last) session of a (ctx, conn), for counting diagnostics."""
-        if ctx is None or conn is None:
+        if conn is None or (ctx is None and not self._spec.client_keyed):
             return None
-        c = self.conns.get((ctx, conn))
+        c = self.conns.get(self._key(ctx, conn))
         return c.session if c else None
 
-    def _step(self, ctx: int, conn: int, what: str, event: Event, label: str) -> bool:
+    @staticmethod
+    def _label(ctx: int | None, conn: int) -> str:
+        return f"{ctx},{conn}" if ctx is not None else str(conn)
+
+    def _step(self, ctx: int | None, conn: int, what: str, event: Event, label: str) -> bool:
         """Apply one lifecycle event; report and refuse it when the table has no entry."""
+        self.first_seen(what == "open")
         c = self.connection(ctx, conn)
         nxt = TRANSITIONS[c.state].get(what)
+        where = self._label(ctx, conn)
         if nxt is None:
+            if what == "close" and c.state == CLOSED and self._spec.close_releases:
+                return True  # the host releases a closed client, as it must
             if what == "close" and c.state == CLOSED and c.peer_closed:
                 self._emit("redundant-close",
-                           f"{label} closes connection {ctx},{conn}, which the peer had already "
+                           f"{label} closes connection {where}, which the peer had already "
                            "closed (+QSSLURC \"closed\"); the close is not needed",
                            event.index, ctx, conn)
+            elif what in ("recv", "peer_close") and c.state == CLOSED and c.count == 0:
+                self._emit("orphan-urc",
+                           f"{label} reports on connection {where}, which the trace never "
+                           "opened (it shows the module's start)", event.index, ctx, conn)
             else:
                 sev = "warning" if what in ("close", "peer_close") else None
                 self._emit("state-violation",
-                           f"{label} tries to {_DOING.get(what, what)} connection {ctx},{conn} "
+                           f"{label} tries to {_DOING.get(what, what)} connection {where} "
                            f"while it is {c.state.lower()}", event.index, ctx, conn, sev)
             return False
         c.state = nxt
@@ -168,27 +221,31 @@ class Ssl:
     # ------------------------------------------------------------ configuration
 
     def on_config_ok(self, tx: Transaction) -> None:
-        """AT+QSSLCFG=<ctx>,<conn>,<setting>,<values> answered OK: the values take effect."""
+        """AT+QSSLCFG with a setting and values answered OK: the values take effect.  Where
+        the setting word and the values sit, and which settings matter, is the spec's."""
+        cmd = self._spec.commands.get("QSSLCFG")
+        at = cmd.setting_arg if cmd is not None else None
         args = tx.args
-        if len(args) < 3 or tx.ctx is None or tx.conn is None:
+        if cmd is None or at is None or len(args) <= at or tx.ctx is None or (
+                tx.conn is None and not self._spec.client_keyed):
             return
-        setting = str(args[2]).lower()
+        setting = str(args[at]).lower()
         cfg = self.config(tx.ctx, tx.conn)
-        values = [a for a in args[3:]]
-        if setting in ("cacert", "clientcert", "clientkey"):
+        values = list(args[max(at, cmd.ctx_arg or 0, cmd.conn_arg or 0) + 1:])
+        if setting in cmd.cert_settings:
             if tx.data is not None and not tx.cancelled:
                 cfg.certs[setting] = tx.data
+            elif values and isinstance(values[0], str):
+                cfg.files[setting] = values[0]
             return
-        if not values or not all(isinstance(v, int) for v in values):
+        field_name = cmd.setting_fields.get(setting)
+        if field_name is None or not values or not all(isinstance(v, int) for v in values):
             return
-        if setting == "seclevel":
-            cfg.seclevel = values[0]
-        elif setting == "timeout":
-            cfg.timeout = values[0]
-        elif setting == "debug":
-            cfg.debug = values[0]
-        elif setting == "dataformat" and len(values) >= 2:
-            cfg.send_format, cfg.recv_format = values[0], values[1]
+        if field_name == "dataformat":
+            if len(values) >= 2:
+                cfg.send_format, cfg.recv_format = values[0], values[1]
+        else:
+            setattr(cfg, field_name, values[0])
 
     def on_cert_data(self, tx: Transaction, event: Event, data: bytes) -> None:
         """A certificate or key was entered: decode it (never showing key material)."""
@@ -218,19 +275,23 @@ class Ssl:
     # ------------------------------------------------------------ lifecycle
 
     def on_open(self, tx: Transaction, event: Event) -> None:
-        """AT+QSSLOPEN=<ctx>,<conn>,<host>,<port>,<mode> sent: a new open attempt."""
+        """AT+QSSLOPEN naming a connection, host and port sent: a new open attempt."""
         ctx, conn = tx.ctx, tx.conn
         if ctx is None or conn is None:
             return
-        if not self._step(ctx, conn, "open", event, f"AT+QSSLOPEN={ctx},{conn}"):
+        if not self._step(ctx, conn, "open", event, display_event(event)):
             return
         c = self.connection(ctx, conn)
         c.count += 1
         c.peer_closed = False
         cfg = self.config(ctx, conn)
         args = tx.args
-        host = args[2] if len(args) > 2 and isinstance(args[2], str) else None
-        port = args[3] if len(args) > 3 and isinstance(args[3], int) else None
+        cmd = self._spec.commands["QSSLOPEN"]
+        hi, pi = cmd.host_arg, cmd.port_arg
+        host = args[hi] if hi is not None and len(args) > hi and isinstance(args[hi], str) \
+            else None
+        port = args[pi] if pi is not None and len(args) > pi and isinstance(args[pi], int) \
+            else None
         s = Session(
             id=f"{ctx}:{conn}#{c.count}", ctx=ctx, conn=conn, host=host, port=port,
             seclevel=cfg.seclevel, send_format=cfg.send_format, recv_format=cfg.recv_format,
@@ -247,19 +308,22 @@ class Ssl:
 
     def _credentials(self, s: Session, cfg: Config, event: Event) -> None:
         need = {1: ("cacert",), 2: ("cacert", "clientcert", "clientkey")}.get(cfg.seclevel, ())
-        missing = [n for n in need if n not in cfg.certs]
+        missing = [n for n in need if n not in cfg.certs and n not in cfg.files]
         if missing:
             self._emit("missing-credentials",
-                       f"AT+QSSLOPEN={s.ctx},{s.conn} with seclevel {cfg.seclevel} but no "
-                       f"{', '.join(missing)} configured for {s.ctx},{s.conn}",
+                       f"{display_event(event)} with seclevel {cfg.seclevel} but no "
+                       f"{', '.join(missing)} configured for {self._cfg_label(s)}",
                        event.index, s.ctx, s.conn)
         if cfg.seclevel == 2 and "clientcert" in cfg.certs and "clientkey" in cfg.certs:
             certs = _certs_module()
             if certs is not None and certs.key_matches(cfg.certs["clientcert"],
                                                        cfg.certs["clientkey"]) is False:
                 self._emit("key-mismatch",
-                           f"AT+QSSLOPEN={s.ctx},{s.conn}: the client key configured does not "
+                           f"{display_event(event)}: the client key configured does not "
                            "belong to the client certificate", event.index, s.ctx, s.conn)
+
+    def _cfg_label(self, s: Session) -> str:
+        return f"SSL context {s.ctx}" if self._spec.client_keyed else f"{s.ctx},{s.conn}"
 
     def on_open_result(self, tx: Transaction, event: Event, err: int | None) -> None:
         """The open's ERROR (err None) or its ``+QSSLOPEN`` completion."""
@@ -270,7 +334,7 @@ class Ssl:
         if s is None or s.open_transaction != tx.index:
             return
         s.events.append(event.index)
-        label = f"+QSSLOPEN: {tx.ctx},{tx.conn},{err}" if err is not None else "ERROR"
+        label = display_event(event)
         if err == 0:
             self._step(tx.ctx, tx.conn, "opened", event, label)
             s.open_after_s = tx.done_after_s
@@ -293,10 +357,15 @@ class Ssl:
                           payload))
 
     def check_send(self, tx: Transaction, event: Event) -> None:
-        if tx.ctx is None or tx.conn is None or event.form != "write":
+        if self._unplaced(tx.ctx, tx.conn) or event.form != "write":
             return
-        self._step(tx.ctx, tx.conn, "send", event, f"AT+QSSLSEND={tx.ctx},{tx.conn}")
+        assert tx.conn is not None
+        self._step(tx.ctx, tx.conn, "send", event, display_event(event))
         self._join(tx)
+
+    def _unplaced(self, ctx: int | None, conn: int | None) -> bool:
+        """The event names no connection this profile can key."""
+        return conn is None or (ctx is None and not self._spec.client_keyed)
 
     def _join(self, tx: Transaction) -> None:
         """The transaction belongs to the (ctx, conn)'s running session."""
@@ -305,9 +374,10 @@ class Ssl:
             s.transactions.append(tx.index)
 
     def on_close(self, tx: Transaction, event: Event) -> None:
-        if tx.ctx is None or tx.conn is None:
+        if self._unplaced(tx.ctx, tx.conn):
             return
-        self._step(tx.ctx, tx.conn, "close", event, f"AT+QSSLCLOSE={tx.ctx},{tx.conn}")
+        assert tx.conn is not None
+        self._step(tx.ctx, tx.conn, "close", event, display_event(event))
         self._join(tx)
 
     def on_close_result(self, tx: Transaction, event: Event, ok: bool,
@@ -315,8 +385,9 @@ class Ssl:
         """The close's OK/ERROR (``done`` False) or its ``+QSSLCLOSE`` completion (``done``
         True).  An OK that a completion is still to follow leaves the close pending: the
         session ends when the module reports the close done."""
-        if tx.ctx is None or tx.conn is None:
+        if self._unplaced(tx.ctx, tx.conn):
             return
+        assert tx.conn is not None
         c = self.connection(tx.ctx, tx.conn)
         if c.state not in (CLOSING, UNKNOWN_CLOSING):
             return
@@ -330,30 +401,39 @@ class Ssl:
         if s is not None and ok and s.close_reason is None:
             self._end(s, event.time, "host")
 
-    def on_urc(self, event: Event) -> None:
-        """``+QSSLURC: "recv",...`` or ``+QSSLURC: "closed",...``."""
+    def on_urc(self, event: Event, where: tuple[int | None, int | None]) -> None:
+        """``+QSSLURC: "recv",...`` or ``+QSSLURC: "closed",...`` on the (ctx, conn)
+        ``where`` (the channel resolved a client ID's ctx)."""
         args = event.args
         if not args:
             return
         kind = str(args[0]).lower()
-        ctx, conn = event.ctx, event.conn
-        if ctx is None or conn is None:
+        ctx, conn = where
+        if self._unplaced(ctx, conn):
             return
+        assert conn is not None
         if kind == "recv":
             self._recv(event, ctx, conn)
         elif kind == "closed" and self._step(ctx, conn, "peer_close", event,
-                                             f'+QSSLURC: "closed",{ctx},{conn}'):
+                                             display_event(event)):
             c = self.connection(ctx, conn)
             c.peer_closed = True
             if c.session is not None and c.session.close_reason is None:
                 c.session.events.append(event.index)
                 self._end(c.session, event.time, "peer")
 
-    def _recv(self, event: Event, ctx: int, conn: int) -> None:
-        label = f'+QSSLURC: "recv",{ctx},{conn}'
+    def _recv(self, event: Event, ctx: int | None, conn: int) -> None:
+        label = display_event(event)
         self._step(ctx, conn, "recv", event, label)
         cfg = self.config(ctx, conn)
         s = self.session_of(ctx, conn)
+        if self._spec.client_keyed:
+            # The data follows (AT+QSSLRECV, or the line after it in direct push mode):
+            # ``on_payload`` counts it.
+            if s is not None and s.closed_at is None:
+                s.recvs += 1
+                s.events.append(event.index)
+            return
         hex_mode = (s.recv_format if s is not None else cfg.recv_format) == 1
         raw = _recv_bytes(event)
         payload, valid = decode_payload(raw, hex_mode)
@@ -373,6 +453,17 @@ class Ssl:
             s.events.append(event.index)
             s.payload.append((event.index, "rx", payload))
 
+    def on_payload(self, ctx: int | None, conn: int | None, event: Event, data: bytes) -> None:
+        """Payload bytes received on a connection (after ``+QSSLRECV: <n>``, or a direct
+        push ``+QSSLURC: "recv"`` that counts them)."""
+        if conn is None:
+            return
+        s = self.session_of(ctx, conn)
+        if s is not None and s.closed_at is None:
+            s.bytes_received += len(data)
+            s.events.append(event.index)
+            s.payload.append((event.index, "rx", data))
+
     # ------------------------------------------------------------ ending
 
     def reset(self, event: Event) -> None:
@@ -387,6 +478,7 @@ class Ssl:
             c.state = CLOSED
             c.peer_closed = False
         self.configs.clear()
+        self.shows_start = True  # from here on, the trace shows every connection's start
 
     def _end(self, s: Session, when: float | None, reason: str) -> None:
         s.closed_at = when
@@ -402,7 +494,7 @@ class Ssl:
                 self._end(s, s.close_ok_at, "host")
             elif s.close_reason is None:
                 s.close_reason = "open-at-end"
-                if s.open_at is not None and last_time is not None:
+                if s.open_at is not None and last_time is not None and last_time >= s.open_at:
                     s.duration_s = round(last_time - s.open_at, 6)
                     _bps(s)
             found = set(s.events)
@@ -415,8 +507,22 @@ def _size(data: bytes | None) -> int | None:
     return None if data is None else len(data)
 
 
+def _defaults(spec: _spec.Spec) -> dict[str, int]:
+    """A connection's settings before AT+QSSLCFG changes them: the defaults of the
+    spec's settings (the BC66's 90 s timeout, the BG9x's 300 s negotiation time)."""
+    cmd = spec.commands.get("QSSLCFG")
+    out: dict[str, int] = {}
+    if cmd is None:
+        return out
+    for setting, name in cmd.setting_fields.items():
+        params = cmd.settings.get(setting, ())
+        if name != "dataformat" and params and params[0].default is not None:
+            out[name] = params[0].default
+    return out
+
+
 def _rates(s: Session) -> None:
-    if s.open_at is not None and s.closed_at is not None:
+    if s.open_at is not None and s.closed_at is not None and s.closed_at >= s.open_at:
         s.duration_s = round(s.closed_at - s.open_at, 6)
         _bps(s)
 

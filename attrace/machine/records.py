@@ -62,6 +62,17 @@ class Transaction:
     completion: str | None = None
     """The URC this transaction still waits for after OK."""
     completion_limit_s: float | None = None
+    named: bool = False
+    """An answer that names it arrived (``+CSQ:`` for AT+CSQ, its completion): the
+    evidence that re-pairs answers after a command whose final result was lost."""
+    done: bool = False
+    """Its completion URC arrived (possibly before its final result)."""
+    overlap_on: int | None = None
+    """The transaction still waiting when this command was sent (``command-overlap`` is
+    reported once the module's answers show the host really pipelined)."""
+    unknown: bool = False
+    """The spec does not know the command (reported when its answer shows whether it
+    was a misspelling)."""
 
 
 @dataclass(slots=True)
@@ -121,6 +132,10 @@ class Analysis:
     certificates: list[dict[str, Any]] = field(default_factory=list)
     """Decoded certificate/key entries: event, ctx, conn, purpose, summary (no secrets)."""
     timed: bool = False
+    profile: str = "bc66"
+    """The spec profile the trace was read with (``attrace.spec.PROFILES``)."""
+    profile_source: str = "default"
+    """How it was chosen: ``default``, ``--module NAME`` or ``detected at #N``."""
 
     def session(self, session_id: str) -> Session | None:
         for s in self.sessions:

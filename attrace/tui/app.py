@@ -14,14 +14,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, Final
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import (
     ContentSwitcher,
     Footer,
+    Input,
     Label,
     ProgressBar,
     Static,
@@ -30,8 +33,9 @@ from textual.widgets import (
 )
 
 from attrace.api import Trace, load
+from attrace.output import printable
 from attrace.timefmt import DISPLAY_MODES
-from attrace.tui import filtering
+from attrace.tui import filtering, palette
 from attrace.tui.messages import (
     AnalysisFinished,
     JumpRequested,
@@ -94,10 +98,14 @@ class AttraceApp(App[None]):
     TITLE = "attrace"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("slash", "focus_filter", "Filter"),
-        Binding("g", "goto", "Go to"),
+        Binding("q", "back_or_quit", "Quit"),
+        # Keys that move the focus are priority bindings, run when the app reads the key
+        # rather than after the focused widget passes it up: the keys queued behind them
+        # (fast typing, a paste, a busy app) then reach the new focus.  ``check_action``
+        # hands them to a focused text box instead.
+        Binding("question_mark", "help", "Help", priority=True),
+        Binding("slash", "focus_filter", "Filter", priority=True),
+        Binding("g", "goto", "Go to", priority=True),
         Binding("n", "match(1)", "Next match", show=False),
         Binding("N", "match(-1)", "Prev match", show=False),
         Binding("left_square_bracket", "request", "Request"),
@@ -105,10 +113,13 @@ class AttraceApp(App[None]):
         Binding("t", "cycle_time", "Time"),
         Binding("b", "toggle_bytes", "Bytes", show=False),
         Binding("m", "toggle_mark", "Mode", show=False),
-        Binding("escape", "leave_filter", "Leave filter", show=False),
-        *(Binding(str(i + 1), f"view('{view}')", label, show=False)
+        Binding("escape", "back", "Back", show=False),
+        *(Binding(str(i + 1), f"view('{view}')", label, show=False, priority=True)
           for i, (view, label) in enumerate(VIEWS)),
     ]
+
+    _TYPED: ClassVar[frozenset[str]] = frozenset({"help", "focus_filter", "goto", "view"})
+    """Actions of printable keys: a focused text box gets the key instead."""
 
     def __init__(self, paths: Sequence[str | Path] = (), *, input_format: str = "auto",
                  show_secrets: bool = False, trace: Trace | None = None) -> None:
@@ -126,6 +137,17 @@ class AttraceApp(App[None]):
         self._ticker: Timer | None = None
         self._started = 0.0
         self._loading_text = ""
+        self._pending_jump: int | None = None
+        """An event number asked for (``g``) before the trace was loaded."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A focused text box, or a modal screen (help, go to) owns its keys.
+        return action not in self._TYPED or not (
+            isinstance(self.focused, Input) or isinstance(self.screen, ModalScreen))
+
+    def get_css_variables(self) -> dict[str, str]:
+        """Theme variables plus the row colours for this theme's background."""
+        return {**super().get_css_variables(), **palette.variables(self.current_theme.dark)}
 
     # -- layout ------------------------------------------------------------------------
 
@@ -151,12 +173,16 @@ class AttraceApp(App[None]):
         yield Label("", id="status", markup=False)
         yield Footer()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size)
+
+    def _fit(self, size: Size) -> None:
+        """Arrange the panes for a terminal of ``size`` (at start and on every resize)."""
         panes = self.query_one("#panes")
-        panes.set_class(self.size.width < 150, "-stacked")
+        panes.set_class(size.width < 150, "-stacked")
         if self.bytes_shown is None:  # until the user decides with ``b``
-            panes.set_class(self.size.height < 30, "-no-bytes")
-        self._update_header()
+            panes.set_class(size.height < 30, "-no-bytes")
+        self.call_after_refresh(self._update_header)
 
     def action_toggle_bytes(self) -> None:
         panes = self.query_one("#panes")
@@ -168,6 +194,7 @@ class AttraceApp(App[None]):
         return self.query_one(EventList)
 
     def on_mount(self) -> None:
+        self._fit(self.size)
         if self.trace is not None:
             self.post_message(LoadProgressed("analysing the trace", 2, 3))
             self._show_trace(self.trace)
@@ -188,7 +215,7 @@ class AttraceApp(App[None]):
             trace = load(self.paths, input_format=self.input_format,
                          show_secrets=self.show_secrets)
         except Exception as exc:  # any error becomes one line on screen, never a traceback
-            self.post_message(LoadFailed(f"Error: {exc}"))
+            self.post_message(LoadFailed(printable(f"Error: {exc}")))
             return
         self.post_message(LoadProgressed(
             f"decoded {len(trace.event_list)} events; indexing diagnostics", 2, 3))
@@ -203,7 +230,7 @@ class AttraceApp(App[None]):
         try:
             analysed = Analysed.of(trace)
         except Exception as exc:  # a bug in analysis must not take the viewer down
-            self.post_message(LoadFailed(f"Error: analysis failed: {exc}"))
+            self.post_message(LoadFailed(printable(f"Error: analysis failed: {exc}")))
             analysed = Analysed()
         self.post_message(AnalysisFinished(analysed))
 
@@ -238,12 +265,27 @@ class AttraceApp(App[None]):
 
     def _show_trace(self, trace: Trace) -> None:
         self.trace = trace
-        self.sub_title = ", ".join(Path(n).name for n in trace.source_names)
+        self.sub_title = printable(", ".join(Path(n).name for n in trace.source_names))
         self.matches = range(len(trace.event_list))
         self.events_list.show(trace, self.matches)
         self._update_header()
         self.query_one(FlowDiagram).show(trace, self.matches, self.analysed, self.mode)
         self.set_status(self._summary())
+        if self.filter_text:  # typed while the trace was loading
+            self._apply_filter(self.filter_text)
+        else:
+            self._pending_goto()
+
+    def _pending_goto(self) -> None:
+        """Go to the event asked for while loading, once the events (filtered) are shown."""
+        index, self._pending_jump = self._pending_jump, None
+        if index is None or self.trace is None:
+            return
+        if index < len(self.trace.event_list):
+            self.jump_to(index)
+        else:
+            self.notify(f"no event {index + 1}: the trace has {len(self.trace.event_list)}",
+                        severity="warning")
 
     @on(AnalysisFinished)
     def _analysed(self, message: AnalysisFinished) -> None:
@@ -267,10 +309,10 @@ class AttraceApp(App[None]):
         total = len(self.trace.event_list)
         shown = self.events_list.row_count
         parts = [f"{total} events"]
-        if self.filter_text:
-            what = "marked" if self.mark_mode else "displayed"
-            parts.append(f"{len(self.matches)} match, {shown} {what}"
-                         if self.mark_mode else f"{shown} {what}")
+        if self.filter_text and self.mark_mode:
+            parts.append(f"{len(self.matches)} of {total} match (marked, all displayed)")
+        elif self.filter_text:
+            parts.append(f"{shown} displayed")
         if self.analysed.available:
             parts.append(f"{_count(len(self.analysed.sessions), 'session')}, "
                          f"{_count(len(self.analysed.diagnostics), 'diagnostic')}")
@@ -301,9 +343,12 @@ class AttraceApp(App[None]):
         self.jump_to(message.index)
 
     def jump_to(self, index: int) -> None:
-        """Show event ``index`` in the event list (clearing a filter that hides it)."""
+        """Show event ``index`` in the event list (clearing a filter that hides it),
+        closing any screen over the main one."""
         if self.trace is None:
             return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
         self.action_view("events")
         lst = self.events_list
         row = lst.row_of(index)
@@ -335,9 +380,11 @@ class AttraceApp(App[None]):
         self.events_list.focus()
 
     def _apply_filter(self, text: str) -> None:
-        if self.trace is None:
-            return
         self.filter_text = text
+        if self.trace is None:  # still loading: applied by ``_show_trace``
+            self.query_one(FilterBar).set_status(
+                "still loading: the filter is kept and applied when loaded", "ok")
+            return
         if text:
             self.set_status(f"filtering: {text}")
             self.run_filter(self.trace, text)
@@ -371,10 +418,13 @@ class AttraceApp(App[None]):
         else:
             self.query_one(FilterBar).set_status("")
         self.set_status(self._summary())
+        self._pending_goto()
 
     # -- actions -----------------------------------------------------------------------
 
     def action_view(self, view: str) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
         self.query_one(ContentSwitcher).current = view
         tabs = self.query_one(Tabs)
         if tabs.active != f"tab-{view}":
@@ -396,21 +446,40 @@ class AttraceApp(App[None]):
         self.push_screen(HelpScreen(KEYS))
 
     def action_focus_filter(self) -> None:
-        self.query_one(FilterBar).input.focus()
+        # Focus now, not after a refresh: the keys already queued behind ``/`` (fast
+        # typing, a paste, typing while busy) must reach the bar, never run as commands.
+        self.set_focus(self.query_one(FilterBar).input)
 
-    def action_leave_filter(self) -> None:
+    def action_back(self) -> None:
+        """Esc: one level back: leave the filter bar, close a screen, or return to the
+        events from another view."""
         if self.focused is self.query_one(FilterBar).input:
-            self.events_list.focus()
+            self.set_focus(self.events_list)
+        elif len(self.screen_stack) > 1:
+            self.pop_screen()
+        elif self.query_one(ContentSwitcher).current != "events":
+            self.action_view("events")
+
+    def action_back_or_quit(self) -> None:
+        """``q`` closes a screen opened over the main one; from the main screen it quits."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        else:
+            self.exit()
 
     def action_goto(self) -> None:
-        if self.trace is None:
-            return
+        count = None if self.trace is None else len(self.trace.event_list)
 
         def go(index: int | None) -> None:
-            if index is not None:
+            if index is None:
+                return
+            if self.trace is None:  # still loading: go there once loaded
+                self._pending_jump = index
+                self.notify(f"going to event {index + 1} once loaded")
+            else:
                 self.jump_to(index)
 
-        self.push_screen(GotoScreen(len(self.trace.event_list)), go)
+        self.push_screen(GotoScreen(count), go)
 
     def action_match(self, step: int) -> None:
         """Next/previous event matching the filter, after/before the cursor."""
@@ -466,4 +535,4 @@ class AttraceApp(App[None]):
         self.query_one("#event-header", Static).update(lst.columns.header())
         flow = self.query_one(FlowDiagram)
         self.query_one("#flow-header", Static).update(
-            ladder_header(max(60, flow.size.width or self.size.width), flow.time_width))
+            ladder_header(max(60, flow.view_width or self.size.width), flow.time_width))

@@ -15,7 +15,8 @@ from typing import Any, Final
 from attrace import spec
 from attrace.api import Trace
 from attrace.model import Event
-from attrace.redact import shown_raw, shown_text
+from attrace.output import printable
+from attrace.redact import shown_args, shown_raw, shown_text
 from attrace.timefmt import DISPLAY_MODES, display
 
 ARROWS: Final = {"tx": "→", "rx": "←", None: "·"}
@@ -29,25 +30,6 @@ MARKERS: Final = {"error": "✖", "warning": "▲", "note": "•", "chat": "·"}
 """Marker column glyph for the worst diagnostic of a row."""
 
 ERROR_FINALS: Final = frozenset({"ERROR", "CME ERROR", "CMS ERROR"})
-
-def control_visible(text: str) -> str:
-    """Text for one screen line: control characters as escapes, nothing that moves the
-    cursor."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if ch == "\r":
-            out.append("\\r")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\x{code:02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
 
 def row_style(event: Event, severity: str | None) -> str:
     """Component-class suffix for a row: severity wins over kind."""
@@ -169,11 +151,11 @@ class Columns:
 
 def info_text(event: Event, show_secrets: bool) -> str:
     """The Info column: the decoded text (redacted), with a data block's ending noted."""
-    text = control_visible(shown_text(event, show_secrets))
+    text = printable(shown_text(event, show_secrets))
     if event.kind == "data" and event.purpose:
         text = f"[{event.purpose}] {text}"
     if event.note:
-        text = f"{text}  ({event.note})"
+        text = f"{text}  ({printable(event.note)})"
     return text
 
 
@@ -279,12 +261,12 @@ def _arg_names(event: Event, the_spec: spec.Spec) -> list[tuple[str, str]]:
     return [(table.get(i, f"arg{i + 1}"), "") for i in range(max(top + 1, len(event.args)))]
 
 
-def _arg_lines(event: Event) -> list[str]:
+def _arg_lines(event: Event, show: bool) -> list[str]:
     """Arguments with the spec's names and limits, and the meaning of an error code."""
     the_spec = spec.load()
     names = _arg_names(event, the_spec)
     out = []
-    for i, arg in enumerate(event.args):
+    for i, arg in enumerate(shown_args(event, show)):
         name, about = names[i] if i < len(names) else (f"arg{i + 1}", "")
         value = "(empty)" if arg is None else repr(arg) if isinstance(arg, str) else str(arg)
         meaning = ""
@@ -300,7 +282,7 @@ def _arg_lines(event: Event) -> list[str]:
 
 def event_title(event: Event, show_secrets: bool) -> str:
     """Short label of an event for links: ``#29 OK``."""
-    text = control_visible(shown_text(event, show_secrets))
+    text = printable(shown_text(event, show_secrets))
     if len(text) > 48:
         text = text[:47] + "…"
     return f"#{event.index + 1} {text}"
@@ -357,9 +339,9 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
         decoded.add(f"purpose: {event.purpose}")
     if event.args and not secret_args:
         args = decoded.add("arguments")
-        for line in _arg_lines(event):
+        for line in _arg_lines(event, show):
             args.add(line)
-    decoded.add(f"text: {control_visible(shown_text(event, show))}")
+    decoded.add(f"text: {printable(shown_text(event, show))}")
     if event.note:
         decoded.add(f"note: {event.note}")
     root.children.append(frame)
@@ -436,7 +418,7 @@ def ladder_line(trace: Trace, index: int, width: int, mode: str, time_width: int
     rail (left) and the module rail (right) labelled with the event's text."""
     event = trace.event_list[index]
     time = display(event.time, mode, trace.timebase, trace.first_time, None, None)
-    label = control_visible(shown_text(event, trace.show_secrets)) or event.kind
+    label = printable(shown_text(event, trace.show_secrets)) or event.kind
     lane = _lane(width, time_width)
     if len(label) > lane - 4:
         label = label[:lane - 5] + "…"

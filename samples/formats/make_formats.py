@@ -379,7 +379,7 @@ def esp_idf() -> bytes:
            "I (412) cpu_start: Starting scheduler on PRO CPU.",
            "I (4120) main_task: Calling app_main()",
            "I (4185) bc66_modem: Powering the module and waiting for it to become ready"]
-    for ms, d, text in log_lines(exchange(2, fixed=True)):
+    for ms, _d, text in log_lines(exchange(2, fixed=True)):
         out.append(f"I ({round(boot + ms)}) bc66_modem: {text}")
         if text.startswith("+QSSLOPEN:"):
             out.append(f"I ({round(boot + ms + 1)}) app_main: SSL connection 1,2 is up")

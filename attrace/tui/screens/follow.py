@@ -11,7 +11,9 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Footer, Label
 
-from attrace.tui.present import HEX_WIDTH, control_visible, hex_line
+from attrace.output import printable
+from attrace.redact import scrub_bytes
+from attrace.tui.present import HEX_WIDTH, hex_line
 from attrace.tui.widgets.virtual_list import VirtualList
 
 
@@ -29,7 +31,7 @@ def payload_lines(payload: list[tuple[int, str, bytes]], as_hex: bool
         else:
             text = data.decode("latin-1")
             for part in text.splitlines(keepends=True) or [""]:
-                lines.append((direction, control_visible(part), index))
+                lines.append((direction, printable(part), index))
     return lines
 
 
@@ -67,9 +69,10 @@ class FollowScreen(Screen[int | None]):
 
     def compose(self) -> ComposeResult:
         s = self.session
-        yield Label(f"Follow session {s.id}: {s.host}:{s.port}  sent {s.bytes_sent} B in "
-                    f"{s.sends} sends, received {s.bytes_received} B in {s.recvs} URCs, "
-                    f"ended: {s.close_reason}", id="follow-title")
+        yield Label(printable(
+            f"Follow session {s.id}: {s.host}:{s.port}  sent {s.bytes_sent} B in "
+            f"{s.sends} sends, received {s.bytes_received} B in {s.recvs} URCs, "
+            f"ended: {s.close_reason}"), id="follow-title", markup=False)
         yield PayloadView(id="follow-payload")
         yield Footer()
 
@@ -79,7 +82,10 @@ class FollowScreen(Screen[int | None]):
 
     def _fill(self) -> None:
         view = self.query_one(PayloadView)
-        lines = payload_lines(self.session.payload, self.as_hex)
+        payload = self.session.payload
+        if not self.app.trace.show_secrets:  # key material sent as data stays folded
+            payload = [(i, d, scrub_bytes(data)) for i, d, data in payload]
+        lines = payload_lines(payload, self.as_hex)
         if not lines:
             lines = [("tx", "(no application data in this session)", -1)]
         view.set_lines(lines)

@@ -10,6 +10,7 @@ from rich.segment import Segment
 from textual.strip import Strip
 
 from attrace.model import Event
+from attrace.output import printable
 from attrace.tui.present import HEX_WIDTH, hex_line, shown_bytes
 from attrace.tui.widgets.virtual_list import VirtualList
 
@@ -37,8 +38,8 @@ class BytesPane(VirtualList):
         where = (f"file offsets 0x{event.offset:x}" if self.exact
                  else f"offsets from event start; file region 0x{event.offset:x}"
                  f"+{event.length}")
-        self.header = (f"#{event.index + 1} {source}:{event.line}  {len(self.data)} bytes"
-                       f"{redacted}  ({where})")
+        self.header = printable(f"#{event.index + 1} {source}:{event.line}  "
+                                f"{len(self.data)} bytes{redacted}  ({where})")
         self.set_row_count(1 + (len(self.data) + HEX_WIDTH - 1) // HEX_WIDTH)
 
     def clear_event(self, why: str) -> None:

@@ -7,10 +7,10 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from attrace.output import printable
+from attrace.tui import palette
 from attrace.tui.messages import JumpRequested
 from attrace.tui.present import Node
-
-_STYLES = {"error": "bold red", "warning": "yellow", "note": "cyan", "chat": "dim"}
 
 
 class DetailsPane(Tree[int]):
@@ -23,13 +23,15 @@ class DetailsPane(Tree[int]):
 
     def show_node(self, node: Node) -> None:
         self.clear()
-        self.root.set_label(node.label)
+        self.root.set_label(printable(node.label))
+        self.scroll_home(animate=False, immediate=True)
         self._add(self.root, node)
         self.root.expand_all()
 
     def _add(self, parent: TreeNode[int], node: Node) -> None:
         for child in node.children:
-            label = Text(child.label, style=_STYLES.get(child.style, ""))
+            style = palette.severity_style(child.style, self.app.current_theme.dark)
+            label = Text(printable(child.label), style=style)
             if child.jump is not None:
                 label.stylize("underline")
             if child.children:

@@ -19,7 +19,7 @@ class FilterBar(Vertical):
 
     DEFAULT_CSS = """
     FilterBar { height: auto; }
-    FilterBar > Label { height: 1; width: 1fr; }
+    FilterBar > Label { height: auto; max-height: 4; width: 1fr; }
     """
 
     @dataclass
@@ -48,8 +48,10 @@ class FilterBar(Vertical):
     def _changed(self, event: Input.Changed) -> None:
         error = filtering.check(event.value)
         valid = error is None
-        self.input.set_class(bool(event.value.strip()) and valid, "-valid")
-        self.input.set_class(not valid, "-invalid")
+        # Own class names: ``Input`` sets ``-valid``/``-invalid`` itself on blur and
+        # submit (it has no validators, so always "valid"), which turned the bar green.
+        self.input.set_class(bool(event.value.strip()) and valid, "-filter-ok")
+        self.input.set_class(not valid, "-filter-bad")
         if error is not None:
             self.set_status(error, "error")
         elif event.value.strip():

@@ -15,20 +15,22 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import DataTable, Label, Sparkline, Static, Tree
 
+from attrace.output import printable
+from attrace.tui import palette
 from attrace.tui.messages import JumpRequested
 from attrace.tui.present import SEVERITY_RANK, Analysed, seconds
 from attrace.tui.widgets.virtual_list import VirtualList
 
 _WAITING = "analysing the trace…"
-_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan", "chat": "dim"}
 
 
 def _cell(value: Any) -> str:
+    """A table cell; capture text (a host name) made safe for the terminal."""
     if value is None:
         return "-"
     if isinstance(value, float):
         return seconds(value)
-    return str(value)
+    return printable(str(value))
 
 
 _SESSION_COLUMNS: tuple[tuple[str, str, int], ...] = (
@@ -61,9 +63,18 @@ class SessionList(VirtualList):
 
     COMPONENT_CLASSES = VirtualList.COMPONENT_CLASSES | {"session-list--failed"}
 
+    content_width = len(session_header())
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.sessions: list[Any] = []
+        self.header: Static | None = None
+        """The column titles above the list: they scroll sideways with it."""
+
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_x(old_value, new_value)
+        if self.header is not None:
+            self.header.update(session_header()[round(new_value):])
 
     def set_sessions(self, sessions: list[Any]) -> None:
         self.sessions = sessions
@@ -92,6 +103,9 @@ class SessionsView(Vertical):
         yield Label(_WAITING, classes="view-title")
         yield Static(session_header(), classes="list-header", markup=False)
         yield SessionList(id="sessions-table")
+
+    def on_mount(self) -> None:
+        self.query_one(SessionList).header = self.query_one(".list-header", Static)
 
     def fill(self, analysed: Analysed) -> None:
         self.query_one(SessionList).set_sessions(analysed.sessions)
@@ -122,7 +136,7 @@ class ExpertView(Vertical):
         for severity in sorted(groups, key=lambda s: -SEVERITY_RANK.get(s, 0)):
             codes = groups[severity]
             count = sum(len(v) for v in codes.values())
-            style = _SEVERITY_STYLE.get(severity, "")
+            style = palette.severity_style(severity, self.app.current_theme.dark)
             node = tree.root.add(Text(f"{severity} ({count})", style=style), expand=True)
             for code in sorted(codes):
                 diags = codes[code]
@@ -155,7 +169,7 @@ _EAGER_LEAVES = 200
 def _add_leaves(node: Any, diags: list[Any]) -> None:
     for d in diags:
         where = f"#{d.event + 1} " if d.event is not None else ""
-        node.add_leaf(Text(f"{where}{d.message}"), data=d.event)
+        node.add_leaf(Text(f"{where}{printable(d.message)}"), data=d.event)
 
 
 class StatsView(Vertical):
@@ -170,11 +184,12 @@ class StatsView(Vertical):
     def fill(self, analysed: Analysed) -> None:
         table = self.query_one(DataTable)
         table.clear(columns=True)
-        table.add_columns("command", "calls", "answered", "min", "p50", "p95", "max",
-                          "over limit")
+        # Short titles: all eight columns fit an 80-column terminal.
+        table.add_columns("command", "calls", "ans.", "min", "p50", "p95", "max", "over")
         rows = analysed.times
         for r in rows:
-            over = Text(str(r.over_limit), style="bold red" if r.over_limit else "")
+            over = Text(str(r.over_limit), style=palette.severity_style(
+                "error" if r.over_limit else "", self.app.current_theme.dark))
             table.add_row(r.command, str(r.calls), str(r.answered), _cell(r.min_s),
                           _cell(r.p50_s), _cell(r.p95_s), _cell(r.max_s), over)
         series = analysed.series

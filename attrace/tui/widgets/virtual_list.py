@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.segment import Segment
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -30,13 +31,22 @@ class VirtualList(ScrollView, can_focus=True):
         Binding("home", "jump_row(0)", "First", show=False),
         Binding("end", "jump_row(-1)", "Last", show=False),
         Binding("enter", "choose", "Open", show=False),
+        Binding("j", "cursor(1)", "Down", show=False),
+        Binding("k", "cursor(-1)", "Up", show=False),
+        Binding("G", "jump_row(-1)", "Last", show=False),
+        Binding("left", "sideways(-8)", "Left", show=False),
+        Binding("right", "sideways(8)", "Right", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"virtual-list--cursor"}
 
     DEFAULT_CSS = """
-    VirtualList { height: 1fr; overflow-x: hidden; }
+    VirtualList { height: 1fr; overflow-x: auto; }
     """
+
+    content_width = 0
+    """Width of the widest row; when the list is narrower it scrolls sideways (and a row
+    cut at the right edge ends with ``…``).  Zero: rows fit any width."""
 
     cursor: reactive[int] = reactive(0, init=False)
 
@@ -62,7 +72,7 @@ class VirtualList(ScrollView, can_focus=True):
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._count = 0
-        self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(512)
+        self._cache: LRUCache[tuple[int, int, bool, int, int], Strip] = LRUCache(512)
         self.rows_rendered = 0
         """How many rows were painted (not served from the cache): tests check that
         opening a huge trace paints about a screenful."""
@@ -82,10 +92,10 @@ class VirtualList(ScrollView, can_focus=True):
         """Replace the content: ``count`` rows, cursor back to the top unless kept."""
         self._count = count
         self._cache.clear()
-        self.virtual_size = Size(self.size.width, count)
+        self.virtual_size = Size(max(self.view_width, self.content_width), count)
         if not keep_cursor:
             self.set_reactive(VirtualList.cursor, 0)
-            self.scroll_to(y=0, animate=False)
+            self.scroll_to(y=0, animate=False, immediate=True)
         elif self.cursor >= count:
             self.set_reactive(VirtualList.cursor, max(0, count - 1))
         self.refresh()
@@ -95,9 +105,16 @@ class VirtualList(ScrollView, can_focus=True):
         self._cache.clear()
         self.refresh()
 
+    @property
+    def view_width(self) -> int:
+        """Columns a row may use: the widget less its vertical scrollbar."""
+        return self.scrollable_content_region.width
+
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
-        self.virtual_size = Size(event.size.width, self._count)
+        self.virtual_size = Size(max(self.view_width, self.content_width), self._count)
+        # The list may have shrunk under the cursor (a status line appeared): keep it seen.
+        self.call_after_refresh(self._scroll_to_cursor)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -105,16 +122,21 @@ class VirtualList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
-        width = self.size.width
+        view = self.view_width
         if row >= self._count:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(view, self.rich_style)
         selected = row == self.cursor
-        key = (row, width, selected)
+        width = max(view, self.content_width)
+        left = self.scroll_offset.x if width > view else 0
+        key = (row, width, selected, left, view)
         strip = self._cache.get(key)
         if strip is None:
             self.rows_rendered += 1
-            strip = self.render_row(row, width, selected)
-            strip = strip.crop_extend(0, width, self.rich_style)
+            full = self.render_row(row, width, selected).crop_extend(0, width,
+                                                                     self.rich_style)
+            strip = full.crop(left, left + view)
+            if width > left + view and full.crop(left + view, width).text.strip():
+                strip = _ellipsis(strip, view)
             self._cache[key] = strip
         return strip
 
@@ -128,12 +150,12 @@ class VirtualList(ScrollView, can_focus=True):
 
     def _refresh_row(self, row: int) -> None:
         y = row - self.scroll_offset.y
-        if 0 <= y < self.size.height:
+        if 0 <= y < self.scrollable_content_region.height:
             self.refresh_line(row)
 
     def _scroll_to_cursor(self) -> None:
         top = self.scroll_offset.y
-        height = max(1, self.size.height)
+        height = max(1, self.scrollable_content_region.height)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
         elif self.cursor >= top + height:
@@ -154,10 +176,15 @@ class VirtualList(ScrollView, can_focus=True):
         self.move_to(self.cursor + step)
 
     def action_page(self, pages: int) -> None:
-        self.move_to(self.cursor + pages * max(1, self.size.height - 1))
+        self.move_to(self.cursor + pages * max(1, self.scrollable_content_region.height - 1))
 
     def action_jump_row(self, row: int) -> None:
         self.move_to(row if row >= 0 else self._count - 1)
+
+    def action_sideways(self, columns: int) -> None:
+        """Scroll a list wider than the terminal left or right."""
+        self.scroll_to(x=max(0, self.scroll_offset.x + columns), animate=False,
+                       immediate=True)
 
     def action_choose(self) -> None:
         if self._count:
@@ -169,3 +196,13 @@ class VirtualList(ScrollView, can_focus=True):
             self.move_to(row)
             if event.chain >= 2:
                 self.post_message(self.Chosen(self, row))
+
+
+def _ellipsis(strip: Strip, width: int) -> Strip:
+    """``strip`` with its last cell replaced by ``…``: the row goes on to the right."""
+    if width < 1:
+        return strip
+    head = strip.crop(0, width - 1)
+    segments = list(strip.crop(width - 1, width))
+    style = segments[0].style if segments else None
+    return Strip([*head, Segment("…", style)], width)

@@ -1,0 +1,179 @@
+"""Key material is told by its content (``attrace.redact``): one test a way a trace was
+found to leak it (issue 9), each on a small capture of its own, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from secret_captures import PSK, bracketed, key_body_lines, key_pem
+
+from attrace.api import load
+from attrace.cli import main
+from attrace.redact import pem_label, random_word, scrub, scrub_bytes
+
+KEY = key_pem()
+BODY = key_body_lines()
+OK, ERROR, PROMPT = b"\r\nOK\r\n", b"\r\nERROR\r\n", b"\r\n> "
+
+
+def _pieces() -> set[str]:
+    """Every 8 characters of every key line (see test_secrets)."""
+    return {line[i:i + 8] for line in BODY for i in range(0, len(line) - 7, 8)}
+
+
+def _leaks(text: str) -> list[str]:
+    digits = "".join(text.split()).lower()
+    return sorted(p for p in _pieces() if p in text or p.encode().hex() in digits)
+
+
+def _capture(tmp_path: Path, *transfers: tuple[str, bytes], name: str = "t.log") -> Path:
+    path = tmp_path / name
+    path.write_bytes(bracketed([(i * 0.05, d, data) for i, (d, data) in enumerate(transfers)]))
+    return path
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    return result.stdout + result.stderr
+
+
+def _everything(path: Path, tmp_path: Path) -> str:
+    """What events (table and JSON), expert and check (text, JSON and JUnit) say."""
+    junit = tmp_path / "report.xml"
+    texts = [_run("events", str(path)), _run("events", str(path), "-f", "json"),
+             _run("events", str(path), "-f", "csv"), _run("expert", str(path)),
+             _run("expert", str(path), "-f", "json"),
+             _run("check", str(path), "--assert", "count(kind == \"command\") == 0",
+                  "--junit", str(junit)),
+             _run("check", str(path), "-f", "json", "--assert", "count(kind == \"command\") == 0")]
+    return "\n".join(texts) + junit.read_text()
+
+
+def _refused_then(stray: bytes) -> tuple[tuple[str, bytes], ...]:
+    """The module refuses the key command and the host sends ``stray`` anyway."""
+    return (("tx", b'AT+QSSLCFG=1,5,"clientkey"\r\n'), ("rx", ERROR), ("tx", stray),
+            ("tx", b"AT\r\n"), ("rx", OK))
+
+
+def test_a_capture_that_starts_inside_a_key(tmp_path: Path) -> None:
+    """No BEGIN line: the key's lines are known by what they look like, the cut one too,
+    and the short last line and the END line beside them."""
+    rest = "\n".join([BODY[4][30:], *BODY[5:], "-----END RSA PRIVATE KEY-----", ""])
+    path = _capture(tmp_path, ("tx", rest.encode() + b"\x1a"), ("rx", OK))
+    assert _leaks(_everything(path, tmp_path)) == []
+    events = load(path).event_list
+    sent = [e for e in events if e.dir == "tx"]
+    assert [e.purpose for e in sent] == ["pem"] * (len(BODY) - 3) + [""]  # then Ctrl+Z
+    assert sent[-1].text == "\x1a"
+    assert _leaks(_run("events", str(path), "--show-secrets"))  # the control
+
+
+def test_a_byte_before_begin(tmp_path: Path) -> None:
+    path = _capture(tmp_path, *_refused_then(b"\x00" + KEY))
+    assert _leaks(_everything(path, tmp_path)) == []
+    assert [d.code for d in load(path).analysis.diagnostics].count("stray-pem") == 1
+
+
+def test_a_key_without_line_breaks_is_not_quoted_by_stray_pem(tmp_path: Path) -> None:
+    path = _capture(tmp_path, *_refused_then(KEY.replace(b"\n", b"") + b"\r\n"))
+    assert _leaks(_everything(path, tmp_path)) == []
+    found = [d for d in load(path).analysis.diagnostics if d.code == "stray-pem"]
+    assert [d.message[:40] for d in found] == ["a PEM block (RSA PRIVATE KEY) was sent w"]
+    # The block ended on its own line: the AT that follows is AT again.
+    assert [e.kind for e in load(path).event_list][-2:] == ["command", "final"]
+
+
+def test_a_key_of_more_than_200_lines(tmp_path: Path) -> None:
+    body = "".join(BODY)
+    narrow = "\n".join(body[i:i + 6] for i in range(0, len(body), 6))
+    assert narrow.count("\n") > 200
+    stray = f"-----BEGIN RSA PRIVATE KEY-----\n{narrow}\n-----END RSA PRIVATE KEY-----\n"
+    path = _capture(tmp_path, *_refused_then(stray.encode()))
+    shown = _everything(path, tmp_path)
+    assert not any(piece in shown for piece in {body[i:i + 6] for i in range(0, len(body), 6)}
+                   if len(set(piece)) > 4)
+    assert _leaks(shown) == []
+
+
+def _session(send: list[bytes], hex_format: bool = False) -> tuple[tuple[str, bytes], ...]:
+    """Open an SSL connection and send each of ``send`` (fixed length in hex format)."""
+    out: list[tuple[str, bytes]] = []
+    if hex_format:
+        out += [("tx", b'AT+QSSLCFG=1,4,"dataformat",1,1\r\n'), ("rx", OK)]
+    out += [("tx", b'AT+QSSLOPEN=1,4,"hf.quectel.com",8164,0\r\n'), ("rx", OK),
+            ("rx", b"\r\n+QSSLOPEN: 1,4,0\r\n")]
+    for data in send:
+        if hex_format:
+            out += [("tx", b"AT+QSSLSEND=1,4,%d\r\n" % len(data)), ("rx", PROMPT),
+                    ("tx", data.hex().upper().encode())]
+        else:
+            out += [("tx", b"AT+QSSLSEND=1,4\r\n"), ("rx", PROMPT), ("tx", data + b"\x1a")]
+        out += [("rx", OK), ("rx", b"\r\n+QSSLSEND: 1,4,0\r\n")]
+    return (*out, ("tx", b"AT+QSSLCLOSE=1,4\r\n"), ("rx", OK), ("rx", b"\r\n+QSSLCLOSE: 1,4,0\r\n"))
+
+
+def _follow_everything(path: Path, tmp_path: Path) -> str:
+    """Every form of ``follow``: text, hex, raw, and the ``-o`` file."""
+    out = tmp_path / "payload.bin"
+    texts = [_run("follow", str(path), "--session", "1:4#1", "--as", how)
+             for how in ("text", "hex", "raw")]
+    texts.append(_run("follow", str(path), "--session", "1:4#1", "-o", str(out)))
+    return "\n".join(texts) + out.read_bytes().decode("latin-1")
+
+
+@pytest.mark.parametrize("hex_format", [False, True], ids=["text", "hex"])
+def test_a_key_split_over_two_sends(hex_format: bool, tmp_path: Path) -> None:
+    """Sent as application data, cut in mid-line: the payload is shown, the key is not,
+    in the events and in every form of ``follow``."""
+    cut = len(KEY) // 2 + 7
+    path = _capture(tmp_path, *_session([b"GET /key HTTP/1.0\r\n\r\n" + KEY[:cut],
+                                         KEY[cut:] + b"Done."], hex_format))
+    assert len(load(path).sessions) == 1
+    assert _leaks(_everything(path, tmp_path)) == []
+    followed = _follow_everything(path, tmp_path)
+    assert _leaks(followed) == []
+    assert "GET /key HTTP/1.0" in followed and "Done." in followed  # the payload is shown
+    assert "[redacted: " in followed
+    shown = _run("follow", str(path), "--session", "1:4#1", "--as", "hex", "--show-secrets")
+    assert _leaks(shown)  # the control
+
+
+def test_a_psk_in_events_check_json_and_junit(tmp_path: Path) -> None:
+    path = _capture(tmp_path, ("tx", f'AT+QSSLCFG=1,5,"psk","dev-007","{PSK}"\r\n'.encode()),
+                    ("rx", ERROR), ("tx", f'AT+QSSLCFG="psk",1,{PSK}\r\n'.encode()), ("rx", OK))
+    shown = _everything(path, tmp_path)
+    assert PSK[:8] not in shown and PSK[-8:] not in shown
+    rows = json.loads(_run("events", str(path), "-f", "json"))
+    assert rows[0]["args"][:3] == [1, 5, "psk"]
+    assert all(a.startswith("[redacted: ") for a in rows[0]["args"][3:])
+    assert rows[2]["args"][:2] == ["psk", 1] and rows[2]["args"][2].startswith("[redacted: ")
+    assert PSK in _run("events", str(path), "--show-secrets")
+
+
+# ------------------------------------------------------------------------ scrub itself
+
+def test_scrub_leaves_ordinary_traffic_alone() -> None:
+    for text in ['AT+QSSLCFG=1,5,"seclevel",2', "+QSSLURC: \"recv\",1,5,12,\"Hello world!\"",
+                 "GET /api/v1/devices/Abcdefgh12345678/telemetry HTTP/1.1",
+                 "48656C6C6F20776F726C6421204865782064617461206C696E65",
+                 '{"temperature":21.5,"humidity":40,"deviceIdentifierString":"x"}',
+                 "Quectel_Ltd BC66NBR01A10 Revision: BC66NBR01A10V01", "OK", ""]:
+        assert scrub(text) is text
+
+
+def test_scrub_folds_every_shape_of_key() -> None:
+    line = BODY[3]
+    assert random_word(line) and not random_word("deviceIdentifierString")
+    for text in (line, f'+QSSLURC: "recv",1,5,64,"{line}"', f"{line}\r\n{BODY[-1]}\r\n",
+                 f"{line[20:]}-----END RSA PRIVATE KEY-----",
+                 KEY.decode(), KEY.decode().replace("\n", ""), KEY.hex(), KEY.hex()[1:]):
+        shown = scrub(text)
+        assert "[redacted: " in shown and line[20:28] not in shown, text[:60]
+        assert KEY.hex()[100:120] not in shown
+    assert scrub_bytes(b"x" + KEY + b"\x1ay") == (
+        b"x" + scrub(KEY.decode()).encode() + b"\x1ay")
+    assert pem_label("\x00-----BEGIN EC PRIVATE KEY-----MIIB") == "EC PRIVATE KEY"
