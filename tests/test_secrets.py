@@ -159,8 +159,10 @@ def _loads_once() -> Iterator[None]:
 
 
 def _reads_captures(cmd: click.Command) -> bool:
-    """Does the command take capture files (``formats`` lists readers and takes none)?"""
-    return any(isinstance(p, click.Argument) and p.name == "files" for p in cmd.params)
+    """Does the command read capture files as traces?  (``formats FILE`` only scores a
+    file's head for detection, and takes no ``--input-format``.)"""
+    names = {p.name for p in cmd.params}
+    return {"files", "input_format"} <= names
 
 
 def _commands() -> list[str]:

@@ -41,16 +41,24 @@ def _app(theme: str) -> AttraceApp:
     return app
 
 
+async def _settled(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let every refresh, scroll and animation the last action queued run out, so the
+    screen does not depend on how busy the machine is."""
+    for _ in range(3):
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+
 async def _loaded(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await _settled(pilot)
 
 
 def _at(index: int):  # type: ignore[no-untyped-def]
     async def run(pilot) -> None:  # type: ignore[no-untyped-def]
         await _loaded(pilot)
         pilot.app.jump_to(index)
-        await pilot.pause()
+        await _settled(pilot)
 
     return run
 
