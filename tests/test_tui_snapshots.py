@@ -57,6 +57,12 @@ async def _loaded(pilot) -> None:  # type: ignore[no-untyped-def]
 def _at(index: int):  # type: ignore[no-untyped-def]
     async def run(pilot) -> None:  # type: ignore[no-untyped-def]
         await _loaded(pilot)
+        # Jump twice: the first settles the layout (status lines, header), the second,
+        # from the top, scrolls the selection into view against that final layout only,
+        # so the rows shown never depend on which refresh came first.
+        pilot.app.jump_to(index)
+        await _settled(pilot)
+        pilot.app.events_list.scroll_to(y=0, animate=False, immediate=True)
         pilot.app.jump_to(index)
         await _settled(pilot)
 
