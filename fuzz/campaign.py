@@ -87,7 +87,8 @@ class Campaign:
 
     def __init__(self, seed: int, out: Path = DEFAULT_OUT, timeout: float = 20.0,
                  minimise_seconds: float = 60.0,
-                 log: Callable[[str], object] = lambda s: print(s, file=sys.stderr)) -> None:
+                 log: Callable[[str], object] = lambda s: print(s, file=sys.stderr),
+                 max_line: int = 2_500_000) -> None:
         self.seed = seed
         self.out = out
         self.timeout = timeout
@@ -95,7 +96,7 @@ class Campaign:
         self.log = log
         self.seeds = corpus.seeds()
         keys = corpus.keys(seed)
-        self.ctx = Context([s.data for s in self.seeds], keys.pems)
+        self.ctx = Context([s.data for s in self.seeds], keys.pems, max_line)
         self.secrets = secrets_for(seed, self.seeds)
         self.traces: dict[str, Any] = {}
         self.report = Report(seed)
@@ -117,24 +118,25 @@ class Campaign:
         for name, data in case.inputs.items():
             (folder / name).write_bytes(data)
         if case.type == "filter":
-            out = execute.forked(filter_job(case, self._traces()), folder, self.timeout)
+            out = execute.forked(filter_job(case, self._trace(case.trace)), folder,
+                                 self.timeout)
             return oracles.check_filter(out), out
         stdin = folder / case.stdin if case.stdin else None
         out = execute.forked(execute.cli_job(case.args), folder, self.timeout, stdin)
         return oracles.check(case, out, self.secrets), out
 
-    def _traces(self) -> dict[str, Any]:
-        """The filter fuzzer's tables, loaded once in the fuzzer so children share them."""
-        if not self.traces:
+    def _trace(self, name: str) -> Any:
+        """A filter case's trace with its tables, loaded once in the fuzzer (before the
+        children fork, so they share it)."""
+        if name not in self.traces:
             import attrace
 
-            for name in cases.FILTER_TRACES:
-                trace = attrace.load(corpus.ROOT / name)
-                for table in ("events", "transactions", "sessions", "diagnostics"):
-                    getattr(trace, table)
-                self.traces[name] = trace
+            trace = attrace.load(corpus.ROOT / name)
+            for table in ("events", "transactions", "sessions", "diagnostics"):
+                getattr(trace, table)
+            self.traces[name] = trace
             gc.freeze()  # children then leave the shared heap's pages alone
-        return self.traces
+        return self.traces[name]
 
     # -- the loop --------------------------------------------------------------
 
@@ -175,9 +177,10 @@ class Campaign:
         self.report.findings[failure.signature] = finding
         self.log(f"fuzz: case {case.number}: {failure.signature}")
         small = self.minimise(case, failure.signature, deadline)
+        again = [f for f in self.run_case(small)[0] if f.signature == failure.signature]
         finding.size = (sum(map(len, case.inputs.values())) or len(case.expr.encode()),
                         sum(map(len, small.inputs.values())) or len(small.expr.encode()))
-        finding.folder = str(self.write(small, failure))
+        finding.folder = str(self.write(small, again[0] if again else failure))
 
     # -- minimising and reproducers -------------------------------------------
 
@@ -294,19 +297,20 @@ def secrets_for(seed: int, seeds: list[corpus.Seed]) -> oracles.Secrets:
     return oracles.Secrets(bodies)
 
 
-def filter_job(case: Case, traces: dict[str, Any]) -> Callable[[], int]:
+def filter_job(case: Case, trace: Any) -> Callable[[], int]:
     """Compile ``case.expr`` over its table and run it on a loaded trace's table; an
     error is printed as the CLI prints it."""
 
     def job() -> int:
+        from attrace.cli import error_line
         from attrace.errors import AttraceError
         from attrace.filters import compile_filter
 
         try:
             compiled = compile_filter(case.expr, case.table)
-            compiled.apply(getattr(traces[case.trace], case.table))
+            compiled.apply(getattr(trace, case.table))
         except AttraceError as exc:
-            print(f"Error: {exc}", file=sys.stderr)
+            print(error_line(str(exc)), file=sys.stderr)
             return 2
         return 0
 

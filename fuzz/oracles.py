@@ -33,8 +33,9 @@ _CONTROL_EXPORT: Final = re.compile("[\x80-\x9f\u202e\udc80-\udc9f]")
 """What CSV and JSON must escape as well (C0 they escape or quote already)."""
 _BASE64_RUN: Final = re.compile(rf"[A-Za-z0-9+/]{{{WINDOW},}}")
 _KEY_MARKS: Final = (b"PRIVATE KEY", b"PRIVATE KEY".hex().upper().encode(),
-                     b"LS0tLS1CRUdJTi", b"LS0tLS1FTkQg")
-"""A private key's marker as text, as hex, and ``-----BEGIN``/``-----END `` in base64."""
+                     b"LS0tLS1CRUdJTi", b"LS0tLS1FTkQg", b'"PSK"')
+"""A private key's marker as text, as hex, and ``-----BEGIN``/``-----END `` in base64;
+a pre-shared key configured by name (``AT+QSSLCFG=...,"psk",...``)."""
 _HEX_RUN: Final = re.compile(rf"[0-9A-Fa-f]{{{2 * WINDOW},}}")
 
 
@@ -49,7 +50,9 @@ class Failure:
 
 class Secrets:
     """The key bodies no output may carry: every ``WINDOW``-long run of them, as text
-    and as the hex a hex data format prints."""
+    and as the hex a hex data format prints.  A body's first ``WINDOW`` characters (the
+    DER header and the start of the public modulus) are evidence that a key is there:
+    runs count from after them, so a reproducer always keeps a recognisable piece."""
 
     def __init__(self, bodies: Iterable[bytes]) -> None:
         self.text: set[str] = set()
@@ -58,14 +61,14 @@ class Secrets:
         for body in bodies:
             self.heads.append(body[:WINDOW])
             s = body.decode("ascii", "replace")
-            for i in range(len(s) - WINDOW + 1):
+            for i in range(WINDOW, len(s) - WINDOW + 1):
                 self.text.add(s[i:i + WINDOW])
             h = body.hex()
-            for i in range(0, len(h) - 2 * WINDOW + 1, 2):
+            for i in range(2 * WINDOW, len(h) - 2 * WINDOW + 1, 2):
                 self.hex.add(h[i:i + 2 * WINDOW])
 
     def recognisable(self, inputs: Iterable[bytes]) -> bool:
-        """Do the inputs still say that they hold a private key?  A marker line (as
+        """Do the inputs still say that they hold a secret key?  A marker line (as
         text, hex or base64), or a key's first body line (its DER header), is evidence a
         content-based redactor can see; forty base64 characters alone are not."""
         for data in inputs:

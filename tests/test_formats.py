@@ -49,7 +49,8 @@ def first(evs: list[Event], kind: str, name: str | None) -> Event:
 def test_every_promised_format_is_built_in() -> None:
     assert set(LINE_FORMATS) == {
         "esp-idf", "zephyr", "mbed-trace", "arduino-monitor", "arrows", "txrx", "qcom",
-        "mnemonic-lines", "python-repr", "miniterm-debug", "pasted"}
+        "mnemonic-lines", "python-repr", "miniterm-debug", "pasted", "pppd-chat",
+        "modemmanager", "sendrecv", "stamped-mnemonics"}
 
 
 @pytest.mark.parametrize("name", LINE_FORMATS)
@@ -266,6 +267,32 @@ def test_forum_paste_prose_is_noise_not_responses() -> None:
     assert first(evs, "urc", "QSSLOPEN").args == (1, 1, -1)
 
 
+def test_pppd_chat_sample() -> None:
+    evs = events_of("pppd_chat.log")
+    assert (evs[0].kind, evs[0].note) == ("meta", "syslog line of another program")
+    assert shape(evs[1]) == ("command", "AT", "tx", 2)
+    assert (evs[2].kind, evs[2].note) == ("meta", "a step of the chat script")
+    done = first(evs, "urc", "QSSLOPEN")
+    assert done.args == (1, 1, 0) and done.dir == "rx"
+    assert done.time - first(evs, "command", "QSSLOPEN").time == pytest.approx(3.0)
+
+
+def test_modemmanager_sendrecv_and_stamped_samples() -> None:
+    trace = load(SAMPLES / "modemmanager.log")
+    cmd = first(trace.event_list, "command", "QSSLOPEN")
+    assert (cmd.line, cmd.dir, cmd.inferred) == (3, "tx", False)
+    assert iso(cmd.time, trace.timebase) == "2024-03-14T09:30:02.218"
+    data = first(trace.event_list, "data", "QSSLSEND")
+    assert (data.text, data.note) == ("PING 0042", "length")
+    evs = events_of("sendrecv.log")
+    assert [(e.kind, e.line) for e in evs[:3]] == [("noise", 1), ("noise", 2), ("command", 3)]
+    assert first(evs, "urc", "QSSLURC").args == ("recv", 1, 3, 9, "PONG 0042")
+    evs = events_of("stamped_mnemonics.log")
+    assert (evs[0].kind, evs[0].note) == ("meta", "application log line")
+    assert shape(evs[1])[:2] == ("command", "AT") and evs[1].line == 2
+    assert evs[2].time - evs[1].time == pytest.approx(0.018, abs=1e-6)
+
+
 def test_jsonl_epoch_milliseconds_sample() -> None:
     trace = load(SAMPLES / "transcript_ms.jsonl")
     cmd = first(trace.event_list, "command", "QSSLOPEN")
@@ -403,3 +430,17 @@ def test_unusable_user_definitions_are_listed(tmp_path: Path) -> None:
     assert run.returncode == 0
     assert (f"unusable: {folder / 'bad.toml'}: needs at least one [[patterns]] entry with a "
             "regex") in run.stdout.splitlines()
+
+
+def test_formats_shows_detection_evidence_for_files(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list\n")
+    run = _cli("formats", str(SAMPLES / "zephyr.log"), str(notes), "-f", "json")
+    assert run.returncode == 0, run.stderr
+    zephyr, other = json.loads(run.stdout)["files"]
+    assert (zephyr["chosen"], zephyr["recognised"]) == ("zephyr", True)
+    assert next(iter(zephyr["scores"])) == "zephyr" and zephyr["scores"]["zephyr"] >= 0.9
+    assert (other["chosen"], other["recognised"], other["scores"]) == ("raw", False,
+                                                                       {"raw": 0.05})
+    text = _cli("formats", str(notes)).stdout.splitlines()
+    assert text[0] == f"{notes}: raw, not recognised (below 0.3)"

@@ -45,6 +45,10 @@ SAMPLES = {
     "miniterm_debug.log": ("miniterm-debug", "none"),
     "forum_paste.txt": ("pasted", "none"),
     "transcript_ms.jsonl": ("jsonl", "absolute"),
+    "pppd_chat.log": ("pppd-chat", "clock"),
+    "modemmanager.log": ("modemmanager", "absolute"),
+    "sendrecv.log": ("sendrecv", "none"),
+    "stamped_mnemonics.log": ("stamped-mnemonics", "absolute"),
 }
 
 

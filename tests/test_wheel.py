@@ -57,6 +57,12 @@ def test_wheel_installs_and_finds_its_grammar(tmp_path: Path) -> None:
     assert grammar.is_file()
     assert not package.is_relative_to(ROOT)
 
+    # The built-in line formats (TOML inside the package) are found there too.
+    listing = _run([str(env_dir / "bin" / "attrace"), "formats"], work)
+    assert listing.returncode == 0, listing.stderr
+    assert {"esp-idf", "zephyr", "qcom", "pasted"} <= {
+        line.split()[0] for line in listing.stdout.splitlines() if line[:1].isalnum()}
+
     summary = _run([str(env_dir / "bin" / "attrace"), "summary", str(SAMPLE)], work)
     assert summary.returncode == 0, summary.stderr
     assert "format bracketed" in summary.stdout

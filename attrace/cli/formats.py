@@ -3,6 +3,8 @@
 Without options it lists every format: the built-in readers, the built-in line formats,
 and the user's own definitions (from the config folder), each with where it comes from
 and what it matches; definitions in that folder that cannot be used are listed with why.
+Given files, it shows detection's evidence: how sure each format is of each file's first
+KBs, and which reader reads it (the fallback when none is sure enough).
 ``--check F.toml`` validates a definition and runs its sample lines, as lnav does for
 its formats: exit 0 when all is well, 1 when a sample reads differently from what it
 says, 2 when the file cannot be used at all.  One line per problem.
@@ -19,21 +21,28 @@ import click
 
 from attrace import output
 from attrace.cli import EXIT_ERROR, EXIT_FAIL, main
-from attrace.read import FORMATS
+from attrace.errors import InputError
+from attrace.read import FORMATS, RECOGNISED, available, score
+from attrace.read.base import HEAD_SIZE
 from attrace.read.lineformat import FormatError, LineFormatReader, check_samples, load_file
-from attrace.read.registry import user_dir, user_formats
+from attrace.read.registry import scores, user_dir, user_formats
 
 
 @main.command("formats")
+@click.argument("files", nargs=-1, type=str)
 @click.option("--check", "check_file", metavar="F.toml", default=None,
               help="Validate a line-format definition and run its samples.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format of the list.")
-def formats(check_file: str | None, fmt: str) -> None:
-    """List the capture formats (built-in and your own), or check a definition."""
+def formats(files: tuple[str, ...], check_file: str | None, fmt: str) -> None:
+    """List the capture formats (built-in and your own), check a definition, or show how
+    sure each format is of FILE(s) (detection's evidence)."""
     w = output.human(sys.stdout)
     if check_file is not None:
         _check(Path(check_file), w)
+        return
+    if files:
+        _evidence(files, fmt, w)
         return
     rows = [_row(reader.name, reader, "built-in") for reader in FORMATS.values()]
     mine, problems = user_formats()
@@ -55,6 +64,32 @@ def formats(check_file: str | None, fmt: str) -> None:
       "check one with attrace formats --check F.toml\n")
     for line in problems:
         w(f"unusable: {line}\n")
+
+
+def _evidence(files: tuple[str, ...], fmt: str, write: Callable[[str], object]) -> None:
+    """Each file's detection scores from its first KBs, and the reader chosen."""
+    readers = available()
+    found = []
+    for name in files:
+        try:
+            with open(name, "rb") as stream:
+                head = stream.read(HEAD_SIZE)
+        except OSError as exc:
+            raise InputError(f"cannot read {name} ({exc.strerror or exc}); check the path.") \
+                from None
+        ranked = scores(head, readers)
+        chosen, best = score(head, readers)
+        found.append({"name": name, "chosen": chosen.name, "recognised": best >= RECOGNISED,
+                      "scores": {k: round(v, 3) for k, v in ranked.items() if v > 0}})
+    if fmt == "json":
+        json.dump({"files": found}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    for f in found:
+        how = "recognised" if f["recognised"] else f"not recognised (below {RECOGNISED})"
+        write(f"{f['name']}: {f['chosen']}, {how}\n")
+        for reader, value in f["scores"].items():
+            write(f"  {reader:<18} {value:.3f}\n")
 
 
 def _row(name: str, reader: type, source: str) -> dict[str, str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import BinaryIO, ClassVar, Final
 
 from attrace.errors import InputError
@@ -36,6 +35,8 @@ KEEP: Final = 4096
 and a capture of huge unreadable lines must not fill memory)."""
 BATCH: Final = 1024
 """Chunks per batch of the default ``Reader.batches``."""
+BATCH_BYTES: Final = 1 << 22
+"""Data bytes past which the default ``Reader.batches`` gives out its batch."""
 
 Line = tuple[int, int, bytes]
 """(byte offset, 1-based line number, the line with its terminator)."""
@@ -66,9 +67,21 @@ class Reader:
         raise NotImplementedError
 
     def batches(self, blocks: Iterable[Block]) -> Iterator[list[Chunk]]:
-        """The chunks ``chunks`` gives for the lines of ``blocks``, a list at a time."""
-        chunks = self.chunks(lines_of(blocks))
-        while batch := list(islice(chunks, BATCH)):
+        """The chunks ``chunks`` gives for the lines of ``blocks``, a list at a time (at
+        most ``BATCH`` chunks or about ``BATCH_BYTES`` of data: a batch of pieces of one
+        huge line must not hold the whole line)."""
+        batch: list[Chunk] = []
+        held = 0
+        add = batch.append
+        for chunk in self.chunks(lines_of(blocks)):
+            add(chunk)
+            held += len(chunk.data)
+            if len(batch) >= BATCH or held >= BATCH_BYTES:
+                yield batch
+                batch = []
+                add = batch.append
+                held = 0
+        if batch:
             yield batch
 
 

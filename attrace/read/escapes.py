@@ -2,11 +2,11 @@
 
 A tool that logs a serial line as text has to show CR, LF, Ctrl+Z and the rest somehow:
 ``<CR><LF>`` mnemonics (Docklight, mbed-os's ``<cr>``/``<ln>``, ST-style host logs), C
-escapes (``AT\\r\\n``), or a Python ``repr`` of the bytes (``b'AT\\r\\n'``, which a forum
-may have turned into ``b‘AT\\r\\n’``), or no longer the bytes but the arguments a
-parser found in them, separated by spaces (Zephyr's modem_chat).  Each style is one
-function from the logged text to the bytes; a text that cannot be in its style raises
-ValueError with the reason.
+escapes (``AT\\r\\n``), caret notation (``AT^M``), or a Python ``repr`` of the bytes
+(``b'AT\\r\\n'``, which a forum may have turned into ``b‘AT\\r\\n’``), or no longer the
+bytes but the arguments a parser found in them, separated by spaces (Zephyr's
+modem_chat).  Each style is one function from the logged text to the bytes; a text that
+cannot be in its style raises ValueError with the reason.
 """
 
 from __future__ import annotations
@@ -102,6 +102,17 @@ def straighten(text: bytes) -> bytes:
     return _CURLY_RE.sub(lambda m: _CURLY[m.group()], text)
 
 
+_CARET: Final = re.compile(rb"\^[@-_?]")
+
+
+def uncaret(text: bytes) -> bytes:
+    """Caret notation (``^M`` for CR, ``^Z`` for Ctrl+Z, ``^?`` for DEL), as pppd's chat
+    and stty print control bytes, to the bytes."""
+    if b"^" not in text:
+        return text
+    return _CARET.sub(lambda m: bytes((m.group()[1] ^ 0x40,)), text)
+
+
 _ARGS_LINE: Final = re.compile(rb"(\+[A-Za-z0-9_]+:) +(.*)\Z", re.S)
 _ARG: Final = re.compile(rb'"[^"]*"|[^ "]+')
 
@@ -122,5 +133,6 @@ STYLES: Final[dict[str, Callable[[bytes], bytes]]] = {
     "c": unescape_c,
     "python": unrepr,
     "args": rejoin_args,
+    "caret": uncaret,
 }
 """Escape styles by the name a format definition gives."""

@@ -11,7 +11,7 @@ and ``attrace formats --check``)::
     title = "ESP-IDF application log"
     time = "uptime-ms"                # or "%Y-%m-%d %H:%M:%S.%f", "%H:%M:%S.%f"...
     time_kind = "clock"               # a pattern without a date: clock, uptime, relative
-    escapes = "none"                  # none, mnemonic, c, python
+    escapes = "none"                  # none, mnemonic, c, caret, python, args
     line_end = "\\r\\n"                 # added after each line's text (not after a lone
                                       # ">" prompt); "keep": the file's own
     unmatched = "noise"               # a line no pattern matches: noise or meta
@@ -32,6 +32,7 @@ and ``attrace formats --check``)::
     line_end = ""                     # this pattern's own
     note = "..."                      # a pattern without `data`: what its meta lines are
     repeat = false                    # every match in the line is a piece of data
+    time = "%H:%M:%S.%f"              # this pattern's own time format (and time_kind)
     [[samples]]                       # checked by `attrace formats --check` and the tests
     line = 'I (1234) modem: AT+CSQ'
     data = "AT+CSQ\\r\\n"
@@ -67,7 +68,7 @@ _KEYS: Final = {"name", "title", "time", "time_kind", "escapes", "line_end", "un
                 "unmatched_note",
                 "prose", "straighten_quotes", "guess_directions", "directions", "detect",
                 "patterns", "samples"}
-_PATTERN_KEYS: Final = {"regex", "dir", "line_end", "note", "repeat"}
+_PATTERN_KEYS: Final = {"regex", "dir", "line_end", "note", "repeat", "time", "time_kind"}
 _SAMPLE_KEYS: Final = {"line", "data", "dir", "time", "kind"}
 _DETECT_KEYS: Final = {"requires", "min_share", "confidence"}
 _LOOKAHEAD: Final = 400
@@ -90,6 +91,8 @@ class Pattern:
     note: str
     line_end: bytes | None
     repeat: bool
+    time: tuple[str, str] | None = None
+    """(time format, time_kind) of this pattern when it differs from the format's."""
 
 
 @dataclass(frozen=True)
@@ -257,7 +260,15 @@ def _patterns(value: Any, bad: Callable[[str], None]) -> list[Pattern]:
         repeat = entry.get("repeat", False)
         if not isinstance(repeat, bool):
             bad(f"{where}: repeat must be true or false")
-        out.append(Pattern(regex, direction, note, own if own != KEEP else None, bool(repeat)))
+        time = None
+        if "time" in entry:
+            time = (str(entry["time"]), str(entry.get("time_kind", "clock")))
+            try:
+                TimeParser(*time)
+            except ValueError as exc:
+                bad(f"{where}: time: {exc}")
+        out.append(Pattern(regex, direction, note, own if own != KEEP else None, bool(repeat),
+                           time))
     return out
 
 
@@ -333,6 +344,8 @@ class LineFormatReader(Reader):
         super().__init__()
         d = self.definition
         self._time = TimeParser(d.time, d.time_kind) if d.time else None
+        self._times = {p: TimeParser(*p.time) for p in d.patterns if p.time is not None}
+        """Parsers of patterns with their own time format."""
         self._decode = STYLES[d.escapes]
         self._at: float | None = None
         self._labels: dict[bytes, str | None] = dict(d.directions)
@@ -363,8 +376,6 @@ class LineFormatReader(Reader):
 
     def chunks(self, lines: Iterable[Line]) -> Iterator[Chunk]:
         d = self.definition
-        if self._time is not None:
-            self.timebase = Timebase(self._time.kind)
         it = iter(lines)
         if d.guess:
             it = chain(self._guess(it), it)
@@ -414,11 +425,14 @@ class LineFormatReader(Reader):
         groups = m.re.groupindex
         if "data" not in groups or m.group("data") is None:
             return meta(region, p.note)
-        if "time" in groups and m.group("time") is not None and self._time is not None:
+        parse = self._times.get(p, self._time)
+        if "time" in groups and m.group("time") is not None and parse is not None:
             try:
-                self._at = self._time(m.group("time"))
+                self._at = parse(m.group("time"))
             except ValueError as exc:
                 return noise(region, f"bad time ({exc})")
+            if self.timebase.kind != parse.kind:  # times only once one is seen
+                self.timebase = Timebase(parse.kind)
         try:
             data = self._decode(m.group("data"))
         except ValueError as exc:

@@ -109,19 +109,22 @@ def available(format_files: Sequence[str | Path] = ()) -> dict[str, type[Reader]
     return readers
 
 
+def scores(head: bytes, readers: dict[str, type[Reader]] | None = None) -> dict[str, float]:
+    """How sure each reader is of ``head`` (detection's evidence), surest first."""
+    readers = FORMATS if readers is None else readers
+    found = {name: reader.detect(head) for name, reader in readers.items()}
+    return dict(sorted(found.items(), key=lambda kv: -kv[1]))
+
+
 def score(head: bytes, readers: dict[str, type[Reader]] | None = None
           ) -> tuple[type[Reader], float]:
     """The reader most sure of ``head`` and how sure it is (the fallback when none is
     sure enough, with the best score found)."""
     readers = FORMATS if readers is None else readers
-    best, best_score = readers[FALLBACK], 0.0
-    for reader in readers.values():
-        s = reader.detect(head)
-        if s > best_score:
-            best, best_score = reader, s
-    if best_score < RECOGNISED:
-        return readers[FALLBACK], best_score
-    return best, best_score
+    name, best = next(iter(scores(head, readers).items()))
+    if best < RECOGNISED:
+        return readers[FALLBACK], best
+    return readers[name], best
 
 
 def detect(head: bytes, readers: dict[str, type[Reader]] | None = None) -> type[Reader]:

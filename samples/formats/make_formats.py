@@ -345,18 +345,20 @@ def rx_stream(transfers: list[Transfer]) -> bytes:
 
 # ------------------------------------------------------------- application log lines
 
-def log_lines(transfers: list[Transfer]) -> list[tuple[float, str, str]]:
+def log_lines(transfers: list[Transfer], keep_empty: bool = False
+              ) -> list[tuple[float, str, str]]:
     """What a host-side logger prints: (ms, dir, text) a line, line ends removed, the
-    module's empty lines skipped, a prompt as ``> ``."""
+    module's empty lines skipped unless ``keep_empty``, a prompt as ``> ``."""
     out = []
     for tr in transfers:
         text = tr.data.decode("latin-1")
         if tr.dir == TX:
             out.append((tr.ms, TX, text.rstrip("\r\n\x1a")))
             continue
-        for line in text.split("\r\n"):
-            if line.strip():
-                out.append((tr.ms, RX, line))
+        lines = text.split("\r\n")
+        if not lines[-1]:
+            lines.pop()  # the text ended with a line end
+        out += [(tr.ms, RX, line) for line in lines if keep_empty or line.strip()]
     return out
 
 
@@ -380,7 +382,7 @@ def esp_idf() -> bytes:
            "I (412) cpu_start: Starting scheduler on PRO CPU.",
            "I (4120) main_task: Calling app_main()",
            "I (4185) bc66_modem: Powering the module and waiting for it to become ready"]
-    for ms, _d, text in log_lines(exchange(2, fixed=True)):
+    for ms, _, text in log_lines(exchange(2, fixed=True)):
         out.append(f"I ({round(boot + ms)}) bc66_modem: {text}")
         if text.startswith("+QSSLOPEN:"):
             out.append(f"I ({round(boot + ms + 1)}) app_main: SSL connection 1,2 is up")
@@ -498,14 +500,10 @@ def qcom() -> bytes:
     the module sent empty ones."""
     start = dt.datetime(2024, 3, 13, 10, 19, 8, 474000)
     out = []
-    for tr in without_send(exchange(0, echo=True)):
-        t = at(start, tr.ms)
+    for ms, d, text in log_lines(without_send(exchange(0, echo=True)), keep_empty=True):
+        t = at(start, ms)
         stamp = f"[{t:%Y-%m-%d %H:%M:%S}:{_ms(t)}"
-        if tr.dir == TX:
-            out.append(f"{stamp}_S:] {tr.data.decode().rstrip()}")
-            continue
-        for line in tr.data.decode("latin-1").split("\r\n")[:-1]:
-            out.append(f"{stamp}_R:] {line}" if line else "")
+        out.append(f"{stamp}_S:] {text}" if d == TX else f"{stamp}_R:] {text}" if text else "")
     return ("\r\n".join(out) + "\r\n").encode()
 
 
@@ -577,6 +575,68 @@ def jsonl_ms() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def pppd_chat() -> bytes:
+    """pppd's chat -v in syslog on a host using the BC66 for a session: what it sends
+    in caret notation, each line it reads on its own line, the script's steps."""
+    start = dt.datetime(2024, 3, 14, 12, 15, 39)
+    out = ["Mar 14 12:15:37 gw pppd[2604]: pppd 2.4.9 started by root, uid 0"]
+
+    def row(ms: float, text: str) -> str:
+        t = at(start, ms)
+        return f"{t:%b %d %H:%M:%S} gw chat[2609]: {text}"
+
+    for tr in without_send(exchange(1, config=False)):
+        if tr.dir == TX:
+            out.append(row(tr.ms, f"send ({tr.data.decode().rstrip()}^M)"))
+            out.append(row(tr.ms, "expect (OK)"))
+            continue
+        for line in tr.data.decode("latin-1").split("\n")[:-1]:
+            out.append(row(tr.ms, line.replace("\r", "^M")))
+        if tr.data.endswith(b"OK\r\n"):
+            out.append(row(tr.ms, " -- got it "))
+    return ("\n".join(out) + "\n").encode()
+
+
+def modemmanager() -> bytes:
+    """ModemManager's debug log in the journal while it probes a BC66 on ttyUSB0."""
+    start = dt.datetime(2024, 3, 14, 9, 30, 2, 120000)
+    out = []
+    for tr in exchange(2, config=False, fixed=True):
+        t = at(start, tr.ms)
+        text = "".join(f"<{_NAMES[b]}>" if b < 0x20 else chr(b) for b in tr.data)
+        arrow = "-->" if tr.dir == TX else "<--"
+        epoch = (t - dt.datetime(1970, 1, 1)).total_seconds()  # the wall clock, zone-free
+        prefix = f"{t:%b %d %H:%M:%S} host ModemManager[612]: <debug> [{epoch:.6f}] (ttyUSB0)"
+        out.append(f"{prefix}: {arrow} '{text}'")
+        if tr.data.startswith(b"\r\n+QSSLOPEN"):
+            out.append(f"{prefix} device open count is 2 (open)")
+    return ("\n".join(out) + "\n").encode()
+
+
+def sendrecv() -> bytes:
+    """Firmware logging every write and read whole: ``[SEND][len][...]`` with C escapes."""
+    out = ["Waiting for the BC66 to be ready after power on", "Module ready"]
+    for tr in exchange(3, fixed=True):
+        text = tr.data.decode("latin-1").replace("\\", "\\\\").replace("\r", "\\r").replace(
+            "\n", "\\n").replace("\x1a", "\\x1a")
+        out.append(f"[{'SEND' if tr.dir == TX else 'RECV'}][{len(tr.data):4d}][{text}]")
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
+def stamped_mnemonics() -> bytes:
+    """An ATParser-style firmware log: a bracketed date_time, the text with mnemonics,
+    the parser's own messages between."""
+    start = dt.datetime(2024, 3, 15, 11, 53, 6, 302000)
+    out = []
+    for ms, d, text in log_lines(without_send(exchange(4, config=False)), keep_empty=True):
+        t = at(start, ms)
+        stamp = f"[{t:%Y-%m-%d_%H:%M:%S}:{_ms(t)}]"
+        if d == TX:
+            out.append(f"{stamp}    ATParser:*** SEND (size={len(text) + 2}) ***")
+        out.append(f"{stamp}{'' if d == TX else '    '}{text}<CR><LF>")
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
 def main() -> None:
     files = {
         "teraterm_echo.log": teraterm(),
@@ -609,6 +669,10 @@ def main() -> None:
         "miniterm_debug.log": miniterm_debug(),
         "forum_paste.txt": forum_paste(),
         "transcript_ms.jsonl": jsonl_ms(),
+        "pppd_chat.log": pppd_chat(),
+        "modemmanager.log": modemmanager(),
+        "sendrecv.log": sendrecv(),
+        "stamped_mnemonics.log": stamped_mnemonics(),
     }
     for name, data in files.items():
         (OUT / name).write_bytes(data)
