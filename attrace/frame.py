@@ -128,6 +128,8 @@ class _Stream:
     buf: bytearray = field(default_factory=bytearray)
     offset: int = -1
     line: int = 0
+    """File line of the record's first content byte (of its first byte while it holds
+    only line ends and blanks)."""
     time: float | None = None
     until: float | None = None
     """Time of the chunk that gave the record's last byte so far."""
@@ -304,7 +306,7 @@ class Framer:
                         else:
                             rec = new_record("line", bytes(st.buf) + data, body, st.dir, False,
                                              chunk.time, source, st.offset,
-                                             st.acc + chunk.length, st.line, "", "", None,
+                                             st.acc + chunk.length, chunk.line, "", "", None,
                                              None, None)
                             st.buf = bytearray()
                             st.offset = -1
@@ -371,7 +373,7 @@ class Framer:
         if st.offset < 0:
             raw, offset, size, line = data, chunk.offset, chunk.length, chunk.line
         else:
-            raw, offset, line = bytes(st.buf) + data, st.offset, st.line
+            raw, offset, line = bytes(st.buf) + data, st.offset, chunk.line
             size = st.acc + chunk.length
         rec = new_record("line", raw, data[:-2], st.dir, False, chunk.time, source, offset, size,
                          line, "", "recv", ctx, conn, length)
@@ -472,7 +474,7 @@ class Framer:
                              chunk.offset, chunk.length, chunk.line, "", "", None, None, None)
         else:
             rec = new_record("line", bytes(st.buf) + data, body, st.dir, False, chunk.time,
-                             source, st.offset, st.acc + chunk.length, st.line, "", "", None,
+                             source, st.offset, st.acc + chunk.length, chunk.line, "", "", None,
                              None, None)
             st.buf = bytearray()
             st.offset, st.acc = -1, 0
@@ -796,9 +798,12 @@ class Framer:
             st.offset, st.line = start, chunk.line
         piece = chunk.data[a:b]
         if not st.started:
-            # A record's time is when its content began, not its leading terminators.
+            # A record's time and line are where its content began, not its leading
+            # terminators (a chunk's bytes are all on its line: see ``Chunk``).
             st.time = chunk.time
             st.started = bool(piece.strip())
+            if st.started:
+                st.line = chunk.line
         room = MAX_RECORD - len(st.buf)
         if b - a > room and st.mode is not DATA_MODE:
             # A line or counted payload too long to keep: its first MAX_RECORD bytes
@@ -886,6 +891,8 @@ def _take_all(st: _Stream, chunk: Chunk) -> None:
     if not st.started:
         st.time = chunk.time
         st.started = bool(chunk.data.strip())
+        if st.started:
+            st.line = chunk.line
     st.until = chunk.time
     st.acc += chunk.length
     st.buf += chunk.data

@@ -105,6 +105,8 @@ class Record:
     offset: int
     length: int
     line: int
+    """File line where the record's content starts (line ends and blanks before it are
+    in its bytes, not its line); of its first byte when it has no content."""
     note: str = ""
     """For data: how it ended (``ctrl-z``, ``esc``, ``length``, ``eof``) and its purpose;
     for noise: why."""
@@ -150,8 +152,11 @@ class Event:
     """The decoded line or payload (before redaction: see ``attrace.redact``)."""
     source: int
     offset: int
+    """Byte offset in the file where the event's bytes start (leading line ends
+    included)."""
     length: int
     line: int
+    """1-based file line where the event's text starts: never a blank line before it."""
     data_len: int
     """UART bytes the event carries."""
     note: str = ""

@@ -41,7 +41,7 @@ def test_count_none_any_all(good) -> None:
     assert (r.passed, r.value, r.detail) == (True, 4, "count = 4, expected == 4")
     r = _one(good, "count(kind == urc) <= 1")
     assert not r.passed and r.offending == 4
-    assert [(o.no, o.line) for o in r.offenders] == [(36, 112), (43, 123), (44, 125), (47, 130)]
+    assert [(o.no, o.line) for o in r.offenders] == [(36, 113), (43, 124), (44, 126), (47, 131)]
     assert r.offenders[2].text == '+QSSLURC: "recv",1,5,10,"1234567890"'
     r = _one(good, "count(name == QSSLSEND) >= 10")
     assert (r.passed, r.detail, r.offenders) == (False, "count = 3, expected >= 10", [])
@@ -93,7 +93,7 @@ def test_presets(good, timeout) -> None:
     assert [(r.rule.name, r.passed) for r in result.results] == [
         ("no-error-diagnostics", False), ("answered-within-limit", True),
         ("sessions-clean", False), ("commands-succeeded", False)]
-    assert [(o.no, o.line) for o in result.results[0].offenders] == [(17, 26)]
+    assert [(o.no, o.line) for o in result.results[0].offenders] == [(17, 27)]
     assert result.results[2].detail == "1 of 2 sessions do not match"
     assert not result
 
@@ -216,12 +216,12 @@ def test_renderings(timeout) -> None:
     first = doc["results"][0]
     assert (first["rule"], first["passed"], first["value"], first["offending"]) == \
         ("no-errors-in-expert-info", False, 1, 1)
-    assert first["events"][0] == {"index": 16, "no": 17, "line": 26,
+    assert first["events"][0] == {"index": 16, "no": 17, "line": 27,
                                   "source": first["file"], "text": "+QSSLOPEN: 1,2,-7"}
 
     lines = result.github().splitlines()
     assert lines[0].startswith("::error file=")
-    assert ",line=26,title=attrace check%3A no-errors-in-expert-info::attrace found errors" \
+    assert ",line=27,title=attrace check%3A no-errors-in-expert-info::attrace found errors" \
         in lines[0]
     assert lines[-1] == "5 checks on 1 file: 3 passed, 2 failed"
 
@@ -300,7 +300,7 @@ def test_reports_name_each_offenders_file_when_files_are_loaded_together() -> No
     alone = attrace.load(ROOT / "samples/ssl/timeout.log")
     failed = next(e for e in alone.event_list if e.text == "+QSSLOPEN: 1,2,-7")
     single = alone.check("count(severity >= warning) == 0")
-    assert f"#{failed.index + 1} (line 26): +QSSLOPEN: 1,2,-7" in single.text()
+    assert f"#{failed.index + 1} (line 27): +QSSLOPEN: 1,2,-7" in single.text()
 
 
 def test_a_trace_with_no_at_traffic_cannot_pass() -> None:

@@ -52,7 +52,7 @@ def test_failing_trace_exits_1_and_names_the_events() -> None:
     assert ("FAIL  samples/ssl/timeout.log  ssl-open-within-10s: p95(done_after_s) = 19.1523 s,"
             " expected < 10 s (2 values)") in out
     assert '      #15 (line 23): AT+QSSLOPEN=1,2,"telemetry.meterworks.example",8443,0' in out
-    assert "      #17 (line 26): +QSSLOPEN: 1,2,-7" in out
+    assert "      #17 (line 27): +QSSLOPEN: 1,2,-7" in out
     assert out.splitlines()[-1] == "10 checks on 2 files: 8 passed, 2 failed"
 
 

@@ -58,7 +58,7 @@ def test_expert_jsonl_has_where(samples) -> None:  # type: ignore[no-untyped-def
 def test_follow_text_hex_raw_and_output(samples, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = str(samples / "ssl" / "two_connections.log")
     text = _run("follow", path, "--session", "1:0#1")
-    assert text.splitlines()[:2] == ["<- #26 line 37: 3 bytes", "    ACK"]
+    assert text.splitlines()[:2] == ["<- #26 line 38: 3 bytes", "    ACK"]
     assert text.splitlines()[-1] == "Session 1:0#1: 4 bytes sent, 7 bytes received."
     hexed = _run("follow", path, "--session", "1:0#1", "--as", "hex", "--dir", "tx")
     assert "50 49 4e 47" in hexed and "ACK" not in hexed
@@ -157,7 +157,7 @@ def test_expert_names_the_file_when_several_are_given(samples, tmp_path) -> None
     alone_path = str(samples / "ssl" / "timeout.log")
     failed = next(e for e in load(alone_path).event_list if e.text == "+QSSLOPEN: 1,2,-7")
     alone = _run("expert", alone_path).splitlines()
-    assert alone[1].startswith(f"  #{failed.index + 1} line 26 offset {failed.offset} ")
+    assert alone[1].startswith(f"  #{failed.index + 1} line 27 offset {failed.offset} ")
 
 
 def test_summary_lists_ten_sessions_then_counts_the_rest(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -64,7 +64,7 @@ def test_failure_lists_the_offending_events(pytester: pytest.Pytester, captures:
         '*  #15 (line 23): AT+QSSLOPEN=1,2,"telemetry.meterworks.example",8443,0',
         "*attrace: count(severity == error) == 0 failed on *slow.log: count = 1, "
         "expected == 0",
-        "*  #17 (line 26): +QSSLOPEN: 1,2,-7",
+        "*  #17 (line 27): +QSSLOPEN: 1,2,-7",
     ])
     # The helper's own frames are hidden: the failure points at the test.
     assert "def assert_trace" not in result.stdout.str()

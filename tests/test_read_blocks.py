@@ -121,7 +121,7 @@ def test_short_receive_urc_in_a_tera_term_log() -> None:
     got = [(e.kind, e.name, e.data_len, e.offset, e.length, e.line, round(e.time % 60, 3))
            for e in events]
     assert got == [
-        ("urc", "QSSLURC", 32, 0, 62, 1, 11.258),
-        ("final", "OK", 6, 62, 36, 3, 11.3),
+        ("urc", "QSSLURC", 32, 0, 62, 2, 11.258),
+        ("final", "OK", 6, 62, 36, 4, 11.3),
         ("command", "AT", 4, 98, 34, 5, 11.4),
     ]

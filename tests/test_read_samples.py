@@ -320,26 +320,73 @@ def _captures() -> list[Path]:
 
 @pytest.mark.parametrize("path", _captures(), ids=lambda p: str(p.relative_to(SAMPLE_ROOT)))
 def test_every_event_points_at_its_own_content(path: Path) -> None:
-    """An event's ``offset`` and ``line`` are where its own bytes start in the file, never
-    at line ends left over from an earlier record of its stream many lines above."""
+    """An event's ``offset`` is where its own bytes start in the file (line ends before its
+    text included), never at line ends left over from an earlier record of its stream many
+    lines above; its ``line`` is the file line where its text is, never a blank line before.
+    """
     data = path.read_bytes()
     trace = load([path])
     events = trace.event_list
     assert sum(e.length for e in events) == len(data)
     literal = trace.sources[0].format in LITERAL
+
+    def line_at(offset: int) -> int:
+        """The file line of the byte at ``offset`` (CRLF, lone CR, lone LF end a line)."""
+        head = data[:offset]
+        line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+        if data[offset - 1:offset + 1] == b"\r\n":
+            line -= 1  # an offset between CR and LF is on the CR's line
+        return line
+
     checked = 0
     for e in events:
         if not e.text.strip() or e.kind == "meta":
             continue
-        line = data.count(b"\n", 0, e.offset) + data.count(b"\r", 0, e.offset) - data.count(
-            b"\r\n", 0, e.offset) + 1
-        if data[e.offset - 1:e.offset + 1] == b"\r\n":
-            line -= 1  # an offset between CR and LF is on the CR's line
-        assert e.line == line, (e.index, e.text, e.offset)
+        end = e.offset + e.length
+        last = line_at(e.offset + len(data[e.offset:end].rstrip()) - 1)  # its last text byte
+        assert line_at(e.offset) <= e.line <= last, (e.index, e.text, e.offset)
         if literal:
-            want = e.text.strip()[:10].encode()
-            region = data[e.offset:e.offset + e.length]
-            assert want in region or e.text.strip()[:10].encode("gbk", "replace") in region, (
-                e.index, e.text, e.offset, region[:80])
+            region = data[e.offset:end]
+            text = e.text.strip()[:10]
+            at = region.find(text.encode())
+            if at < 0:
+                at = region.find(text.encode("gbk", "replace"))
+            assert at >= 0, (e.index, e.text, e.offset, region[:80])
+            assert e.line == line_at(e.offset + at), (e.index, e.text, e.offset)
         checked += 1
     assert checked
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "want"),
+    [
+        (
+            "blank_before_ok.log",
+            b"[10:00:00.000] >> AT\r\n[10:00:00.010] << \r\n[10:00:00.011] << OK\r\n"
+            b"[10:00:00.100] << \r\n[10:00:00.100] << +QSSLURC: \"recv\",1,2,3,\"abc\"\r\n",
+            [("AT", 0, 1), ("OK", 22, 3), ('+QSSLURC: "recv",1,2,3,"abc"', 64, 5)],
+        ),
+        (
+            "blank_before_ok.cap",
+            b"AT\r\n\r\nOK\r\n\r\n\r\n+QSSLURC: \"recv\",1,2,3,\"abc\"\r\n",
+            [("AT", 0, 1), ("OK", 4, 3), ('+QSSLURC: "recv",1,2,3,"abc"', 10, 6)],
+        ),
+    ],
+    ids=["bracketed", "raw"],
+)
+def test_line_is_where_the_text_is_not_the_blank_line_before(
+    tmp_path: Path, name: str, content: bytes, want: list[tuple[str, int, int]]
+) -> None:
+    """A module answer ``\\r\\nOK\\r\\n`` whose blank line is a file line of its own (or a
+    logger's blank line before the text): the event's bytes start at the blank line
+    (``offset``), but ``attrace events`` points at the line where ``OK`` is (issue 8)."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = CliRunner().invoke(main, ["events", "-f", "json", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["text"], r["offset"], r["line"]) for r in rows] == want
+    lines = content.splitlines()
+    for text, _, line in want:
+        assert text.encode() in lines[line - 1]  # the line shown is the line of the text
+    assert sum(r["length"] for r in rows) == len(content)
