@@ -423,7 +423,7 @@ def test_events_filter_option(samples) -> None:
                     ["36", "2.915000", "<-", "5", "urc", "QSSLOPEN"],
                     ["44", "5.322000", "<-", "5", "urc", "QSSLURC"]]
     result = _cli("events", path, "--filter", "kind == prompt", "-f", "jsonl")
-    assert [json.loads(x)["line"] for x in result.output.splitlines()] == [21, 48, 75, 115]
+    assert [json.loads(x)["line"] for x in result.output.splitlines()] == [22, 49, 76, 116]
 
 
 def test_sessions_and_expert_filter_options(samples) -> None:

@@ -109,9 +109,15 @@ def test_compare_puts_traces_side_by_side(tmp_path: Path) -> None:
     assert '<section id="comparison">' in html
 
 
-def test_several_files_without_compare_are_one_merged_trace(tmp_path: Path) -> None:
-    doc = report_json(tmp_path, str(TWO), str(FAILED))
-    assert len(doc["traces"]) == 1 and len(doc["traces"][0]["sources"]) == 2
+def test_several_whole_conversations_without_compare_are_refused(tmp_path: Path) -> None:
+    """Two terminal logs are two captures, not two taps of one: without ``--compare`` the
+    report says so in one line (exit 2) instead of interleaving them."""
+    out = tmp_path / "r.json"
+    cmd = [sys.executable, "-c", "from attrace.cli import run; run()",
+           "report", str(TWO), str(FAILED), "-o", str(out)]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert result.returncode == 2 and not out.exists()
+    assert "separate captures" in result.stderr and "Traceback" not in result.stderr
 
 
 # ------------------------------------------------------------------ the figures

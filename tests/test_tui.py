@@ -49,7 +49,7 @@ async def test_down_selects_and_fills_details_and_bytes() -> None:
         assert app.query_one(EventList).event_index == 5
         details = _tree_text(app)
         assert "Event 6: response CEREG" in details
-        assert "line 8, offset 189 (0xbd), 45 file bytes" in details
+        assert "line 9, offset 189 (0xbd), 45 file bytes" in details
         assert "time: 2024-03-05 14:02:11.313" in details
         assert "direction: module → host" in details
         dump = _bytes_text(app)
