@@ -45,6 +45,7 @@ from attrace.filters import (
     unknown_field,
 )
 from attrace.output import json_text, printable
+from attrace.redact import shown_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -447,8 +448,13 @@ def _gh_property(text: str) -> str:
 
 # ------------------------------------------------------------------ evaluating
 
-def _frame(trace: Trace, table: str) -> pd.DataFrame:
-    return getattr(trace, table)
+def _frame(trace: Trace, compiled: _Compiled) -> pd.DataFrame:
+    """The rule's table, with only the event columns the rule reads (plus ``index``, to
+    name offenders): the strict preset reads no events at all."""
+    fields = [*compiled.where.fields]
+    if compiled.value_field is not None:
+        fields.append(compiled.value_field.name)
+    return trace.table(compiled.table, fields)
 
 
 def _fmt(value: float | None, seconds: bool) -> str:
@@ -485,14 +491,13 @@ def _offenders(trace: Trace, table: str, rows: pd.DataFrame) -> tuple[list[Offen
         if 0 <= i < len(events):
             e = events[i]
             source = names[e.source] if e.source < len(names) else str(e.source)
-            row = trace.events.iloc[i]
-            shown.append(Offender(i, e.line, source, str(row["text"])))
+            shown.append(Offender(i, e.line, source, shown_text(e, trace.show_secrets)))
     return shown, count
 
 
 def evaluate(compiled: _Compiled, trace: Trace, file: str) -> RuleResult:
     """One compiled rule on one trace."""
-    frame = _frame(trace, compiled.table)
+    frame = _frame(trace, compiled)
     mask = compiled.where.mask(frame)
     matching = frame[mask.to_numpy()]
     func, op, x = compiled.func, compiled.op, compiled.threshold
