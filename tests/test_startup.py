@@ -74,7 +74,7 @@ def test_events_as_jsonl_streams_rows_without_pandas() -> None:
     assert result["code"] == 0
     rows = [json.loads(line) for line in str(result["stdout"]).splitlines()]
     assert rows and {"index", "kind", "session"} <= rows[0].keys()
-    assert result["heavy"] == []
+    assert not {"pandas", "numpy", "pyarrow"} & set(result["heavy"])  # type: ignore[arg-type]
 
 
 def test_help_lists_every_command_with_its_table_line() -> None:
