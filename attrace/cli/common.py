@@ -1,7 +1,7 @@
 """Options and helpers that several commands share.
 
-The filter compiler is imported when a filter is read, not when the options are declared,
-so that ``attrace CMD --help`` starts quickly.
+The decoding pipeline and the filter compiler are imported when a command runs, not when
+its options are declared, so that ``attrace CMD --help`` starts quickly.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import click
 
 from attrace import output
-from attrace.api import Trace, load
 from attrace.read import FORMATS
 from attrace.read.registry import format_file
 from attrace.spec import MODULES
 
 if TYPE_CHECKING:
+    from attrace.api import Trace
     from attrace.filters import Filter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,6 +78,8 @@ def format_option(default: str = "table") -> Callable[[F], F]:
 
 
 def load_trace(files: tuple[str, ...], input_format: str, show_secrets: bool) -> Trace:
+    from attrace.api import load
+
     ctx = click.get_current_context(silent=True)
     meta = ctx.find_root().meta if ctx is not None else {}
     return load(list(files), input_format=input_format, show_secrets=show_secrets,
