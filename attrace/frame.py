@@ -60,6 +60,8 @@ _BLANKS = re.compile(rb"[ \t\x0b\x0c]*")
 """What ``bytes.lstrip`` strips within a line (its line end aside)."""
 _CR, _LF = 0x0D, 0x0A
 _COMMAND = re.compile(rb"\s*AT\+([A-Za-z0-9_]+)=(.*)", re.S | re.I)
+_BARE_COMMAND = re.compile(rb"\s*AT\+(QSSL[A-Za-z0-9_]*)\s*$", re.I)
+"""An SSL command without arguments (``AT+QSSLSTATE``): it may tell the profile."""
 _ARG = re.compile(rb'\s*("[^"]*"|[^,]*)\s*(?:,|$)')
 _RECV_HEAD = re.compile(rb'\+QSSLURC: ?"recv",(\d{1,9}),(\d{1,9}),(\d{1,9}),"')
 """A receive URC's head; longer numbers than these (a gigabyte and more) are no real
@@ -757,6 +759,10 @@ class Framer:
         if self._announced is not None and self._announced.stream == (st.source, st.dir):
             self._announced = None  # a new command: the old announcement got no prompt
         if m is None:
+            bare = _BARE_COMMAND.match(body) if not self._choice.decided else None
+            if bare is not None and self._choice.observe(
+                    "command", bare.group(1).upper().decode("ascii"), ()):
+                self._entries = self._data_entries()  # AT+QSSLSTATE tells, as the parser saw
             self._remember_inert(body)
             return
         name = m.group(1).upper().decode("ascii")

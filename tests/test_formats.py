@@ -267,6 +267,32 @@ def test_forum_paste_prose_is_noise_not_responses() -> None:
     assert first(evs, "urc", "QSSLOPEN").args == (1, 1, -1)
 
 
+def test_pasted_notes_after_a_wide_gap_are_noise_of_their_own() -> None:
+    # A report's notes beside the lines: the AT text keeps its own bytes (the data entry
+    # exactly its 5 bytes and line end), the gap and note are noise on the same line;
+    # a gap inside quotes or before an argument is no note.
+    text = ("AT+QSSLOPEN=1,1,4,\u201ch.example\u201d,443,0\n"
+            "OK\n"
+            "+QSSLOPEN: 4,0                         the connection is up now\n"
+            "AT+QSSLSEND=4,6\n"
+            ">\n"
+            "hello      [typed by hand]\n"
+            "SEND OK\n"
+            'AT+QSSLCFG="sni",1,    1\n'
+            "OK\n")
+    trace = load_bytes(text.encode(), "paste.txt", "pasted")
+    shown = [(e.line, e.kind, e.text.strip()) for e in trace.event_list
+             if e.kind in ("urc", "data", "noise", "command")]
+    assert shown == [
+        (1, "command", 'AT+QSSLOPEN=1,1,4,"h.example",443,0'),
+        (3, "urc", "+QSSLOPEN: 4,0"), (3, "noise", "the connection is up now"),
+        (4, "command", "AT+QSSLSEND=4,6"), (6, "data", "hello"),
+        (6, "noise", "[typed by hand]"), (8, "command", 'AT+QSSLCFG="sni",1,    1')]
+    assert sum(e.length for e in trace.event_list) == len(text.encode())
+    [s] = trace.analysis.sessions
+    assert s.open_err == 0
+
+
 def test_pppd_chat_sample() -> None:
     evs = events_of("pppd_chat.log")
     assert (evs[0].kind, evs[0].note) == ("meta", "syslog line of another program")

@@ -590,6 +590,7 @@ class Channel:
                       event.index)
             return
         self._link(tx, event)
+        tx.named = True  # the module answered this command: older ones lost their results
         tx.prompt_time = event.time if event.time is not None else tx.start
 
     def _data(self, event: Event) -> None:
