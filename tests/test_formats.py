@@ -293,6 +293,21 @@ def test_pasted_notes_after_a_wide_gap_are_noise_of_their_own() -> None:
     assert s.open_err == 0
 
 
+def test_pasted_tool_marks_before_module_lines_are_taken_off() -> None:
+    # Quectel's atcom tool prints "atcom " before what it sent and "->" before what the
+    # module said: the command pairs with its answers.
+    text = ("[The tool's output follows, as I copied it from the window, with its marks]\n"
+            "atcom AT+QIGETERROR\n->+QIGETERROR: 552,invalid parameters\nOK\n")
+    trace = load_bytes(text.encode(), "atcom.txt", "pasted")
+    assert [(e.line, e.kind, e.text) for e in trace.event_list if e.kind != "meta"] == [
+        (1, "noise", "[The tool's output follows, as I copied it from the window, with its "
+                     "marks]"),
+        (2, "noise", "atcom"), (2, "command", "AT+QIGETERROR"),
+        (3, "response", "+QIGETERROR: 552,invalid parameters"), (4, "final", "OK")]
+    [tx] = trace.analysis.transactions
+    assert tx.result == "OK" and len(tx.events) == 3
+
+
 def test_pppd_chat_sample() -> None:
     evs = events_of("pppd_chat.log")
     assert (evs[0].kind, evs[0].note) == ("meta", "syslog line of another program")
