@@ -308,6 +308,22 @@ def test_pasted_tool_marks_before_module_lines_are_taken_off() -> None:
     assert tx.result == "OK" and len(tx.events) == 3
 
 
+def test_esp_idf_message_lines_without_prefix_go_on_with_the_message() -> None:
+    # esp_modem's command_lib logs the module's whole answer as one message with its own
+    # line breaks: "OK" on the next line, without prefix, is the module's, and pairs.
+    text = ("D (3446) command_lib: generic_command command AT\n\n"
+            "D (3506) command_lib: Response: AT\nOK\n\n"
+            "I (3506) cmux_example: sync Success after 1 try\n"
+            "not part of any modem message\n")
+    trace = load_bytes(text.encode(), "esp.log", "esp-idf")
+    shown = [(e.line, e.kind, e.text) for e in trace.event_list if e.kind != "meta"]
+    assert shown == [(1, "noise", "generic_command command"), (1, "command", "AT"),
+                     (3, "noise", "Response:"), (3, "echo", "AT"), (4, "final", "OK"),
+                     (7, "noise", "not part of any modem message")]
+    [tx] = trace.analysis.transactions
+    assert tx.result == "OK" and tx.ok_after_s == 0.06
+
+
 def test_pppd_chat_sample() -> None:
     evs = events_of("pppd_chat.log")
     assert (evs[0].kind, evs[0].note) == ("meta", "syslog line of another program")

@@ -319,9 +319,12 @@ class Channel:
                                           "waiting for a result", event.index)
             return
         named = [tx for tx in self.queue if tx.named]
-        if named:
+        if named and named[-1] is self.queue[-1]:
             target = named[-1]
         else:
+            # Nothing named, or a newer command was sent after the named one's answer
+            # began: whose result this is, later lines tell (a second final result, the
+            # newer command's own answer, the next command).
             for tx in self.queue[:-1]:
                 if self._past_limit(tx, event.time):
                     self.queue.remove(tx)

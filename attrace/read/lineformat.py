@@ -19,6 +19,8 @@ and ``attrace formats --check``)::
     prose = false                     # text that reads as English sentences is noise
     straighten_quotes = false         # curly quotes back to straight ones
     trailing_notes = false            # a note after a wide gap at a line's end is noise
+    continuation = false              # an unmatched line after a data line goes on with
+                                      # that message's text (a logger's multi-line message)
     guess_directions = false          # direction labels not in [directions]: the side
                                       # whose first text starts with AT is the host
     [directions]                      # what the `dir` group says -> "tx" or "rx"
@@ -67,7 +69,8 @@ KEEP: Final = "keep"
 _NAME: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}\Z")
 _KEYS: Final = {"name", "title", "time", "time_kind", "escapes", "line_end", "unmatched",
                 "unmatched_note",
-                "prose", "straighten_quotes", "trailing_notes", "guess_directions",
+                "prose", "straighten_quotes", "trailing_notes", "continuation",
+                "guess_directions",
                 "directions", "detect",
                 "patterns", "samples"}
 _PATTERN_KEYS: Final = {"regex", "dir", "line_end", "note", "repeat", "time", "time_kind"}
@@ -131,6 +134,10 @@ class LineFormat:
     confidence: float
     samples: tuple[Sample, ...] = field(default=())
     trailing_notes: bool = False
+    continuation: bool = False
+    """A line no pattern matches, after a data line (blank lines between aside), is the
+    rest of that log message: a logger prints a message's own line breaks as they are
+    (ESP-IDF's ``Response: AT`` then ``OK`` on the next line, without prefix)."""
     """A note the writer put after a wide gap at the end of a line (``+QSSLOPEN: 4,0
     <many blanks> connected!``) is its own ``noise`` chunk, not part of the AT text."""
 
@@ -197,6 +204,7 @@ def parse(text: str, source: str) -> LineFormat:
     requires, min_share, confidence = _detect(raw.get("detect", {}), bad)
     samples = _samples(raw.get("samples", []), bad)
     flags = {key: raw.get(key, False) for key in ("prose", "straighten_quotes", "trailing_notes",
+                                                  "continuation",
                                                   "guess_directions")}
     for key, value in flags.items():
         if not isinstance(value, bool):
@@ -208,7 +216,8 @@ def parse(text: str, source: str) -> LineFormat:
         time if isinstance(time, str) else None, time_kind, escapes, line_end, unmatched,
         _text(raw, "unmatched_note", f"not a {name} line", bad), bool(flags["prose"]),
         bool(flags["straighten_quotes"]), bool(flags["guess_directions"]), directions,
-        requires, min_share, confidence, tuple(samples), bool(flags["trailing_notes"]))
+        requires, min_share, confidence, tuple(samples), bool(flags["trailing_notes"]),
+        bool(flags["continuation"]))
 
 
 def _text(raw: dict[str, Any], key: str, default: str, bad: Callable[[str], None]) -> str:
@@ -359,6 +368,9 @@ class LineFormatReader(Reader):
         self._decode = STYLES[d.escapes]
         self._at: float | None = None
         self._labels: dict[bytes, str | None] = dict(d.directions)
+        self._message: tuple[Pattern, str | None] | None = None
+        """The pattern and direction of the last data line, while its message may go on
+        (``continuation``)."""
 
     @classmethod
     def detect(cls, head: bytes) -> float:
@@ -398,6 +410,7 @@ class LineFormatReader(Reader):
         if not body.strip():  # layout of the log, not UART bytes (a logger drops those)
             yield meta(line, "blank line")
             return
+        message, self._message = self._message, None
         for p in self.definition.patterns:
             if p.repeat:
                 found = list(p.regex.finditer(body))
@@ -410,15 +423,34 @@ class LineFormatReader(Reader):
                 cut = self._note_at(m) if self.definition.trailing_notes else None
                 kept = None if cut is None else p.regex.match(body[:cut])
                 if kept is None or cut is None:
-                    yield self._chunk(line, body, p, m, offset, len(raw), 0)
+                    chunk = self._chunk(line, body, p, m, offset, len(raw), 0)
+                    if chunk.kind == DATA and self.definition.continuation:
+                        self._message = (p, chunk.dir)
+                    yield chunk
                     return
                 yield self._chunk(line, body[:cut], p, kept, offset, cut, 0)
                 yield noise((offset + cut, line[1], raw[cut:]), NOTE_AFTER)
                 return
+        if message is not None:
+            yield self._continued(line, body, *message)
+            return
         if self.definition.unmatched == "meta":
             yield meta(line, self.definition.unmatched_note)
         else:
             yield noise(line, self.definition.unmatched_note)
+
+    def _continued(self, line: Line, body: bytes, p: Pattern, direction: str | None) -> Chunk:
+        """A line that goes on with the last data line's message: all its text is data,
+        at that line's time and direction."""
+        offset, number, raw = line
+        self._message = (p, direction)
+        try:
+            data = self._decode(body)
+        except ValueError as exc:
+            return noise(line, f"text is not in {self.definition.escapes} escapes ({exc})")
+        end = p.line_end if p.line_end is not None else self.definition.line_end
+        data += raw[len(body):] if end == KEEP else end  # type: ignore[operator]
+        return Chunk(data, self._at, direction, offset, len(raw), number, 0, DATA, "")
 
     @staticmethod
     def _note_at(m: re.Match[bytes]) -> int | None:
