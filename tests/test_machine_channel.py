@@ -152,3 +152,10 @@ def test_lines_after_connect_belong_to_the_command() -> None:
     [tx] = trace.analysis.transactions
     assert tx.events == [0, 1, 2, 3, 4, 5, 6] and tx.result == "OK"
     assert "stray-pem" not in [d.code for d in trace.analysis.diagnostics]
+
+
+def test_service_ready_lines_at_boot_are_urcs() -> None:
+    # Printed on their own while a command waits: neither its response nor noise.
+    trace = untimed("AT+CEREG?", "SMS Ready", "Call Ready", "+CEREG: 0,2", "OK")
+    assert [e.kind for e in trace.event_list] == ["command", "urc", "urc", "response", "final"]
+    assert trace.analysis.transactions[0].events == [0, 3, 4]
