@@ -159,3 +159,12 @@ def test_service_ready_lines_at_boot_are_urcs() -> None:
     trace = untimed("AT+CEREG?", "SMS Ready", "Call Ready", "+CEREG: 0,2", "OK")
     assert [e.kind for e in trace.event_list] == ["command", "urc", "urc", "response", "final"]
     assert trace.analysis.transactions[0].events == [0, 3, 4]
+
+
+def test_a_socket_send_owns_its_prompt() -> None:
+    # AT+QISEND's typed bytes are not framed (logs print placeholders for them), but its
+    # prompt is its own, not an orphan.
+    trace = timed((0.0, "tx", "AT+QISEND=0,22"), (0.02, "rx", b"> "), (0.3, "rx", "SEND OK"))
+    [tx] = trace.analysis.transactions
+    assert [trace.event_list[i].kind for i in tx.events] == ["command", "prompt", "final"]
+    assert tx.result == "OK" and trace.analysis.diagnostics == []

@@ -588,6 +588,8 @@ class Channel:
 
     def _prompt(self, event: Event) -> None:
         tx = self._entering()
+        if tx is None:
+            tx = self._prompting()
         if tx is None or tx.prompt_time is not None:
             self.emit("orphan-urc", "a > prompt arrived with no command waiting for data",
                       event.index)
@@ -595,6 +597,16 @@ class Channel:
         self._link(tx, event)
         tx.named = True  # the module answered this command: older ones lost their results
         tx.prompt_time = event.time if event.time is not None else tx.start
+
+    def _prompting(self) -> Transaction | None:
+        """The newest queued write of a command the spec says prompts with ``>`` though
+        attrace frames no data entry for it (AT+QISEND), not yet prompted."""
+        for tx in reversed(self.queue):
+            cmd = self.spec.commands.get(tx.command)
+            if (tx.form == "write" and tx.prompt_time is None and cmd is not None
+                    and cmd.raw.get("prompts")):
+                return tx
+        return None
 
     def _data(self, event: Event) -> None:
         if event.purpose == "pem":
