@@ -325,7 +325,7 @@ class Framer:
                             st.buf = bytearray()
                             st.offset = -1
                             st.acc = 0
-                        if b"AT" in body[1:] and self._split(st, rec, out):
+                        if body.find(b"AT", 1) > 0 and self._split(st, rec, out):
                             continue
                         add(rec)
                         if (body[:1] in b"Aa" or b"ERROR" in body) and (
@@ -494,7 +494,7 @@ class Framer:
                              None, None)
             st.buf = bytearray()
             st.offset, st.acc = -1, 0
-        if b"AT" in body[1:] and self._split(st, rec, out):
+        if body.find(b"AT", 1) > 0 and self._split(st, rec, out):
             return True
         out.append(rec)
         if body[:1] in b"Aa" or b"ERROR" in body:  # the only lines _after_line acts on
@@ -576,7 +576,7 @@ class Framer:
                 return stop
         self._take(st, chunk, pos, stop)
         rec = self._emit(st, "line", "")
-        if b"AT" in rec.body[1:] and self._split(st, rec, out):
+        if rec.body.find(b"AT", 1) > 0 and self._split(st, rec, out):
             return stop
         out.append(rec)
         self._after_line(st, rec, out)
@@ -615,7 +615,7 @@ class Framer:
 
     def _finish(self, st: _Stream, rec: Record, out: list[Record]) -> None:
         """Hand out a completed line or prompt and act on it."""
-        if rec.kind != "prompt" and b"AT" in rec.body[1:] and self._split(st, rec, out):
+        if rec.kind != "prompt" and rec.body.find(b"AT", 1) > 0 and self._split(st, rec, out):
             return
         out.append(rec)
         if rec.kind != "prompt":
@@ -984,13 +984,15 @@ def glued(rec: Record, finals: Iterable[str]) -> list[Record] | None:
     if rec.kind != "line" or rec.purpose or rec.dropped:
         return None
     lead = len(body) - len(body.lstrip())
+    if body[lead:lead + 1] == b"+":
+        return None  # an information line (+CGATT: 1, +QSSLSTATE: ...) that holds "AT"
     for m in _GLUED_AT.finditer(body, lead + 1):
         at = m.start()
         prefix = body[lead:at]
         if len(prefix) > _GLUED_PREFIX_MAX:
             return None
-        if b'"' in prefix or prefix[:1] == b"+":
-            return None  # inside a quoted value, or an information line that names AT
+        if b'"' in prefix:
+            return None  # inside a quoted value
         rest = body[at:]
         mark = _MARKUP_END.search(rest)
         if mark is not None:
