@@ -89,6 +89,7 @@ def run() -> None:
 
 # Commands register themselves on ``main`` when imported.
 from attrace.cli import (  # noqa: E402, F401
+    batch,
     check,
     events,
     expert,
