@@ -29,7 +29,7 @@ def batch(traces: tuple[str, ...], out: str, jobs: int | None, dask: str | None,
     one row per trace, session... with its file and tag columns.  A trace that cannot be
     read is a traces row with its error.  Read it with attrace.fleet.load(FOLDER),
     attrace report FOLDER -o fleet.html, attrace check FOLDER --rules R.toml."""
-    from attrace.fleet import batch as run_batch
+    from attrace.fleet.run import batch as run_batch
 
     def log(line: str) -> None:
         click.echo(line, err=True)

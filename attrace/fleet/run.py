@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from attrace.errors import AttraceError, InputError, UsageError
-from attrace.fleet.dataset import Manifest, read_manifest, write_manifest
+from attrace.fleet.manifest import Manifest, read_manifest, write_manifest
 from attrace.fleet.schema import COLUMNS
 from attrace.fleet.work import Task, analyse
 from attrace.report.progress import Steps
