@@ -9,6 +9,7 @@ from attrace.api import Trace
 from attrace.cli import main
 from attrace.cli.common import input_options, load_trace
 from attrace.cli.stats import _check_interval
+from attrace.fleet import is_dataset
 from attrace.report.progress import Steps
 
 
@@ -34,6 +35,12 @@ def report(files: tuple[str, ...], input_format: str, show_secrets: bool, path: 
     timeline, open and send latency against their limits, response time per command,
     throughput and UART I/O over time, ladder diagrams, diagnostics, payload bytes."""
     reports.check_path(path)  # a bad name is reported before the capture is loaded
+    if len(files) == 1 and is_dataset(files[0]):  # a fleet dataset, written by attrace batch
+        from attrace.report.fleet import write_fleet_report
+
+        write_fleet_report(files[0], path)
+        click.echo(f"Wrote {path}", err=True)
+        return
     groups = [(f,) for f in files] if compare else [files]
     with Steps(total=len(groups)) as steps:
         traces: list[Trace] = []
