@@ -71,10 +71,13 @@ COLUMNS: Final[dict[str, tuple[tuple[str, pa.DataType], ...]]] = {
 """Each table's columns and Arrow types, before the tag columns (strings, appended in the
 order of the ``--tag`` options)."""
 
-FLEET_COLUMNS: Final = {"file", "line", "time"}
+FLEET_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "sessions": ("file", "line"), "transactions": ("file", "line"),
+    "diagnostics": ("file", "time"), "events": ("file",),
+}
 """Columns a fleet adds to the trace tables: the trace's path (every table), where a
-session or transaction starts in it (``line``: sessions, transactions) and when a
-diagnostic happened (``time``: diagnostics)."""
+session or transaction starts in it (``line``) and when a diagnostic happened
+(``time``)."""
 
 CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
     "traces": ("format", "timebase", "attrace"),
