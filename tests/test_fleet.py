@@ -67,7 +67,8 @@ def fleet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     traces = make_traces(root)
     done = attrace_cmd("batch", str(traces), "-o", str(root / "fleet"), "--jobs", "2", *TAGS)
     assert done.returncode == EXIT_OK, done.stderr
-    assert done.stderr.splitlines()[-1].startswith("Analysed 9 traces in "), done.stderr
+    # No progress bar off a terminal: the summary line only.
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("Analysed 9 traces in ")
     assert "skipped 0 unchanged; 2 could not be read" in done.stderr
     return root / "fleet"
 
@@ -172,6 +173,21 @@ def test_incremental_skips_unchanged_and_force_redoes(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "fleet" / "attrace-fleet.json").read_text())
     assert manifest["format"] == "attrace-fleet"
     assert all(e["events"] for e in manifest["traces"].values())
+
+
+def test_file_name_not_utf8_is_a_row_not_the_end(tmp_path: Path) -> None:
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    shutil.copyfile(SSL / "timeout.log", traces / "good.log")
+    odd = os.fsdecode(bytes(traces / "dev-") + b"\xff.log")
+    shutil.copyfile(SSL / "peer_close.log", odd)
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(traces), "-o", out, "-j", "2")
+    assert done.returncode == EXIT_OK and "Analysed 2 traces" in done.stderr, done.stderr
+    files = set(attrace.fleet.load(out).traces["file"])
+    assert files == {str(traces / "good.log"), str(traces / "dev-\ufffd.log")}
+    again = attrace_cmd("batch", str(traces), "-o", out, "-j", "2")
+    assert "skipped 2 unchanged" in again.stderr
 
 
 def test_changed_tags_redo_the_whole_dataset(tmp_path: Path) -> None:

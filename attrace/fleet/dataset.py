@@ -20,6 +20,17 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow.dataset as ds
 
+
+def _table_property(name: str) -> cached_property[pd.DataFrame]:
+    """A table of the fleet as an attribute, read when first asked for."""
+
+    def read(fleet: Fleet) -> pd.DataFrame:
+        return fleet.table(name)
+
+    read.__doc__ = f"The {name} table as a DataFrame."
+    return cached_property(read)
+
+
 class Fleet:
     """The tables of a fleet dataset (``attrace.fleet.load``): ``traces``, ``sessions``,
     ``transactions``, ``diagnostics`` and ``events`` (empty unless the batch ran with
@@ -55,22 +66,8 @@ class Fleet:
     def table(self, table: str) -> pd.DataFrame:
         return to_pandas(self.dataset(table).to_table(), table)
 
-    @cached_property
-    def traces(self) -> pd.DataFrame:
-        return self.table("traces")
-
-    @cached_property
-    def sessions(self) -> pd.DataFrame:
-        return self.table("sessions")
-
-    @cached_property
-    def transactions(self) -> pd.DataFrame:
-        return self.table("transactions")
-
-    @cached_property
-    def diagnostics(self) -> pd.DataFrame:
-        return self.table("diagnostics")
-
-    @cached_property
-    def events(self) -> pd.DataFrame:
-        return self.table("events")
+    traces = _table_property("traces")
+    sessions = _table_property("sessions")
+    transactions = _table_property("transactions")
+    diagnostics = _table_property("diagnostics")
+    events = _table_property("events")

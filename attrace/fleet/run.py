@@ -26,7 +26,7 @@ from typing import Any, Final
 from attrace.errors import AttraceError, InputError, UsageError
 from attrace.fleet.manifest import Manifest, read_manifest, write_manifest
 from attrace.fleet.schema import COLUMNS
-from attrace.fleet.work import Task, analyse
+from attrace.fleet.work import Task, analyse, shown_path
 from attrace.report.progress import Steps
 
 SAVE_EVERY_S: Final = 2.0
@@ -47,7 +47,8 @@ class Outcome:
     elapsed_s: float = 0.0
 
     def text(self, out: str) -> str:
-        rate = f" ({self.analysed / self.elapsed_s:.1f} files/s)" if self.elapsed_s else ""
+        rate = f" ({self.analysed / self.elapsed_s:.1f} files/s)" \
+            if self.analysed and self.elapsed_s else ""
         bad = f"; {self.unreadable} could not be read (their error is in the traces table)" \
             if self.unreadable else ""
         return (f"Analysed {self.analysed} trace{'s' if self.analysed != 1 else ''} in "
@@ -130,14 +131,14 @@ def plan(paths: Sequence[str], out: Path, manifest: Manifest, tags: dict[str, st
     skipped = 0
     for path in paths:
         size, mtime_ns = _stat(path)
-        done = manifest.traces.get(path)
+        done = manifest.traces.get(shown_path(path))
         if (not force and done is not None and size is not None
                 and done.get("size") == size and done.get("mtime_ns") == mtime_ns
                 and done.get("attrace") == ours and (done.get("events") or not events)):
             skipped += 1
             continue
-        tasks.append(Task(path, key_of(path), str(out), tag_values(path, tags), events,
-                          size, mtime_ns))
+        tasks.append(Task(path, key_of(path), str(out), tag_values(shown_path(path), tags),
+                          events, size, mtime_ns))
     return tasks, skipped
 
 

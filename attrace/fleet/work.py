@@ -56,29 +56,23 @@ def analyse(task: Task) -> dict[str, Any]:
     started = time.perf_counter()
     row: dict[str, Any] = dict.fromkeys(name for name, _ in COLUMNS["traces"])
     row |= {
-        "file": task.path, "key": task.key, "size": task.size,
+        "file": shown_path(task.path), "key": task.key, "size": task.size,
         "mtime": None if task.mtime_ns is None else task.mtime_ns // 1_000_000,
         "mtime_ns": task.mtime_ns,
         "attrace": version("attrace"), "error": None,
     }
-    tables: dict[str, pd.DataFrame] = {}
     try:
         trace = _load(task.path)
-        row |= _facts(trace)
-        tables = _tables(trace, task.events)
+        facts = _facts(trace)
+        _write_tables(_tables(trace, task.events), task)
+        row |= facts
     except AttraceError as exc:
         row["error"] = str(exc)
+        _write_tables({}, task)
     except Exception as exc:  # a defect must not end the batch: it is the trace's error
         row["error"] = f"attrace failed on this trace ({type(exc).__name__}: {exc}); " \
                        "please report it with the trace"
-        tables = {}
-    for table in TRACE_TABLES:
-        frame = tables.get(table)
-        target = table_file(task.out, table, task.key)
-        if frame is None or frame.empty:
-            target.unlink(missing_ok=True)  # rows of an earlier run of this trace
-        else:
-            _write(_with_fleet_columns(frame, task), table, task, target)
+        _write_tables({}, task)
     row["analysed_at"] = time.time_ns() // 1_000_000
     row["elapsed_s"] = round(time.perf_counter() - started, 6)
     import pandas as pd
@@ -86,6 +80,24 @@ def analyse(task: Task) -> dict[str, Any]:
     _write(_with_fleet_columns(pd.DataFrame([row]), task), "traces", task,
            table_file(task.out, "traces", task.key))
     return row
+
+
+def shown_path(path: str) -> str:
+    """A path as the dataset names it: the bytes of a file name that are not UTF-8 (kept
+    by Python as surrogates, which no Parquet or JSON text can hold) become U+FFFD."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _write_tables(tables: dict[str, pd.DataFrame], task: Task) -> None:
+    """Each table's rows of the trace; a table without rows (or a trace that could not be
+    read) has no file, and the file of an earlier run of the trace goes."""
+    for table in TRACE_TABLES:
+        frame = tables.get(table)
+        target = table_file(task.out, table, task.key)
+        if frame is None or frame.empty:
+            target.unlink(missing_ok=True)
+        else:
+            _write(_with_fleet_columns(frame, task), table, task, target)
 
 
 def _load(path: str) -> Trace:
@@ -149,7 +161,7 @@ def _tables(trace: Trace, events: bool) -> dict[str, pd.DataFrame]:
 
 
 def _with_fleet_columns(frame: pd.DataFrame, task: Task) -> pd.DataFrame:
-    frame["file"] = task.path
+    frame["file"] = shown_path(task.path)
     for name, value in task.tags.items():
         frame[name] = value
     return frame
