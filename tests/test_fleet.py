@@ -308,3 +308,28 @@ def test_dask_local_cluster_writes_the_same_dataset(fleet_dir: Path, tmp_path: P
         a = a.sort_values(key, kind="stable").reset_index(drop=True)
         b = b.sort_values(key, kind="stable").reset_index(drop=True)
         assert records(a) == records(b), table
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal, stderr shows the bar with files/s and an ETA (then the summary)."""
+    pty = pytest.importorskip("pty")
+    master, slave = pty.openpty()
+    exe = Path(sys.executable).with_name("attrace")
+    proc = subprocess.Popen([str(exe), "batch", str(SSL / "timeout.log"),
+                             str(SSL / "peer_close.log"), "-o", str(tmp_path / "f"), "-j", "1"],
+                            stdin=slave, stdout=slave, stderr=slave,
+                            env={**os.environ, "COLUMNS": "120", "TERM": "xterm"})
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed with the command
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert proc.wait(timeout=120) == EXIT_OK
+    text = out.decode(errors="replace")
+    assert "analysing 2 traces" in text and "2/2" in text and " files/s" in text
+    assert "Analysed 2 traces" in text
