@@ -333,3 +333,24 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     text = out.decode(errors="replace")
     assert "analysing 2 traces" in text and "2/2" in text and " files/s" in text
     assert "Analysed 2 traces" in text
+
+
+def test_a_fleet_of_unreadable_traces(tmp_path: Path) -> None:
+    """Nothing readable: the report says so with zero counts, check refuses in one line."""
+    junk = tmp_path / "junk.log"
+    junk.write_bytes(bytes(range(256)) * 8)
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(junk), str(tmp_path / "missing.log"), "-o", out, "-j", "1")
+    assert done.returncode == EXIT_OK and "2 could not be read" in done.stderr
+    errors = dict(zip(*(attrace.fleet.load(out).traces[c] for c in ("file", "error")),
+                      strict=True))
+    assert "does not exist" in errors[str(tmp_path / "missing.log")]
+    report = tmp_path / "r.json"
+    assert attrace_cmd("report", out, "-o", str(report)).returncode == EXIT_OK
+    doc = json.loads(report.read_text())
+    assert (doc["traces"], doc["readable"], doc["sessions"]) == (2, 0, 0)
+    assert doc["distributions"]["open"]["count"] == 0
+    done = attrace_cmd("check", out)
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr.startswith("Error: no trace of the fleet ") and \
+        done.stderr.count("\n") == 1
