@@ -134,7 +134,8 @@ def plan(paths: Sequence[str], out: Path, manifest: Manifest, tags: dict[str, st
         done = manifest.traces.get(shown_path(path))
         if (not force and done is not None and size is not None
                 and done.get("size") == size and done.get("mtime_ns") == mtime_ns
-                and done.get("attrace") == ours and (done.get("events") or not events)):
+                and done.get("attrace") == ours and done.get("tags") == tags
+                and (done.get("events") or not events)):
             skipped += 1
             continue
         tasks.append(Task(path, key_of(path), str(out), tag_values(shown_path(path), tags),
@@ -226,12 +227,14 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
         raise UsageError("--jobs must be at least 1")
     manifest = read_manifest(out)
     paths = find_traces(patterns, out)
-    if manifest.traces and manifest.tags != tag_map:
-        # Tag columns are part of every row: the traces analysed before are redone too.
+    stale = [path for path, entry in manifest.traces.items() if entry.get("tags") != tag_map]
+    if stale:
+        # Tag columns are part of every row: traces analysed with other tags are redone,
+        # named in this run or not (an interrupted run leaves them marked as such).
         if log:
-            log("The tags differ from the dataset's: every trace in it is analysed again.")
-        paths = list(dict.fromkeys([*paths, *manifest.traces]))
-        force = True
+            log(f"Traces of the dataset analysed with other tags: {len(stale)}; they are "
+                "analysed again.")
+        paths = list(dict.fromkeys([*paths, *stale]))
     manifest.tags = tag_map
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -246,7 +249,7 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
         with Steps(total=len(tasks), enabled=progress, unit="files") as steps:
             steps.now(f"analysing {len(tasks)} traces")
             for row in rows:
-                _record(manifest, row, events)
+                _record(manifest, row, events, tag_map)
                 outcome.analysed += 1
                 outcome.unreadable += row["error"] is not None
                 steps.done()
@@ -259,7 +262,8 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
     return outcome
 
 
-def _record(manifest: Manifest, row: dict[str, Any], events: bool) -> None:
+def _record(manifest: Manifest, row: dict[str, Any], events: bool,
+            tags: dict[str, str]) -> None:
     manifest.traces[row["file"]] = {
         "key": row["key"], "size": row["size"], "mtime_ns": row["mtime_ns"],
-        "attrace": row["attrace"], "events": events, "error": row["error"]}
+        "attrace": row["attrace"], "events": events, "tags": tags, "error": row["error"]}
