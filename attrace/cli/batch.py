@@ -8,8 +8,8 @@ from attrace.cli import main
 
 
 @main.command()
-@click.argument("traces", nargs=-1, required=True, metavar="PATHS|GLOB...")
-@click.option("-o", "--output", "out", required=True, metavar="FOLDER",
+@click.argument("files", nargs=-1, required=True, metavar="PATHS|GLOB...")
+@click.option("-o", "--output", "path", required=True, metavar="FOLDER",
               help="The dataset folder (made when missing; a batch into it again skips "
                    "the traces already analysed).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
@@ -22,7 +22,7 @@ from attrace.cli import main
                    "match), e.g. --tag 'device=dev-(\\w+)'; repeatable.")
 @click.option("--events", is_flag=True, help="Also keep every event (an events table).")
 @click.option("--force", is_flag=True, help="Analyse every trace again, changed or not.")
-def batch(traces: tuple[str, ...], out: str, jobs: int | None, dask: str | None,
+def batch(files: tuple[str, ...], path: str, jobs: int | None, dask: str | None,
           tags: tuple[str, ...], events: bool, force: bool) -> None:
     """Analyse every trace of PATHS (files, folders, globs such as 'logs/**/*.log') into
     a Parquet dataset: tables traces, sessions, transactions, diagnostics (and events),
@@ -34,5 +34,5 @@ def batch(traces: tuple[str, ...], out: str, jobs: int | None, dask: str | None,
     def log(line: str) -> None:
         click.echo(line, err=True)
 
-    outcome = run_batch(traces, out, jobs, dask, tags, events, force, log=log)
-    log(outcome.text(out))
+    outcome = run_batch(files, path, jobs, dask, tags, events, force, log=log)
+    log(outcome.text(path))
