@@ -117,12 +117,19 @@ def _absolute_iso(t: float | None) -> str | None:
     return f"{prefix}.{us // 1000:03d}"
 
 
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+def _frame(rows: Iterable[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """Rows as a frame of Python objects, typed afterwards by ``_typed``: left to
     pandas, a column of ints and Nones becomes float64 first, and a large int
     (int64's maximum) no longer fits when it is made an integer again.  (Integers
-    beyond int64 never come this far: the grammar keeps them as text and notes it.)"""
-    return pd.DataFrame(rows, columns=columns, dtype=object)
+    beyond int64 never come this far: the grammar keeps them as text and notes it.)
+    Each row is taken apart into per-column lists as it comes, so that a large trace
+    never holds all its row dicts at once (they cost more than the table)."""
+    data: dict[str, list[Any]] = {c: [] for c in columns}
+    adds = [(c, data[c].append) for c in columns]
+    for row in rows:
+        for c, add in adds:
+            add(row[c])
+    return pd.DataFrame(data, columns=columns, dtype=object)
 
 
 def _typed(frame: pd.DataFrame, ints: tuple[str, ...], floats: tuple[str, ...],
@@ -139,7 +146,7 @@ def _typed(frame: pd.DataFrame, ints: tuple[str, ...], floats: tuple[str, ...],
 def transactions(trace: Trace) -> pd.DataFrame:
     """One row per command: columns as the JSON keys, plus ``entry_s``."""
     first = trace.first_time
-    rows = [transaction_row(tx, first) for tx in trace.analysis.transactions]
+    rows = (transaction_row(tx, first) for tx in trace.analysis.transactions)
     frame = _frame(rows, [*TRANSACTION_KEYS, "entry_s"])
     frame = _typed(frame, ("index", "ctx", "conn", "err"),
                    ("start", "ok_after_s", "done_after_s", "limit_s", "entry_s"),
@@ -153,7 +160,7 @@ def sessions(trace: Trace) -> pd.DataFrame:
     ``events``."""
     first = trace.first_time
     spec = trace.spec
-    rows = [session_row(s, first, spec.ssl_error(s.open_err)) for s in trace.analysis.sessions]
+    rows = (session_row(s, first, spec.ssl_error(s.open_err)) for s in trace.analysis.sessions)
     frame = _frame(rows, [*SESSION_KEYS, "open_err_text", "events"])
     frame = _typed(
         frame,
@@ -173,7 +180,7 @@ def diagnostics(trace: Trace) -> pd.DataFrame:
     ``severity`` is an ordered categorical (chat < note < warning < error)."""
     events = trace.event_list
     names = trace.source_names
-    rows = [diagnostic_row(d, events, names) for d in trace.analysis.diagnostics]
+    rows = (diagnostic_row(d, events, names) for d in trace.analysis.diagnostics)
     frame = _frame(rows, [*DIAGNOSTIC_KEYS, "line", "offset", "source"])
     frame = _typed(frame, ("event", "ctx", "conn", "line", "offset"), (), ("code", "source"))
     frame["severity"] = pd.Categorical(frame["severity"], categories=list(SEVERITIES),
