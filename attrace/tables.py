@@ -70,9 +70,10 @@ def events(trace: Trace) -> pd.DataFrame:
     data["inferred"] = np.fromiter((e.inferred for e in evs), dtype=bool, count=n)
     data["note"] = [e.note for e in evs]
     data["session"] = session_of(trace)
+    data["repeat"] = ints(e.repeat for e in evs)
     index = pd.Index(data["index"], name="index")
     return pd.DataFrame(data, index=index,
-                        columns=[*EVENT_KEYS, "inferred", "note", "session"], copy=False)
+                        columns=[*EVENT_KEYS, "inferred", "note", "session", "repeat"], copy=False)
 
 
 def session_of(trace: Trace) -> list[str | None]:

@@ -392,7 +392,8 @@ def test_decorated_chunk_accounts_head_bytes() -> None:
 
 def test_a_run_of_prompts_on_one_line_is_framed_in_linear_time(tmp_path) -> None:
     """Each prompt of ``>>>>...`` used to search the rest of the line for its end, so
-    100 KB of them took minutes; the guard is generous, the fix makes it seconds."""
+    100 KB of them took minutes; the guard is generous, the fix makes it seconds.  The
+    run is one record that counts its prompts (``repeat``)."""
     import subprocess
     import sys
     from pathlib import Path
@@ -401,7 +402,8 @@ def test_a_run_of_prompts_on_one_line_is_framed_in_linear_time(tmp_path) -> None
         parts = [("rx", unit * 2000 + b"\r\nOK\r\n")]
         recs = frame(*parts)
         assert frame_batch(*parts) == recs
-        assert [r.kind for r in recs] == ["prompt"] * 2000 + ["line"]
+        assert [(r.kind, r.repeat) for r in recs] == [("prompt", 2000), ("line", 1)]
+        assert recs[0].note == "2000 prompts in a row"
         assert sum(r.length for r in recs) == len(parts[0][1])
     capture = tmp_path / "prompts.log"
     capture.write_bytes(b"AT\r\n" + b">" * 100_000 + b"\r\nOK\r\n")

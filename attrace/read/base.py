@@ -113,12 +113,12 @@ def iter_blocks(stream: BinaryIO, head: bytes) -> Iterator[Block]:
             whole = block[:cut] if cut < n else block
             yield offset, number, whole
             offset += cut
-            number += _terminators(whole)
+            number += terminators(whole)
     if pending:
         yield offset, number, pending
 
 
-def _terminators(block: bytes) -> int:
+def terminators(block: bytes) -> int:
     """How many line ends (CRLF, lone CR, lone LF) ``block`` holds."""
     lf = block.count(b"\n")
     cr = block.count(b"\r")
