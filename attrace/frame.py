@@ -177,6 +177,9 @@ class Framer:
         ended a chunk, the blank or the next prompt of a run after a prompt, the next blank
         line of a run of layout), with the bytes that may join it and, for a prompt, its
         last bytes (its kept ``raw`` may end earlier)."""
+        self._layout = [0, 1]
+        """While blank layout lines (``meta``) are pending: the bytes that followed them
+        and the lines of the run, counted as more follow (no record per line)."""
         self._announced: _Entry | None = None
         self._formats: dict[tuple[int | None, int | None], tuple[int, int]] = {}
         """(ctx, conn) -> (send_format, recv_format), as configured in the trace."""
@@ -238,10 +241,19 @@ class Framer:
             pst, rec, more, tail = self._pending
             self._pending = None
             if rec.kind == META:
-                if pst is st and _continues_layout(rec, chunk):
-                    self._pending = (pst, _longer_layout(rec, chunk), b"", b"")
+                run = self._layout
+                if (
+                    pst is st
+                    and chunk.kind == META
+                    and chunk.offset == rec.offset + rec.length + run[0]
+                    and chunk.note == rec.note
+                    and not chunk.data.strip()
+                ):
+                    run[0] += chunk.length  # more blank lines of the run
+                    run[1] += _ends(chunk.data, False) or 1
+                    self._pending = (pst, rec, more, tail)
                     return
-                out.append(rec)
+                out.append(self._layout_run(rec))
             elif pst is st and chunk.kind == DATA and chunk.data[:1] and \
                     chunk.data[:1] in more:
                 data = chunk.data
@@ -275,11 +287,22 @@ class Framer:
             rec = Record(chunk.kind, chunk.data, chunk.data.rstrip(b"\r\n"), chunk.dir, False,
                          chunk.time, source, chunk.offset, chunk.length, chunk.line, chunk.note)
             if chunk.kind == META and not chunk.data.strip():
-                self._pending = (st, rec, b"", b"")  # a blank line: more may follow
+                self._pending = (st, rec, b"", b"")  # blank lines: more may follow
+                self._layout = [0, _ends(chunk.data, False) or 1]
             else:
                 out.append(rec)
             return
         self._frame(st, chunk, out)
+
+    def _layout_run(self, rec: Record) -> Record:
+        """The record of a run of blank layout lines that ``rec`` began (``_layout``)."""
+        more, lines = self._layout
+        self._layout = [0, 1]
+        if lines == 1:
+            return rec
+        return Record(rec.kind, rec.raw, rec.body, rec.dir, rec.inferred, rec.time, rec.source,
+                      rec.offset, rec.length + more, rec.line, f"{rec.note}; {lines} in a row",
+                      rec.purpose, rec.ctx, rec.conn, rec.expected, rec.end, rec.dropped, lines)
 
     def feed_batch(self, chunks: Iterable[Chunk], source: int = 0) -> list[Record]:
         """``feed`` each chunk in turn; return the records they completed, in order.
@@ -459,7 +482,7 @@ class Framer:
             pst, rec, _, _ = self._pending
             self._pending = None
             if rec.kind == META:
-                out.append(rec)
+                out.append(self._layout_run(rec))
             else:
                 self._finish(pst, rec, out)
         for st in self._streams.values():
@@ -1023,27 +1046,3 @@ def _drop(chunk: Chunk, k: int) -> Chunk:
     used = _region(chunk, 0, k)[1]
     return Chunk(chunk.data[k:], chunk.time, chunk.dir, chunk.offset + used,
                  chunk.length - used, chunk.line, 0, chunk.kind, chunk.note, chunk.lossy)
-
-
-def _layout_note(note: str, repeat: int) -> str:
-    return f"{note}; {repeat} in a row" if repeat > 1 else note
-
-
-def _continues_layout(rec: Record, chunk: Chunk) -> bool:
-    """Does ``chunk`` go on with the run of blank layout lines (``meta``) ``rec`` holds:
-    another of the same kind, right after it in the file?"""
-    return (
-        chunk.kind == META
-        and chunk.offset == rec.offset + rec.length
-        and not chunk.data.strip()
-        and rec.note == _layout_note(chunk.note, rec.repeat)
-    )
-
-
-def _longer_layout(rec: Record, chunk: Chunk) -> Record:
-    """The run ``rec`` with one more blank line: its bytes counted, its first line's kept
-    (a glimpse is all a meta event keeps, and copying would cost per line)."""
-    return Record(rec.kind, rec.raw, rec.body, rec.dir, rec.inferred, rec.time, rec.source,
-                  rec.offset, rec.length + chunk.length, rec.line,
-                  _layout_note(chunk.note, rec.repeat + 1), rec.purpose, rec.ctx, rec.conn,
-                  rec.expected, rec.end, rec.dropped, rec.repeat + 1)
