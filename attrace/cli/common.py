@@ -1,18 +1,24 @@
-"""Options and helpers that several commands share."""
+"""Options and helpers that several commands share.
+
+The decoding pipeline and the filter compiler are imported when a command runs, not when
+its options are declared, so that ``attrace CMD --help`` starts quickly.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
 from attrace import output
-from attrace.api import Trace, load
-from attrace.filters import Filter, compile_filter
 from attrace.read import FORMATS
 from attrace.read.registry import format_file
 from attrace.spec import MODULES
+
+if TYPE_CHECKING:
+    from attrace.api import Trace
+    from attrace.filters import Filter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,6 +78,8 @@ def format_option(default: str = "table") -> Callable[[F], F]:
 
 
 def load_trace(files: tuple[str, ...], input_format: str, show_secrets: bool) -> Trace:
+    from attrace.api import load
+
     ctx = click.get_current_context(silent=True)
     meta = ctx.find_root().meta if ctx is not None else {}
     return load(list(files), input_format=input_format, show_secrets=show_secrets,
@@ -88,6 +96,8 @@ def filter_option(table: str) -> Callable[[F], F]:
 
     def compile_value(_ctx: click.Context, _param: click.Parameter,
                       value: str | None) -> Filter | None:
+        from attrace.filters import compile_filter
+
         return None if value is None else compile_filter(value, table)
 
     return click.option(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from attrace import report as reports
-from attrace.api import Trace
 from attrace.cli import main
 from attrace.cli.common import input_options, load_trace
 from attrace.cli.stats import _check_interval
-from attrace.report.progress import Steps
+from attrace.fleet import is_dataset
+
+if TYPE_CHECKING:
+    from attrace.api import Trace
 
 
 def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -33,7 +36,16 @@ def report(files: tuple[str, ...], input_format: str, show_secrets: bool, path: 
     """Write a latency and throughput report of FILE(s): capture facts, sessions
     timeline, open and send latency against their limits, response time per command,
     throughput and UART I/O over time, ladder diagrams, diagnostics, payload bytes."""
+    from attrace import report as reports  # matplotlib loads only when a report is written
+    from attrace.report.progress import Steps
+
     reports.check_path(path)  # a bad name is reported before the capture is loaded
+    if len(files) == 1 and is_dataset(files[0]):  # a fleet dataset, written by attrace batch
+        from attrace.report.fleet import write_fleet_report
+
+        write_fleet_report(files[0], path)
+        click.echo(f"Wrote {path}", err=True)
+        return
     groups = [(f,) for f in files] if compare else [files]
     with Steps(total=len(groups)) as steps:
         traces: list[Trace] = []
