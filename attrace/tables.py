@@ -28,7 +28,7 @@ from attrace.timefmt import iso
 if TYPE_CHECKING:
     from attrace.api import Trace
 
-EVENT_COLUMNS: tuple[str, ...] = (*EVENT_KEYS, "inferred", "note", "session")
+EVENT_COLUMNS: tuple[str, ...] = (*EVENT_KEYS, "inferred", "note", "session", "repeat")
 """The columns of the events table, in order."""
 
 
@@ -80,6 +80,7 @@ def events(trace: Trace, columns: Collection[str] | None = None) -> pd.DataFrame
         "inferred": lambda: np.fromiter((e.inferred for e in evs), dtype=bool, count=n),
         "note": lambda: [e.note for e in evs],
         "session": trace.event_sessions,
+        "repeat": attr("repeat"),
     }
     wanted = [c for c in EVENT_COLUMNS if columns is None or c in columns or c == "index"]
     # Each column is converted to its dtype as soon as it is built, so at most one

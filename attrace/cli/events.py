@@ -44,7 +44,8 @@ def events(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: s
         rows = ({**event_row(e, trace.timebase, first, names, trace.transaction_of(e.index),
                              show_secrets), "session": sessions[e.index]}
                 for e in trace.event_list if shown is None or shown[e.index])
-        output.write(rows, fmt, out, columns=(*EVENT_KEYS, "inferred", "note", "session"))
+        output.write(rows, fmt, out,
+                     columns=(*EVENT_KEYS, "inferred", "note", "session", "repeat"))
         return
     output.write(_table_rows(trace, time_mode, show_secrets, shown), "table", out,
                  columns=_TABLE_COLUMNS, widths={"info": 100})
