@@ -3,14 +3,17 @@ with its keys on the bundled sample and checked on what the user then sees."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from textual.widgets import DataTable, Input, Label, Static
 from tui_helpers import ROOT, SAMPLE, ready, run_async, tree_nodes
 
+import attrace.cli.view as view_command
 from attrace.cli import main
 from attrace.tui import filtering
 from attrace.tui.app import KEYS, AttraceApp
@@ -67,6 +70,51 @@ def test_view_refuses_a_bad_filter_before_opening() -> None:
     out = CliRunner().invoke(main, ["view", "-Y", "cnn == 5", str(SAMPLE)])
     assert out.exit_code != 0
     assert "unknown field 'cnn' (did you mean 'conn'?)" in str(out.exception or out.output)
+
+
+_RIG_FORMAT = """
+name = "rig-log"
+time = "epoch-ms"
+[directions]
+">" = "tx"
+"<" = "rx"
+[detect]
+requires = ['^@\\d{13} [<>] ']
+[[patterns]]
+regex = '^@(?P<time>\\d{13}) (?P<dir>[<>]) (?P<data>.*)$'
+"""
+
+
+def test_view_reads_with_the_format_file_and_module_given(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``view`` reads with ``--format-file`` and ``--module`` as ``events`` does (it
+    ignored them: the rig's lines came out as raw text, under the default profile)."""
+    definition = tmp_path / "rig.toml"
+    definition.write_text(_RIG_FORMAT)
+    capture = tmp_path / "rig.log"
+    capture.write_text("@1710151512125 > AT+QSSLCLOSE=1,2\n@1710151512237 < OK\n"
+                       "@1710151512298 < +QSSLCLOSE: 1,2,0\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
+    opened: list[AttraceApp] = []
+    monkeypatch.setattr(view_command, "_has_terminal", lambda: True)
+    monkeypatch.setattr(AttraceApp, "run", lambda app: opened.append(app))
+    options = ["--format-file", str(definition), "-M", "bg96", str(capture)]
+    listed = CliRunner().invoke(main, ["events", "-f", "json", *options])
+    assert listed.exit_code == 0, listed.output
+    expected = [(row["kind"], row["name"]) for row in json.loads(listed.output)]
+    assert expected[:2] == [("command", "QSSLCLOSE"), ("final", "OK")]
+    out = CliRunner().invoke(main, ["view", *options])
+    assert out.exit_code == 0, out.output
+    (app,) = opened
+
+    async def browse() -> None:
+        async with app.run_test(size=BIG) as pilot:
+            await ready(pilot)
+            assert app.trace is not None
+            assert app.trace.module == "bg96"
+            assert [(e.kind, e.name) for e in app.trace.event_list] == expected
+
+    asyncio.run(browse())
 
 
 # -- apply / prepare as filter --------------------------------------------------------------

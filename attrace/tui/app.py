@@ -154,10 +154,15 @@ class AttraceApp(App[None]):
 
     def __init__(self, paths: Sequence[str | Path] = (), *, input_format: str = "auto",
                  show_secrets: bool = False, trace: Trace | None = None,
-                 display_filter: str = "") -> None:
+                 display_filter: str = "", format_files: Sequence[str | Path] = (),
+                 module: str | None = None) -> None:
         super().__init__()
         self.paths = [str(p) for p in paths]
         self.input_format = input_format
+        self.format_files = tuple(format_files)
+        """Line-format definitions (``--format-file``) to read the captures with."""
+        self.module = module
+        """The command spec profile (``--module``); None: the trace's SSL lines tell."""
         self.show_secrets = show_secrets
         self.trace: Trace | None = trace
         self.analysed = Analysed()
@@ -252,7 +257,8 @@ class AttraceApp(App[None]):
             f"reading, decoding and analysing {names} ({size / 1e6:.1f} MB)", 1, 3))
         try:
             trace = load(self.paths, input_format=self.input_format,
-                         show_secrets=self.show_secrets)
+                         show_secrets=self.show_secrets, format_files=self.format_files,
+                         module=self.module)
         except Exception as exc:  # any error becomes one line on screen, never a traceback
             self.post_message(LoadFailed(printable(f"Error: {exc}")))
             return
