@@ -7,7 +7,9 @@ limit and how many were never answered.  ``throughput`` is one row per SSL sessi
 ``io`` counts bytes and events each way per time interval.
 
 Everything is computed with pandas group-bys over the tables of ``attrace.tables``; this
-module sits after them (it reads DataFrames and the spec, never events or files).
+module sits after them (it reads DataFrames and the spec, never events or files).  pandas
+is imported by the functions that use it, so that the command line can read this module's
+columns and limits (``attrace stats --help``) without loading pandas.
 A trace without timestamps keeps its counts but has no times: ``Stats.timed`` says so and
 the time columns are empty rather than zero.
 """
@@ -17,9 +19,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
-
-import numpy as np
-import pandas as pd
 
 from attrace.errors import UsageError
 from attrace.filters import (
@@ -32,6 +31,8 @@ from attrace.filters import (
 from attrace.spec import load as load_spec
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from attrace.api import Trace
 
 SRT_COLUMNS: Final = (
@@ -93,6 +94,8 @@ def _completions() -> dict[str, bool]:
 
 def _summary(times: pd.Series, keys: list[str]) -> pd.DataFrame:
     """min/p50/p95/max/mean of ``times`` per group (NaN where a group has no times)."""
+    import pandas as pd
+
     grouped = times.groupby(keys, observed=True, dropna=False)
     out = pd.DataFrame({
         "min_s": grouped.min(), "p50_s": grouped.quantile(0.5), "p95_s": grouped.quantile(0.95),
@@ -109,6 +112,8 @@ def _limit(limits: pd.Series) -> Any:
 
 def _phase(frame: pd.DataFrame, times: pd.Series, limits: pd.Series,
            unanswered: pd.Series, phase: str, timed: bool) -> pd.DataFrame:
+    import pandas as pd
+
     keys = ["command", "form"]
     work = pd.DataFrame({
         "command": frame["command"].astype("string").fillna(""),
@@ -138,6 +143,8 @@ def _phase(frame: pd.DataFrame, times: pd.Series, limits: pd.Series,
 def srt(transactions: pd.DataFrame, timed: bool = True) -> pd.DataFrame:
     """The Service Response Time table (``SRT_COLUMNS``), one row per command, form and
     phase, sorted by command."""
+    import pandas as pd
+
     if transactions.empty:
         return pd.DataFrame(columns=list(SRT_COLUMNS))
     result = transactions["result"].astype("string")
@@ -165,6 +172,8 @@ def srt(transactions: pd.DataFrame, timed: bool = True) -> pd.DataFrame:
 
 def throughput(sessions: pd.DataFrame) -> pd.DataFrame:
     """Per SSL session: how long it lasted and the application bytes each way."""
+    import pandas as pd
+
     if sessions.empty:
         return pd.DataFrame(columns=list(THROUGHPUT_COLUMNS))
     cols = [c for c in THROUGHPUT_COLUMNS if c in sessions.columns]
@@ -174,6 +183,9 @@ def throughput(sessions: pd.DataFrame) -> pd.DataFrame:
 def _finite_rel(events: pd.DataFrame) -> pd.Series:
     """Each event's ``rel`` as float64, NaN where it is missing or not finite (stamps
     that overflow a float's range say nothing about when an event happened)."""
+    import numpy as np
+    import pandas as pd
+
     rel = pd.to_numeric(events["rel"], errors="coerce").astype("float64")
     return rel.where(np.isfinite(rel.to_numpy()))
 
@@ -196,6 +208,8 @@ def io(events: pd.DataFrame, interval_s: float) -> tuple[pd.DataFrame, int]:
     Bytes are the events' ``data_len``, the UART bytes each carries (a receive URC's
     whole line, not only its payload); ``meta`` events (lone line ends) add their bytes
     but are not counted as events; events without a finite time are left out."""
+    import pandas as pd
+
     if not interval_s > 0 or not math.isfinite(interval_s):
         raise UsageError("the interval must be longer than zero")
     rel = _finite_rel(events)
@@ -269,6 +283,8 @@ def _event_set(table: str, frame: pd.DataFrame) -> set[int]:
 
 
 def _linked(table: str, frame: pd.DataFrame, selected: set[int]) -> pd.DataFrame:
+    import pandas as pd
+
     if table == "events":
         return frame[frame["index"].isin(selected).to_numpy()]
     flat = pd.Series(frame["events"].to_numpy(), dtype="object").explode()
@@ -283,6 +299,8 @@ def compute(trace: Trace, interval_s: float | None = None,
             display_filter: str | None = None) -> Stats:
     """The statistics of ``trace``, restricted by ``display_filter`` (see ``restrict``);
     I/O per ``interval_s``, by default one fitting the trace's span (``auto_interval``)."""
+    import pandas as pd
+
     frames = restrict(trace, display_filter)
     rel = pd.to_numeric(trace.events["rel"], errors="coerce") if len(trace.events) else None
     timed = rel is not None and bool(rel.notna().any())

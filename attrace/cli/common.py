@@ -1,18 +1,24 @@
-"""Options and helpers that several commands share."""
+"""Options and helpers that several commands share.
+
+The decoding pipeline and the filter compiler are imported when a command runs, not when
+its options are declared, so that ``attrace CMD --help`` starts quickly.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar
 
 import click
 
 from attrace import output
-from attrace.api import Trace, load
-from attrace.filters import Filter, compile_filter
 from attrace.read import FORMATS
 from attrace.read.registry import format_file
 from attrace.spec import MODULES
+
+if TYPE_CHECKING:
+    from attrace.api import Trace
+    from attrace.filters import Filter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,6 +95,8 @@ def load_options() -> LoadOptions:
 
 
 def load_trace(files: tuple[str, ...], input_format: str, show_secrets: bool) -> Trace:
+    from attrace.api import load
+
     return load(list(files), input_format=input_format, show_secrets=show_secrets,
                 **load_options())
 
@@ -103,6 +111,8 @@ def filter_option(table: str) -> Callable[[F], F]:
 
     def compile_value(_ctx: click.Context, _param: click.Parameter,
                       value: str | None) -> Filter | None:
+        from attrace.filters import compile_filter
+
         return None if value is None else compile_filter(value, table)
 
     return click.option(

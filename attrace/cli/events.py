@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from attrace import output
 from attrace.cli import main
 from attrace.cli.common import filter_option, format_option, input_options, load_trace
-from attrace.filters import Filter
 from attrace.redact import shown_text
 from attrace.rows import EVENT_KEYS, event_row
 from attrace.timefmt import display
+
+if TYPE_CHECKING:
+    from attrace.filters import Filter
 
 _TABLE_COLUMNS = ("no", "time", "dir", "conn", "kind", "name", "info")
 _ARROWS = {"tx": "->", "rx": "<-", None: "  "}

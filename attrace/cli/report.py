@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from attrace import report as reports
-from attrace.api import Trace
 from attrace.cli import main
 from attrace.cli.common import input_options, load_trace
 from attrace.cli.stats import _check_interval
-from attrace.report.progress import Steps
+
+if TYPE_CHECKING:
+    from attrace.api import Trace
 
 
 def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -33,6 +35,9 @@ def report(files: tuple[str, ...], input_format: str, show_secrets: bool, path: 
     """Write a latency and throughput report of FILE(s): capture facts, sessions
     timeline, open and send latency against their limits, response time per command,
     throughput and UART I/O over time, ladder diagrams, diagnostics, payload bytes."""
+    from attrace import report as reports  # matplotlib loads only when a report is written
+    from attrace.report.progress import Steps
+
     reports.check_path(path)  # a bad name is reported before the capture is loaded
     groups = [(f,) for f in files] if compare else [files]
     with Steps(total=len(groups)) as steps:
