@@ -6,17 +6,20 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 from tui_helpers import ROOT, SAMPLE, ready, run_async, tree_nodes
 
 import attrace.cli.view as view_command
+import attrace.tui.app as tui_app
 from attrace.cli import main
 from attrace.tui import filtering
 from attrace.tui.app import KEYS, AttraceApp
+from attrace.tui.present import data_size
 from attrace.tui.screens.follow import FollowScreen, PayloadView
 from attrace.tui.widgets.details import DetailsPane
 from attrace.tui.widgets.event_list import EventList
@@ -115,6 +118,60 @@ def test_view_reads_with_the_format_file_and_module_given(
             assert [(e.kind, e.name) for e in app.trace.event_list] == expected
 
     asyncio.run(browse())
+
+
+def test_loading_screen_shows_bytes_read_of_the_total_and_the_rate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a capture is read the loading screen says how many bytes of how many, and how
+    fast, from the reader itself (it showed steps and seconds only).  The loader is held
+    after the reader's first report, so the screen is looked at mid-read."""
+    capture = tmp_path / "long.log"
+    capture.write_bytes(SAMPLE.read_bytes() * 60)
+    size = capture.stat().st_size
+    reported = threading.Event()
+    release = threading.Event()
+    told: list[int] = []
+    real = tui_app.load
+
+    def held(*args, progress, **kwargs):  # type: ignore[no-untyped-def]
+        def first_held(done: int) -> None:
+            progress(done)
+            told.append(done)
+            if len(told) == 1:
+                reported.set()
+                release.wait(30)
+
+        return real(*args, progress=first_held, **kwargs)
+
+    monkeypatch.setattr(tui_app, "load", held)
+
+    async def run() -> None:
+        app = AttraceApp([capture])
+        async with app.run_test(size=BIG) as pilot:
+            try:
+                for _ in range(1000):  # rounds, not seconds
+                    await pilot.pause()
+                    if reported.is_set() and "reading long.log:" in _loading_text(app):
+                        break
+                text = _loading_text(app)
+                assert text.startswith(f"reading long.log: {data_size(told[0])} of "
+                                       f"{data_size(size)} ("), text
+                assert text.split("(")[1].split(")")[0].endswith("B/s")
+                bar = app.query_one(ProgressBar)
+                assert (bar.progress, bar.total) == (told[0], size)
+                assert 0 < told[0] < size
+            finally:
+                release.set()
+            await ready(pilot)
+            await ready(pilot)
+            assert told[-1] == size
+            assert app.trace is not None and len(app.trace.event_list) > 49 * 50
+
+    asyncio.run(run())
+
+
+def _loading_text(app: AttraceApp) -> str:
+    return str(app.query_one("#loading-text", Label).render())
 
 
 # -- apply / prepare as filter --------------------------------------------------------------
