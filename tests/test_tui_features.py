@@ -411,6 +411,9 @@ async def test_help_and_docs_list_every_key() -> None:
         for key, _ in KEYS:
             assert key in shown
             assert f"| `{key}` |" in docs, f"docs/tui.md lacks the key {key}"
+        cli = str(app.screen.query_one("#help-cli", Static).content)
+        for option in ("-Y FILTER", "--format-file", "--show-secrets"):
+            assert option in cli and option in docs
 
 
 # -- saving --------------------------------------------------------------------------------
