@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_formats import _CAPTURE as RIG_CAPTURE
+from test_formats import _USER as RIG_FORMAT
 from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 from tui_helpers import ROOT, SAMPLE, ready, run_async, tree_nodes
 
@@ -75,28 +77,14 @@ def test_view_refuses_a_bad_filter_before_opening() -> None:
     assert "unknown field 'cnn' (did you mean 'conn'?)" in str(out.exception or out.output)
 
 
-_RIG_FORMAT = """
-name = "rig-log"
-time = "epoch-ms"
-[directions]
-">" = "tx"
-"<" = "rx"
-[detect]
-requires = ['^@\\d{13} [<>] ']
-[[patterns]]
-regex = '^@(?P<time>\\d{13}) (?P<dir>[<>]) (?P<data>.*)$'
-"""
-
-
 def test_view_reads_with_the_format_file_and_module_given(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``view`` reads with ``--format-file`` and ``--module`` as ``events`` does (it
     ignored them: the rig's lines came out as raw text, under the default profile)."""
     definition = tmp_path / "rig.toml"
-    definition.write_text(_RIG_FORMAT)
+    definition.write_text(RIG_FORMAT)
     capture = tmp_path / "rig.log"
-    capture.write_text("@1710151512125 > AT+QSSLCLOSE=1,2\n@1710151512237 < OK\n"
-                       "@1710151512298 < +QSSLCLOSE: 1,2,0\n")
+    capture.write_text(RIG_CAPTURE)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
     opened: list[AttraceApp] = []
     monkeypatch.setattr(view_command, "_has_terminal", lambda: True)
