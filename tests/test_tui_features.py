@@ -165,6 +165,11 @@ def _loading_text(app: AttraceApp) -> str:
 # -- apply / prepare as filter --------------------------------------------------------------
 
 def _details_node(app: AttraceApp, wanted: str):  # type: ignore[no-untyped-def]
+    """The details node whose filter is ``wanted``, with its line number known: the
+    tree numbers its lines when it next paints (a node not yet numbered is line -1, and
+    ``move_cursor`` to it selects nothing, as happened on a loaded machine)."""
+    tree = app.query_one(DetailsPane)
+    assert tree.last_line > 0  # numbers the lines now
     return next(n for n in tree_nodes(app.query_one(DetailsPane))
                 if n.data is not None and n.data.filter == wanted)
 
