@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from attrace import spec as _spec
 from attrace.machine import Analysis, Session, analyze, one_side
 from attrace.model import Event, Timebase
-from attrace.pipeline import SourceInfo, decode_files
+from attrace.pipeline import Progress, SourceInfo, decode_files
 from attrace.read import from_bytes, open_capture
 
 if TYPE_CHECKING:
@@ -223,18 +223,20 @@ def load(
     show_secrets: bool = False,
     format_files: Sequence[str | Path] = (),
     module: str | None = None,
+    progress: Progress | None = None,
 ) -> Trace:
     """Read one capture, or several merged by time (one tap per direction).
     ``format_files``: line-format definitions (TOML) to use besides the known ones.
     ``module`` (``bc66``, ``bg96``...: ``attrace.spec.MODULES``) forces the command spec
-    profile; by default the trace's SSL lines tell it, BC66 when they do not."""
+    profile; by default the trace's SSL lines tell it, BC66 when they do not.
+    ``progress`` is told the bytes read so far, now and then (from this thread)."""
     if isinstance(paths, str | Path):
         paths = [paths]
     if module:
         _spec.profile_for(module)  # an unknown name fails before any file is read
     captures = [open_capture(p, input_format, format_files) for p in paths]
     with bulk():
-        infos, events = decode_files(captures, module)
+        infos, events = decode_files(captures, module, progress)
         trace = Trace(infos, list(events), show_secrets, module)
         # The machine refines kinds (a completion after OK is a URC): show those everywhere.
         trace.event_list = trace.analysis.events
