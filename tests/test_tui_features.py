@@ -19,9 +19,10 @@ from tui_helpers import ROOT, SAMPLE, ready, run_async, tree_nodes
 import attrace.cli.view as view_command
 import attrace.tui.app as tui_app
 from attrace.cli import main
+from attrace.output import printable
 from attrace.tui import filtering
 from attrace.tui.app import KEYS, AttraceApp
-from attrace.tui.present import data_size
+from attrace.tui.present import data_size, details
 from attrace.tui.screens.follow import FollowScreen, PayloadView
 from attrace.tui.widgets.details import DetailsPane
 from attrace.tui.widgets.event_list import EventList
@@ -164,14 +165,21 @@ def _loading_text(app: AttraceApp) -> str:
 
 # -- apply / prepare as filter --------------------------------------------------------------
 
-def _details_node(app: AttraceApp, wanted: str):  # type: ignore[no-untyped-def]
-    """The details node whose filter is ``wanted``, with its line number known: the
-    tree numbers its lines when it next paints (a node not yet numbered is line -1, and
-    ``move_cursor`` to it selects nothing, as happened on a loaded machine)."""
+async def _details_node(pilot, index: int, wanted: str):  # type: ignore[no-untyped-def]
+    """The details node of event ``index`` whose filter is ``wanted``, once the pane shows
+    that event and has numbered its lines.  The pane follows the list through messages
+    (list -> app -> pane) and numbers its lines when it next paints (a node not yet
+    numbered is line -1, and ``move_cursor`` to it selects nothing); on a loaded machine
+    one pause is not always enough for both, so this waits for them, bounded."""
+    app = pilot.app
     tree = app.query_one(DetailsPane)
-    assert tree.last_line > 0  # numbers the lines now
-    return next(n for n in tree_nodes(app.query_one(DetailsPane))
-                if n.data is not None and n.data.filter == wanted)
+    label = printable(details(app.trace, app.analysed, index).label)
+    for _ in range(200):
+        if str(tree.root.label) == label and tree.last_line > 0:
+            return next(n for n in tree_nodes(tree)
+                        if n.data is not None and n.data.filter == wanted)
+        await pilot.pause(0.02)
+    raise AssertionError(f"the details never showed event {index}")
 
 
 @run_async
@@ -183,14 +191,14 @@ async def test_apply_and_prepare_as_filter_from_the_details_and_a_session() -> N
         await pilot.pause()
         tree = app.query_one(DetailsPane)
         app.set_focus(tree)
-        tree.move_cursor(_details_node(app, 'session == "1:5#1"'))
+        tree.move_cursor(await _details_node(pilot, 34, 'session == "1:5#1"'))
         await pilot.press("a")
         await ready(pilot)
         assert _shown(app) == SESSION_EVENTS
         app.jump_to(33)
         await pilot.pause()
         app.set_focus(tree)
-        tree.move_cursor(_details_node(app, "conn == 5"))
+        tree.move_cursor(await _details_node(pilot, 33, "conn == 5"))
         await pilot.press("p")  # prepared: in the bar, focused, not applied yet
         assert app.query_one("#filter-input", Input).value == "conn == 5"
         assert isinstance(app.focused, Input)
