@@ -43,7 +43,7 @@ def test_expert_groups_by_severity_then_code(samples) -> None:  # type: ignore[n
     assert lines[0] == "ERROR    param-range (1)"
     assert lines[2].startswith("WARNING  error-result (3)")
     assert "#7 line 10 offset 230 " in lines[1] and 'did you mean "seclevel"?' in lines[1]
-    assert lines[-1] == "Total: 1 error, 5 warning"
+    assert lines[-1] == "Total: 1 error, 5 warnings"
 
 
 def test_expert_jsonl_has_where(samples) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +81,7 @@ def test_summary_counts_sessions_and_diagnostics(samples) -> None:  # type: igno
     assert facts["diagnostics"] == {"error": 1, "warning": 5, "note": 0, "chat": 0}
     assert [s["id"] for s in facts["sessions"]] == ["1:5#1"]
     text = _run("summary", str(samples / "ssl" / "typos.log"))
-    assert "Diagnostics: 6 (1 error, 5 warning; see attrace expert)" in text
+    assert "Diagnostics: 6 (1 error, 5 warnings; see attrace expert)" in text
 
 
 def test_events_json_links_transactions(samples) -> None:  # type: ignore[no-untyped-def]
