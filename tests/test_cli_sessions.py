@@ -175,3 +175,20 @@ def test_summary_lists_ten_sessions_then_counts_the_rest(tmp_path) -> None:  # t
     assert shown[10] == "  ... and 15 more (attrace sessions lists them all)"
     facts = json.loads(_run("summary", str(path), "-f", "json"))
     assert len(facts["sessions"]) == 25
+
+
+def test_sessions_says_truly_why_the_table_is_empty(samples, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "p2.log"
+    bad.write_bytes(b'AT+QSSLOPEN=1,99999999999999999999999,"h",443,0\r\n\r\nOK\r\n'
+                    b"\r\n+QSSLOPEN: 1,99999999999999999999999,0\r\n")
+    assert _run("sessions", str(bad)) == (
+        "No SSL session could be built from the 1 AT+QSSLOPEN command in the trace; "
+        "attrace expert says why.\n")
+    assert "connectID 99999999999999999999999 is outside the range 0-5" in _run("expert",
+                                                                               str(bad))
+    plain = tmp_path / "at.log"
+    plain.write_bytes(b"AT\r\n\r\nOK\r\n")
+    assert _run("sessions", str(plain)) == (
+        "No SSL sessions in the trace: no AT+QSSLOPEN=... opens one.\n")
+    none_kept = _run("sessions", str(samples / "ssl" / "timeout.log"), "-Y", "port == 1")
+    assert none_kept == "No SSL session matches the filter (2 sessions in the trace).\n"
