@@ -45,7 +45,7 @@ from attrace.filters import (
     parse_assertion,
     unknown_field,
 )
-from attrace.output import json_text, printable
+from attrace.output import counted, json_text, printable
 from attrace.redact import shown_text
 
 if TYPE_CHECKING:
@@ -379,7 +379,7 @@ class CheckResult:
     def tally(self) -> str:
         files = len(dict.fromkeys(r.file for r in self.results))
         failed = len(self.failures)
-        return (f"{len(self.results)} checks on {files} file{'s' if files != 1 else ''}: "
+        return (f"{counted(len(self.results), 'check')} on {counted(files, 'file')}: "
                 f"{len(self.results) - failed} passed, {failed} failed")
 
     def json(self) -> str:
@@ -553,9 +553,8 @@ def evaluate(compiled: _Compiled, trace: Trace, file: str,
     value = float(present.quantile(q)) if q is not None else float(getattr(present, func)())
     passed = bool(_OPS[op](value, x)) and not math.isnan(value)
     bad_mask = ~_OPS[op](values, x) & values.notna()
-    plural = "s" if len(present) != 1 else ""
     detail = (f"{func}({name}) = {_fmt(value, compiled.seconds)}, expected {op} "
-              f"{_fmt(x, compiled.seconds)} ({len(present)} value{plural})")
+              f"{_fmt(x, compiled.seconds)} ({counted(len(present), 'value')})")
     return result(passed, round(value, 9), detail, matching[bad_mask.to_numpy()])
 
 

@@ -145,6 +145,8 @@ class _Oversized(str):
 
 
 OVERSIZED_NOTE: Final = "a number beyond 64 bits, kept as text"
+_DIGITS: Final = re.compile(r"[+-]?\d+")
+"""The text of an INT token (``grammars/at.lark``)."""
 
 
 def _integer(token: Token) -> int | str:
@@ -156,6 +158,15 @@ def _integer(token: Token) -> int | str:
         if -(2**63) <= value < 2**63:
             return value
     return _Oversized(text)
+
+
+def oversized(value: object) -> bool:
+    """Whether an argument is a number the grammar kept as its digits (beyond 64 bits, see
+    ``_integer``): later stages must take it for a number out of every range, never for a
+    quoted string (a quoted string of 20 digits and more reads the same; no argument of
+    the spec is one)."""
+    return (isinstance(value, str) and _DIGITS.fullmatch(value) is not None
+            and type(_integer(Token("INT", value))) is _Oversized)
 
 
 _TRANSFORMER = _ToParsed()

@@ -52,6 +52,13 @@ def _escape(char: str) -> str:
     return repr(char)[1:-1]
 
 
+def counted(n: int, noun: str, plural: str = "") -> str:
+    """``n`` and its noun agreeing in number (``1 error``, ``5 warnings``, ``0 files``):
+    the one place counted words in human output get their plural.  ``plural`` is for a
+    noun that does not just take an ``s``."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def json_text(value: Any, indent: int | None = None) -> str:
     """``value`` as JSON in which every character ``printable`` would escape is a
     ``\\uXXXX`` escape: ``json.dumps`` escapes only C0, and DEL, C1 or U+202E raw in a

@@ -56,6 +56,12 @@ def test_failing_trace_exits_1_and_names_the_events() -> None:
     assert out.splitlines()[-1] == "10 checks on 2 files: 8 passed, 2 failed"
 
 
+def test_one_check_is_counted_in_the_singular() -> None:
+    done = run(GOOD, "--assert", "count(kind == urc) > 0")
+    assert done.returncode == EXIT_OK, done.stderr
+    assert done.stdout.splitlines()[-1] == "1 check on 1 file: 1 passed, 0 failed"
+
+
 def test_strict_preset_is_the_default() -> None:
     assert run(GOOD).returncode == EXIT_OK
     done = run(TIMEOUT)

@@ -43,7 +43,7 @@ def test_expert_groups_by_severity_then_code(samples) -> None:  # type: ignore[n
     assert lines[0] == "ERROR    param-range (1)"
     assert lines[2].startswith("WARNING  error-result (3)")
     assert "#7 line 10 offset 230 " in lines[1] and 'did you mean "seclevel"?' in lines[1]
-    assert lines[-1] == "Total: 1 error, 5 warning"
+    assert lines[-1] == "Total: 1 error, 5 warnings"
 
 
 def test_expert_jsonl_has_where(samples) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +81,7 @@ def test_summary_counts_sessions_and_diagnostics(samples) -> None:  # type: igno
     assert facts["diagnostics"] == {"error": 1, "warning": 5, "note": 0, "chat": 0}
     assert [s["id"] for s in facts["sessions"]] == ["1:5#1"]
     text = _run("summary", str(samples / "ssl" / "typos.log"))
-    assert "Diagnostics: 6 (1 error, 5 warning; see attrace expert)" in text
+    assert "Diagnostics: 6 (1 error, 5 warnings; see attrace expert)" in text
 
 
 def test_events_json_links_transactions(samples) -> None:  # type: ignore[no-untyped-def]
@@ -175,3 +175,20 @@ def test_summary_lists_ten_sessions_then_counts_the_rest(tmp_path) -> None:  # t
     assert shown[10] == "  ... and 15 more (attrace sessions lists them all)"
     facts = json.loads(_run("summary", str(path), "-f", "json"))
     assert len(facts["sessions"]) == 25
+
+
+def test_sessions_says_truly_why_the_table_is_empty(samples, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "p2.log"
+    bad.write_bytes(b'AT+QSSLOPEN=1,99999999999999999999999,"h",443,0\r\n\r\nOK\r\n'
+                    b"\r\n+QSSLOPEN: 1,99999999999999999999999,0\r\n")
+    assert _run("sessions", str(bad)) == (
+        "No SSL session could be built from the 1 AT+QSSLOPEN command in the trace; "
+        "attrace expert says why.\n")
+    assert "connectID 99999999999999999999999 is outside the range 0-5" in _run("expert",
+                                                                               str(bad))
+    plain = tmp_path / "at.log"
+    plain.write_bytes(b"AT\r\n\r\nOK\r\n")
+    assert _run("sessions", str(plain)) == (
+        "No SSL sessions in the trace: no AT+QSSLOPEN=... opens one.\n")
+    none_kept = _run("sessions", str(samples / "ssl" / "timeout.log"), "-Y", "port == 1")
+    assert none_kept == "No SSL session matches the filter (2 sessions in the trace).\n"

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from machine_helpers import codes, timed
+from machine_helpers import codes, timed, untimed
 
 from attrace import spec
 from attrace.api import load
@@ -35,6 +35,10 @@ from attrace.read import from_bytes
     ("info", "QSSLURC", ("closed", 1, 3), "bc66"),
     ("info", "QSSLURC", ("closed", 4), "bg9x"),
     ("command", "CSQ", (), None),
+    # a number beyond 64 bits is kept as its digits: no string, so no evidence of a host
+    ("command", "QSSLOPEN", (1, 5, "h", "9" * 32, 0), "bc66"),
+    ("command", "QSSLOPEN", (1, 5, "9" * 20, "9" * 32, 0), None),
+    ("command", "QSSLCFG", ("9" * 25, 5, "seclevel", 2), "bc66"),
 ])
 def test_detect_tells_the_family_from_the_shape(kind, name, args, found) -> None:  # type: ignore[no-untyped-def]
     assert spec.detect(kind, name, args) == found
@@ -107,6 +111,25 @@ def test_the_bc66_stays_the_default(samples) -> None:  # type: ignore[no-untyped
     trace = load(samples / "two_way_auth.log")
     assert (trace.analysis.profile, trace.analysis.profile_source) == ("bc66", "default")
     assert "spec-profile" not in codes(trace)
+
+
+def test_a_number_beyond_64_bits_keeps_the_bc66_and_is_out_of_range() -> None:
+    trace = untimed(f'AT+QSSLOPEN=1,5,"h",{"9" * 32},0', "", "OK",
+                    f"AT+QSSLSEND=1,5,{18446744073709551616 * 10000}", "", b"> \r\n")
+    assert (trace.analysis.profile, trace.analysis.profile_source) == ("bc66", "default")
+    assert "spec-profile" not in codes(trace)
+    ranges = [d.message for d in trace.analysis.diagnostics if d.code == "param-range"]
+    assert ranges == [f"AT+QSSLOPEN: port {'9' * 32} is outside the range 0-65535",
+                      "AT+QSSLSEND: send_length 184467440737095516160000 is outside the "
+                      "range 1-1460"]
+    assert "data-length-mismatch" not in codes(trace)
+
+
+def test_an_oversized_connect_id_is_an_integer_out_of_range() -> None:
+    big = "9" * 23
+    trace = untimed(f'AT+QSSLOPEN=1,{big},"h",443,0', "OK", f"+QSSLOPEN: 1,{big},0")
+    ranges = [d.message for d in trace.analysis.diagnostics if d.code == "param-range"]
+    assert ranges == [f"AT+QSSLOPEN: connectID {big} is outside the range 0-5"]
 
 
 def test_fixed_length_send_without_ctrl_z() -> None:

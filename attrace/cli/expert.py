@@ -53,7 +53,7 @@ def expert(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: s
         for r, where in zip(items, places, strict=True):
             w(f"  {where:<{width}} {r['message']}\n")
     counts = {s: sum(1 for r in rows if r["severity"] == s) for s in reversed(SEVERITIES)}
-    w("Total: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + "\n")
+    w("Total: " + ", ".join(output.counted(n, s) for s, n in counts.items() if n) + "\n")
 
 
 def _where(row: dict, several: bool) -> str:

@@ -10,6 +10,7 @@ from attrace import output
 from attrace.cli import main
 from attrace.cli.common import filter_option, format_option, input_options, load_trace
 from attrace.filters import Filter
+from attrace.machine.records import Analysis
 from attrace.rows import SESSION_KEYS, session_row
 
 _TABLE_COLUMNS = ("id", "host", "port", "sec", "fmt", "timeout", "open_s", "result", "sends",
@@ -37,10 +38,25 @@ def sessions(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt:
                      columns=(*SESSION_KEYS, "open_err_text", "events"))
         return
     if not found:
-        click.echo("No SSL sessions (no AT+QSSLOPEN) in the trace.")
+        click.echo(_none_found(trace.analysis, display_filter is not None))
         return
     output.write((_table_row(s, spec) for s in found), "table", sys.stdout,
                  columns=_TABLE_COLUMNS, widths={"host": 32})
+
+
+def _none_found(analysis: Analysis, filtered: bool) -> str:
+    """Why the table is empty, truthfully: the filter kept none, or no AT+QSSLOPEN write
+    opens one, or those there name no connection the machine can follow (an
+    out-of-range connectID...: expert says which)."""
+    if filtered and analysis.sessions:
+        return (f"No SSL session matches the filter "
+                f"({output.counted(len(analysis.sessions), 'session')} in the trace).")
+    opens = sum(1 for t in analysis.transactions if t.command == "QSSLOPEN" and t.form == "write")
+    if not opens:
+        return "No SSL sessions in the trace: no AT+QSSLOPEN=... opens one."
+    return (f"No SSL session could be built from the "
+            f"{output.counted(opens, 'AT+QSSLOPEN command')} in the trace; "
+            "attrace expert says why.")
 
 
 def _table_row(s, spec) -> dict:  # type: ignore[no-untyped-def]

@@ -90,7 +90,7 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
         w(f"  ... and {hidden} more (attrace sessions lists them all)\n")
     diags = facts["diagnostics"]
     total = sum(diags.values())
-    shown = ", ".join(f"{n} {sev}" for sev, n in diags.items() if n)
+    shown = ", ".join(output.counted(n, sev) for sev, n in diags.items() if n)
     w(f"Diagnostics: {total}" + (f" ({shown}; see attrace expert)" if total else "") + "\n")
 
 

@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from attrace import spec as _spec
+from attrace.grammar import oversized
 from attrace.model import Event
 
 Finding = tuple[str, str]
@@ -88,14 +89,19 @@ def _check_param(p: _spec.Param, value: Any, where: str, hex_mode: bool) -> list
             return []
         return [("param-range", f"{where} has an empty {p.name}")]
     if p.type == "int":
-        if not isinstance(value, int):
-            return [("param-range", f"{where}: {p.name} must be an integer, got {value!r}")]
         top = p.max_hex if hex_mode and p.max_hex is not None else p.max
-        if (p.min is not None and value < p.min) or (top is not None and value > top):
+        if oversized(value):  # a number, just too long for 64 bits: past a bound, if any
+            outside = (p.min if value.startswith("-") else top) is not None
+        elif not isinstance(value, int):
+            return [("param-range", f"{where}: {p.name} must be an integer, got {value!r}")]
+        else:
+            outside = (p.min is not None and value < p.min) or (top is not None and value > top)
+        if outside:
             mode = " in hex format" if hex_mode and p.max_hex is not None else ""
+            shown = value if len(str(value)) <= 40 else f"{value[:20]}... ({len(value)} digits)"
             return [("param-range",
-                     f"{where}: {p.name} {value} is outside the range {p.min}-{top}{mode}")]
-        if p.supported and value not in p.supported:
+                     f"{where}: {p.name} {shown} is outside the range {p.min}-{top}{mode}")]
+        if p.supported and isinstance(value, int) and value not in p.supported:
             allowed = ", ".join(str(v) for v in p.supported)
             return [("unsupported-param",
                      f"{where}: {p.name} {value} is documented but the module supports only "

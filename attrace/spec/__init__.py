@@ -22,6 +22,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
+from attrace.grammar import oversized
+
 
 @dataclass(frozen=True)
 class DataEntry:
@@ -280,10 +282,9 @@ def detect(kind: str, name: str | None, args: tuple[Any, ...]) -> str | None:
         if n == 0:
             return None
         if name == "QSSLCFG":
-            return "bg9x" if isinstance(args[0], str) else "bc66"
+            return "bg9x" if _quoted(args[0]) else "bc66"
         if name == "QSSLOPEN" and n >= 4:
-            return "bg9x" if isinstance(args[3], str) else "bc66" if isinstance(
-                args[2], str) else None
+            return "bg9x" if _quoted(args[3]) else "bc66" if _quoted(args[2]) else None
         if name in ("QSSLSEND", "QSSLCLOSE"):
             return "bg9x" if n == 1 else "bc66" if n == 3 and name == "QSSLSEND" else None
         return None
@@ -297,6 +298,13 @@ def detect(kind: str, name: str | None, args: tuple[Any, ...]) -> str | None:
         if args[0] == "recv":
             return "bg9x" if n <= 3 else "bc66"
     return None
+
+
+def _quoted(value: Any) -> bool:
+    """A string argument, as the shapes ``detect`` tells apart have them: a number too
+    long for 64 bits is kept as its digits but is no string (a port of 32 digits is a
+    wrong port, no evidence of the other family)."""
+    return isinstance(value, str) and not oversized(value)
 
 
 class Choice:
