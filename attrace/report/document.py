@@ -15,6 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from attrace.diagnostics import event_no
+from attrace.output import counted
 from attrace.report import figures
 from attrace.report.facts import comparison
 
@@ -79,7 +80,7 @@ def _capture(facts: Sequence[TraceFacts]) -> Section:
         counts = d["diagnostics"]["counts"]
         rows = [["Files", files], ["Time span", span], ["Events", d["events"]],
                 ["Transactions", d["transactions"]], ["SSL sessions", len(d["sessions"])],
-                ["Diagnostics", ", ".join(f"{n} {s}" for s, n in counts.items()) or "0"],
+                ["Diagnostics", ", ".join(counted(n, s) for s, n in counts.items()) or "0"],
                 ["Module profile", "command spec " + ", ".join(d["spec"])]]
         section.blocks.append(Table(["", f.name], rows, caption=f.name if len(facts) > 1
                                     else ""))
@@ -205,8 +206,8 @@ def _diagnostics(facts: Sequence[TraceFacts]) -> Section:
     for f in facts:
         diag = f.doc["diagnostics"]
         items = diag["items"]
-        counts = ", ".join(f"{n} {s}" for s, n in diag["counts"].items())
-        section.blocks.append(f"{f.name}: {len(items)} diagnostics ({counts}).")
+        counts = ", ".join(counted(n, s) for s, n in diag["counts"].items())
+        section.blocks.append(f"{f.name}: {counted(len(items), 'diagnostic')} ({counts}).")
         if not items:
             continue
         rows = [[r["severity"], r["code"],

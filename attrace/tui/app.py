@@ -34,7 +34,7 @@ from textual.widgets import (
 
 from attrace.api import Trace, load
 from attrace.errors import AttraceError
-from attrace.output import printable
+from attrace.output import counted, printable
 from attrace.timefmt import DISPLAY_MODES
 from attrace.tui import filtering, palette, saving
 from attrace.tui.messages import (
@@ -109,10 +109,6 @@ KEYS: Final = (
     ("?", "this help"),
     ("q", "quit (on a screen over the main one: close it)"),
 )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 class AttraceApp(App[None]):
@@ -383,15 +379,15 @@ class AttraceApp(App[None]):
         elif self.filter_text:
             parts.append(f"{shown} displayed")
         if self.analysed.available:
-            parts.append(f"{_count(len(self.analysed.sessions), 'session')}, "
-                         f"{_count(len(self.analysed.diagnostics), 'diagnostic')}")
+            parts.append(f"{counted(len(self.analysed.sessions), 'session')}, "
+                         f"{counted(len(self.analysed.diagnostics), 'diagnostic')}")
         time_format = DISPLAY_MODES[self.mode]
         reference = self.events_list.reference
         if reference is not None:
             time_format += f", ref #{reference + 1}"
         parts.append(f"time: {time_format} (t: {' / '.join(DISPLAY_MODES.values())})")
         if self.events_list.user_marks:
-            parts.append(_count(len(self.events_list.user_marks), "mark"))
+            parts.append(counted(len(self.events_list.user_marks), "mark"))
         return " · ".join(parts)
 
     def set_status(self, text: str) -> None:
@@ -651,7 +647,7 @@ class AttraceApp(App[None]):
             except ValueError as exc:  # FilterError is one too
                 self.notify(printable(str(exc)), severity="error")
                 return
-            self.set_status(f"find {mode} {query!r}: {_count(len(self.find_hits), 'event')}"
+            self.set_status(f"find {mode} {query!r}: {counted(len(self.find_hits), 'event')}"
                             " (Ctrl+N next, Ctrl+B previous)")
             self.action_find_next(1, include_current=True)
 
