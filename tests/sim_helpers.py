@@ -12,8 +12,10 @@ import datetime as dt
 import ipaddress
 import os
 import select
+import shutil
 import socket
 import ssl
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -180,5 +182,13 @@ class PtyHost:
 def command(host: PtyHost, line: bytes, until: bytes, timeout: float = 5.0) -> bytes:
     """Send one command line and wait for ``until`` after it; return what came."""
     start = len(host.seen)
-    host.write(line + b"\r\n")
+    host.write(line + b"\r")
     return host.expect(until, start, timeout)
+
+
+def attrace_exe() -> str:
+    """The installed ``attrace`` command (beside this interpreter, else on PATH)."""
+    beside = Path(sys.executable).with_name("attrace")
+    found = str(beside) if beside.exists() else shutil.which("attrace")
+    assert found, "the attrace command is not installed"
+    return found

@@ -17,8 +17,8 @@ import time
 import tty
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from datetime import datetime
+from functools import partial
 from typing import IO, Any
 
 from attrace.live.transcript import Transcript

@@ -1,0 +1,130 @@
+"""End to end: a host on a real pty drives the emulated BC66, which does real TLS to a
+local server with two-way authentication; the recorded capture is then analysed by
+attrace, whose sessions and diagnostics must be what happened."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sim_helpers import (
+    Pki,
+    PtyHost,
+    TlsServer,
+    attrace_exe,
+    command,
+    make_pki,
+    silent_listener,
+)
+
+from attrace.api import load
+from attrace.sim.serve import Server, pseudo_terminal, serve_fd
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def tls_server(pki: Pki) -> Iterator[TlsServer]:
+    server = TlsServer(pki)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def module(tmp_path: Path) -> Iterator[tuple[PtyHost, Path]]:
+    """The emulator serving a pty in a thread, recording; the host's end of it."""
+    capture = tmp_path / "cap.jsonl"
+    with open(capture, "wb") as out, pseudo_terminal() as (fd, path):
+        server = Server(time_scale=0.01, record=out, header={"attrace": "sim"})
+        thread = threading.Thread(target=serve_fd, args=(server, fd), daemon=True)
+        thread.start()
+        host = PtyHost(path)
+        try:
+            yield host, capture
+        finally:
+            host.close()
+            server.stop()
+            thread.join(5)
+            server.close()
+
+
+def _enter(host: PtyHost, setting: str, pem: bytes) -> None:
+    command(host, b'AT+QSSLCFG=1,5,"' + setting.encode() + b'"', b"> ")
+    start = len(host.seen)
+    host.write(pem + b"\x1a")
+    got = host.expect(b"OK\r\n", start)
+    assert b'+QSSLCFG: 1,5,"%s",%d' % (setting.encode(), len(pem)) in got
+
+
+def test_two_way_tls_session_peer_close_cert_error_timeout(
+        module: tuple[PtyHost, Path], tls_server: TlsServer, pki: Pki) -> None:
+    host, capture = module
+    assert command(host, b"AT", b"OK\r\n") == b"AT\r\r\nOK\r\n"
+    assert b"ERROR" in command(host, b"AT+QSSSEND=1,5", b"ERROR\r\n")
+    command(host, b'AT+QSSLCFG=1,5,"seclevel",2', b"OK\r\n")
+    _enter(host, "cacert", pki.ca)
+    _enter(host, "clientcert", pki.client_cert)
+    _enter(host, "clientkey", pki.client_key)
+    port = tls_server.port
+    got = command(host, b'AT+QSSLOPEN=1,5,"127.0.0.1",%d,0' % port, b"+QSSLOPEN: 1,5,")
+    host.expect(b"+QSSLOPEN: 1,5,0\r\n", len(host.seen) - len(got))
+    command(host, b"AT+QSSLSEND=1,5", b"> ")
+    start = len(host.seen)
+    host.write(b"hello\x1a")
+    host.expect(b'+QSSLURC: "recv",1,5,10,"pong:hello"\r\n', start)
+    assert b"+QSSLSEND: 1,5,0\r\n" in host.seen[start:]
+    command(host, b"AT+QSSLSEND=1,5,3", b"> ")
+    start = len(host.seen)
+    host.write(b"bye")
+    host.expect(b'+QSSLURC: "closed",1,5\r\n', start)
+    assert b'+QSSLURC: "recv",1,5,8,"pong:bye"' in host.seen[start:]
+    assert tls_server.received == [b"hellobye"]  # the server saw the client certificate
+    assert command(host, b"AT+QSSLCLOSE=1,5", b"ERROR\r\n").endswith(b"\r\nERROR\r\n")
+
+    # Someone else's CA: the server's certificate does not verify.
+    command(host, b'AT+QSSLCFG=1,1,"seclevel",1', b"OK\r\n")
+    command(host, b'AT+QSSLCFG=1,1,"cacert"', b"> ")
+    start = len(host.seen)
+    host.write(pki.other_ca + b"\x1a")
+    host.expect(b"OK\r\n", start)
+    command(host, b'AT+QSSLOPEN=1,1,"127.0.0.1",%d,0' % port, b"+QSSLOPEN: 1,1,-3\r\n")
+
+    # A server that never answers the handshake: -7 after the (scaled) timeout.
+    with silent_listener() as quiet:
+        command(host, b'AT+QSSLCFG=1,2,"timeout",10', b"OK\r\n")
+        quiet_port = quiet.getsockname()[1]
+        command(host, b'AT+QSSLOPEN=1,2,"127.0.0.1",%d,0' % quiet_port, b"+QSSLOPEN: 1,2,-7\r\n")
+    command(host, b"AT", b"OK\r\n")  # everything answered before the capture ends
+
+    trace = load(capture)
+    assert trace.sources[0].format == "jsonl"
+    assert sum(e.length for e in trace.event_list) == capture.stat().st_size
+    s = trace.sessions
+    ok = s.loc["1:5#1"]
+    assert (ok.host, ok.port, ok.open_err, ok.seclevel) == ("127.0.0.1", port, 0, 2)
+    assert (ok.sends, ok.bytes_sent, ok.recvs, ok.bytes_received) == (2, 8, 2, 18)
+    assert ok.close_reason == "peer"
+    assert ok.cacert_bytes == len(pki.ca) and ok.clientkey_bytes == len(pki.client_key)
+    bad = s.loc["1:1#1"]
+    assert (bad.open_err, bad.close_reason, bad.seclevel) == (-3, "failed", 1)
+    late = s.loc["1:2#1"]
+    assert (late.open_err, late.close_reason, late.timeout_s) == (-7, "failed", 10)
+    d = trace.diagnostics
+    codes = sorted(d.code)
+    assert codes.count("ssl-error") == 2
+    assert "redundant-close" in codes
+    assert "unknown-command" in codes  # AT+QSSSEND, answered ERROR
+    assert set(d[d.severity == "error"].code) == {"ssl-error"}
+    assert not {"unparsed", "bad-syntax", "orphan-urc", "no-response", "truncated",
+                "cert-length-mismatch", "data-length-mismatch"} & set(codes)
+    # The CLI reads it too.
+    out = subprocess.run([attrace_exe(), "summary", str(capture)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "1:5#1" in out.stdout
