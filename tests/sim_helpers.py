@@ -18,6 +18,8 @@ import ssl
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from attrace.sim.serve import Server, pseudo_terminal, serve_fd
 
 
 @dataclass
@@ -156,12 +160,23 @@ def silent_listener() -> socket.socket:
 class PtyHost:
     """The host's end of a pty (opened by path, as firmware or a terminal would)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, taps: tuple[int, int] | None = None) -> None:
         self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
         self.seen = bytearray()
+        self.taps = taps
+        """Where copies go, as a UART tap on each wire would see them: (what the host
+        sends, what the module says)."""
 
     def write(self, data: bytes) -> None:
         os.write(self.fd, data)
+        if self.taps:
+            os.write(self.taps[0], data)
+
+    def _read(self) -> None:
+        data = os.read(self.fd, 4096)
+        self.seen += data
+        if self.taps:
+            os.write(self.taps[1], data)
 
     def expect(self, needle: bytes, start: int = 0, timeout: float = 5.0) -> bytes:
         """Read until ``needle`` has arrived after ``start``; return what came from there."""
@@ -172,7 +187,7 @@ class PtyHost:
                 raise AssertionError(f"{needle!r} never came; got {bytes(self.seen)!r}")
             ready, _, _ = select.select([self.fd], [], [], left)
             if ready:
-                self.seen += os.read(self.fd, 4096)
+                self._read()
         return bytes(self.seen[start:])
 
     def close(self) -> None:
@@ -192,3 +207,20 @@ def attrace_exe() -> str:
     found = str(beside) if beside.exists() else shutil.which("attrace")
     assert found, "the attrace command is not installed"
     return found
+
+
+@contextmanager
+def serving(record: Path | None = None, time_scale: float = 0.01) -> Iterator[str]:
+    """The emulator serving a pty in a thread (recording to ``record``); its path."""
+    with ExitStack() as stack:
+        out = stack.enter_context(open(record, "wb")) if record else None
+        fd, path = stack.enter_context(pseudo_terminal())
+        server = Server(time_scale=time_scale, record=out, header={"attrace": "sim"})
+        thread = threading.Thread(target=serve_fd, args=(server, fd), daemon=True)
+        thread.start()
+        try:
+            yield path
+        finally:
+            server.stop()
+            thread.join(5)
+            server.close()

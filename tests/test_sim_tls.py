@@ -5,7 +5,6 @@ attrace, whose sessions and diagnostics must be what happened."""
 from __future__ import annotations
 
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +16,11 @@ from sim_helpers import (
     attrace_exe,
     command,
     make_pki,
+    serving,
     silent_listener,
 )
 
 from attrace.api import load
-from attrace.sim.serve import Server, pseudo_terminal, serve_fd
 
 
 @pytest.fixture(scope="module")
@@ -38,20 +37,14 @@ def tls_server(pki: Pki) -> Iterator[TlsServer]:
 
 @pytest.fixture
 def module(tmp_path: Path) -> Iterator[tuple[PtyHost, Path]]:
-    """The emulator serving a pty in a thread, recording; the host's end of it."""
+    """The emulator on a pty, recording; the host's end of it."""
     capture = tmp_path / "cap.jsonl"
-    with open(capture, "wb") as out, pseudo_terminal() as (fd, path):
-        server = Server(time_scale=0.01, record=out, header={"attrace": "sim"})
-        thread = threading.Thread(target=serve_fd, args=(server, fd), daemon=True)
-        thread.start()
+    with serving(capture) as path:
         host = PtyHost(path)
         try:
             yield host, capture
         finally:
             host.close()
-            server.stop()
-            thread.join(5)
-            server.close()
 
 
 def _enter(host: PtyHost, setting: str, pem: bytes) -> None:
