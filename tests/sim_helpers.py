@@ -157,6 +157,10 @@ def silent_listener() -> socket.socket:
     return socket.create_server(("127.0.0.1", 0))
 
 
+TAP_GAP = 0.03
+"""Seconds between what one wire's tap and the other's see (see ``PtyHost.write``)."""
+
+
 class PtyHost:
     """The host's end of a pty (opened by path, as firmware or a terminal would)."""
 
@@ -168,9 +172,13 @@ class PtyHost:
         sends, what the module says)."""
 
     def write(self, data: bytes) -> None:
-        os.write(self.fd, data)
         if self.taps:
+            # A tap reader stamps a read when its thread gets to run: keep the two
+            # wires' traffic a few scheduler slices apart, as a UART's byte times do.
+            time.sleep(TAP_GAP)
             os.write(self.taps[0], data)
+            time.sleep(TAP_GAP)
+        os.write(self.fd, data)
 
     def _read(self) -> None:
         data = os.read(self.fd, 4096)
