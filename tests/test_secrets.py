@@ -140,9 +140,9 @@ def _loads_once() -> Iterator[None]:
     what differs, and what these tests search, is what each one writes.  So a capture is
     decoded once per module and option set, and every command run shares the ``Trace``:
     hundreds of runs stay within seconds."""
-    from attrace.cli import common
+    from attrace import api
 
-    real = common.load
+    real = api.load
     done: dict[tuple[Any, ...], Any] = {}
 
     def load_once(files: Any, *args: Any, **kwargs: Any) -> Any:
@@ -151,11 +151,11 @@ def _loads_once() -> Iterator[None]:
             done[key] = real(files, *args, **kwargs)
         return done[key]
 
-    common.load = load_once
+    api.load = load_once
     try:
         yield
     finally:
-        common.load = real
+        api.load = real
 
 
 def _reads_captures(cmd: click.Command) -> bool:
