@@ -96,6 +96,7 @@ class TlsServer:
 
     pki: Pki
     require_client_cert: bool = True
+    ciphers: str = "AES128-SHA256:AES256-SHA256:AES128-SHA"
     received: list[bytes] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     port: int = 0
@@ -103,7 +104,7 @@ class TlsServer:
     def __post_init__(self) -> None:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-        ctx.set_ciphers("AES128-SHA256:AES256-SHA256:AES128-SHA")
+        ctx.set_ciphers(self.ciphers)
         ctx.load_cert_chain(self.pki.folder / "server.pem")
         if self.require_client_cert:
             ctx.verify_mode = ssl.CERT_REQUIRED

@@ -121,3 +121,24 @@ def test_two_way_tls_session_peer_close_cert_error_timeout(
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "1:5#1" in out.stdout
+
+
+def test_key_and_cipher_errors(module: tuple[PtyHost, Path], pki: Pki) -> None:
+    """A client key that is not the certificate's is a key error (-4); a server that
+    only offers forward-secret suites, which a BC66 lacks, a cipher error (-5)."""
+    host, capture = module
+    modern = TlsServer(pki, require_client_cert=False, ciphers="ECDHE+AESGCM")
+    try:
+        command(host, b'AT+QSSLCFG=1,5,"seclevel",2', b"OK\r\n")
+        _enter(host, "cacert", pki.ca)
+        _enter(host, "clientcert", pki.client_cert)
+        _enter(host, "clientkey", pki.server_key)  # someone else's key
+        command(host, b'AT+QSSLOPEN=1,5,"127.0.0.1",%d,0' % modern.port,
+                b"+QSSLOPEN: 1,5,-4\r\n")
+        command(host, b'AT+QSSLOPEN=1,0,"127.0.0.1",%d,0' % modern.port,
+                b"+QSSLOPEN: 1,0,-5\r\n")
+    finally:
+        modern.close()
+    trace = load(capture)
+    assert list(trace.sessions.open_err) == [-4, -5]
+    assert "key-mismatch" in set(trace.diagnostics.code)  # attrace sees it in the PEMs too
