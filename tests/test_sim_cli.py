@@ -78,7 +78,9 @@ def test_sim_on_tcp(tmp_path: Path) -> None:
 def test_sim_usage_errors() -> None:
     for args, words in ((["sim"], "exactly one of --pty or --tcp"),
                         (["sim", "--pty", "--delay", "QSSLOPEN"], "COMMAND=SECONDS"),
-                        (["sim", "--tcp", "nowhere"], "HOST:PORT")):
+                        (["sim", "--tcp", "nowhere"], "HOST:PORT"),
+                        (["sim", "--pty", "--record", "/no/such/dir/cap.jsonl"],
+                         "cannot write /no/such/dir/cap.jsonl")):
         done = subprocess.run([attrace_exe(), *args], capture_output=True, text=True,
                               timeout=60)
         assert done.returncode == 2, done

@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import IO, TextIO
+from typing import TextIO
 
 import click
 
@@ -21,6 +21,7 @@ from attrace.errors import UsageError
 from attrace.filters import Filter
 from attrace.live import Live, Update
 from attrace.live.ports import Ports
+from attrace.live.transcript import create
 from attrace.model import RX, TX, Event
 from attrace.output import printable
 from attrace.redact import shown_text
@@ -121,12 +122,7 @@ def live(port: str, baud: int, port2: str | None, save: str | None, no_tui: bool
                          "events and diagnostics as lines")
     names = [(port, TX), (port2, RX)] if port2 else [(port, None)]
     with ExitStack() as stack:
-        out: IO[bytes] | None = None
-        if save is not None:
-            try:
-                out = stack.enter_context(open(save, "wb"))
-            except OSError as exc:
-                raise UsageError(f"cannot write {save}: {exc.strerror}") from None
+        out = stack.enter_context(create(save)) if save is not None else None
         ports = Ports(names, baud)
         stack.callback(ports.close)
         header = {"attrace": "live", "port": port, "port2": port2, "baud": baud}

@@ -8,12 +8,13 @@ import socket
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from attrace.cli import main
 from attrace.errors import UsageError
+from attrace.live.transcript import create
 from attrace.sim import Faults
 from attrace.sim.serve import Server, pseudo_terminal, serve_fd, serve_tcp
 
@@ -94,12 +95,7 @@ def sim(use_pty: bool, tcp: str | None, record: str | None, delay: tuple[str, ..
                     frozenset(map(_name, garble)), reboot_after)
     address = _address(tcp) if tcp is not None else None
     with ExitStack() as stack:
-        out: IO[bytes] | None = None
-        if record is not None:
-            try:
-                out = stack.enter_context(open(record, "wb"))
-            except OSError as exc:
-                raise UsageError(f"cannot write {record}: {exc.strerror}") from None
+        out = stack.enter_context(create(record)) if record is not None else None
         header = {"attrace": "sim", "module": "BC66"}
         server = Server(faults, time_scale, out, header)
         stack.callback(server.close)

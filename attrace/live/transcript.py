@@ -16,8 +16,19 @@ import json
 from datetime import datetime
 from typing import IO, Any
 
+from attrace.errors import UsageError
 from attrace.model import Chunk, Timebase
 from attrace.read.jsonl import JsonlReader
+
+
+def create(path: str) -> IO[bytes]:
+    """Open ``path`` for a new capture; a path that cannot be written is the user's error
+    (one ``Error:`` line), never a traceback."""
+    try:
+        return open(path, "wb")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}; check that its "
+                         "directory exists and is writable") from None
 
 
 def stamp(when: datetime) -> str:

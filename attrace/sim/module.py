@@ -318,6 +318,11 @@ class Bc66:
             handler = _HANDLERS.get(name)
             if handler is None:
                 self._answer(name, [], "ERROR")
+            elif form == "test" and name in _SSL_TESTS:
+                self._answer(name, _SSL_TESTS[name], "OK")
+            elif form == "read" and name in _SSL_TESTS:
+                # The note's read forms answer a bare OK (AT+QSSLCFG has none: ERROR).
+                self._answer(name, [], "ERROR" if name == "QSSLCFG" else "OK")
             else:
                 handler(self, name, form, args)
         else:
@@ -336,9 +341,6 @@ class Bc66:
         return conn
 
     def _qsslcfg(self, name: str, form: str, args: list[bytes]) -> None:
-        if form == "test":
-            self._answer(name, _cfg_test(), "OK")
-            return
         conn = self._where(args) if form == "write" else None
         if conn is None:
             self._answer(name, [], "ERROR")
@@ -366,12 +368,6 @@ class Bc66:
             self._answer(name, [], "OK")
 
     def _qsslopen(self, name: str, form: str, args: list[bytes]) -> None:
-        if form == "test":
-            self._answer(name, ['+QSSLOPEN: (1),(0-5),"<host_name>",<port>,(0)'], "OK")
-            return
-        if form == "read":
-            self._answer(name, [], "OK")
-            return
         conn = self._where(args) if form == "write" and len(args) == 5 else None
         port = _int(args[3]) if conn is not None else None
         mode = _int(args[4]) if conn is not None else None
@@ -396,13 +392,6 @@ class Bc66:
         self.network.open(conn, self._attempts, host, port, tls, timeout)
 
     def _qsslsend(self, name: str, form: str, args: list[bytes]) -> None:
-        if form == "test":
-            self._answer(name, [f"+QSSLSEND: (1),(0-5),({_SEND_PARAM.min}-{_SEND_PARAM.max})"],
-                         "OK")
-            return
-        if form == "read":
-            self._answer(name, [], "OK")
-            return
         conn = self._where(args) if form == "write" and len(args) in (2, 3) else None
         c = self._conns.get(conn) if conn is not None else None
         if conn is None or c is None or c.state != "open":
@@ -420,12 +409,6 @@ class Bc66:
         self._prompt(_Entry(name, conn, "QSSLSEND", length))
 
     def _qsslclose(self, name: str, form: str, args: list[bytes]) -> None:
-        if form == "test":
-            self._answer(name, ["+QSSLCLOSE: (1),(0-5)"], "OK")
-            return
-        if form == "read":
-            self._answer(name, [], "OK")
-            return
         conn = self._where(args) if form == "write" and len(args) == 2 else None
         c = self._conns.pop(conn, None) if conn is not None else None
         if conn is None or c is None:
@@ -586,3 +569,12 @@ def _garbled(line: bytes) -> bytes:
     """``line`` with its middle byte corrupted (line noise on the wire)."""
     mid = len(line) // 2
     return line[:mid] + b"\xff" + line[mid + 1:]
+
+
+_SSL_TESTS: Final = {
+    "QSSLCFG": _cfg_test(),
+    "QSSLOPEN": ['+QSSLOPEN: (1),(0-5),"<host_name>",<port>,(0)'],
+    "QSSLSEND": [f"+QSSLSEND: (1),(0-5),({_SEND_PARAM.min}-{_SEND_PARAM.max})"],
+    "QSSLCLOSE": ["+QSSLCLOSE: (1),(0-5)"],
+}
+"""The test form's answer of each SSL command: the supported ranges."""
