@@ -24,6 +24,7 @@ import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -490,8 +491,11 @@ def _offenders(trace: Trace, table: str, rows: pd.DataFrame) -> tuple[list[Offen
     return shown, count
 
 
-def evaluate(compiled: _Compiled, trace: Trace, file: str) -> RuleResult:
-    """One compiled rule on one trace."""
+def evaluate(compiled: _Compiled, trace: Trace, file: str,
+             offenders: Callable[[str, pd.DataFrame], tuple[list[Offender], int]] | None = None
+             ) -> RuleResult:
+    """One compiled rule on one trace (or on anything with its tables, such as a fleet,
+    whose ``offenders`` say where the offending rows are)."""
     frame = _frame(trace, compiled.table)
     mask = compiled.where.mask(frame)
     matching = frame[mask.to_numpy()]
@@ -500,9 +504,9 @@ def evaluate(compiled: _Compiled, trace: Trace, file: str) -> RuleResult:
 
     def result(passed: bool, value: float | None, detail: str,
                bad: pd.DataFrame | None = None) -> RuleResult:
-        offenders, count = ([], 0) if passed or bad is None else \
-            _offenders(trace, compiled.table, bad)
-        return RuleResult(rule, file, compiled.table, passed, value, detail, offenders, count)
+        shown, count = ([], 0) if passed or bad is None else \
+            (offenders or partial(_offenders, trace))(compiled.table, bad)
+        return RuleResult(rule, file, compiled.table, passed, value, detail, shown, count)
 
     n = len(matching)
     rows = _rows(compiled.table, n)

@@ -26,6 +26,8 @@ CODES: Final[dict[str, tuple[str, str]]] = {
     "command-overlap": ("warning", "a command sent while another still waited for its result"),
     "error-result": ("warning", "the module answered ERROR or +CME/+CMS ERROR"),
     "ssl-error": ("error", "a completion URC reported a non-zero <err>"),
+    "completion-error": ("error", "a TCP/IP, MQTT or HTTP completion URC reported a "
+                                  "failure"),
     "param-range": ("error", "a parameter outside its documented range or values"),
     "unsupported-param": ("warning", "a value the manual documents but the module does not "
                                      "support yet"),

@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Final
 
 from attrace import spec as _spec
@@ -59,6 +60,8 @@ _BLANKS = re.compile(rb"[ \t\x0b\x0c]*")
 """What ``bytes.lstrip`` strips within a line (its line end aside)."""
 _CR, _LF = 0x0D, 0x0A
 _COMMAND = re.compile(rb"\s*AT\+([A-Za-z0-9_]+)=(.*)", re.S | re.I)
+_BARE_COMMAND = re.compile(rb"\s*AT\+(QSSL[A-Za-z0-9_]*)\s*$", re.I)
+"""An SSL command without arguments (``AT+QSSLSTATE``): it may tell the profile."""
 _ARG = re.compile(rb'\s*("[^"]*"|[^,]*)\s*(?:,|$)')
 _RECV_HEAD = re.compile(rb'\+QSSLURC: ?"recv",(\d{1,9}),(\d{1,9}),(\d{1,9}),"')
 """A receive URC's head; longer numbers than these (a gigabyte and more) are no real
@@ -72,6 +75,17 @@ _PLAIN_START: Final = bytes(
 INFERRED_END: Final = ("end inferred: the capture writes Ctrl+Z and ESC as '.', and the "
                        "module answered after this one")
 """The note of a data entry ended at a lossy ``.`` (see ``Framer._settle_dot``)."""
+_GLUED: Final = re.compile(
+    rb'AT(?:[+^$%][A-Za-z][A-Za-z0-9_]*(?:=\?|\?|=(?:"[^"]*"|[^",\s]*)'
+    rb'(?:\s*,\s*(?:"[^"]*"|[^",\s]*))*)?|&?[A-Za-z]\d*)?\Z')
+"""A whole command line, as it may follow text glued in front of it (see ``glued``)."""
+_GLUED_AT: Final = re.compile(rb"AT(?:[+^$%&][A-Za-z]|[A-Za-z]?\d*\s*\Z)")
+_GLUED_PREFIX_MAX: Final = 32
+"""Longest text glued before a command that is split off (a print, a prompt, a mark-up
+sign); a longer one is a sentence about the command, not a decoration of it."""
+_MARKUP_END: Final = re.compile(rb"[*_`]+\Z")
+GLUED_NOTE: Final = "printed in front of a command on the same line"
+MARKUP_NOTE: Final = "mark-up after a command (as around it in a forum post)"
 _ARGS_LIMIT: Final = 10_000
 """Distinct argument texts remembered by a framer (bounded memory)."""
 _FAST_MAX: Final = 4096
@@ -311,6 +325,8 @@ class Framer:
                             st.buf = bytearray()
                             st.offset = -1
                             st.acc = 0
+                        if body.find(b"AT", 1) > 0 and self._split(st, rec, out):
+                            continue
                         add(rec)
                         if (body[:1] in b"Aa" or b"ERROR" in body) and (
                             self._announced is not None or body not in self._inert
@@ -478,6 +494,8 @@ class Framer:
                              None, None)
             st.buf = bytearray()
             st.offset, st.acc = -1, 0
+        if body.find(b"AT", 1) > 0 and self._split(st, rec, out):
+            return True
         out.append(rec)
         if body[:1] in b"Aa" or b"ERROR" in body:  # the only lines _after_line acts on
             self._after_line(st, rec, out)
@@ -558,6 +576,8 @@ class Framer:
                 return stop
         self._take(st, chunk, pos, stop)
         rec = self._emit(st, "line", "")
+        if rec.body.find(b"AT", 1) > 0 and self._split(st, rec, out):
+            return stop
         out.append(rec)
         self._after_line(st, rec, out)
         return stop
@@ -595,6 +615,8 @@ class Framer:
 
     def _finish(self, st: _Stream, rec: Record, out: list[Record]) -> None:
         """Hand out a completed line or prompt and act on it."""
+        if rec.kind != "prompt" and rec.body.find(b"AT", 1) > 0 and self._split(st, rec, out):
+            return
         out.append(rec)
         if rec.kind != "prompt":
             self._after_line(st, rec, out)
@@ -720,11 +742,27 @@ class Framer:
                     other.mode = LINE
                     other.entry = None
 
+    def _split(self, st: _Stream, rec: Record, out: list[Record]) -> bool:
+        """Hand out the parts of a line whose command is glued behind other text
+        (``glued``) and act on each; False: no such line, nothing done."""
+        parts = glued(rec, self._choice.spec.finals)
+        if parts is None:
+            return False
+        for part in parts:
+            out.append(part)
+            if part.kind == "line":
+                self._after_line(st, part, out)
+        return True
+
     def _on_command(self, st: _Stream, body: bytes, lf_only: bool) -> None:
         m = _COMMAND.match(body)
         if self._announced is not None and self._announced.stream == (st.source, st.dir):
             self._announced = None  # a new command: the old announcement got no prompt
         if m is None:
+            bare = _BARE_COMMAND.match(body) if not self._choice.decided else None
+            if bare is not None and self._choice.observe(
+                    "command", bare.group(1).upper().decode("ascii"), ()):
+                self._entries = self._data_entries()  # AT+QSSLSTATE tells, as the parser saw
             self._remember_inert(body)
             return
         name = m.group(1).upper().decode("ascii")
@@ -927,3 +965,71 @@ def _drop_first(chunk: Chunk) -> Chunk:
     used = _region(chunk, 0, 1)[1]
     return Chunk(chunk.data[1:], chunk.time, chunk.dir, chunk.offset + used,
                  chunk.length - used, chunk.line, 0, chunk.kind, chunk.note, chunk.lossy)
+
+
+def glued(rec: Record, finals: Iterable[str]) -> list[Record] | None:
+    """A line whose command is glued behind other text, cut into its parts; None when
+    the line is no such thing.
+
+    Terminals and loggers lose line breaks: a final result runs into the next command
+    (``SEND OKAT+QIRD=0,0``), a host's print misses its newline (``Modem started!AT+CPIN?``,
+    ``.AT+CEREG?``), a tool prints its prompt (``atcom AT+QIACT=1``), a forum's mark-up
+    wraps it (``**AT+QICLOSE=0**``, ``* AT+QFLST``).  The rule: a whole command line ends
+    the line (but for a mark-up sign that mirrors one before it), and what comes before
+    it is short, holds no quote, and ends in no letter or digit unless it is a final
+    result code.  The text before becomes a line of its own when it is a final result
+    code, else ``noise`` (never dropped); a trailing mark-up sign becomes ``noise`` too.
+    """
+    body = rec.body
+    if rec.kind != "line" or rec.purpose or rec.dropped:
+        return None
+    lead = len(body) - len(body.lstrip())
+    if body[lead:lead + 1] == b"+":
+        return None  # an information line (+CGATT: 1, +QSSLSTATE: ...) that holds "AT"
+    for m in _GLUED_AT.finditer(body, lead + 1):
+        at = m.start()
+        prefix = body[lead:at]
+        if len(prefix) > _GLUED_PREFIX_MAX:
+            return None
+        if b'"' in prefix:
+            return None  # inside a quoted value
+        rest = body[at:]
+        mark = _MARKUP_END.search(rest)
+        if mark is not None:
+            rest = rest[:mark.start()]
+        if not _GLUED.match(rest.rstrip()):
+            continue
+        word = prefix.strip().decode("latin-1")
+        final = word in finals
+        if not final and (prefix[-1:].isalnum() or not prefix.strip(b" \t")):
+            continue
+        start = len(rec.raw) - len(rec.raw.lstrip()) + (at - lead)
+        cut = [start, start + len(rest)] if mark is not None else [start]
+        return _cut(rec, cut, ["line" if final else "noise", "line", "noise"])
+    return None
+
+
+def _cut(rec: Record, at: list[int], kinds: list[str]) -> list[Record]:
+    """``rec`` cut before each raw index of ``at`` into records of ``kinds``; the file
+    bytes behind them follow the raw bytes (proportionally when a reader's decoding made
+    them differ in number), and every byte of the record stays in one of them."""
+    raw = rec.raw
+    n = len(raw)
+    head = rec.length - n
+
+    def place(i: int) -> int:
+        return head + i if head >= 0 else i * rec.length // n
+
+    bounds = [0, *at, n]
+    out = []
+    for k, (a, b) in enumerate(pairwise(bounds)):
+        fa = 0 if a == 0 else place(a)
+        fb = rec.length if b == n else place(b)
+        piece = raw[a:b]
+        kind = kinds[k]
+        note = (MARKUP_NOTE if k == 2 else GLUED_NOTE) if kind == "noise" else rec.note
+        body = piece.strip() if kind == "noise" else piece.lstrip().rstrip(b"\r\n")
+        out.append(new_record(kind, piece, body, rec.dir, rec.inferred, rec.time, rec.source,
+                              rec.offset + fa, fb - fa, rec.line, note, "", None, None, None,
+                              rec.end, 0))
+    return out

@@ -267,6 +267,63 @@ def test_forum_paste_prose_is_noise_not_responses() -> None:
     assert first(evs, "urc", "QSSLOPEN").args == (1, 1, -1)
 
 
+def test_pasted_notes_after_a_wide_gap_are_noise_of_their_own() -> None:
+    # A report's notes beside the lines: the AT text keeps its own bytes (the data entry
+    # exactly its 5 bytes and line end), the gap and note are noise on the same line;
+    # a gap inside quotes or before an argument is no note.
+    text = ("AT+QSSLOPEN=1,1,4,\u201ch.example\u201d,443,0\n"
+            "OK\n"
+            "+QSSLOPEN: 4,0                         the connection is up now\n"
+            "AT+QSSLSEND=4,6\n"
+            ">\n"
+            "hello      [typed by hand]\n"
+            "SEND OK\n"
+            'AT+QSSLCFG="sni",1,    1\n'
+            "OK\n")
+    trace = load_bytes(text.encode(), "paste.txt", "pasted")
+    shown = [(e.line, e.kind, e.text.strip()) for e in trace.event_list
+             if e.kind in ("urc", "data", "noise", "command")]
+    assert shown == [
+        (1, "command", 'AT+QSSLOPEN=1,1,4,"h.example",443,0'),
+        (3, "urc", "+QSSLOPEN: 4,0"), (3, "noise", "the connection is up now"),
+        (4, "command", "AT+QSSLSEND=4,6"), (6, "data", "hello"),
+        (6, "noise", "[typed by hand]"), (8, "command", 'AT+QSSLCFG="sni",1,    1')]
+    assert sum(e.length for e in trace.event_list) == len(text.encode())
+    [s] = trace.analysis.sessions
+    assert s.open_err == 0
+
+
+def test_pasted_tool_marks_before_module_lines_are_taken_off() -> None:
+    # Quectel's atcom tool prints "atcom " before what it sent and "->" before what the
+    # module said: the command pairs with its answers.
+    text = ("[The tool's output follows, as I copied it from the window, with its marks]\n"
+            "atcom AT+QIGETERROR\n->+QIGETERROR: 552,invalid parameters\nOK\n")
+    trace = load_bytes(text.encode(), "atcom.txt", "pasted")
+    assert [(e.line, e.kind, e.text) for e in trace.event_list if e.kind != "meta"] == [
+        (1, "noise", "[The tool's output follows, as I copied it from the window, with its "
+                     "marks]"),
+        (2, "noise", "atcom"), (2, "command", "AT+QIGETERROR"),
+        (3, "response", "+QIGETERROR: 552,invalid parameters"), (4, "final", "OK")]
+    [tx] = trace.analysis.transactions
+    assert tx.result == "OK" and len(tx.events) == 3
+
+
+def test_esp_idf_message_lines_without_prefix_go_on_with_the_message() -> None:
+    # esp_modem's command_lib logs the module's whole answer as one message with its own
+    # line breaks: "OK" on the next line, without prefix, is the module's, and pairs.
+    text = ("D (3446) command_lib: generic_command command AT\n\n"
+            "D (3506) command_lib: Response: AT\nOK\n\n"
+            "I (3506) cmux_example: sync Success after 1 try\n"
+            "not part of any modem message\n")
+    trace = load_bytes(text.encode(), "esp.log", "esp-idf")
+    shown = [(e.line, e.kind, e.text) for e in trace.event_list if e.kind != "meta"]
+    assert shown == [(1, "noise", "generic_command command"), (1, "command", "AT"),
+                     (3, "noise", "Response:"), (3, "echo", "AT"), (4, "final", "OK"),
+                     (7, "noise", "not part of any modem message")]
+    [tx] = trace.analysis.transactions
+    assert tx.result == "OK" and tx.ok_after_s == 0.06
+
+
 def test_pppd_chat_sample() -> None:
     evs = events_of("pppd_chat.log")
     assert (evs[0].kind, evs[0].note) == ("meta", "syslog line of another program")

@@ -508,3 +508,33 @@ def test_crlf_logs_keep_the_bytes_after_a_prompt_as_data() -> None:
     # capture are the host's, as they were.
     recs = frame((None, b"AT+QSSLSEND=1,5\r\n> \r\nhi\x1a"))
     assert [(r.kind, r.raw) for r in recs][1:] == [("prompt", b"> "), ("data", b"\r\nhi\x1a")]
+
+
+@pytest.mark.parametrize("feed", [frame, frame_batch])
+def test_a_command_glued_behind_text_is_cut_off_it(feed) -> None:  # type: ignore[no-untyped-def]
+    # A final result that lost its line break, a host's print without newline, a tool's
+    # prompt and forum mark-up: each stays visible (a final line, or noise), and the
+    # command is a line of its own; every byte stays in one record.
+    records = feed((None, b"SEND OKAT+QIRD=0,0\r\n"), (None, b"Modem started!AT+CPIN?\n"),
+                   (None, b"atcom AT+QIACT=1\r\n"), (None, b"**AT+QICLOSE=0**\r\n"))
+    assert brief(records) == [
+        ("line", b"SEND OK", None, 0, 7, "", ""),
+        ("line", b"AT+QIRD=0,0\r\n", None, 7, 13, "", ""),
+        ("noise", b"Modem started!", None, 20, 14, "printed in front of a command on the "
+         "same line", ""),
+        ("line", b"AT+CPIN?\n", None, 34, 9, "", ""),
+        ("noise", b"atcom ", None, 43, 6, "printed in front of a command on the same line",
+         ""),
+        ("line", b"AT+QIACT=1\r\n", None, 49, 12, "", ""),
+        ("noise", b"**", None, 61, 2, "printed in front of a command on the same line", ""),
+        ("line", b"AT+QICLOSE=0", None, 63, 12, "", ""),
+        ("noise", b"**\r\n", None, 75, 4, "mark-up after a command (as around it in a forum "
+         "post)", ""),
+    ]
+
+
+@pytest.mark.parametrize("line", [b'+COPS: 0,0,"AT&T 4G",8\r\n', b"Then I sent AT+QIOPEN=1,0 "
+                                  b"to the module and waited\r\n", b"DATAT+X\r\n",
+                                  b"note: AT+CSQ is what I sent\r\n"])
+def test_text_that_merely_names_a_command_is_not_cut(line: bytes) -> None:
+    assert [r.kind for r in frame((None, line))] == ["line"]

@@ -87,7 +87,7 @@ def test_echo_joins_its_command() -> None:
 
 
 def test_information_response_and_unknown_command_pair_generically() -> None:
-    trace = timed((0.0, "tx", "AT+QIOPEN=1,0"), (40.0, "rx", "OK"))
+    trace = timed((0.0, "tx", "AT+QNTP=1,0"), (40.0, "rx", "OK"))
     [tx] = trace.analysis.transactions
     assert tx.limit_s is None and tx.ok_after_s == 40.0 and tx.result == "OK"
     # No limit, so no response-time; accepted, so no unknown-command either.
@@ -122,3 +122,49 @@ def test_overlap_pairs_finals_oldest_first() -> None:
                   (0.12, "rx", "OK"))
     csq, cgatt = trace.analysis.transactions
     assert csq.events == [0, 2] and cgatt.events == [1, 3]
+
+
+def test_tcp_mqtt_and_http_completions_join_their_commands() -> None:
+    # The BG9x/EC2x services answer OK and report the outcome later, naming the socket
+    # or client: each completion is its command's, and a failure is decoded from the
+    # service's own table (not the SSL one) under completion-error.
+    trace = timed((0.0, "tx", 'AT+QIOPEN=1,0,"TCP","h.example",1883,0,0'), (0.05, "rx", "OK"),
+                  (0.1, "tx", 'AT+QMTOPEN=1,"b.example",8883'), (0.15, "rx", "OK"),
+                  (0.6, "rx", "+QIOPEN: 0,0"), (0.9, "rx", "+QMTOPEN: 1,-1"),
+                  (1.0, "tx", "AT+QHTTPGET=60"), (1.05, "rx", "OK"),
+                  (2.0, "rx", "+QHTTPGET: 0,200,12"))
+    kinds = [e.kind for e in trace.event_list]
+    assert kinds == ["command", "final", "command", "final", "urc", "urc", "command", "final",
+                     "urc"]
+    assert [(t.command, t.events, t.err, t.done) for t in trace.analysis.transactions] == [
+        ("QIOPEN", [0, 1, 4], 0, True), ("QMTOPEN", [2, 3, 5], -1, True),
+        ("QHTTPGET", [6, 7, 8], 0, True)]
+    [d] = trace.analysis.diagnostics
+    assert d.code == "completion-error" and d.event == 5
+    assert d.message.endswith("failed with -1 (failed to open the network)")
+
+
+def test_lines_after_connect_belong_to_the_command() -> None:
+    # AT+QFDWL answers CONNECT, then the file (here a PEM block), its size and OK.
+    trace = untimed('AT+QFDWL="ca.pem"', "CONNECT", "-----BEGIN CERTIFICATE-----",
+                    "MIIBszCCAVmgAwIBAgIUQ3Jv", "-----END CERTIFICATE-----",
+                    "+QFDWL: 1544,5505", "OK")
+    [tx] = trace.analysis.transactions
+    assert tx.events == [0, 1, 2, 3, 4, 5, 6] and tx.result == "OK"
+    assert "stray-pem" not in [d.code for d in trace.analysis.diagnostics]
+
+
+def test_service_ready_lines_at_boot_are_urcs() -> None:
+    # Printed on their own while a command waits: neither its response nor noise.
+    trace = untimed("AT+CEREG?", "SMS Ready", "Call Ready", "+CEREG: 0,2", "OK")
+    assert [e.kind for e in trace.event_list] == ["command", "urc", "urc", "response", "final"]
+    assert trace.analysis.transactions[0].events == [0, 3, 4]
+
+
+def test_a_socket_send_owns_its_prompt() -> None:
+    # AT+QISEND's typed bytes are not framed (logs print placeholders for them), but its
+    # prompt is its own, not an orphan.
+    trace = timed((0.0, "tx", "AT+QISEND=0,22"), (0.02, "rx", b"> "), (0.3, "rx", "SEND OK"))
+    [tx] = trace.analysis.transactions
+    assert [trace.event_list[i].kind for i in tx.events] == ["command", "prompt", "final"]
+    assert tx.result == "OK" and trace.analysis.diagnostics == []

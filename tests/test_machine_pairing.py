@@ -216,3 +216,28 @@ def test_an_undirected_capture_repeating_a_command_at_once_is_its_echo() -> None
     assert _kinds(trace) == ["command", "echo", "final", "command", "command", "final"]
     assert _pairs(trace) == [("CFUN", [0, 1, 2], "OK"), ("AT", [3], "timeout"),
                              ("AT", [4, 5], "OK")]
+
+
+def test_a_prompt_names_its_command_when_an_older_final_was_lost() -> None:
+    # AT+QSSLSTATE's OK is missing; the prompt shows the module is on the send, so
+    # SEND OK is the send's and the query alone got nothing.
+    trace = untimed("AT+QSSLSTATE", '+QSSLSTATE: 4,"SSLClient","h",443,0,2,1,4,0,"uart1",1',
+                    "AT+QSSLSEND=4,5", b"> ", b"hello", "SEND OK")
+    # (AT+QSSLSTATE, though it has no arguments, tells the framer the BG9x syntax too, so
+    # the entry is the announced 5 bytes.)
+    assert _pairs(trace) == [("QSSLSTATE", [0, 1], "none"), ("QSSLSEND", [2, 3, 4, 5], "OK")]
+    assert codes(trace) == ["spec-profile", "no-response"]
+
+
+def test_a_final_after_a_newer_command_is_not_the_older_named_ones() -> None:
+    # The poster left out the OK after +CGATT: 0; the ERROR that follows AT+CGATT=1 is
+    # that command's, and the query lost its result.
+    trace = untimed("AT+CGATT?", "+CGATT: 0", "AT+CGATT=1", "ERROR", "AT", "OK")
+    assert _pairs(trace) == [("CGATT", [0, 1], "none"), ("CGATT", [2, 3], "ERROR"),
+                             ("AT", [4, 5], "OK")]
+
+
+def test_a_pipelined_named_command_still_gets_the_first_final() -> None:
+    trace = untimed("AT+CSQ", "+CSQ: 20,0", "AT+CGATT?", "OK", "+CGATT: 1", "OK")
+    assert _pairs(trace) == [("CSQ", [0, 1, 3], "OK"), ("CGATT", [2, 4, 5], "OK")]
+    assert codes(trace) == ["command-overlap"]

@@ -97,13 +97,13 @@ def test_unknown_command_diagnostics_follow_the_answer() -> None:
 
     trace = timed((0.0, "tx", "AT+QSSSEND=1,0"), (0.02, "rx", "ERROR"),
                   (0.1, "tx", "AT+QSSSEND=1,1"), (0.12, "rx", "OK"),
-                  (0.2, "tx", "AT+QIOPEN=1,0,\"TCP\",\"h\",80"), (0.22, "rx", "ERROR"))
+                  (0.2, "tx", "AT+QNTP=1,\"h\",123"), (0.22, "rx", "ERROR"))
     found = [(d.code, d.severity, d.message) for d in trace.analysis.diagnostics
              if d.code == "unknown-command"]
     assert found == [
         ("unknown-command", "warning", "AT+QSSSEND is not a known command; did you mean "
          "AT+QSSLSEND? (the module answers ERROR to a misspelling)"),
-        ("unknown-command", "chat", "AT+QIOPEN is not in attrace's command spec (bc66 "
+        ("unknown-command", "chat", "AT+QNTP is not in attrace's command spec (bc66 "
          "profile); it is paired and timed as generic AT"),
     ]
 
@@ -117,3 +117,13 @@ def test_known_commands_answered_ok_raise_nothing() -> None:
              (0.22, "rx", "OK"), (0.3, "tx", "AT&W"), (0.31, "rx", "OK"),
              (0.4, "tx", "AT+QLEDMODE=1"), (0.41, "rx", "OK")]
     assert timed(*lines).analysis.diagnostics == []
+
+
+def test_cgreg_takes_the_psm_presentation_modes() -> None:
+    # 27.007 releases with PSM added n = 3, 4, 5 to AT+CGREG as to AT+CEREG; 6 is no mode.
+    from machine_helpers import timed
+
+    ok = timed((0.0, "tx", "AT+CGREG=4"), (0.02, "rx", "OK"))
+    assert ok.analysis.diagnostics == []
+    bad = timed((0.0, "tx", "AT+CGREG=6"), (0.02, "rx", "ERROR"))
+    assert "param-range" in [d.code for d in bad.analysis.diagnostics]

@@ -28,6 +28,7 @@ from attrace.output import printable
 
 COMMANDS: Final[dict[str, str]] = {
     # name: its line in ``attrace --help``; ``attrace.cli.NAME`` defines it (@main.command)
+    "batch": "Analyse many traces in parallel into a fleet dataset (Parquet).",
     "check": "Check assertions over each FILE (exit 0 all hold, 1 one fails).",
     "events": "List every event of FILE(s): command, response, URC, data, noise.",
     "expert": "List what attrace found wrong or notable in FILE(s), worst first.",

@@ -16,6 +16,7 @@ from attrace.check import PRESETS, CheckResult, Rule, check_trace, compile_rule,
 from attrace.check import preset as preset_rules
 from attrace.cli import EXIT_FAIL, main
 from attrace.cli.common import input_options, load_trace
+from attrace.fleet import is_dataset
 
 
 @main.command()
@@ -46,6 +47,11 @@ def check(files: tuple[str, ...], input_format: str, show_secrets: bool,
         compile_rule(rule)
     outcome = CheckResult()
     for file in files:
+        if is_dataset(file):  # a folder written by attrace batch: the rules over its fleet
+            from attrace.fleet.check import check_fleet
+
+            outcome += check_fleet(file, rules)
+            continue
         trace = load_trace((file,), input_format, show_secrets)
         outcome += check_trace(trace, rules, file)
     if junit:

@@ -9,6 +9,7 @@ import click
 from attrace.cli import main
 from attrace.cli.common import input_options, load_trace
 from attrace.cli.stats import _check_interval
+from attrace.fleet import is_dataset
 
 if TYPE_CHECKING:
     from attrace.api import Trace
@@ -39,6 +40,12 @@ def report(files: tuple[str, ...], input_format: str, show_secrets: bool, path: 
     from attrace.report.progress import Steps
 
     reports.check_path(path)  # a bad name is reported before the capture is loaded
+    if len(files) == 1 and is_dataset(files[0]):  # a fleet dataset, written by attrace batch
+        from attrace.report.fleet import write_fleet_report
+
+        write_fleet_report(files[0], path)
+        click.echo(f"Wrote {path}", err=True)
+        return
     groups = [(f,) for f in files] if compare else [files]
     with Steps(total=len(groups)) as steps:
         traces: list[Trace] = []

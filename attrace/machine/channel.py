@@ -47,6 +47,7 @@ stamped before its request ended gets ``time-order`` instead of a negative figur
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable
 from typing import Final
@@ -63,6 +64,8 @@ MAX_QUEUE: Final = 4
 """Commands kept waiting for a final result at once; older ones are retired."""
 RECENT: Final = 8
 """Answered transactions a late echo may still join."""
+_CONNECT: Final = re.compile(r"CONNECT(?: \d+)?\Z")
+"""V.250's intermediate result code (with its optional rate)."""
 ECHO_S: Final = 0.1
 """Longest a module takes to echo a command line (an undirected capture's repeated line
 later than that is the host sending it again)."""
@@ -316,9 +319,12 @@ class Channel:
                                           "waiting for a result", event.index)
             return
         named = [tx for tx in self.queue if tx.named]
-        if named:
+        if named and named[-1] is self.queue[-1]:
             target = named[-1]
         else:
+            # Nothing named, or a newer command was sent after the named one's answer
+            # began: whose result this is, later lines tell (a second final result, the
+            # newer command's own answer, the next command).
             for tx in self.queue[:-1]:
                 if self._past_limit(tx, event.time):
                     self.queue.remove(tx)
@@ -465,6 +471,12 @@ class Channel:
                 self._refine(event, "urc")
                 return
         head = self.queue[0] if self.queue else None
+        if head is not None and (head.connected or _CONNECT.match(text)):
+            # V.250's intermediate CONNECT: the module now sends the command's content
+            # (AT+QFDWL's file, AT+QHTTPREAD's body) until the final result.
+            head.connected = True
+            self._link(head, event)
+            return
         if head is not None and self._answers_text(head):
             self._link(head, event)
             return
@@ -529,10 +541,13 @@ class Channel:
         self._link(tx, event)
         tx.done_after_s = self._elapsed(tx.ref, event, tx, "the request")
         tx.err = err
-        tx.err_text = self.spec.ssl_error(err)
+        tx.err_text = self.spec.completion_error(urc, err)
         if err is not None and err != 0:
-            self.emit("ssl-error", f"{display_event(event)}: {tx.text} failed with {err} "
-                                   f"({tx.err_text})", event.index, ctx, conn)
+            # The SSL commands' failures keep their own code; the other services' (TCP/IP,
+            # MQTT, HTTP) are not SSL errors.
+            code = "ssl-error" if urc.errors == "ssl" else "completion-error"
+            self.emit(code, f"{display_event(event)}: {tx.text} failed with {err} "
+                            f"({tx.err_text})", event.index, ctx, conn)
         limit = tx.completion_limit_s
         if limit is not None and tx.done_after_s is not None and tx.done_after_s > limit:
             self.emit("completion-time", f"{display_event(event)} came {tx.done_after_s:.3f} s "
@@ -573,17 +588,33 @@ class Channel:
 
     def _prompt(self, event: Event) -> None:
         tx = self._entering()
+        if tx is None:
+            tx = self._prompting()
         if tx is None or tx.prompt_time is not None:
             self.emit("orphan-urc", "a > prompt arrived with no command waiting for data",
                       event.index)
             return
         self._link(tx, event)
+        tx.named = True  # the module answered this command: older ones lost their results
         tx.prompt_time = event.time if event.time is not None else tx.start
+
+    def _prompting(self) -> Transaction | None:
+        """The newest queued write of a command the spec says prompts with ``>`` though
+        attrace frames no data entry for it (AT+QISEND), not yet prompted."""
+        for tx in reversed(self.queue):
+            cmd = self.spec.commands.get(tx.command)
+            if (tx.form == "write" and tx.prompt_time is None and cmd is not None
+                    and cmd.raw.get("prompts")):
+                return tx
+        return None
 
     def _data(self, event: Event) -> None:
         if event.purpose == "pem":
             # The parser made each line of a PEM block sent outside any data entry its own
             # redacted event: one finding for the block, at its BEGIN line.
+            if self.queue and self.queue[0].connected:
+                self._link(self.queue[0], event)  # a file the module sends after CONNECT
+                return
             label = pem_label(event.text)  # never the line itself: it may hold the key
             if label is not None:
                 self.emit("stray-pem", f"a PEM block ({label}) was sent while no data entry "

@@ -73,6 +73,9 @@ class Transaction:
     unknown: bool = False
     """The spec does not know the command (reported when its answer shows whether it
     was a misspelling)."""
+    connected: bool = False
+    """The module answered ``CONNECT``: what it sends up to the final result (a file, an
+    HTTP body) is this command's."""
 
 
 @dataclass(slots=True)

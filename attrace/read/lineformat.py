@@ -18,6 +18,9 @@ and ``attrace formats --check``)::
     unmatched_note = "..."            # what such a line is (default: not a NAME line)
     prose = false                     # text that reads as English sentences is noise
     straighten_quotes = false         # curly quotes back to straight ones
+    trailing_notes = false            # a note after a wide gap at a line's end is noise
+    continuation = false              # an unmatched line after a data line goes on with
+                                      # that message's text (a logger's multi-line message)
     guess_directions = false          # direction labels not in [directions]: the side
                                       # whose first text starts with AT is the host
     [directions]                      # what the `dir` group says -> "tx" or "rx"
@@ -66,7 +69,9 @@ KEEP: Final = "keep"
 _NAME: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}\Z")
 _KEYS: Final = {"name", "title", "time", "time_kind", "escapes", "line_end", "unmatched",
                 "unmatched_note",
-                "prose", "straighten_quotes", "guess_directions", "directions", "detect",
+                "prose", "straighten_quotes", "trailing_notes", "continuation",
+                "guess_directions",
+                "directions", "detect",
                 "patterns", "samples"}
 _PATTERN_KEYS: Final = {"regex", "dir", "line_end", "note", "repeat", "time", "time_kind"}
 _SAMPLE_KEYS: Final = {"line", "data", "dir", "time", "kind"}
@@ -128,6 +133,13 @@ class LineFormat:
     min_share: float
     confidence: float
     samples: tuple[Sample, ...] = field(default=())
+    trailing_notes: bool = False
+    continuation: bool = False
+    """A line no pattern matches, after a data line (blank lines between aside), is the
+    rest of that log message: a logger prints a message's own line breaks as they are
+    (ESP-IDF's ``Response: AT`` then ``OK`` on the next line, without prefix)."""
+    """A note the writer put after a wide gap at the end of a line (``+QSSLOPEN: 4,0
+    <many blanks> connected!``) is its own ``noise`` chunk, not part of the AT text."""
 
     def matches(self) -> str:
         """What the format matches, for ``attrace formats``: its first pattern."""
@@ -191,7 +203,8 @@ def parse(text: str, source: str) -> LineFormat:
     patterns = _patterns(raw.get("patterns"), bad)
     requires, min_share, confidence = _detect(raw.get("detect", {}), bad)
     samples = _samples(raw.get("samples", []), bad)
-    flags = {key: raw.get(key, False) for key in ("prose", "straighten_quotes",
+    flags = {key: raw.get(key, False) for key in ("prose", "straighten_quotes", "trailing_notes",
+                                                  "continuation",
                                                   "guess_directions")}
     for key, value in flags.items():
         if not isinstance(value, bool):
@@ -203,7 +216,8 @@ def parse(text: str, source: str) -> LineFormat:
         time if isinstance(time, str) else None, time_kind, escapes, line_end, unmatched,
         _text(raw, "unmatched_note", f"not a {name} line", bad), bool(flags["prose"]),
         bool(flags["straighten_quotes"]), bool(flags["guess_directions"]), directions,
-        requires, min_share, confidence, tuple(samples))
+        requires, min_share, confidence, tuple(samples), bool(flags["trailing_notes"]),
+        bool(flags["continuation"]))
 
 
 def _text(raw: dict[str, Any], key: str, default: str, bad: Callable[[str], None]) -> str:
@@ -322,6 +336,11 @@ _PROSE_WORD: Final = re.compile(rb"[A-Za-z]*[a-z][A-Za-z'\xe2\x80\x99]*[,.:;!?)]
 _NOT_PROSE: Final = re.compile(rb"\s*(?:AT|at|\+|\^|\$|>|[A-Z0-9 _:,.-]+\s*\Z)")
 
 
+_GAP: Final = re.compile(rb"[ \t]{4,}(?=\S)")
+_REMARK: Final = re.compile(rb"(?:\[|\(|//|#|<-)")
+NOTE_AFTER: Final = "a note the writer added after the line, not AT traffic"
+
+
 def looks_like_prose(text: bytes) -> bool:
     """A sentence a person wrote (``I then sent the open command:``), not AT traffic:
     four or more words, at least three of them (and half of all) lowercase words, and
@@ -349,6 +368,9 @@ class LineFormatReader(Reader):
         self._decode = STYLES[d.escapes]
         self._at: float | None = None
         self._labels: dict[bytes, str | None] = dict(d.directions)
+        self._message: tuple[Pattern, str | None] | None = None
+        """The pattern and direction of the last data line, while its message may go on
+        (``continuation``)."""
 
     @classmethod
     def detect(cls, head: bytes) -> float:
@@ -388,6 +410,7 @@ class LineFormatReader(Reader):
         if not body.strip():  # layout of the log, not UART bytes (a logger drops those)
             yield meta(line, "blank line")
             return
+        message, self._message = self._message, None
         for p in self.definition.patterns:
             if p.repeat:
                 found = list(p.regex.finditer(body))
@@ -397,12 +420,56 @@ class LineFormatReader(Reader):
                 continue
             m = p.regex.match(body)
             if m is not None:
-                yield self._chunk(line, body, p, m, offset, len(raw), 0)
+                cut = self._note_at(m) if self.definition.trailing_notes else None
+                kept = None if cut is None else p.regex.match(body[:cut])
+                if kept is None or cut is None:
+                    chunk = self._chunk(line, body, p, m, offset, len(raw), 0)
+                    if chunk.kind == DATA and self.definition.continuation:
+                        self._message = (p, chunk.dir)
+                    yield chunk
+                    return
+                yield self._chunk(line, body[:cut], p, kept, offset, cut, 0)
+                yield noise((offset + cut, line[1], raw[cut:]), NOTE_AFTER)
                 return
+        if message is not None:
+            yield self._continued(line, body, *message)
+            return
         if self.definition.unmatched == "meta":
             yield meta(line, self.definition.unmatched_note)
         else:
             yield noise(line, self.definition.unmatched_note)
+
+    def _continued(self, line: Line, body: bytes, p: Pattern, direction: str | None) -> Chunk:
+        """A line that goes on with the last data line's message: all its text is data,
+        at that line's time and direction."""
+        offset, number, raw = line
+        self._message = (p, direction)
+        try:
+            data = self._decode(body)
+        except ValueError as exc:
+            return noise(line, f"text is not in {self.definition.escapes} escapes ({exc})")
+        end = p.line_end if p.line_end is not None else self.definition.line_end
+        data += raw[len(body):] if end == KEEP else end  # type: ignore[operator]
+        return Chunk(data, self._at, direction, offset, len(raw), number, 0, DATA, "")
+
+    @staticmethod
+    def _note_at(m: re.Match[bytes]) -> int | None:
+        """Where a writer's note starts in the line of ``m`` (its gap included), or None.
+
+        A note is text after a gap of four or more blanks, outside any quoted value,
+        that reads as a sentence or opens like a remark (``[``, ``(``, ``//``, ``#``,
+        ``<-``): the AT text before the gap is kept, the gap and note are not AT.
+        """
+        if "data" not in m.re.groupindex or m.group("data") is None:
+            return None
+        data = m.group("data")
+        for gap in _GAP.finditer(data):
+            head, tail = data[:gap.start()], data[gap.end():]
+            if not head.strip() or head.count(b'"') % 2:
+                continue
+            if _REMARK.match(tail) or looks_like_prose(tail):
+                return m.start("data") + gap.start()
+        return None
 
     def _repeated(self, line: Line, body: bytes, p: Pattern,
                   found: list[re.Match[bytes]]) -> Iterator[Chunk]:
@@ -443,7 +510,7 @@ class LineFormatReader(Reader):
             return noise(region, "prose, not AT traffic")
         end = p.line_end if p.line_end is not None else d.line_end
         if end == KEEP:
-            data += raw[len(body):]
+            data += raw[len(raw.rstrip(b"\r\n")):]
         elif data.strip() != b">":  # the data-entry prompt: no line end follows it
             data += end  # type: ignore[operator]
         if not data:

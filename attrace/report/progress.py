@@ -9,25 +9,50 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from attrace.output import printable
 
 
-class Steps:
-    """Counts the steps of a report (files read, figures drawn, the write) and shows
-    them; every method is a no-op when the bar is off."""
+class _Rate(ProgressColumn):
+    """Steps per second, named by what a step is (``files/s``)."""
 
-    def __init__(self, total: int = 0, enabled: bool | None = None) -> None:
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        return Text("" if task.speed is None else f"{task.speed:.1f} {self.unit}/s")
+
+
+class Steps:
+    """Counts the steps of a report (files read, figures drawn, the write) or of a batch
+    (``unit="files"``: with a rate and an ETA) and shows them; every method is a no-op
+    when the bar is off."""
+
+    def __init__(self, total: int = 0, enabled: bool | None = None,
+                 unit: str | None = None) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self._total = total
+        self._unit = unit
         self._bar: Progress | None = None
         self._task: Any = None
 
     def __enter__(self) -> Steps:
         if self.enabled:
+            rate = (_Rate(self._unit), TimeRemainingColumn()) if self._unit else ()
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TimeElapsedColumn(),
+                                 MofNCompleteColumn(), TimeElapsedColumn(), *rate,
                                  console=Console(file=sys.stderr), transient=True)
             self._bar.start()
             self._task = self._bar.add_task("report", total=self._total or None)

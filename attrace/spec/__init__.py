@@ -122,6 +122,9 @@ class Urc:
     """The command whose write this URC completes."""
     payload_arg: int | None = None
     """The argument counting payload bytes that follow the line (direct push)."""
+    errors: str = "ssl"
+    """The error table (``Spec.errors``) of a completion's ``<err>``: ``ssl`` for the SSL
+    commands, ``tcpip``, ``mqtt_open``, ``http``... for the other services."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,12 @@ class Spec:
         if err is None:
             return None
         return self.errors.get("ssl", {}).get(err, f"undocumented error {err}")
+
+    def completion_error(self, urc: Urc, err: int | None) -> str | None:
+        """The meaning of ``err`` in the completion ``urc`` (its own error table)."""
+        if err is None:
+            return None
+        return self.errors.get(urc.errors, {}).get(err, f"undocumented error {err}")
 
 
 def _param(table: dict[str, Any]) -> Param:
@@ -223,6 +232,7 @@ def _urc(name: str, table: dict[str, Any]) -> Urc:
         err_arg=table.get("err_arg"),
         completes=table.get("completes"),
         payload_arg=table.get("payload_arg"),
+        errors=table.get("errors", "ssl"),
     )
 
 

@@ -1,0 +1,93 @@
+"""``attrace check FLEET/``: the rules of ``attrace.check`` over a whole fleet.
+
+A rule reads the fleet's concatenated table (``p95(open_after_s) < 10s`` is the 95th
+percentile over every session of every trace), compiled and evaluated by
+``attrace.check`` itself; only where a failure points differs: at a row of a trace file
+(``dev-17.log line 38``), not at an event of one loaded trace.
+
+What the check language cannot say over a fleet (yet): arithmetic between aggregates
+(``count(...) / count(...)``, a failure *rate*) and grouping (per device, per tag); the
+filter fields are those of one trace, so ``file`` and tag columns cannot be named in a
+rule either.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from attrace.check import (
+    SHOWN_OFFENDERS,
+    CheckResult,
+    Offender,
+    Rule,
+    compile_rule,
+    evaluate,
+)
+from attrace.errors import InputError, UsageError
+from attrace.fleet.dataset import Fleet
+from attrace.output import printable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _row_text(table: str, row: pd.Series) -> str:
+    """What a failure shows of an offending row."""
+    if table == "events":
+        return str(row["text"])
+    if table == "diagnostics":
+        return f"{row['severity']} {row['code']}: {row['message']}"
+    if table == "transactions":
+        result = "" if row["result"] is None or row["result"] != row["result"] \
+            else f" -> {row['result']}"
+        return f"AT+{row['command']}{result}"
+    return f"session {row['id']} {row['host'] or ''}"
+
+
+def _event(table: str, row: pd.Series) -> int | None:
+    if table == "events":
+        return int(row["index"])
+    if table == "diagnostics":
+        return None if row["event"] is None or row["event"] != row["event"] \
+            else int(row["event"])
+    events = row["events"]
+    return int(events[0]) if isinstance(events, list) and events else None
+
+
+def offenders(table: str, rows: pd.DataFrame) -> tuple[list[Offender], int]:
+    """The first offending rows of a fleet table, each named by its file and line."""
+    shown = []
+    for _, row in rows.head(SHOWN_OFFENDERS).iterrows():
+        index = _event(table, row)
+        line = row["line"]
+        shown.append(Offender(-1 if index is None else index,
+                              None if line is None or line != line else int(line),
+                              str(row["file"]), _row_text(table, row)))
+    return shown, len(rows)
+
+
+def check_fleet(folder: str | Path, rules: Sequence[Rule]) -> CheckResult:
+    """Every rule over the fleet's tables.  ``InputError`` when no trace of it could be
+    read; ``UsageError`` when a rule reads events and the batch kept none."""
+    compiled = [compile_rule(r) for r in rules]
+    fleet = Fleet(folder)
+    traces = fleet.traces
+    readable = traces[traces["error"].isna()]
+    if readable.empty:
+        raise InputError(f"no trace of the fleet {folder} could be read ({len(traces)} "
+                         "traces, see their error in its traces table): nothing to check")
+    entries = fleet.manifest.traces.values()
+    if any(c.table == "events" for c in compiled) and \
+            not all(e.get("events") for e in entries if e.get("error") is None):
+        raise UsageError(f"a rule reads the events table, which the fleet {folder} does not "
+                         "keep: run attrace batch again with --events")
+    unread = len(traces) - len(readable)
+    if unread:
+        sys.stderr.write(printable(f"Warning: {unread} of {len(traces)} traces of {folder} "
+                                   "could not be read and are not checked (their error is in "
+                                   "the traces table).") + "\n")
+    return CheckResult([evaluate(c, fleet, fleet.name, offenders)  # type: ignore[arg-type]
+                        for c in compiled])

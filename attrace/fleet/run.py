@@ -1,0 +1,269 @@
+"""``attrace batch``: find the traces, decide which need analysing, run ``work.analyse`` on
+each in a local process pool or on a Dask cluster, and keep the manifest up to date.
+
+The parent only plans and records: each task reads one trace and writes that trace's
+files, and what comes back is one small ``traces`` row.  The manifest is rewritten every
+few seconds and at the end (also after an interruption), so a batch stopped half-way
+resumes where it stopped when run again.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import multiprocessing
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Final
+
+from attrace.errors import AttraceError, InputError, UsageError
+from attrace.fleet.manifest import Manifest, read_manifest, write_manifest
+from attrace.fleet.schema import COLUMNS
+from attrace.fleet.work import Task, analyse, shown_path
+from attrace.report.progress import Steps
+
+SAVE_EVERY_S: Final = 2.0
+"""How often the manifest is rewritten while a batch runs."""
+_TAG_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_RESERVED: Final = frozenset(name for cols in COLUMNS.values() for name, _ in cols)
+_FLEET_EXTRA: Final = "pip install 'attrace[fleet]'"
+
+
+@dataclass
+class Outcome:
+    """What a batch did: traces analysed, skipped (unchanged since their last analysis)
+    and, of those analysed, the ones that could not be read."""
+
+    analysed: int = 0
+    skipped: int = 0
+    unreadable: int = 0
+    elapsed_s: float = 0.0
+
+    def text(self, out: str) -> str:
+        rate = f" ({self.analysed / self.elapsed_s:.1f} files/s)" \
+            if self.analysed and self.elapsed_s else ""
+        bad = f"; {self.unreadable} could not be read (their error is in the traces table)" \
+            if self.unreadable else ""
+        return (f"Analysed {self.analysed} trace{'s' if self.analysed != 1 else ''} in "
+                f"{self.elapsed_s:.1f} s{rate}, skipped {self.skipped} unchanged{bad}; "
+                f"dataset {out}")
+
+
+def parse_tags(options: Sequence[str]) -> dict[str, str]:
+    """``--tag KEY=REGEX`` options as {KEY: REGEX}; ``UsageError`` for a bad name or
+    pattern, or a name that is already a column."""
+    tags: dict[str, str] = {}
+    for option in options:
+        name, sep, pattern = option.partition("=")
+        if not sep or not _TAG_NAME.fullmatch(name):
+            raise UsageError(f"--tag {option!r}: write KEY=REGEX, KEY a name such as device")
+        if name in _RESERVED or name in tags:
+            raise UsageError(f"--tag {name}: that name is already a column; choose another")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise UsageError(f"--tag {name}: bad regular expression: {exc}") from None
+        tags[name] = pattern
+    return tags
+
+
+def tag_values(path: str, tags: Mapping[str, str]) -> dict[str, str | None]:
+    """Each tag's value for ``path``: the pattern's first group (or whole match) where it
+    first matches the path, None where it does not."""
+    values: dict[str, str | None] = {}
+    for name, pattern in tags.items():
+        m = re.search(pattern, path)
+        values[name] = None if m is None else m.group(1) if m.re.groups else m.group(0)
+    return values
+
+
+def find_traces(patterns: Sequence[str], out: Path) -> list[str]:
+    """The absolute paths named by ``patterns`` (files, folders searched whole, globs
+    with ``**``), each once, in the order given, leaving out the dataset folder itself.
+    A plain path that does not exist is kept: it becomes a trace with an error."""
+    found: dict[str, None] = {}
+    inside = os.path.abspath(out) + os.sep
+    for pattern in patterns:
+        if glob.has_magic(pattern):
+            names = sorted(glob.glob(pattern, recursive=True))
+        elif os.path.isdir(pattern):
+            names = sorted(str(p) for p in Path(pattern).rglob("*")
+                           if not any(part.startswith(".")
+                                      for part in p.relative_to(pattern).parts))
+        else:
+            names = [pattern]
+        for name in names:
+            path = os.path.abspath(name)
+            if not path.startswith(inside) and not os.path.isdir(path):
+                found[path] = None
+    if not found:
+        raise UsageError("no traces found in " + ", ".join(patterns)
+                         + "; give files, folders or quoted globs such as 'logs/**/*.log'")
+    return list(found)
+
+
+def key_of(path: str) -> str:
+    """A trace's file name in the dataset: stable for its path, safe on any filesystem."""
+    return hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+
+
+def _stat(path: str) -> tuple[int | None, int | None]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None, None
+    return st.st_size, st.st_mtime_ns
+
+
+def plan(paths: Sequence[str], out: Path, manifest: Manifest, tags: dict[str, str],
+         events: bool, force: bool) -> tuple[list[Task], int]:
+    """The tasks to run and how many traces are skipped as unchanged: same size, mtime
+    and attrace version, analysed with these tags (and with events when asked for)."""
+    ours = version("attrace")
+    tasks: list[Task] = []
+    skipped = 0
+    for path in paths:
+        size, mtime_ns = _stat(path)
+        done = manifest.traces.get(shown_path(path))
+        if (not force and done is not None and size is not None
+                and done.get("size") == size and done.get("mtime_ns") == mtime_ns
+                and done.get("attrace") == ours and done.get("tags") == tags
+                and (done.get("events") or not events)):
+            skipped += 1
+            continue
+        tasks.append(Task(path, key_of(path), str(out), tag_values(shown_path(path), tags),
+                          events, size, mtime_ns))
+    return tasks, skipped
+
+
+def _workers(jobs: int | None) -> int:
+    if jobs is not None:
+        return jobs
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def run_local(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
+    """``analyse`` over the tasks in a pool of ``jobs`` processes, rows as they finish.
+    Workers start from a fork server that has attrace loaded (no fork of a threaded
+    parent, no import per worker)."""
+    if not tasks:
+        return
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["attrace.fleet.work", "attrace.api", "attrace.check",
+                                        "pyarrow.parquet"])
+    else:
+        context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=context) as pool:
+        futures = [pool.submit(analyse, t) for t in tasks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BrokenProcessPool:
+            raise AttraceError("a worker process died (killed for memory?); run the batch "
+                               "again: the traces already done are skipped, or use fewer "
+                               "--jobs") from None
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def run_dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[dict[str, Any]]:
+    """The same ``analyse`` as Dask tasks, one per trace, on the scheduler at ``address``
+    or on a LocalCluster of ``jobs`` single-threaded worker processes (``local``).  The
+    traces must be readable and the dataset folder writable by every worker (a shared
+    filesystem when the cluster spans machines)."""
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as finished
+    except ImportError:
+        raise UsageError(f"--dask needs Dask, which is not installed: {_FLEET_EXTRA}") from None
+    if address == "local":
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        cluster = None
+        try:
+            client = Client(address, timeout=30)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}; give "
+                             "tcp://HOST:PORT of a running scheduler, or local") from None
+    try:
+        if not tasks:
+            return
+        futures = client.map(analyse, list(tasks), key=[f"attrace-{t.key}" for t in tasks],
+                             pure=False)
+        for future in finished(futures):
+            yield future.result()
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
+          dask: str | None = None, tags: Sequence[str] = (), events: bool = False,
+          force: bool = False, progress: bool | None = None,
+          log: Callable[[str], None] | None = None) -> Outcome:
+    """Analyse the traces ``patterns`` name into the dataset ``out`` (see the module)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"-o {out}: that is a file; name a folder for the dataset")
+    tag_map = parse_tags(tags)
+    jobs = _workers(jobs)
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    manifest = read_manifest(out)
+    paths = find_traces(patterns, out)
+    stale = [path for path, entry in manifest.traces.items() if entry.get("tags") != tag_map]
+    if stale:
+        # Tag columns are part of every row: traces analysed with other tags are redone,
+        # named in this run or not (an interrupted run leaves them marked as such).
+        if log:
+            log(f"Traces of the dataset analysed with other tags: {len(stale)}; they are "
+                "analysed again.")
+        paths = list(dict.fromkeys([*paths, *stale]))
+    manifest.tags = tag_map
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make the dataset folder {out}: {exc.strerror}") from None
+    tasks, skipped = plan(paths, out, manifest, tag_map, events, force)
+    outcome = Outcome(skipped=skipped)
+    started = time.perf_counter()
+    rows = run_dask(tasks, dask, jobs) if dask else run_local(tasks, jobs)
+    saved = time.monotonic()
+    try:
+        with Steps(total=len(tasks), enabled=progress, unit="files") as steps:
+            steps.now(f"analysing {len(tasks)} traces")
+            for row in rows:
+                _record(manifest, row, events, tag_map)
+                outcome.analysed += 1
+                outcome.unreadable += row["error"] is not None
+                steps.done()
+                if time.monotonic() - saved > SAVE_EVERY_S:
+                    write_manifest(out, manifest)
+                    saved = time.monotonic()
+    finally:
+        write_manifest(out, manifest)
+    outcome.elapsed_s = time.perf_counter() - started
+    return outcome
+
+
+def _record(manifest: Manifest, row: dict[str, Any], events: bool,
+            tags: dict[str, str]) -> None:
+    manifest.traces[row["file"]] = {
+        "key": row["key"], "size": row["size"], "mtime_ns": row["mtime_ns"],
+        "attrace": row["attrace"], "events": events, "tags": tags, "error": row["error"]}

@@ -1,0 +1,142 @@
+"""Time ``attrace batch`` over a generated fleet: N traces of M lines each (bench/generate.py's
+BC66 field-unit log, a different seed per trace), analysed with 2 workers into a fresh
+dataset.  Prints wall time, files/s, lines/s and the peak RSS of each worker process and
+of the parent, then checks the dataset (a ``traces`` row per file, no errors).
+
+The target (issue 12): 1,000 traces x 10,000 lines in under 2 minutes with 2 workers.
+The traces are generated once into ``bench/out/fleet-NxM/traces`` and reused.
+
+Usage: ``python bench/bench_fleet.py [--traces N] [--lines M] [--jobs J] [--dask local]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from generate import lines  # the script's own folder is on sys.path
+
+HERE = Path(__file__).resolve().parent
+
+
+def make_fleet(folder: Path, traces: int, count: int) -> list[Path]:
+    """``traces`` generated files in ``folder`` (those already there are kept)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(traces):
+        path = folder / f"dev-{i:05d}" / "2024-03-05.log"
+        if not path.exists():
+            path.parent.mkdir(exist_ok=True)
+            partial = path.with_suffix(".tmp")
+            partial.write_bytes(b"".join(lines(count, seed=1000 + i)))
+            partial.replace(path)
+        paths.append(path)
+    return paths
+
+
+def _descendants(root: int) -> set[int]:
+    """Every live process below ``root`` (from /proc: Linux only)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
+        found |= frontier
+    return found
+
+
+def _peak_kb(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80]
+    except OSError:
+        return "?"
+
+
+def run_batch(args: list[str]) -> tuple[float, dict[int, tuple[int, str]], int, str]:
+    """Run the command, polling the peak RSS (VmHWM) of it and of every process below it;
+    wall seconds, {pid: (peak KB, command line)} of the processes below, its own peak."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+    peaks: dict[int, tuple[int, str]] = {}
+    own = 0
+    while proc.poll() is None:
+        own = max(own, _peak_kb(proc.pid) or 0)
+        for pid in _descendants(proc.pid):
+            kb = _peak_kb(pid)
+            if kb is not None and kb >= peaks.get(pid, (0, ""))[0]:
+                peaks[pid] = (kb, peaks.get(pid, (0, ""))[1] or _name(pid))
+        time.sleep(0.2)
+    stderr = proc.stderr.read() if proc.stderr else ""
+    if proc.returncode != 0:
+        sys.exit(f"attrace batch failed ({proc.returncode}): {stderr}")
+    return time.perf_counter() - started, peaks, own, stderr
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--traces", type=int, default=1000)
+    ap.add_argument("--lines", type=int, default=10_000)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--dask", default=None, help="local or tcp://HOST:PORT")
+    args = ap.parse_args(argv)
+    base = HERE / "out" / f"fleet-{args.traces}x{args.lines}"
+    t0 = time.perf_counter()
+    paths = make_fleet(base / "traces", args.traces, args.lines)
+    size = sum(p.stat().st_size for p in paths)
+    print(f"fleet: {len(paths)} traces x {args.lines} lines, {size / 1e6:.1f} MB "
+          f"(ready in {time.perf_counter() - t0:.1f} s)")
+    out = base / "dataset"
+    shutil.rmtree(out, ignore_errors=True)
+    exe = Path(sys.executable).with_name("attrace")
+    command = [str(exe), "batch", str(base / "traces"), "-o", str(out), "--jobs",
+               str(args.jobs), "--tag", r"device=dev-(\d+)"]
+    if args.dask:
+        command += ["--dask", args.dask]
+    load = os.getloadavg()
+    wall, peaks, own, stderr = run_batch(command)
+    print(stderr.strip())
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+          f"(cores: {os.cpu_count()})")
+    print(f"wall {wall:.1f} s, {len(paths) / wall:.2f} files/s, "
+          f"{len(paths) * args.lines / wall:,.0f} lines/s, {size / wall / 1e6:.2f} MB/s")
+    print(f"peak RSS: parent {own / 1024:.0f} MB")
+    for pid, (kb, name) in sorted(peaks.items(), key=lambda p: -p[1][0])[:args.jobs + 2]:
+        print(f"  pid {pid}: {kb / 1024:.0f} MB  {name}")
+    sys.path.insert(0, str(HERE.parent))
+    import attrace.fleet
+
+    fleet = attrace.fleet.load(out)
+    traces = fleet.traces
+    errors = int(traces["error"].notna().sum())
+    print(f"dataset: {len(traces)} traces ({errors} with an error), "
+          f"{len(fleet.dataset('sessions').to_table(columns=['id']))} sessions, "
+          f"{fleet.dataset('transactions').count_rows()} transactions, "
+          f"{fleet.dataset('diagnostics').count_rows()} diagnostics; per-trace analysis "
+          f"p50 {traces['elapsed_s'].median():.3f} s, max {traces['elapsed_s'].max():.3f} s")
+    if len(traces) != len(paths) or errors:
+        sys.exit("the dataset is not what was asked for")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,357 @@
+"""Fleet analysis end to end through the installed command: ``attrace batch`` over samples,
+generated traces and broken files; the dataset read back with ``attrace.fleet.load``
+against each trace loaded alone; incremental runs; ``attrace report`` and ``attrace
+check`` on the dataset; the Dask LocalCluster run against the process pool's."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import attrace
+import attrace.fleet
+from attrace import tables
+from attrace.cli import EXIT_ERROR, EXIT_FAIL, EXIT_OK
+from attrace.fleet.schema import COLUMNS, FLEET_COLUMNS
+from attrace.stats import records
+
+ROOT = Path(__file__).resolve().parent.parent
+SSL = ROOT / "samples" / "ssl"
+TAGS = ("--tag", r"device=dev-(\w+)", "--tag", r"day=(\d{4}-\d\d-\d\d)")
+LAYOUT = {
+    "dev-a/2024-05-14.log": SSL / "timeout.log",
+    "dev-a/2024-05-15.log": SSL / "peer_close.log",
+    "dev-b/2024-05-14.log": SSL / "bad_credentials.log",
+    "dev-b/2024-05-16.log": SSL / "two_connections.log",
+    "dev-c/2024-05-20.log": SSL / "missing_key.log",
+}
+"""Sample traces laid out as a fleet: a folder per device, a file per day."""
+
+
+def attrace_cmd(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+                ) -> subprocess.CompletedProcess[str]:
+    beside = Path(sys.executable).with_name("attrace")
+    exe = str(beside) if beside.exists() else shutil.which("attrace")
+    assert exe, "the attrace command is not installed"
+    return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env=env)
+
+
+def generate(path: Path, lines: int, seed: int) -> None:
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "-n", str(lines),
+                    "-o", str(path), "--seed", str(seed)], check=True, capture_output=True)
+
+
+def make_traces(root: Path) -> Path:
+    traces = root / "traces"
+    for name, source in LAYOUT.items():
+        (traces / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, traces / name)
+    generate(traces / "dev-c" / "gen-1.log", 400, 3)
+    generate(traces / "dev-d" / "gen-2.log", 600, 4)
+    (traces / "dev-d" / "corrupt.log").write_bytes(bytes(range(256)) * 40)
+    (traces / "dev-d" / "empty.log").write_bytes(b"")
+    return traces
+
+
+@pytest.fixture(scope="module")
+def fleet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("fleet")
+    traces = make_traces(root)
+    done = attrace_cmd("batch", str(traces), "-o", str(root / "fleet"), "--jobs", "2", *TAGS)
+    assert done.returncode == EXIT_OK, done.stderr
+    # No progress bar off a terminal: the summary line only.
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("Analysed 9 traces in ")
+    assert "skipped 0 unchanged; 2 could not be read" in done.stderr
+    return root / "fleet"
+
+
+def _rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, object]]:
+    return records(frame[columns].reset_index(drop=True))
+
+
+def test_schema_has_every_column_of_the_trace_tables() -> None:
+    trace = attrace.load(SSL / "two_connections.log")
+    for table in ("sessions", "transactions", "diagnostics", "events"):
+        ours = [name for name, _ in COLUMNS[table] if name not in FLEET_COLUMNS[table]]
+        assert ours == list(getattr(tables, table)(trace).columns), table
+
+
+def test_tables_are_each_traces_tables_with_file_and_tags(fleet_dir: Path) -> None:
+    fleet = attrace.fleet.load(fleet_dir)
+    traces = fleet_dir.parent / "traces"
+    for name, source in LAYOUT.items():
+        path = str(traces / name)
+        alone = attrace.load(source)
+        for table in ("sessions", "transactions", "diagnostics"):
+            frame = getattr(fleet, table)
+            mine = frame[(frame["file"] == path).to_numpy()]
+            columns = list(getattr(alone, table).columns)
+            theirs = _rows(getattr(alone, table), columns)
+            for row in theirs:  # a diagnostic's source is the file as loaded
+                if "source" in row and row["source"] is not None:
+                    row["source"] = path
+            assert _rows(mine, columns) == theirs, (name, table)
+            device, day = name.split("/")
+            assert set(mine["device"]) <= {device.removeprefix("dev-")}
+            assert set(mine["day"]) <= {day.removesuffix(".log")}
+    sessions = fleet.sessions
+    assert str(sessions["open_err"].dtype) == "Int64"
+    assert str(fleet.diagnostics["severity"].dtype) == "category"
+    assert fleet.diagnostics["severity"].cat.ordered
+    first = sessions[sessions["file"] == str(traces / "dev-a/2024-05-14.log")].iloc[0]
+    assert first["line"] == 23  # where AT+QSSLOPEN is in timeout.log
+    assert fleet.events.empty  # no --events
+
+
+def test_traces_table_keeps_unreadable_files_with_their_error(fleet_dir: Path) -> None:
+    traces = attrace.fleet.load(fleet_dir).traces.set_index("file")
+    root = fleet_dir.parent / "traces"
+    assert len(traces) == 9
+    corrupt = traces.loc[str(root / "dev-d/corrupt.log")]
+    assert "binary data" in corrupt["error"]
+    assert corrupt["device"] == "d" and pd.isna(corrupt["day"])
+    assert pd.isna(corrupt["sessions"]) and corrupt["size"] == 256 * 40
+    assert "empty" in traces.loc[str(root / "dev-d/empty.log"), "error"]
+    timeout = traces.loc[str(root / "dev-a/2024-05-14.log")]
+    assert pd.isna(timeout["error"])
+    assert (timeout["sessions"], timeout["opens_failed"]) == (2, 1)
+    assert timeout["start"] == pd.Timestamp("2024-05-14 09:30:02.100")
+    assert timeout["attrace"] == "0.1.0" and timeout["format"] == "bracketed"
+    generated = traces.loc[str(root / "dev-d/gen-2.log")]
+    alone = attrace.load(root / "dev-d/gen-2.log")
+    assert generated["events"] == len(alone.event_list)
+    assert generated["transactions"] == len(alone.transactions)
+    assert generated["diagnostics"] == len(alone.diagnostics)
+
+
+def test_lazy_dataset_reads_the_same_rows(fleet_dir: Path) -> None:
+    fleet = attrace.fleet.load(fleet_dir)
+    data = fleet.dataset("transactions")
+    assert data.count_rows() == len(fleet.transactions) > 100
+    assert "device" in data.schema.names
+
+
+def test_incremental_skips_unchanged_and_force_redoes(tmp_path: Path) -> None:
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    for name in ("timeout.log", "peer_close.log", "typos.log"):
+        shutil.copyfile(SSL / name, traces / name)
+    out = str(tmp_path / "fleet")
+    first = attrace_cmd("batch", f"{traces}/*.log", "-o", out, "-j", "2")
+    assert "Analysed 3 traces" in first.stderr and first.returncode == EXIT_OK
+    again = attrace_cmd("batch", f"{traces}/*.log", "-o", out, "-j", "2")
+    assert "Analysed 0 traces" in again.stderr and "skipped 3 unchanged" in again.stderr
+    # The same content, a new mtime: analysed again (and only it).
+    os.utime(traces / "typos.log", ns=(1, 1_000_000_000))
+    touched = attrace_cmd("batch", f"{traces}/*.log", "-o", out, "-j", "2")
+    assert "Analysed 1 trace " in touched.stderr and "skipped 2 unchanged" in touched.stderr
+    # A trace that turned bad: its old rows go, its error comes.
+    (traces / "peer_close.log").write_bytes(b"")
+    broken = attrace_cmd("batch", f"{traces}/*.log", "-o", out, "-j", "2")
+    assert "Analysed 1 trace " in broken.stderr and "1 could not be read" in broken.stderr
+    fleet = attrace.fleet.load(out)
+    assert str(traces / "peer_close.log") not in set(fleet.sessions["file"])
+    assert len(fleet.traces) == 3
+    forced = attrace_cmd("batch", f"{traces}/*.log", "-o", out, "-j", "2", "--force")
+    assert "Analysed 3 traces" in forced.stderr
+    # Asking for events redoes the traces analysed without them.
+    events = attrace_cmd("batch", f"{traces}/*.log", "-o", out, "-j", "2", "--events")
+    assert "Analysed 3 traces" in events.stderr
+    fleet = attrace.fleet.load(out)
+    mine = fleet.events[fleet.events["file"] == str(traces / "typos.log")]
+    alone = attrace.load(traces / "typos.log").events
+    columns = [c for c in alone.columns if c != "source"]
+    assert _rows(mine, columns) == _rows(alone, columns)
+    manifest = json.loads((tmp_path / "fleet" / "attrace-fleet.json").read_text())
+    assert manifest["format"] == "attrace-fleet"
+    assert all(e["events"] for e in manifest["traces"].values())
+
+
+def test_file_name_not_utf8_is_a_row_not_the_end(tmp_path: Path) -> None:
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    shutil.copyfile(SSL / "timeout.log", traces / "good.log")
+    odd = os.fsdecode(bytes(traces / "dev-") + b"\xff.log")
+    shutil.copyfile(SSL / "peer_close.log", odd)
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(traces), "-o", out, "-j", "2")
+    assert done.returncode == EXIT_OK and "Analysed 2 traces" in done.stderr, done.stderr
+    files = set(attrace.fleet.load(out).traces["file"])
+    assert files == {str(traces / "good.log"), str(traces / "dev-\ufffd.log")}
+    again = attrace_cmd("batch", str(traces), "-o", out, "-j", "2")
+    assert "skipped 2 unchanged" in again.stderr
+
+
+def test_changed_tags_redo_the_whole_dataset(tmp_path: Path) -> None:
+    traces = tmp_path / "dev-x"
+    traces.mkdir()
+    shutil.copyfile(SSL / "timeout.log", traces / "one.log")
+    out = str(tmp_path / "fleet")
+    assert attrace_cmd("batch", str(traces), "-o", out, "-j", "1").returncode == EXIT_OK
+    done = attrace_cmd("batch", str(traces), "-o", out, "-j", "1", "--tag", r"device=dev-(\w)")
+    assert "Traces of the dataset analysed with other tags: 1;" in done.stderr
+    assert "Analysed 1 trace " in done.stderr
+    assert set(attrace.fleet.load(out).sessions["device"]) == {"x"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (("nothing-here/*.log", "-o", "F"), "Error: no traces found in nothing-here/*.log"),
+    (("samples/ssl/timeout.log", "-o", "F", "--tag", "conn=x"),
+     "Error: --tag conn: that name is already a column"),
+    (("samples/ssl/timeout.log", "-o", "F", "--tag", "dev=("), "Error: --tag dev: bad regular"),
+    (("samples/ssl/timeout.log", "-o", "README.md"), "Error: -o README.md: that is a file"),
+])
+def test_bad_requests_are_one_line_errors(args: tuple[str, ...], message: str) -> None:
+    done = attrace_cmd("batch", *args)
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr.startswith(message) and done.stderr.count("\n") == 1, done.stderr
+    assert not (ROOT / "F").exists()
+
+
+def test_dask_missing_is_one_line_error(tmp_path: Path) -> None:
+    # The command as installed, with the distributed package made unimportable.
+    code = ("import sys; sys.modules['distributed'] = None; sys.argv[0] = 'attrace'; "
+            "from attrace.cli import run; run()")
+    done = subprocess.run([sys.executable, "-c", code, "batch", str(SSL / "timeout.log"),
+                           "-o", str(tmp_path / "f"), "--dask", "local"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr == ("Error: --dask needs Dask, which is not installed: pip install "
+                           "'attrace[fleet]'\n")
+
+
+def test_report_of_the_fleet(fleet_dir: Path, tmp_path: Path) -> None:
+    done = attrace_cmd("report", str(fleet_dir), "-o", str(tmp_path / "fleet.json"))
+    assert done.returncode == EXIT_OK, done.stderr
+    doc = json.loads((tmp_path / "fleet.json").read_text())
+    assert doc["format"] == "attrace-fleet-report"
+    assert (doc["traces"], doc["readable"]) == (9, 7)
+    alone = [attrace.load(p) for p in LAYOUT.values()]
+    opens = pd.concat([t.sessions["open_after_s"] for t in alone])
+    generated = attrace.fleet.load(fleet_dir).sessions
+    generated = generated[generated["file"].str.contains("gen-")]["open_after_s"]
+    values = pd.concat([opens, generated]).dropna().astype(float)
+    assert doc["distributions"]["open"]["count"] == len(values)
+    assert doc["distributions"]["open"]["p95_s"] == round(values.quantile(0.95), 6)
+    by_device = {r["value"]: r for r in doc["by_tag"]["device"]}
+    assert (by_device["a"]["opens"], by_device["a"]["opens_failed"]) == (3, 1)
+    assert by_device["d"]["unreadable"] == 2
+    codes = {r["open_err"]: r for r in doc["open_failures"]}
+    assert codes["-7"]["text"] == "time out" and codes["-3"]["count"] >= 1
+    assert doc["worst"][0]["opens_failed"] >= 1
+    assert sum(sum(r[s] for s in ("error", "warning", "note", "chat"))
+               for r in doc["diagnostics_over_time"]["rows"]) \
+        + doc["diagnostics_over_time"]["untimed"] == doc["diagnostics"]
+
+    page = tmp_path / "fleet.html"
+    done = attrace_cmd("report", str(fleet_dir), "-o", str(page))
+    assert done.returncode == EXIT_OK and done.stderr == f"Wrote {page}\n"
+    html = page.read_text()
+    for title in ("Open latency and send completion over the fleet", "Failures by error code",
+                  "Failure rates by tag", "Worst traces", "Diagnostics over time"):
+        assert f"<h2>{title}</h2>" in html
+    assert html.count("<svg") == 2
+    assert "corrupt.log" in html and "looks like binary data" in html
+    assert "<td>time out</td>" in html
+
+
+def test_check_over_the_fleet(fleet_dir: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "fleet.toml"
+    rules.write_text('[[rule]]\nname = "opens-under-30s"\nassert = "p95(open_after_s) < 30s"\n'
+                     '[[rule]]\nname = "some-sends"\nassert = "any(command == QSSLSEND)"\n')
+    done = attrace_cmd("check", str(fleet_dir), "--rules", str(rules))
+    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "2 checks on 1 file: 2 passed, 0 failed"
+    assert done.stderr.startswith("Warning: 2 of 9 traces of ")
+
+    done = attrace_cmd("check", str(fleet_dir), "-a", 'count(code == "ssl-error") == 0',
+                       "-f", "json")
+    assert done.returncode == EXIT_FAIL
+    result = json.loads(done.stdout)["results"][0]
+    readable = [*LAYOUT.values(), *sorted((fleet_dir.parent / "traces").glob("*/gen-*.log"))]
+    expected = sum(int((attrace.load(p).diagnostics["code"] == "ssl-error").sum())
+                   for p in readable)
+    assert result["offending"] == expected >= 3 and result["file"] == str(fleet_dir)
+    where = {(Path(e["source"]).parent.name, e["line"]) for e in result["events"]}
+    assert ("dev-a", 27) in where  # the +QSSLOPEN: 1,2,-7 of timeout.log
+
+    done = attrace_cmd("check", str(fleet_dir), "-a", "none(kind == urc)")
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr.splitlines()[-1].startswith(
+        "Error: a rule reads the events table, which the fleet")
+
+
+def test_dask_local_cluster_writes_the_same_dataset(fleet_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    traces = fleet_dir.parent / "traces"
+    out = tmp_path / "dask"
+    done = attrace_cmd("batch", str(traces), "-o", str(out), "--dask", "local", "--jobs", "2",
+                       *TAGS)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "Analysed 9 traces" in done.stderr
+    pool, dask = attrace.fleet.load(fleet_dir), attrace.fleet.load(out)
+    for table in ("traces", "sessions", "transactions", "diagnostics"):
+        a, b = pool.table(table), dask.table(table)
+        if table == "traces":  # when and how long: the only columns that differ
+            a, b = a.drop(columns=["analysed_at", "elapsed_s"]), \
+                b.drop(columns=["analysed_at", "elapsed_s"])
+        key = ["file", *(["line", "event"] if table == "diagnostics" else
+                         ["index"] if table == "transactions" else
+                         ["id"] if table == "sessions" else [])]
+        a = a.sort_values(key, kind="stable").reset_index(drop=True)
+        b = b.sort_values(key, kind="stable").reset_index(drop=True)
+        assert records(a) == records(b), table
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal, stderr shows the bar with files/s and an ETA (then the summary)."""
+    pty = pytest.importorskip("pty")
+    master, slave = pty.openpty()
+    exe = Path(sys.executable).with_name("attrace")
+    proc = subprocess.Popen([str(exe), "batch", str(SSL / "timeout.log"),
+                             str(SSL / "peer_close.log"), "-o", str(tmp_path / "f"), "-j", "1"],
+                            stdin=slave, stdout=slave, stderr=slave,
+                            env={**os.environ, "COLUMNS": "120", "TERM": "xterm"})
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed with the command
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert proc.wait(timeout=120) == EXIT_OK
+    text = out.decode(errors="replace")
+    assert "analysing 2 traces" in text and "2/2" in text and " files/s" in text
+    assert "Analysed 2 traces" in text
+
+
+def test_a_fleet_of_unreadable_traces(tmp_path: Path) -> None:
+    """Nothing readable: the report says so with zero counts, check refuses in one line."""
+    junk = tmp_path / "junk.log"
+    junk.write_bytes(bytes(range(256)) * 8)
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(junk), str(tmp_path / "missing.log"), "-o", out, "-j", "1")
+    assert done.returncode == EXIT_OK and "2 could not be read" in done.stderr
+    errors = dict(zip(*(attrace.fleet.load(out).traces[c] for c in ("file", "error")),
+                      strict=True))
+    assert "does not exist" in errors[str(tmp_path / "missing.log")]
+    report = tmp_path / "r.json"
+    assert attrace_cmd("report", out, "-o", str(report)).returncode == EXIT_OK
+    doc = json.loads(report.read_text())
+    assert (doc["traces"], doc["readable"], doc["sessions"]) == (2, 0, 0)
+    assert doc["distributions"]["open"]["count"] == 0
+    done = attrace_cmd("check", out)
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr.startswith("Error: no trace of the fleet ") and \
+        done.stderr.count("\n") == 1
