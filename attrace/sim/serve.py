@@ -78,8 +78,9 @@ class Server:
             module.tick(now)
             out = module.output(now)
             if out:
-                write(out)
+                # Recorded first: once the host has seen a line, so has the capture.
                 self._record(out, RX)
+                write(out)
         return False
 
     def drain(self, now: float) -> None:
