@@ -201,3 +201,16 @@ def test_faults_delay_drop_garble_reboot() -> None:
     assert m.output(3.5) == b'AT+QSSLCFG=1,5,"seclevel"\r' \
         b'\r\n+QSSLCFG: 1,5,"seclevel",0\r\n\r\nOK\r\n'
 
+
+
+def test_network_failures_map_to_the_notes_error_codes() -> None:
+    import socket
+    import ssl
+
+    from attrace.sim.tls import error_code
+
+    assert error_code(ConnectionRefusedError()) == -2
+    assert error_code(socket.gaierror()) == -2
+    assert error_code(socket.timeout()) == -7
+    assert error_code(ssl.SSLCertVerificationError()) == -3
+    assert error_code(UnicodeError("a host name that is no name")) == -1

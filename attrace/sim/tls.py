@@ -29,6 +29,7 @@ from attrace.sim.module import (
     CERT,
     CIPHER,
     CONNECTION,
+    EXCEPTION,
     KEY,
     OK_ERR,
     OTHER,
@@ -95,7 +96,7 @@ def error_code(exc: BaseException) -> int:
         return OTHER
     if isinstance(exc, OSError):
         return CONNECTION
-    return OTHER
+    return EXCEPTION  # not a network failure: something unexpected in the module
 
 
 @dataclass
@@ -171,7 +172,7 @@ class TlsNetwork:
         try:
             raw = socket.create_connection((host, port), timeout=timeout)
             sock = ctx.wrap_socket(raw, server_hostname=host)
-        except (OSError, ssl.SSLError) as exc:
+        except Exception as exc:  # every failure is an <err> for the host
             if raw is not None:
                 raw.close()
             self._report("opened", conn, link.attempt, error_code(exc))
