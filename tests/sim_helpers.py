@@ -110,7 +110,7 @@ class TlsServer:
             ctx.verify_mode = ssl.CERT_REQUIRED
             ctx.load_verify_locations(self.pki.folder / "ca.pem")
         self._ctx = ctx
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.create_server(("127.0.0.1", self.port))
         self.port = self._listener.getsockname()[1]
         self._stop = False
         self._thread = threading.Thread(target=self._run, daemon=True)
