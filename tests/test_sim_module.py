@@ -211,6 +211,6 @@ def test_network_failures_map_to_the_notes_error_codes() -> None:
 
     assert error_code(ConnectionRefusedError()) == -2
     assert error_code(socket.gaierror()) == -2
-    assert error_code(socket.timeout()) == -7
+    assert error_code(TimeoutError()) == -7
     assert error_code(ssl.SSLCertVerificationError()) == -3
     assert error_code(UnicodeError("a host name that is no name")) == -1

@@ -82,7 +82,7 @@ def _load_client(ctx: ssl.SSLContext, tls: TlsSettings) -> None:
 
 def error_code(exc: BaseException) -> int:
     """The note's <err> for what went wrong while connecting or in the handshake."""
-    if isinstance(exc, socket.timeout | TimeoutError):
+    if isinstance(exc, TimeoutError):  # socket.timeout is TimeoutError
         return TIMEOUT
     if isinstance(exc, ssl.SSLCertVerificationError):
         return CERT
