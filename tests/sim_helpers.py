@@ -23,6 +23,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -233,3 +234,26 @@ def serving(record: Path | None = None, time_scale: float = 0.01) -> Iterator[st
             server.stop()
             thread.join(5)
             server.close()
+
+
+def enter(host: PtyHost, conn: int, setting: str, pem: bytes) -> bytes:
+    """``AT+QSSLCFG=1,<conn>,"<setting>"``, the PEM after ``>`` and Ctrl+Z; the answer."""
+    command(host, b'AT+QSSLCFG=1,%d,"%s"' % (conn, setting.encode()), b"> ")
+    start = len(host.seen)
+    host.write(pem + b"\x1a")
+    return host.expect(b"OK\r\n", start)
+
+
+def enter_credentials(host: PtyHost, conn: int, pki: Pki) -> None:
+    """The CA certificate, client certificate and client key, as seclevel 2 needs."""
+    for setting, pem in (("cacert", pki.ca), ("clientcert", pki.client_cert),
+                         ("clientkey", pki.client_key)):
+        got = enter(host, conn, setting, pem)
+        assert b'+QSSLCFG: 1,%d,"%s",%d' % (conn, setting.encode(), len(pem)) in got
+
+
+@pytest.fixture(scope="session", name="pki")
+def pki_fixture(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """One PKI for every emulator test (RSA keys take a while to generate); a test module
+    imports this fixture to use it."""
+    return make_pki(tmp_path_factory.mktemp("pki"))

@@ -15,16 +15,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sim_helpers import Pki, PtyHost, TlsServer, attrace_exe, command, make_pki, serving
+from sim_helpers import (
+    Pki,
+    PtyHost,
+    TlsServer,
+    attrace_exe,
+    command,
+    enter_credentials,
+    pki_fixture,  # noqa: F401 - the ``pki`` fixture
+    serving,
+)
 
 from attrace.api import load
 from attrace.live import Live
 from attrace.model import RX, TX
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 def _signature(e) -> tuple:  # type: ignore[no-untyped-def]
@@ -97,12 +101,7 @@ def test_live_against_sim_over_ptys(tmp_path: Path, pki: Pki, taps) -> None:  # 
             try:
                 command(host, b"ATE0", b"OK\r\n")
                 command(host, b'AT+QSSLCFG=1,2,"seclevel",2', b"OK\r\n")
-                for setting, pem in (("cacert", pki.ca), ("clientcert", pki.client_cert),
-                                     ("clientkey", pki.client_key)):
-                    command(host, b'AT+QSSLCFG=1,2,"%s"' % setting.encode(), b"> ")
-                    start = len(host.seen)
-                    host.write(pem + b"\x1a")
-                    host.expect(b"OK\r\n", start)
+                enter_credentials(host, 2, pki)
                 command(host, b'AT+QSSLOPEN=1,2,"127.0.0.1",%d,0' % server.port,
                         b"+QSSLOPEN: 1,2,0\r\n")
                 command(host, b"AT+QSSLSEND=1,2,7", b"> ")

@@ -15,17 +15,14 @@ from sim_helpers import (
     TlsServer,
     attrace_exe,
     command,
-    make_pki,
+    enter,
+    enter_credentials,
+    pki_fixture,  # noqa: F401 - the ``pki`` fixture
     serving,
     silent_listener,
 )
 
 from attrace.api import load
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture
@@ -47,23 +44,13 @@ def module(tmp_path: Path) -> Iterator[tuple[PtyHost, Path]]:
             host.close()
 
 
-def _enter(host: PtyHost, setting: str, pem: bytes) -> None:
-    command(host, b'AT+QSSLCFG=1,5,"' + setting.encode() + b'"', b"> ")
-    start = len(host.seen)
-    host.write(pem + b"\x1a")
-    got = host.expect(b"OK\r\n", start)
-    assert b'+QSSLCFG: 1,5,"%s",%d' % (setting.encode(), len(pem)) in got
-
-
 def test_two_way_tls_session_peer_close_cert_error_timeout(
         module: tuple[PtyHost, Path], tls_server: TlsServer, pki: Pki) -> None:
     host, capture = module
     assert command(host, b"AT", b"OK\r\n") == b"AT\r\r\nOK\r\n"
     assert b"ERROR" in command(host, b"AT+QSSSEND=1,5", b"ERROR\r\n")
     command(host, b'AT+QSSLCFG=1,5,"seclevel",2', b"OK\r\n")
-    _enter(host, "cacert", pki.ca)
-    _enter(host, "clientcert", pki.client_cert)
-    _enter(host, "clientkey", pki.client_key)
+    enter_credentials(host, 5, pki)
     port = tls_server.port
     got = command(host, b'AT+QSSLOPEN=1,5,"127.0.0.1",%d,0' % port, b"+QSSLOPEN: 1,5,")
     host.expect(b"+QSSLOPEN: 1,5,0\r\n", len(host.seen) - len(got))
@@ -82,10 +69,7 @@ def test_two_way_tls_session_peer_close_cert_error_timeout(
 
     # Someone else's CA: the server's certificate does not verify.
     command(host, b'AT+QSSLCFG=1,1,"seclevel",1', b"OK\r\n")
-    command(host, b'AT+QSSLCFG=1,1,"cacert"', b"> ")
-    start = len(host.seen)
-    host.write(pki.other_ca + b"\x1a")
-    host.expect(b"OK\r\n", start)
+    enter(host, 1, "cacert", pki.other_ca)
     command(host, b'AT+QSSLOPEN=1,1,"127.0.0.1",%d,0' % port, b"+QSSLOPEN: 1,1,-3\r\n")
 
     # A server that never answers the handshake: -7 after the (scaled) timeout.
@@ -130,9 +114,9 @@ def test_key_and_cipher_errors(module: tuple[PtyHost, Path], pki: Pki) -> None:
     modern = TlsServer(pki, require_client_cert=False, ciphers="ECDHE+AESGCM")
     try:
         command(host, b'AT+QSSLCFG=1,5,"seclevel",2', b"OK\r\n")
-        _enter(host, "cacert", pki.ca)
-        _enter(host, "clientcert", pki.client_cert)
-        _enter(host, "clientkey", pki.server_key)  # someone else's key
+        enter(host, 5, "cacert", pki.ca)
+        enter(host, 5, "clientcert", pki.client_cert)
+        enter(host, 5, "clientkey", pki.server_key)  # someone else's key
         command(host, b'AT+QSSLOPEN=1,5,"127.0.0.1",%d,0' % modern.port,
                 b"+QSSLOPEN: 1,5,-4\r\n")
         command(host, b'AT+QSSLOPEN=1,0,"127.0.0.1",%d,0' % modern.port,

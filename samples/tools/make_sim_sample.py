@@ -18,7 +18,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from sim_helpers import PtyHost, TlsServer, command, make_pki, serving  # noqa: E402
+from sim_helpers import (  # noqa: E402
+    PtyHost,
+    TlsServer,
+    command,
+    enter_credentials,
+    make_pki,
+    serving,
+)
 
 OUT = ROOT / "samples" / "sim" / "tls_session.log"
 
@@ -33,12 +40,7 @@ def main() -> None:
                 for line in (b"AT", b"AT+QSCLK=0", b"AT+CEREG?",
                              b'AT+QSSLCFG=1,5,"seclevel",2'):
                     command(host, line, b"OK\r\n")
-                for setting, pem in (("cacert", pki.ca), ("clientcert", pki.client_cert),
-                                     ("clientkey", pki.client_key)):
-                    command(host, b'AT+QSSLCFG=1,5,"%s"' % setting.encode(), b"> ")
-                    start = len(host.seen)
-                    host.write(pem + b"\x1a")
-                    host.expect(b"OK\r\n", start)
+                enter_credentials(host, 5, pki)
                 command(host, b'AT+QSSLOPEN=1,5,"127.0.0.1",8164,0', b"+QSSLOPEN: 1,5,0\r\n")
                 command(host, b"AT+QSSLSEND=1,5", b"> ")
                 start = len(host.seen)
