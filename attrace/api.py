@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from attrace import spec as _spec
 from attrace.machine import Analysis, Session, analyze, one_side
 from attrace.model import Event, Timebase
-from attrace.pipeline import SourceInfo, decode_files
+from attrace.pipeline import Progress, SourceInfo, decode_files
 from attrace.read import from_bytes, open_capture
 
 if TYPE_CHECKING:
@@ -74,6 +74,9 @@ class Trace:
     show_secrets: bool = False
     module: str | None = None
     """The module (spec profile) asked for; None: told by the trace (BC66 by default)."""
+    _narrow_events: pd.DataFrame | None = field(default=None, init=False, repr=False,
+                                                compare=False)
+    """The events table with some columns only (``table``), while the whole is unbuilt."""
 
     @property
     def timebase(self) -> Timebase:
@@ -120,6 +123,18 @@ class Trace:
             raise KeyError(f"no session {session_id!r} in the trace (sessions: {known})")
         return SessionView(found, self.event_list)
 
+    def event_sessions(self) -> list[str | None]:
+        """The id of the SSL session each event belongs to (its open, sends, receives and
+        close, with their OKs, prompts and data), so ``session == "1:5#1"`` shows the whole
+        exchange where ``conn == 5`` misses the rows that carry no connectID."""
+        n = len(self.event_list)
+        owner: list[str | None] = [None] * n
+        for session in self.analysis.sessions:
+            for i in session.events:
+                if 0 <= i < n and owner[i] is None:
+                    owner[i] = session.id
+        return owner
+
     @cached_property
     def transactions(self) -> pd.DataFrame:
         """The transactions table (DESIGN.md section 4)."""
@@ -148,6 +163,26 @@ class Trace:
 
         with bulk():
             return tables.events(self)
+
+    def table(self, name: str, fields: Iterable[str] | None = None) -> pd.DataFrame:
+        """Table ``name`` for a reader of a few filter ``fields`` (None: all of them).  The
+        events table is then built with only the columns those fields read, unless it is
+        built already: its text columns are most of a large trace's memory.  The narrow
+        table is kept, and widened when a later reader needs more columns."""
+        if name != "events" or fields is None or "events" in self.__dict__:
+            return getattr(self, name)
+        from attrace import tables
+        from attrace.filters import FIELDS
+
+        known = FIELDS["events"]
+        columns = {"index"} | {known[f].column or f for f in fields if f in known}
+        narrow = self._narrow_events
+        if narrow is None or not columns <= set(narrow.columns):
+            with bulk():
+                narrow = tables.events(self, columns | set(() if narrow is None
+                                                           else narrow.columns))
+            self._narrow_events = narrow
+        return narrow[[c for c in narrow.columns if c in columns]]
 
     def filter(self, expr: str, table: str = "events") -> pd.DataFrame:
         """The rows of ``table`` (events, transactions, sessions, diagnostics) that a
@@ -188,18 +223,20 @@ def load(
     show_secrets: bool = False,
     format_files: Sequence[str | Path] = (),
     module: str | None = None,
+    progress: Progress | None = None,
 ) -> Trace:
     """Read one capture, or several merged by time (one tap per direction).
     ``format_files``: line-format definitions (TOML) to use besides the known ones.
     ``module`` (``bc66``, ``bg96``...: ``attrace.spec.MODULES``) forces the command spec
-    profile; by default the trace's SSL lines tell it, BC66 when they do not."""
+    profile; by default the trace's SSL lines tell it, BC66 when they do not.
+    ``progress`` is told the bytes read so far, now and then (from this thread)."""
     if isinstance(paths, str | Path):
         paths = [paths]
     if module:
         _spec.profile_for(module)  # an unknown name fails before any file is read
     captures = [open_capture(p, input_format, format_files) for p in paths]
     with bulk():
-        infos, events = decode_files(captures, module)
+        infos, events = decode_files(captures, module, progress)
         trace = Trace(infos, list(events), show_secrets, module)
         # The machine refines kinds (a completion after OK is a URC): show those everywhere.
         trace.event_list = trace.analysis.events

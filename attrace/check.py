@@ -46,6 +46,7 @@ from attrace.filters import (
     unknown_field,
 )
 from attrace.output import json_text, printable
+from attrace.redact import shown_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -448,8 +449,18 @@ def _gh_property(text: str) -> str:
 
 # ------------------------------------------------------------------ evaluating
 
-def _frame(trace: Trace, table: str) -> pd.DataFrame:
-    return getattr(trace, table)
+def _frame(trace: Trace, compiled: _Compiled) -> pd.DataFrame:
+    """The rule's table, with only the event columns the rule reads (plus ``index``, to
+    name offenders): the strict preset reads no events at all.  A fleet gives its tables
+    as they are."""
+    from attrace.api import Trace
+
+    if not isinstance(trace, Trace):
+        return getattr(trace, compiled.table)
+    fields = [*compiled.where.fields]
+    if compiled.value_field is not None:
+        fields.append(compiled.value_field.name)
+    return trace.table(compiled.table, fields)
 
 
 def _fmt(value: float | None, seconds: bool) -> str:
@@ -486,8 +497,7 @@ def _offenders(trace: Trace, table: str, rows: pd.DataFrame) -> tuple[list[Offen
         if 0 <= i < len(events):
             e = events[i]
             source = names[e.source] if e.source < len(names) else str(e.source)
-            row = trace.events.iloc[i]
-            shown.append(Offender(i, e.line, source, str(row["text"])))
+            shown.append(Offender(i, e.line, source, shown_text(e, trace.show_secrets)))
     return shown, count
 
 
@@ -496,7 +506,7 @@ def evaluate(compiled: _Compiled, trace: Trace, file: str,
              ) -> RuleResult:
     """One compiled rule on one trace (or on anything with its tables, such as a fleet,
     whose ``offenders`` say where the offending rows are)."""
-    frame = _frame(trace, compiled.table)
+    frame = _frame(trace, compiled)
     mask = compiled.where.mask(frame)
     matching = frame[mask.to_numpy()]
     func, op, x = compiled.func, compiled.op, compiled.threshold

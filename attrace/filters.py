@@ -106,7 +106,7 @@ FIELDS: Final[dict[str, dict[str, FieldSpec]]] = {
         "ctx": _f(INT), "conn": _f(INT), "text": _f(TEXT), "source": _f(TEXT),
         "offset": _f(INT), "line": _f(INT), "length": _f(INT), "data_len": _f(INT),
         "transaction": _f(INT), "inferred": _f(BOOL), "note": _f(TEXT),
-        "session": _f(TEXT),
+        "session": _f(TEXT), "repeat": _f(INT),
     },
     "transactions": {
         "index": _f(INT), "command": _f(TEXT), "name": _f(TEXT, column="command"),

@@ -45,7 +45,7 @@ from itertools import pairwise
 from typing import Final
 
 from attrace import spec as _spec
-from attrace.model import DATA, RX, TX, Chunk, Record, new_chunk, new_record
+from attrace.model import DATA, META, RX, TX, Chunk, Record, new_chunk, new_record
 
 MAX_RECORD: Final = 64 * 1024
 """Most bytes a record keeps (bounded memory per line)."""
@@ -58,6 +58,10 @@ _TERM = re.compile(rb"[\r\n]")
 _DATA_END = re.compile(rb"[\x1a\x1b]")
 _BLANKS = re.compile(rb"[ \t\x0b\x0c]*")
 """What ``bytes.lstrip`` strips within a line (its line end aside)."""
+_BLANK_RUN = re.compile(rb"(?:[ \t\x0b\x0c]*[\r\n])*")
+"""Lines of nothing but blanks and their ends: a run of them is taken at once."""
+_PROMPT_RUN = re.compile(rb"(?:> ?)*")
+"""Prompts that repeat a prompt on its line (``> > > ``): one record for the run."""
 _CR, _LF = 0x0D, 0x0A
 _COMMAND = re.compile(rb"\s*AT\+([A-Za-z0-9_]+)=(.*)", re.S | re.I)
 _BARE_COMMAND = re.compile(rb"\s*AT\+(QSSL[A-Za-z0-9_]*)\s*$", re.I)
@@ -168,6 +172,10 @@ class _Stream:
     """Where in ``buf`` the receive URC's payload starts."""
     quote_due: bool = False
     """The counted payload just ended: the next byte should be its closing quote."""
+    dropped_ends: int = 0
+    """Line ends among the ``dropped`` bytes of a run of nothing but line ends."""
+    drop_cr: bool = False
+    """The last dropped byte of such a run was a CR (an LF after it ends no more lines)."""
 
 
 class Framer:
@@ -178,9 +186,14 @@ class Framer:
         """The spec profile (``--module``, else told by the first SSL command's shape)."""
         self._entries = self._data_entries()
         self._streams: dict[tuple[int, str | None], _Stream] = {}
-        self._pending: tuple[_Stream, Record, bytes] | None = None
-        """A record that the next byte of its stream may still join (the LF after a CR that
-        ended a chunk, the blank after a prompt), with that byte."""
+        self._pending: tuple[_Stream, Record, bytes, bytes] | None = None
+        """A record that the next bytes of its stream may still join (the LF after a CR that
+        ended a chunk, the blank or the next prompt of a run after a prompt, the next blank
+        line of a run of layout), with the bytes that may join it and, for a prompt, its
+        last bytes (its kept ``raw`` may end earlier)."""
+        self._layout = [0, 1]
+        """While blank layout lines (``meta``) are pending: the bytes that followed them
+        and the lines of the run, counted as more follow (no record per line)."""
         self._announced: _Entry | None = None
         self._formats: dict[tuple[int | None, int | None], tuple[int, int]] = {}
         """(ctx, conn) -> (send_format, recv_format), as configured in the trace."""
@@ -239,20 +252,39 @@ class Framer:
         ):
             return  # the fast path: the common whole-line chunk
         if self._pending is not None:
-            pst, rec, more = self._pending
+            pst, rec, more, tail = self._pending
             self._pending = None
-            while pst is st and chunk.kind == DATA and chunk.data[:1] and \
+            if rec.kind == META:
+                run = self._layout
+                if (
+                    pst is st
+                    and chunk.kind == META
+                    and chunk.offset == rec.offset + rec.length + run[0]
+                    and chunk.note == rec.note
+                    and not chunk.data.strip()
+                ):
+                    run[0] += chunk.length  # more blank lines of the run
+                    run[1] += _ends(chunk.data, False) or 1
+                    self._pending = (pst, rec, more, tail)
+                    return
+                out.append(self._layout_run(rec))
+            elif pst is st and chunk.kind == DATA and chunk.data[:1] and \
                     chunk.data[:1] in more:
-                rec = _absorb_first(rec, chunk)
-                more = self._prompt_rest(st, rec.raw) if rec.kind == "prompt" else b""
-                if len(chunk.data) == 1:
+                data = chunk.data
+                k = self._prompt_end(st, data, 0, tail) if rec.kind == "prompt" else 1
+                rec = _absorb(rec, chunk, k)
+                if k == len(data):
+                    tail = (tail + data)[-2:]
+                    more = self._prompt_rest(st, tail) if rec.kind == "prompt" else b""
                     if more:
-                        self._pending = (pst, rec, more)
+                        self._pending = (pst, rec, more, tail)
                     else:
                         self._finish(pst, rec, out)
                     return
-                chunk = _drop_first(chunk)
-            self._finish(pst, rec, out)
+                chunk = _drop(chunk, k)
+                self._finish(pst, rec, out)
+            else:
+                self._finish(pst, rec, out)
         elif (
             chunk.kind == DATA
             and st.mode is DATA_MODE
@@ -266,12 +298,25 @@ class Framer:
             _take_all(st, chunk)  # a line of a certificate...
             return
         if chunk.kind != DATA:
-            out.append(
-                Record(chunk.kind, chunk.data, chunk.data.rstrip(b"\r\n"), chunk.dir, False,
-                       chunk.time, source, chunk.offset, chunk.length, chunk.line, chunk.note)
-            )
+            rec = Record(chunk.kind, chunk.data, chunk.data.rstrip(b"\r\n"), chunk.dir, False,
+                         chunk.time, source, chunk.offset, chunk.length, chunk.line, chunk.note)
+            if chunk.kind == META and not chunk.data.strip():
+                self._pending = (st, rec, b"", b"")  # blank lines: more may follow
+                self._layout = [0, _ends(chunk.data, False) or 1]
+            else:
+                out.append(rec)
             return
         self._frame(st, chunk, out)
+
+    def _layout_run(self, rec: Record) -> Record:
+        """The record of a run of blank layout lines that ``rec`` began (``_layout``)."""
+        more, lines = self._layout
+        self._layout = [0, 1]
+        if lines == 1:
+            return rec
+        return Record(rec.kind, rec.raw, rec.body, rec.dir, rec.inferred, rec.time, rec.source,
+                      rec.offset, rec.length + more, rec.line, f"{rec.note}; {lines} in a row",
+                      rec.purpose, rec.ctx, rec.conn, rec.expected, rec.end, rec.dropped, lines)
 
     def feed_batch(self, chunks: Iterable[Chunk], source: int = 0) -> list[Record]:
         """``feed`` each chunk in turn; return the records they completed, in order.
@@ -309,7 +354,8 @@ class Framer:
                 if data[:1] == b"+" and st.dir != TX and data.startswith(_RECV_PREFIX):
                     if self._whole_recv(st, chunk, source, out):
                         continue
-                elif 2 < n <= _FAST_MAX and data[-1] == _LF and plain[data[0]]:
+                elif 2 < n <= _FAST_MAX and data[-1] == _LF and plain[data[0]] and \
+                        not st.dropped:
                     cr = data.find(b"\r")
                     if (cr == n - 2 or cr == -1) and data.find(b"\n") == n - 1:
                         body = data[:cr] if cr > 0 else data[:-1]
@@ -449,9 +495,12 @@ class Framer:
         """End of input: flush what every stream still holds, marked as cut short."""
         out: list[Record] = []
         if self._pending is not None:
-            pst, rec, _ = self._pending
+            pst, rec, _, _ = self._pending
             self._pending = None
-            self._finish(pst, rec, out)
+            if rec.kind == META:
+                out.append(self._layout_run(rec))
+            else:
+                self._finish(pst, rec, out)
         for st in self._streams.values():
             if st.buf or st.acc:
                 if st.mode == DATA_MODE and st.entry is not None:
@@ -474,7 +523,7 @@ class Framer:
         """
         data = chunk.data
         n = len(data)
-        if n < 3 or n > _FAST_MAX or data[-1] != _LF or not _PLAIN_START[data[0]]:
+        if n < 3 or n > _FAST_MAX or data[-1] != _LF or not _PLAIN_START[data[0]] or st.dropped:
             if data == b"\r\n" and len(st.buf) < MAX_RECORD:
                 _take_all(st, chunk)  # terminators that lead the next line
                 return True
@@ -540,6 +589,14 @@ class Framer:
             if data[pos] != 0x22 and self._cut_short_recv(st, chunk, pos, out):
                 return n
         fresh = not st.started  # nothing but blanks held so far (same as not st.buf.strip())
+        if fresh and st.dropped:
+            # A run of line ends too long to lead a line is a record of its own: more line
+            # ends go on with it, anything else ends it.
+            stop = _BLANK_RUN.match(data, pos).end()
+            if stop > pos:
+                self._take(st, chunk, pos, stop)
+                return stop
+            out.append(self._emit(st, "line", ""))
         if fresh and st.dir != TX:
             # '>' is looked for before the line end is searched for, so that a run of
             # prompts on one line is framed in linear time.
@@ -562,9 +619,9 @@ class Framer:
             return n
         stop = end + 1
         if fresh and not data[pos:end].strip():
-            # Only terminators and blanks so far: they lead the next record (up to a bound).
-            if len(st.buf) >= MAX_RECORD:
-                out.append(self._emit(st, "line", f"blank run longer than {MAX_RECORD} bytes, cut"))
+            # Only terminators and blanks so far: they lead the next record, the whole run
+            # taken at once (a run longer than MAX_RECORD stays a record of its own, above).
+            stop = _BLANK_RUN.match(data, pos).end()
             self._take(st, chunk, pos, stop)
             return stop
         if data[end] == _CR:
@@ -572,7 +629,7 @@ class Framer:
                 stop += 1
             elif stop == n:
                 self._take(st, chunk, pos, stop)
-                self._pending = (st, self._emit(st, "line", ""), b"\n")
+                self._pending = (st, self._emit(st, "line", ""), b"\n", b"")
                 return stop
         self._take(st, chunk, pos, stop)
         rec = self._emit(st, "line", "")
@@ -589,29 +646,46 @@ class Framer:
         still the prompt's (``_prompt_rest``)."""
         data = chunk.data
         n = len(data)
-        stop = gt + 1
-        while stop < n and data[stop:stop + 1] in self._prompt_rest(st, data[gt:stop]):
-            stop += 1
+        stop = self._prompt_end(st, data, gt + 1, b">")
         self._take(st, chunk, pos, stop)
-        rec = self._emit(st, "prompt", "", dir=RX if st.dir is None else st.dir)
-        more = self._prompt_rest(st, data[gt:stop]) if stop == n else b""
+        rec = self._emit(st, "prompt", "", dir=RX if st.dir is None else st.dir,
+                         repeat=data.count(b">", gt, stop))
+        tail = data[max(gt, stop - 2):stop]
+        more = self._prompt_rest(st, tail) if stop == n else b""
         if more:
-            self._pending = (st, rec, more)  # its rest may open the next chunk
+            self._pending = (st, rec, more, tail)  # its rest may open the next chunk
         else:
             self._finish(st, rec, out)
         return stop
 
+    def _prompt_end(self, st: _Stream, data: bytes, at: int, tail: bytes) -> int:
+        """Where the prompt whose bytes so far end with ``tail`` ends in ``data`` from
+        ``at``: its rest (``_prompt_rest``), and the prompts that repeat it on its line,
+        found at once (a line of a million ``> `` is framed in linear time)."""
+        n = len(data)
+        more = self._prompt_rest(st, tail)
+        while at < n and data[at:at + 1] in more:
+            if b">" in more:
+                return _PROMPT_RUN.match(data, at + (data[at] == 0x20)).end()
+            tail = tail[-1:] + data[at:at + 1]
+            at += 1
+            more = self._prompt_rest(st, tail)
+        return at
+
     def _prompt_rest(self, st: _Stream, raw: bytes) -> bytes:
         """Bytes that may still join a prompt whose bytes so far end ``raw``: the blank
-        after ``>``; and, when a data entry starts after this prompt and the command
-        that announced it ended in a lone LF (a log whose line ends are LF only), the
-        LF a logger wrote after the prompt, which is no data byte."""
+        after ``>``; another ``>`` (the run goes on) unless a data entry starts after this
+        prompt; and, when one does and the command that announced it ended in a lone LF
+        (a log whose line ends are LF only), the LF a logger wrote after the prompt, which
+        is no data byte."""
         entry = self._announced
-        lf = (entry is not None and entry.lf_only and not self._has_tx
-              and entry.stream == (st.source, st.dir))
+        here = entry is not None and not self._has_tx and entry.stream == (st.source, st.dir)
+        lf = here and entry is not None and entry.lf_only
         if raw.endswith(b">"):
-            return b" \n" if lf else b" "
-        return b"\n" if lf and raw.endswith(b"> ") else b""
+            return b" \n" if lf else b" " if here else b" >"
+        if raw.endswith(b"> "):
+            return b"\n" if lf else b"" if here else b">"
+        return b""
 
     def _finish(self, st: _Stream, rec: Record, out: list[Record]) -> None:
         """Hand out a completed line or prompt and act on it."""
@@ -850,6 +924,11 @@ class Framer:
             keep = max(room, 0)
             rest = piece[keep:]
             end = rest[len(rest.rstrip(b"\r\n")):][-2:] if st.mode is LINE else b""
+            if not st.started:  # a run of line ends: counted, none kept past the bound
+                before = piece[keep - 1:keep] if keep else bytes(st.buf[-1:])
+                st.dropped_ends += _ends(rest, st.drop_cr if st.dropped else before == b"\r")
+                st.drop_cr = rest[-1:] == b"\r"
+                end = b""
             piece = piece[:keep] + end
             st.dropped += b - a - len(piece)
             st.pieces = None
@@ -859,13 +938,19 @@ class Framer:
         st.acc += size
         st.buf += piece
 
-    def _emit(self, st: _Stream, kind: str, note: str, dir: str | None = None) -> Record:
+    def _emit(
+        self, st: _Stream, kind: str, note: str, dir: str | None = None, repeat: int = 1
+    ) -> Record:
         raw = bytes(st.buf)
         dropped = st.dropped
+        if kind == "line" and not st.started:  # nothing but line ends (and blanks)
+            repeat = _ends(raw, False) + st.dropped_ends
+            st.dropped_ends = 0
+        if note != "eof":  # (the parser reads a lone "eof" of line ends as no cut line)
+            note = _join(note, _run_note(kind, repeat))
         if dropped:
             st.dropped = 0
-            size = f"{len(raw) + dropped} bytes long, only the first {len(raw)} kept"
-            note = f"{note}; {size}" if note else size
+            note = _join(note, _size_note(len(raw), dropped))
         body = raw.lstrip().rstrip(b"\r\n") if kind == "line" else raw.strip()
         purpose, expected, ctx, conn = "", None, None, None
         if st.expected is not None:
@@ -874,7 +959,7 @@ class Framer:
         rec = new_record(
             kind, raw, body, st.dir if dir is None else dir, st.dir is None and dir is not None,
             st.time, st.source, st.offset, st.acc, st.line, note, purpose, ctx, conn, expected,
-            st.until if st.until != st.time else None, dropped,
+            st.until if st.until != st.time else None, dropped, max(repeat, 1),
         )
         st.buf = bytearray()
         st.offset, st.acc, st.started = -1, 0, False
@@ -951,19 +1036,53 @@ def _region(chunk: Chunk, a: int, b: int) -> tuple[int, int]:
     return chunk.offset + chunk.head + fa, fb - fa
 
 
-def _absorb_first(rec: Record, chunk: Chunk) -> Record:
-    """Give a pending record the byte that opens the next chunk (LF after CR, a blank)."""
-    size = _region(chunk, 0, 1)[1]
-    return Record(rec.kind, rec.raw + chunk.data[:1], rec.body, rec.dir, rec.inferred, rec.time,
-                  rec.source, rec.offset, rec.length + size, rec.line, rec.note, rec.purpose,
+def _ends(data: bytes, after_cr: bool) -> int:
+    """How many line ends (CRLF, lone CR, lone LF) ``data`` holds; ``after_cr``: the byte
+    before it was a CR, so a leading LF completes that CR's line end."""
+    cr = data.count(b"\r")
+    pairs = data.count(b"\r\n") if cr else 0
+    return cr + data.count(b"\n") - pairs - (after_cr and data[:1] == b"\n")
+
+
+def _join(note: str, more: str) -> str:
+    return f"{note}; {more}" if note and more else note or more
+
+
+def _run_note(kind: str, repeat: int) -> str:
+    """The note that shows a run's count in the event list (``repeat`` carries it)."""
+    if repeat < 2:
+        return ""
+    return f"{repeat} prompts in a row" if kind == "prompt" else f"{repeat} line ends"
+
+
+def _size_note(kept: int, dropped: int) -> str:
+    return f"{kept + dropped} bytes long, only the first {kept} kept"
+
+
+def _absorb(rec: Record, chunk: Chunk, k: int) -> Record:
+    """Give a pending record the ``k`` bytes that open the next chunk (the LF after a CR,
+    a blank, the prompts that go on with a run); past ``MAX_RECORD`` they are counted,
+    not kept."""
+    size = _region(chunk, 0, k)[1]
+    take = chunk.data[:k]
+    room = max(MAX_RECORD - len(rec.raw), 0)
+    raw = rec.raw + take[:room]
+    dropped = rec.dropped + max(k - room, 0)
+    repeat = rec.repeat + take.count(b">") if rec.kind == "prompt" else rec.repeat
+    note = rec.note
+    if repeat != rec.repeat or dropped != rec.dropped:
+        note = _join(_run_note(rec.kind, repeat), _size_note(len(raw), dropped) if dropped
+                     else "")
+    return Record(rec.kind, raw, rec.body, rec.dir, rec.inferred, rec.time,
+                  rec.source, rec.offset, rec.length + size, rec.line, note, rec.purpose,
                   rec.ctx, rec.conn, rec.expected,
-                  chunk.time if chunk.time != rec.time else None, rec.dropped)
+                  chunk.time if chunk.time != rec.time else None, dropped, repeat)
 
 
-def _drop_first(chunk: Chunk) -> Chunk:
-    """The chunk without its first data byte (already given to a pending record)."""
-    used = _region(chunk, 0, 1)[1]
-    return Chunk(chunk.data[1:], chunk.time, chunk.dir, chunk.offset + used,
+def _drop(chunk: Chunk, k: int) -> Chunk:
+    """The chunk without its first ``k`` data bytes (already given to a pending record)."""
+    used = _region(chunk, 0, k)[1]
+    return Chunk(chunk.data[k:], chunk.time, chunk.dir, chunk.offset + used,
                  chunk.length - used, chunk.line, 0, chunk.kind, chunk.note, chunk.lossy)
 
 

@@ -121,6 +121,10 @@ class Record:
     """Time of the record's last byte when it differs from ``time`` (see ``Event.end``)."""
     dropped: int = 0
     """UART bytes of an over-long line past those kept in ``raw`` (bounded memory)."""
+    repeat: int = 1
+    """How many times the record's unit repeats: the prompts of a run of ``>`` on one line,
+    the line ends of a run of nothing else, the blank lines of a run of layout; one
+    record for the run keeps a capture of millions of them small."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +173,9 @@ class Event:
     """Seconds on the trace's time base of the event's last byte, when it differs from
     ``time`` (a data entry typed over many chunks, a line split across chunks); None
     otherwise.  Response times after data entry count from here."""
+    repeat: int = 1
+    """How many times the event's unit repeats in its bytes (``Record.repeat``): a run of
+    prompts, of line ends, of blank lines is one event."""
 
 
 def _positional_maker(cls: type) -> Callable[..., Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Final
 
 from attrace import spec as _spec
@@ -93,7 +94,12 @@ class Parser:
         return True
 
     def parse(self, rec: Record) -> Event:
-        """One record to one event (never raises)."""
+        """One record to one event (never raises); a run's count carried over."""
+        event = self._parse(rec)
+        return event if rec.repeat == 1 else replace(event, repeat=rec.repeat)
+
+    def _parse(self, rec: Record) -> Event:
+        """``parse`` before the count of a run is carried over."""
         index = self.index
         self.index += 1
         if rec.kind in (META, NOISE):
@@ -133,6 +139,7 @@ class Parser:
                 and not rec.purpose
                 and not rec.inferred
                 and not pem
+                and rec.repeat == 1
             ):
                 memo = memos.get(rec.dir)
                 if memo is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import heapq
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -92,13 +92,20 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def _single(decoder: Decoder, capture: Capture, info: SourceInfo) -> Iterator[Event]:
+Progress = Callable[[int], None]
+"""Told the bytes read so far, all captures together (a viewer's loading screen)."""
+
+
+def _single(decoder: Decoder, capture: Capture, info: SourceInfo,
+            progress: Progress | None = None) -> Iterator[Event]:
     """One capture: no merge, and the framer and parser driven directly (the hot loop)."""
     feed = decoder.feed_batch
     done = 0
     try:
         for batch in capture.batches():
             done += sum(map(_LENGTH, batch))
+            if progress is not None:  # once a batch: nothing per line
+                progress(done)
             yield from feed(batch)
     finally:
         info.bytes_read = done
@@ -106,10 +113,12 @@ def _single(decoder: Decoder, capture: Capture, info: SourceInfo) -> Iterator[Ev
     yield from decoder.close()
 
 
-def decode_files(captures: Sequence[Capture], module: str | None = None
+def decode_files(captures: Sequence[Capture], module: str | None = None,
+                 progress: Progress | None = None
                  ) -> tuple[list[SourceInfo], Iterator[Event]]:
     """Events of one or more captures; several are merged by time, stable per file.
     ``module`` forces the spec profile (else the trace's SSL lines tell it).
+    ``progress`` is told the bytes read so far, now and then.
 
     Several files are merged only when they are taps, one direction each (a logic
     analyzer's TX and RX channels).  A file that holds both directions, or bytes with no
@@ -123,11 +132,15 @@ def decode_files(captures: Sequence[Capture], module: str | None = None
         decoder = Decoder(module)
         with _fewer_collections():
             if len(captures) == 1:
-                yield from _single(decoder, captures[0], infos[0])
+                yield from _single(decoder, captures[0], infos[0], progress)
                 return
             # Whether the files are taps is known once they are read: each is read
             # whole before the merge (several files are the exception, and small).
-            tagged = [list(_tagged(c, i, infos[i])) for i, c in enumerate(captures)]
+            tagged = []
+            for i, c in enumerate(captures):
+                tagged.append(list(_tagged(c, i, infos[i])))
+                if progress is not None:
+                    progress(sum(info.bytes_read for info in infos))
             _taps_only(infos, [[t[3] for t in chunks] for chunks in tagged])
             feed = decoder.feed
             for _, source, _, chunk in heapq.merge(*tagged):

@@ -17,7 +17,7 @@ EVENT_KEYS: Final = (
     "index", "time", "rel", "dir", "kind", "name", "form", "args", "ctx", "conn", "text",
     "source", "offset", "line", "length", "data_len", "transaction",
 )
-"""The contract's keys, in order; ``inferred`` and ``note`` follow as extras."""
+"""The contract's keys, in order; ``inferred``, ``note`` and ``repeat`` follow as extras."""
 
 
 def event_row(
@@ -49,6 +49,7 @@ def event_row(
         "transaction": transaction,
         "inferred": event.inferred,
         "note": event.note,
+        "repeat": event.repeat,
     }
 
 

@@ -60,6 +60,8 @@ Wireshark's default) that cuts the trace's span into at most this many rows."""
 _STEPS: Final = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
                  21600, 43200, 86400, 172800, 604800)
 _UNANSWERED: Final = ("timeout", "none")
+_IO_FIELDS: Final = ("rel", "dir", "kind", "data_len")
+"""The event columns the I/O table and the trace's span read."""
 
 
 @dataclass
@@ -250,12 +252,12 @@ def restrict(trace: Trace, text: str | None) -> dict[str, pd.DataFrame]:
     three directly; ``severity >= warning`` keeps the events the diagnostics point at and
     the transactions and sessions those events belong to).
     """
-    frames = {"events": trace.events, "transactions": trace.transactions,
-              "sessions": trace.sessions}
     node = parse_filter(text or "")
+    names = set() if node is None else {f.name for f in fields_of(node)}
+    frames = {"events": trace.table("events", [*_IO_FIELDS, *names]),
+              "transactions": trace.transactions, "sessions": trace.sessions}
     if node is None:
         return frames
-    names = {f.name for f in fields_of(node)}
     out: dict[str, pd.DataFrame] = {}
     selected: set[int] | None = None
     for table, frame in frames.items():
@@ -302,10 +304,11 @@ def compute(trace: Trace, interval_s: float | None = None,
     import pandas as pd
 
     frames = restrict(trace, display_filter)
-    rel = pd.to_numeric(trace.events["rel"], errors="coerce") if len(trace.events) else None
+    events = trace.table("events", _IO_FIELDS)
+    rel = pd.to_numeric(events["rel"], errors="coerce") if len(events) else None
     timed = rel is not None and bool(rel.notna().any())
     if interval_s is None:
-        interval_s = auto_interval(trace.events)
+        interval_s = auto_interval(events)
     table, intervals = io(frames["events"], interval_s) if timed else (
         pd.DataFrame(columns=list(IO_COLUMNS)), 0)
     return Stats(

@@ -4,7 +4,7 @@ pandas: everything before it works on plain objects, everything after it on tabl
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -28,9 +28,15 @@ from attrace.timefmt import iso
 if TYPE_CHECKING:
     from attrace.api import Trace
 
-def events(trace: Trace) -> pd.DataFrame:
+EVENT_COLUMNS: tuple[str, ...] = (*EVENT_KEYS, "inferred", "note", "session", "repeat")
+"""The columns of the events table, in order."""
+
+
+def events(trace: Trace, columns: Collection[str] | None = None) -> pd.DataFrame:
     """One row per event, columns as the JSON keys, plus ``inferred``, ``note`` and
-    ``session``.
+    ``session``; only ``columns`` (and ``index``) when given, for a caller that reads a
+    few of them (``stats``, an event rule of ``check``): the text columns of a large
+    trace cost hundreds of MB.
 
     Built column by column (the same values ``rows.event_row`` gives, which the tests
     check): a 1M-event trace must not pay for a million dicts.
@@ -44,48 +50,44 @@ def events(trace: Trace) -> pd.DataFrame:
     links = trace.analysis.transaction_of
     stamp = _absolute_iso if tb.kind == "absolute" else partial(iso, timebase=tb)
 
-    # Each column is converted to its dtype as soon as it is built, so at most one
-    # temporary list lives at a time (a 1M-event trace must stay well under 1 GB).
     def ints(values: Iterable[int]) -> np.ndarray:
         return np.fromiter(values, dtype=np.int64, count=n)
 
-    data: dict[str, Any] = {}
-    data["index"] = ints(e.index for e in evs)
-    data["time"] = [None] * n if tb.kind not in ("absolute", "clock") else \
-        [stamp(e.time) for e in evs]
-    data["rel"] = pd.array([None if e.time is None or first is None
-                            else round(e.time - first, 6) for e in evs], dtype="Float64")
-    for col in ("dir", "kind", "name", "form"):
-        data[col] = pd.Categorical([getattr(e, col) for e in evs])
-    data["args"] = [shown_args(e, secrets) for e in evs]
-    data["ctx"] = pd.array([e.ctx for e in evs], dtype="Int64")
-    data["conn"] = pd.array([e.conn for e in evs], dtype="Int64")
-    data["text"] = [shown_text(e, secrets) for e in evs]
-    data["source"] = pd.Categorical([names[e.source] if e.source < len(names)
-                                     else str(e.source) for e in evs])
-    for col in ("offset", "line", "length", "data_len"):
-        data[col] = ints(getattr(e, col) for e in evs)
-    data["transaction"] = pd.array([links[e.index] if e.index < len(links) else None
-                                    for e in evs], dtype="Int64")
-    data["inferred"] = np.fromiter((e.inferred for e in evs), dtype=bool, count=n)
-    data["note"] = [e.note for e in evs]
-    data["session"] = session_of(trace)
+    def attr(col: str) -> Callable[[], Any]:
+        return lambda: ints(getattr(e, col) for e in evs)
+
+    def category(col: str) -> Callable[[], Any]:
+        return lambda: pd.Categorical([getattr(e, col) for e in evs])
+
+    build: dict[str, Callable[[], Any]] = {
+        "index": attr("index"),
+        "time": lambda: [None] * n if tb.kind not in ("absolute", "clock") else
+        [stamp(e.time) for e in evs],
+        "rel": lambda: pd.array([None if e.time is None or first is None
+                                 else round(e.time - first, 6) for e in evs], dtype="Float64"),
+        "dir": category("dir"), "kind": category("kind"), "name": category("name"),
+        "form": category("form"),
+        "args": lambda: [shown_args(e, secrets) for e in evs],
+        "ctx": lambda: pd.array([e.ctx for e in evs], dtype="Int64"),
+        "conn": lambda: pd.array([e.conn for e in evs], dtype="Int64"),
+        "text": lambda: [shown_text(e, secrets) for e in evs],
+        "source": lambda: pd.Categorical([names[e.source] if e.source < len(names)
+                                          else str(e.source) for e in evs]),
+        "offset": attr("offset"), "line": attr("line"), "length": attr("length"),
+        "data_len": attr("data_len"),
+        "transaction": lambda: pd.array([links[e.index] if e.index < len(links) else None
+                                         for e in evs], dtype="Int64"),
+        "inferred": lambda: np.fromiter((e.inferred for e in evs), dtype=bool, count=n),
+        "note": lambda: [e.note for e in evs],
+        "session": trace.event_sessions,
+        "repeat": attr("repeat"),
+    }
+    wanted = [c for c in EVENT_COLUMNS if columns is None or c in columns or c == "index"]
+    # Each column is converted to its dtype as soon as it is built, so at most one
+    # temporary list lives at a time (a 1M-event trace must stay well under 1 GB).
+    data = {col: build[col]() for col in wanted}
     index = pd.Index(data["index"], name="index")
-    return pd.DataFrame(data, index=index,
-                        columns=[*EVENT_KEYS, "inferred", "note", "session"], copy=False)
-
-
-def session_of(trace: Trace) -> list[str | None]:
-    """The id of the SSL session each event belongs to (its open, sends, receives and
-    close, with their OKs, prompts and data), so ``session == "1:5#1"`` shows the whole
-    exchange where ``conn == 5`` misses the rows that carry no connectID."""
-    n = len(trace.event_list)
-    owner: list[str | None] = [None] * n
-    for session in trace.analysis.sessions:
-        for i in session.events:
-            if 0 <= i < n and owner[i] is None:
-                owner[i] = session.id
-    return owner
+    return pd.DataFrame(data, index=index, columns=wanted, copy=False)
 
 
 _SECOND_MEMO: dict[int, str] = {}
@@ -116,12 +118,19 @@ def _absolute_iso(t: float | None) -> str | None:
     return f"{prefix}.{us // 1000:03d}"
 
 
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+def _frame(rows: Iterable[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """Rows as a frame of Python objects, typed afterwards by ``_typed``: left to
     pandas, a column of ints and Nones becomes float64 first, and a large int
     (int64's maximum) no longer fits when it is made an integer again.  (Integers
-    beyond int64 never come this far: the grammar keeps them as text and notes it.)"""
-    return pd.DataFrame(rows, columns=columns, dtype=object)
+    beyond int64 never come this far: the grammar keeps them as text and notes it.)
+    Each row is taken apart into per-column lists as it comes, so that a large trace
+    never holds all its row dicts at once (they cost more than the table)."""
+    data: dict[str, list[Any]] = {c: [] for c in columns}
+    adds = [(c, data[c].append) for c in columns]
+    for row in rows:
+        for c, add in adds:
+            add(row[c])
+    return pd.DataFrame(data, columns=columns, dtype=object)
 
 
 def _typed(frame: pd.DataFrame, ints: tuple[str, ...], floats: tuple[str, ...],
@@ -138,7 +147,7 @@ def _typed(frame: pd.DataFrame, ints: tuple[str, ...], floats: tuple[str, ...],
 def transactions(trace: Trace) -> pd.DataFrame:
     """One row per command: columns as the JSON keys, plus ``entry_s``."""
     first = trace.first_time
-    rows = [transaction_row(tx, first) for tx in trace.analysis.transactions]
+    rows = (transaction_row(tx, first) for tx in trace.analysis.transactions)
     frame = _frame(rows, [*TRANSACTION_KEYS, "entry_s"])
     frame = _typed(frame, ("index", "ctx", "conn", "err"),
                    ("start", "ok_after_s", "done_after_s", "limit_s", "entry_s"),
@@ -152,7 +161,7 @@ def sessions(trace: Trace) -> pd.DataFrame:
     ``events``."""
     first = trace.first_time
     spec = trace.spec
-    rows = [session_row(s, first, spec.ssl_error(s.open_err)) for s in trace.analysis.sessions]
+    rows = (session_row(s, first, spec.ssl_error(s.open_err)) for s in trace.analysis.sessions)
     frame = _frame(rows, [*SESSION_KEYS, "open_err_text", "events"])
     frame = _typed(
         frame,
@@ -172,7 +181,7 @@ def diagnostics(trace: Trace) -> pd.DataFrame:
     ``severity`` is an ordered categorical (chat < note < warning < error)."""
     events = trace.event_list
     names = trace.source_names
-    rows = [diagnostic_row(d, events, names) for d in trace.analysis.diagnostics]
+    rows = (diagnostic_row(d, events, names) for d in trace.analysis.diagnostics)
     frame = _frame(rows, [*DIAGNOSTIC_KEYS, "line", "offset", "source"])
     frame = _typed(frame, ("event", "ctx", "conn", "line", "offset"), (), ("code", "source"))
     frame["severity"] = pd.Categorical(frame["severity"], categories=list(SEVERITIES),

@@ -150,7 +150,7 @@ def test_several_assertions_at_once(good) -> None:
     ("count(knd == urc) == 0", None,
      "bad assertion at column 7: unknown field 'knd' (did you mean 'kind'?); fields of "
      "events: index, no, time, rel, dir, kind, name, form, args, ctx, conn, text, source, "
-     "offset, line, length, data_len, transaction, inferred, note, session"),
+     "offset, line, length, data_len, transaction, inferred, note, session, repeat"),
     ("count(kind == urc) == 0", "sessions",
      "bad assertion at column 7: unknown field 'kind' (it is a field of events); fields of "
      "sessions: id, ctx, conn, host, port, seclevel, send_format, recv_format, timeout_s, "

@@ -22,7 +22,7 @@ DESIGN_KEYS = [
     "index", "time", "rel", "dir", "kind", "name", "form", "args", "ctx", "conn", "text",
     "source", "offset", "line", "length", "data_len", "transaction",
 ]
-EXTRAS = {"inferred", "note", "session"}
+EXTRAS = {"inferred", "note", "session", "repeat"}
 
 
 def _command() -> str | None:

@@ -228,7 +228,7 @@ def test_csv_export_has_the_contract_columns(tmp_path: Path) -> None:
     out = tmp_path / "events.csv"
     _export(sample, out)
     frame = pd.read_csv(out, keep_default_na=False)
-    assert list(frame.columns) == [*EVENT_KEYS, "inferred", "note", "session"]
+    assert list(frame.columns) == [*EVENT_KEYS, "inferred", "note", "session", "repeat"]
     listed = _events_json(sample)
     assert len(frame) == len(listed)
     assert frame["text"].tolist() == [r["text"] for r in listed]

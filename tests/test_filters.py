@@ -220,11 +220,11 @@ ERROR_CASES = [
     ("knd == 1", "events",
      "bad filter at column 1: unknown field 'knd' (did you mean 'kind'?); fields of events: "
      "index, no, time, rel, dir, kind, name, form, args, ctx, conn, text, source, offset, "
-     "line, length, data_len, transaction, inferred, note, session"),
+     "line, length, data_len, transaction, inferred, note, session, repeat"),
     ("severity >= warning", "events",
      "bad filter at column 1: unknown field 'severity' (it is a field of diagnostics); "
      "fields of events: index, no, time, rel, dir, kind, name, form, args, ctx, conn, text, "
-     "source, offset, line, length, data_len, transaction, inferred, note, session"),
+     "source, offset, line, length, data_len, transaction, inferred, note, session, repeat"),
     ("sevrity >= warning", "diagnostics",
      "bad filter at column 1: unknown field 'sevrity' (did you mean 'severity'?); fields of "
      "diagnostics: severity, code, message, event, ctx, conn, line, offset, source"),

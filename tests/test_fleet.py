@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -234,6 +235,8 @@ def test_report_of_the_fleet(fleet_dir: Path, tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "fleet.json").read_text())
     assert doc["format"] == "attrace-fleet-report"
     assert (doc["traces"], doc["readable"]) == (9, 7)
+    # Times to the millisecond, as every other output gives them.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}", doc["start"])
     alone = [attrace.load(p) for p in LAYOUT.values()]
     opens = pd.concat([t.sessions["open_after_s"] for t in alone])
     generated = attrace.fleet.load(fleet_dir).sessions
@@ -355,3 +358,23 @@ def test_a_fleet_of_unreadable_traces(tmp_path: Path) -> None:
     assert done.returncode == EXIT_ERROR
     assert done.stderr.startswith("Error: no trace of the fleet ") and \
         done.stderr.count("\n") == 1
+
+
+def test_a_folder_leaves_out_what_is_no_capture(tmp_path: Path) -> None:
+    """A folder of captures holds their README, expected results and the script that made
+    them; their AT-looking text must not count in the fleet, but a file named on its own
+    is read whatever its name."""
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    shutil.copyfile(SSL / "timeout.log", traces / "field.log")
+    (traces / "README.md").write_text("Sent AT+QSSLOPEN=1,5,\"h\",443,0 and got ERROR\n")
+    (traces / "make.py").write_text('send("AT+QSSLOPEN=1,5,\\"h\\",443,0\\r\\n")\nERROR\n')
+    (traces / "field.expected.json").write_text('{"sessions": []}\n')
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(traces), "-o", out, "-j", "1")
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "Analysed 1 trace " in done.stderr and "left out 3 files" in done.stderr
+    assert set(attrace.fleet.load(out).traces["file"]) == {str(traces / "field.log")}
+    named = attrace_cmd("batch", str(traces / "make.py"), "-o", out, "-j", "1")
+    assert "Analysed 1 trace " in named.stderr and "left out" not in named.stderr
+    assert str(traces / "make.py") in set(attrace.fleet.load(out).traces["file"])

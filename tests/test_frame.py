@@ -6,6 +6,8 @@ records: (kind, raw, dir, offset, length, note, purpose).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from attrace.frame import MAX_RECORD, Framer
@@ -392,7 +394,8 @@ def test_decorated_chunk_accounts_head_bytes() -> None:
 
 def test_a_run_of_prompts_on_one_line_is_framed_in_linear_time(tmp_path) -> None:
     """Each prompt of ``>>>>...`` used to search the rest of the line for its end, so
-    100 KB of them took minutes; the guard is generous, the fix makes it seconds."""
+    100 KB of them took minutes; the guard is generous, the fix makes it seconds.  The
+    run is one record that counts its prompts (``repeat``)."""
     import subprocess
     import sys
     from pathlib import Path
@@ -401,7 +404,8 @@ def test_a_run_of_prompts_on_one_line_is_framed_in_linear_time(tmp_path) -> None
         parts = [("rx", unit * 2000 + b"\r\nOK\r\n")]
         recs = frame(*parts)
         assert frame_batch(*parts) == recs
-        assert [r.kind for r in recs] == ["prompt"] * 2000 + ["line"]
+        assert [(r.kind, r.repeat) for r in recs] == [("prompt", 2000), ("line", 1)]
+        assert recs[0].note == "2000 prompts in a row"
         assert sum(r.length for r in recs) == len(parts[0][1])
     capture = tmp_path / "prompts.log"
     capture.write_bytes(b"AT\r\n" + b">" * 100_000 + b"\r\nOK\r\n")
@@ -538,3 +542,119 @@ def test_a_command_glued_behind_text_is_cut_off_it(feed) -> None:  # type: ignor
                                   b"note: AT+CSQ is what I sent\r\n"])
 def test_text_that_merely_names_a_command_is_not_cut(line: bytes) -> None:
     assert [r.kind for r in frame((None, line))] == ["line"]
+
+
+# -- runs: one record with a count (issue 9) ---------------------------------------------
+
+def _cut(data: bytes, points: list[int], direction: str | None = "rx") -> list[Part]:
+    """``data`` as parts cut at ``points``."""
+    edges = [0, *sorted(set(points)), len(data)]
+    return [(direction, data[a:b]) for a, b in pairwise(edges) if a < b]
+
+
+def _same_however_cut(data: bytes, cuts: list[list[int]],
+                      direction: str | None = "rx") -> list[Record]:
+    """The records of ``data`` fed whole, checked equal (one chunk per feed and in one
+    batch) for every chunking in ``cuts`` (but for times: each part has its own)."""
+    def seen(records: list[Record]) -> list[tuple]:
+        return [(*b, r.line, r.repeat, r.dropped) for b, r in zip(brief(records), records,
+                                                                    strict=True)]
+
+    whole = frame((direction, data))
+    for points in cuts:
+        parts = _cut(data, points, direction)
+        assert seen(frame(*parts)) == seen(whole), points
+        assert frame_batch(*parts) == frame(*parts), points
+    assert sum(r.length for r in whole) == len(data)
+    return whole
+
+
+@pytest.mark.parametrize("unit", [b"\r", b"\n", b"\r\n", b" \r\n"])
+def test_a_run_of_line_ends_is_one_record_with_its_count(unit: bytes) -> None:
+    data = unit * 500
+    n = len(data)
+    recs = _same_however_cut(data, [[1], [n // 2], [n // 2 + 1, n - 1], list(range(0, n, 7))])
+    assert [(r.kind, r.offset, r.length, r.line, r.repeat) for r in recs] == [
+        ("line", 0, n, 1, 500)]
+
+
+def test_a_run_of_line_ends_cut_off_by_another_stream_shows_its_count() -> None:
+    recs = frame(("rx", b"\r\n" * 40), ("tx", b"AT\r\n"))
+    assert [(r.raw, r.repeat, r.note) for r in recs[:1]] == [(b"\r\n" * 40, 40, "40 line ends")]
+
+
+def test_a_short_run_of_line_ends_still_leads_the_line_after_it() -> None:
+    recs = _same_however_cut(b"\r\n" * 3 + b"OK\r\n", [[1], [3], [6, 7]])
+    assert [(r.raw, r.repeat, r.note) for r in recs] == [(b"\r\n" * 3 + b"OK\r\n", 1, "")]
+
+
+@pytest.mark.parametrize("unit", [b"\r", b"\r\n", b"\n"])
+def test_a_run_of_line_ends_past_max_record_is_one_record_counted_exactly(unit: bytes) -> None:
+    """It used to be cut into MAX_RECORD pieces; now one record spans it (its first
+    MAX_RECORD bytes kept), the line after it a record of its own.  The count is exact
+    however the chunks cut a CRLF, inside the kept bytes or past them."""
+    ends = 3 * MAX_RECORD // len(unit) + 1
+    data = unit * ends + b"OK\r\n"
+    n = len(data)
+    odd = list(range(1, n, 4099))  # odd steps: cuts between CR and LF too
+    recs = _same_however_cut(data, [[MAX_RECORD - 1], [MAX_RECORD + 1, 2 * MAX_RECORD + 1],
+                                    odd, [n - 4, n - 3]])
+    assert [(r.kind, r.offset, r.length, r.repeat, len(r.raw)) for r in recs] == [
+        ("line", 0, n - 4, ends, MAX_RECORD), ("line", n - 4, 4, 1, 4)]
+    assert recs[0].note == (f"{ends} line ends; {n - 4} bytes long, "
+                            f"only the first {MAX_RECORD} kept")
+    assert recs[1].line == 1  # every part of these tests is on line 1
+
+
+@pytest.mark.parametrize("unit", [b">", b"> ", b" >", b">>"])
+def test_a_run_of_prompts_cut_across_chunks_is_one_record(unit: bytes) -> None:
+    data = unit * 300 + b"\r\nOK\r\n"
+    n = len(data)
+    recs = _same_however_cut(data, [[1], [2], [3], [301], list(range(1, n, 5)),
+                                    list(range(2, n, 2))])
+    prompts = data.count(b">")
+    assert [(r.kind, r.repeat) for r in recs] == [("prompt", prompts), ("line", 1)]
+    assert recs[0].note == f"{prompts} prompts in a row"
+    assert recs[0].length == len(unit * 300)
+
+
+def test_a_prompt_run_longer_than_max_record_keeps_its_count_and_bounded_bytes() -> None:
+    data = b"> " * MAX_RECORD + b"\r\nOK\r\n"
+    recs = _same_however_cut(data, [[MAX_RECORD + 1], [5, MAX_RECORD * 2 - 1]])
+    assert [(r.kind, r.repeat, r.length) for r in recs] == [
+        ("prompt", MAX_RECORD, 2 * MAX_RECORD), ("line", 1, 6)]
+    assert len(recs[0].raw) <= MAX_RECORD + 2
+    assert recs[0].note.startswith(f"{MAX_RECORD} prompts in a row; ")
+
+
+def test_prompts_that_start_a_data_entry_do_not_run_on() -> None:
+    """After the prompt a data entry waits for, a ``>`` is the data's."""
+    data = b"AT+QSSLSEND=1,5\r\n> >>x\x1aOK\r\n"
+    recs = _same_however_cut(data, [[19], [20], [21]], None)
+    assert [(r.kind, r.raw, r.repeat) for r in recs] == [
+        ("line", b"AT+QSSLSEND=1,5\r\n", 1), ("prompt", b"> ", 1), ("data", b">>x\x1a", 1),
+        ("line", b"OK\r\n", 1)]
+
+
+def _meta(data: bytes, offset: int, line: int, note: str = "blank line") -> Chunk:
+    return Chunk(data, None, None, offset, len(data), line, 0, "meta", note)
+
+
+def test_a_run_of_blank_layout_lines_is_one_meta_record_across_feeds() -> None:
+    """Readers give a blank line of a timestamped log as a meta chunk: a run of them is one
+    record, fed one by one or in batches of any size, its offset and line the first's."""
+    chunks = [Chunk(b"OK\r\n", 1.0, "rx", 0, 4, 1)]
+    chunks += [_meta(b"\n", 4 + i, 2 + i) for i in range(100)]
+    chunks += [_meta(b"\n", 104, 102, "blank line before the first timestamp"),
+               Chunk(b"AT\r\n", 2.0, "tx", 105, 4, 103)]
+    one = Framer()
+    single = [r for c in chunks for r in one.feed(c)] + one.close()
+    for size in (1, 3, 50, 200):
+        many = Framer()
+        batched = [r for i in range(0, len(chunks), size)
+                   for r in many.feed_batch(chunks[i:i + size])] + many.close()
+        assert batched == single
+    assert [(r.kind, r.offset, r.length, r.line, r.repeat, r.note) for r in single] == [
+        ("line", 0, 4, 1, 1, ""), ("meta", 4, 100, 2, 100, "blank line; 100 in a row"),
+        ("meta", 104, 1, 102, 1, "blank line before the first timestamp"),
+        ("line", 105, 4, 103, 1, "")]

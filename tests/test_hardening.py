@@ -108,3 +108,59 @@ def test_a_non_finite_time_span_does_not_break_the_statistics(tmp_path: Path) ->
     assert all(math.isfinite(r["start_s"]) for r in doc["io"])
     events = json.loads(run("events", str(path), "-f", "json").stdout)
     assert sum(e["length"] for e in events) == path.stat().st_size
+
+
+# -- runs of one-byte lines (a 30-minute fuzz run's timeouts) --------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+RUN = 100_000
+"""Bytes of each run: every byte (or two) was an event once, and a warning with it."""
+
+
+def _runs() -> dict[str, tuple[bytes, str, int]]:
+    """Captures made of a run, each in the reader it goes through: the bytes, the kind of
+    the run's event and the count it must carry."""
+    bracketed = (SAMPLES / "ssl" / "bg96_push.log").read_bytes().splitlines(keepends=True)
+    docklight = (SAMPLES / "formats" / "docklight.log").read_bytes().splitlines(keepends=True)
+    txrx = (SAMPLES / "formats" / "txrx.log").read_bytes().splitlines(keepends=True)
+    jsonl = (SAMPLES / "formats" / "transcript.jsonl").read_bytes().splitlines(keepends=True)
+    return {
+        "raw lone CRs": (b"AT\r\nOK\r\n" + b"\r" * RUN + b"AT\r\nOK\r\n", "meta", RUN),
+        "raw CRLFs": (b"AT\r\nOK\r\n" + b"\r\n" * (RUN // 2) + b"AT\r\nOK\r\n", "meta",
+                      RUN // 2),
+        "raw prompts": (b"AT\r\n" + b"> " * (RUN // 2) + b"\r\nOK\r\n", "prompt", RUN // 2),
+        "docklight prompts": (b"".join(docklight[:4]) + b"03/07/2024 10:12:40.315 [COM16] - "
+                              + b"> " * (RUN // 2) + b"\r\n" + b"".join(docklight[4:]),
+                              "prompt", RUN // 2),
+        "bracketed empty lines": (b"".join(bracketed[:5]) + b"\n" * RUN
+                                  + b"".join(bracketed[5:]), None, 0),
+        "line format empty lines": (b"".join(txrx[:3]) + b"\n" * RUN + b"".join(txrx[3:]),
+                                    "meta", RUN),
+        "pasted lone CRs": (b"AT\nOK\n\nPerforming a test\n" + b"\r" * RUN + b"AT\nOK\n",
+                            "meta", RUN),
+        "jsonl empty lines": (b"".join(jsonl[:3]) + b"\r\n" * (RUN // 2) + b"".join(jsonl[3:]),
+                              "meta", RUN // 2),
+    }
+
+
+@pytest.mark.parametrize("name", list(_runs()))
+def test_a_run_of_one_byte_lines_is_one_event_with_its_count(name: str, tmp_path: Path) -> None:
+    """A run of line ends, of blank log lines, of prompts on one line is one event that
+    spans it (so the tables stay small and every command fast), its count in the JSON's
+    ``repeat`` and in the note the event list shows; bytes still add up, and a warning
+    about the run comes once."""
+    data, kind, count = _runs()[name]
+    path = tmp_path / "run.log"
+    path.write_bytes(data)
+    done = run("events", str(path), "-f", "jsonl")
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(events) < 100, len(events)  # the samples around the runs: 40 to 60
+    assert sum(e["length"] for e in events) == len(data)
+    if kind is not None:
+        longest = max(events, key=lambda e: e["length"])
+        assert (longest["kind"], longest["repeat"]) == (kind, count)
+        assert longest["length"] >= len(data) - 4096
+        assert str(count) in longest["note"]
+    assert all(e["repeat"] >= 1 for e in events)
+    assert len(expert(path)) < 100  # one a byte would be tens of thousands

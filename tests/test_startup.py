@@ -67,6 +67,16 @@ def test_running_a_command_still_loads_what_it_needs() -> None:
     assert json.loads(str(result["stdout"]))["srt"]
 
 
+def test_events_as_jsonl_streams_rows_without_pandas() -> None:
+    """``events -f jsonl`` writes each row from the events as it goes: no table, so no
+    pandas (its memory would grow with the file)."""
+    result = _probe("events", "-f", "jsonl", str(SAMPLE))
+    assert result["code"] == 0
+    rows = [json.loads(line) for line in str(result["stdout"]).splitlines()]
+    assert rows and {"index", "kind", "session"} <= rows[0].keys()
+    assert not {"pandas", "numpy", "pyarrow"} & set(result["heavy"])  # type: ignore[arg-type]
+
+
 def test_help_lists_every_command_with_its_table_line() -> None:
     listing = str(_probe("--help")["stdout"]).split("Commands:\n", 1)[1]
     for name, line in COMMANDS.items():

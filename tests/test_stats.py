@@ -205,7 +205,7 @@ def _attrace() -> str:
     (("-Y", "cnn == 5"), "Error: bad filter at column 1: unknown field 'cnn' (did you mean "
                          "'conn'?); fields of events: index, no, time, rel, dir, kind, name, "
                          "form, args, ctx, conn, text, source, offset, line, length, data_len, "
-                         "transaction, inferred, note, session"),
+                         "transaction, inferred, note, session, repeat"),
     (("--interval", "fast"), "Error: bad duration: 'fast' is not a duration such as 300ms, 2s "
                              "or 1.5min"),
     (("--interval", "0s"), "Error: Invalid value for '--interval' / '-i': the interval must be "

@@ -72,3 +72,38 @@ def test_fast_absolute_times_equal_timefmt() -> None:
     samples += [int(t) + rng.randint(0, 999) / 1000 for t in samples[:1000]]
     samples += [0.0, 0.9999995, 1709647331.2505, 1709647331.9999999]
     assert [_absolute_iso(t) for t in samples] == [iso(t, tb) for t in samples]
+
+
+def test_a_narrow_events_table_has_the_whole_tables_columns(samples) -> None:  # type: ignore[no-untyped-def]
+    """``Trace.table("events", fields)`` builds only what the fields read (``no`` reads
+    ``index``), and each column is the whole table's, dtype and all."""
+    for path in (samples / "two_way_auth.log", samples / "ssl" / "peer_close.log"):
+        narrow_trace, whole = load(path), load(path).events
+        for fields in (["rel", "dir", "kind", "data_len"], ["no", "session"], ["text"]):
+            narrow = narrow_trace.table("events", fields)
+            expected = ["index", *(c for c in whole.columns if c in fields and c != "index")]
+            assert list(narrow.columns) == expected
+            for column in narrow.columns:
+                pd.testing.assert_series_equal(narrow[column], whole[column])
+        assert "events" not in narrow_trace.__dict__  # the whole table was never built
+
+
+def test_check_and_stats_build_only_the_event_columns_they_read(samples) -> None:  # type: ignore[no-untyped-def]
+    trace = load(samples / "ssl" / "peer_close.log")
+    assert trace.check(preset="strict").failures  # it has something to report
+    assert trace._narrow_events is None and "events" not in trace.__dict__
+    trace.stats()
+    assert "events" not in trace.__dict__
+    assert trace._narrow_events is not None
+    assert set(trace._narrow_events.columns) == {"index", "rel", "dir", "kind", "data_len"}
+
+
+def test_offenders_of_an_event_rule_quote_the_events_text(samples) -> None:  # type: ignore[no-untyped-def]
+    """Offender texts come from the events (redacted), as the table's ``text`` has them."""
+    trace = load(samples / "two_way_auth.log")
+    result = trace.check(["none(kind == data)"])
+    offenders = result.failures[0].offenders
+    assert offenders and "events" not in trace.__dict__
+    for offender in offenders:
+        assert offender.text == trace.events.loc[offender.index, "text"]
+    assert any(o.text.startswith("[redacted: ") for o in offenders)  # keys stay hidden

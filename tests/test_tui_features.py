@@ -3,17 +3,25 @@ with its keys on the bundled sample and checked on what the user then sees."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
+import threading
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
-from textual.widgets import DataTable, Input, Label, Static
+from test_formats import _CAPTURE as RIG_CAPTURE
+from test_formats import _USER as RIG_FORMAT
+from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 from tui_helpers import ROOT, SAMPLE, ready, run_async, tree_nodes
 
+import attrace.cli.view as view_command
+import attrace.tui.app as tui_app
 from attrace.cli import main
 from attrace.tui import filtering
 from attrace.tui.app import KEYS, AttraceApp
+from attrace.tui.present import data_size
 from attrace.tui.screens.follow import FollowScreen, PayloadView
 from attrace.tui.widgets.details import DetailsPane
 from attrace.tui.widgets.event_list import EventList
@@ -69,9 +77,99 @@ def test_view_refuses_a_bad_filter_before_opening() -> None:
     assert "unknown field 'cnn' (did you mean 'conn'?)" in str(out.exception or out.output)
 
 
+def test_view_reads_with_the_format_file_and_module_given(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``view`` reads with ``--format-file`` and ``--module`` as ``events`` does (it
+    ignored them: the rig's lines came out as raw text, under the default profile)."""
+    definition = tmp_path / "rig.toml"
+    definition.write_text(RIG_FORMAT)
+    capture = tmp_path / "rig.log"
+    capture.write_text(RIG_CAPTURE)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
+    opened: list[AttraceApp] = []
+    monkeypatch.setattr(view_command, "_has_terminal", lambda: True)
+    monkeypatch.setattr(AttraceApp, "run", lambda app: opened.append(app))
+    options = ["--format-file", str(definition), "-M", "bg96", str(capture)]
+    listed = CliRunner().invoke(main, ["events", "-f", "json", *options])
+    assert listed.exit_code == 0, listed.output
+    expected = [(row["kind"], row["name"]) for row in json.loads(listed.output)]
+    assert expected[:2] == [("command", "QSSLCLOSE"), ("final", "OK")]
+    out = CliRunner().invoke(main, ["view", *options])
+    assert out.exit_code == 0, out.output
+    (app,) = opened
+
+    async def browse() -> None:
+        async with app.run_test(size=BIG) as pilot:
+            await ready(pilot)
+            assert app.trace is not None
+            assert app.trace.module == "bg96"
+            assert [(e.kind, e.name) for e in app.trace.event_list] == expected
+
+    asyncio.run(browse())
+
+
+def test_loading_screen_shows_bytes_read_of_the_total_and_the_rate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a capture is read the loading screen says how many bytes of how many, and how
+    fast, from the reader itself (it showed steps and seconds only).  The loader is held
+    after the reader's first report, so the screen is looked at mid-read."""
+    capture = tmp_path / "long.log"
+    capture.write_bytes(SAMPLE.read_bytes() * 60)
+    size = capture.stat().st_size
+    reported = threading.Event()
+    release = threading.Event()
+    told: list[int] = []
+    real = tui_app.load
+
+    def held(*args, progress, **kwargs):  # type: ignore[no-untyped-def]
+        def first_held(done: int) -> None:
+            progress(done)
+            told.append(done)
+            if len(told) == 1:
+                reported.set()
+                release.wait(30)
+
+        return real(*args, progress=first_held, **kwargs)
+
+    monkeypatch.setattr(tui_app, "load", held)
+
+    async def run() -> None:
+        app = AttraceApp([capture])
+        async with app.run_test(size=BIG) as pilot:
+            try:
+                for _ in range(1000):  # rounds, not seconds
+                    await pilot.pause()
+                    if reported.is_set() and "reading long.log:" in _loading_text(app):
+                        break
+                text = _loading_text(app)
+                assert text.startswith(f"reading long.log: {data_size(told[0])} of "
+                                       f"{data_size(size)} ("), text
+                assert text.split("(")[1].split(")")[0].endswith("B/s")
+                bar = app.query_one(ProgressBar)
+                assert (bar.progress, bar.total) == (told[0], size)
+                assert 0 < told[0] < size
+            finally:
+                release.set()
+            await ready(pilot)
+            await ready(pilot)
+            assert told[-1] == size
+            assert app.trace is not None and len(app.trace.event_list) > 49 * 50
+
+    asyncio.run(run())
+
+
+def _loading_text(app: AttraceApp) -> str:
+    return str(app.query_one("#loading-text", Label).render())
+
+
 # -- apply / prepare as filter --------------------------------------------------------------
 
 def _details_node(app: AttraceApp, wanted: str):  # type: ignore[no-untyped-def]
+    """The details node whose filter is ``wanted``, with its line number known: the
+    tree numbers its lines when it next paints (a node not yet numbered is line -1, and
+    ``move_cursor`` to it selects nothing, as happened on a loaded machine)."""
+    tree = app.query_one(DetailsPane)
+    assert tree.last_line > 0  # numbers the lines now
     return next(n for n in tree_nodes(app.query_one(DetailsPane))
                 if n.data is not None and n.data.filter == wanted)
 
@@ -306,6 +404,9 @@ async def test_help_and_docs_list_every_key() -> None:
         for key, _ in KEYS:
             assert key in shown
             assert f"| `{key}` |" in docs, f"docs/tui.md lacks the key {key}"
+        cli = str(app.screen.query_one("#help-cli", Static).content)
+        for option in ("-Y FILTER", "--format-file", "--show-secrets"):
+            assert option in cli and option in docs
 
 
 # -- saving --------------------------------------------------------------------------------

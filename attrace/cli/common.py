@@ -7,7 +7,7 @@ its options are declared, so that ``attrace CMD --help`` starts quickly.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar
 
 import click
 
@@ -77,13 +77,28 @@ def format_option(default: str = "table") -> Callable[[F], F]:
     )
 
 
+class LoadOptions(TypedDict):
+    """``attrace.api.load``'s keywords that ``input_options`` keeps out of the command's
+    arguments."""
+
+    format_files: tuple[str, ...]
+    module: str | None
+
+
+def load_options() -> LoadOptions:
+    """What ``--format-file`` and ``--module`` said, for a command that loads the trace
+    itself, later (``view`` loads in the TUI's worker thread)."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.find_root().meta if ctx is not None else {}
+    return LoadOptions(format_files=tuple(meta.get(_FORMAT_FILES, ())),
+                       module=meta.get(_MODULE_KEY))
+
+
 def load_trace(files: tuple[str, ...], input_format: str, show_secrets: bool) -> Trace:
     from attrace.api import load
 
-    ctx = click.get_current_context(silent=True)
-    meta = ctx.find_root().meta if ctx is not None else {}
     return load(list(files), input_format=input_format, show_secrets=show_secrets,
-                format_files=meta.get(_FORMAT_FILES, ()), module=meta.get(_MODULE_KEY))
+                **load_options())
 
 
 def filter_option(table: str) -> Callable[[F], F]:

@@ -40,13 +40,12 @@ def events(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: s
     if fmt != "table":
         first = trace.first_time
         names = trace.source_names
-        from attrace.tables import session_of  # pandas loads only for these formats
-
-        sessions = session_of(trace)
+        sessions = trace.event_sessions()
         rows = ({**event_row(e, trace.timebase, first, names, trace.transaction_of(e.index),
                              show_secrets), "session": sessions[e.index]}
                 for e in trace.event_list if shown is None or shown[e.index])
-        output.write(rows, fmt, out, columns=(*EVENT_KEYS, "inferred", "note", "session"))
+        output.write(rows, fmt, out,
+                     columns=(*EVENT_KEYS, "inferred", "note", "session", "repeat"))
         return
     output.write(_table_rows(trace, time_mode, show_secrets, shown), "table", out,
                  columns=_TABLE_COLUMNS, widths={"info": 100})
@@ -56,7 +55,7 @@ def _shown(trace, display_filter: Filter | None):  # type: ignore[no-untyped-def
     """Which events ``-Y`` keeps, by position (None: all of them)."""
     if display_filter is None:
         return None
-    return display_filter.mask(trace.events).to_numpy()
+    return display_filter.mask(trace.table("events", display_filter.fields)).to_numpy()
 
 
 def _table_rows(trace, time_mode: str, show_secrets: bool,  # type: ignore[no-untyped-def]

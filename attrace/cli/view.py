@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from attrace.cli import main
-from attrace.cli.common import input_options
+from attrace.cli.common import input_options, load_options
 from attrace.errors import UsageError
 from attrace.filters import compile_filter
 
@@ -19,6 +19,11 @@ def _checked_filter(_ctx: click.Context, _param: click.Parameter,
     if value:
         compile_filter(value, "events")
     return value or ""
+
+
+def _has_terminal() -> bool:
+    """Both ends are a terminal (a function of its own so a test can stand in for one)."""
+    return sys.stdout.isatty() and sys.stdin.isatty()
 
 
 @main.command()
@@ -37,11 +42,11 @@ def view(files: tuple[str, ...], input_format: str, show_secrets: bool,
             raise click.UsageError("view reads files, not standard input")
         if not Path(name).is_file():
             raise click.UsageError(f"no such file: {name}")
-    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+    if not _has_terminal():
         # Textual would wait for a terminal that is not there: say so instead of hanging.
         raise UsageError("attrace view needs a terminal on stdin and stdout; for output "
                          "to a file or pipe use 'attrace events FILE' (or summary, sessions)")
     from attrace.tui.app import AttraceApp  # Textual loads only for this command
 
     AttraceApp(files, input_format=input_format, show_secrets=show_secrets,
-               display_filter=display_filter).run()
+               display_filter=display_filter, **load_options()).run()

@@ -34,6 +34,16 @@ SAVE_EVERY_S: Final = 2.0
 _TAG_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RESERVED: Final = frozenset(name for cols in COLUMNS.values() for name, _ in cols)
 _FLEET_EXTRA: Final = "pip install 'attrace[fleet]'"
+NOT_CAPTURES: Final = frozenset({
+    ".md", ".rst", ".py", ".pyc", ".toml", ".ini", ".cfg", ".yaml", ".yml",
+    ".json", ".html", ".htm", ".css", ".js", ".svg", ".png", ".jpg", ".jpeg", ".gif",
+    ".pdf", ".parquet", ".pcapng", ".pcap", ".xml", ".sh",
+})
+"""Suffixes of documentation, code, configuration, images and attrace's own outputs.  A
+folder of captures usually holds a README, expected-results JSON or the script that made
+them; read as traces they would add their AT-looking text to the fleet's figures.  Only a
+folder's walk leaves them out (and says how many); a file named on its own is always read.
+JSON Lines captures (``.jsonl``) are not in the list."""
 
 
 @dataclass
@@ -45,14 +55,19 @@ class Outcome:
     skipped: int = 0
     unreadable: int = 0
     elapsed_s: float = 0.0
+    left_out: int = 0
+    """Files of the folders walked that are documentation, code or outputs, not captures."""
 
     def text(self, out: str) -> str:
         rate = f" ({self.analysed / self.elapsed_s:.1f} files/s)" \
             if self.analysed and self.elapsed_s else ""
         bad = f"; {self.unreadable} could not be read (their error is in the traces table)" \
             if self.unreadable else ""
+        other = (f"; left out {self.left_out} file{'s' if self.left_out != 1 else ''} of "
+                 "the folders that are no capture (documentation, code, images, outputs; "
+                 "name a file to read it anyway)") if self.left_out else ""
         return (f"Analysed {self.analysed} trace{'s' if self.analysed != 1 else ''} in "
-                f"{self.elapsed_s:.1f} s{rate}, skipped {self.skipped} unchanged{bad}; "
+                f"{self.elapsed_s:.1f} s{rate}, skipped {self.skipped} unchanged{bad}{other}; "
                 f"dataset {out}")
 
 
@@ -84,19 +99,23 @@ def tag_values(path: str, tags: Mapping[str, str]) -> dict[str, str | None]:
     return values
 
 
-def find_traces(patterns: Sequence[str], out: Path) -> list[str]:
+def find_traces(patterns: Sequence[str], out: Path) -> tuple[list[str], int]:
     """The absolute paths named by ``patterns`` (files, folders searched whole, globs
-    with ``**``), each once, in the order given, leaving out the dataset folder itself.
+    with ``**``), each once, in the order given, leaving out the dataset folder itself,
+    and how many files a folder's walk left out as no capture (``NOT_CAPTURES``).
     A plain path that does not exist is kept: it becomes a trace with an error."""
     found: dict[str, None] = {}
+    left_out = 0
     inside = os.path.abspath(out) + os.sep
     for pattern in patterns:
         if glob.has_magic(pattern):
             names = sorted(glob.glob(pattern, recursive=True))
         elif os.path.isdir(pattern):
-            names = sorted(str(p) for p in Path(pattern).rglob("*")
-                           if not any(part.startswith(".")
-                                      for part in p.relative_to(pattern).parts))
+            walked = [p for p in Path(pattern).rglob("*")
+                      if not any(part.startswith(".")
+                                 for part in p.relative_to(pattern).parts)]
+            names = sorted(str(p) for p in walked if p.suffix.lower() not in NOT_CAPTURES)
+            left_out += sum(p.suffix.lower() in NOT_CAPTURES and p.is_file() for p in walked)
         else:
             names = [pattern]
         for name in names:
@@ -106,7 +125,7 @@ def find_traces(patterns: Sequence[str], out: Path) -> list[str]:
     if not found:
         raise UsageError("no traces found in " + ", ".join(patterns)
                          + "; give files, folders or quoted globs such as 'logs/**/*.log'")
-    return list(found)
+    return list(found), left_out
 
 
 def key_of(path: str) -> str:
@@ -226,7 +245,7 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     manifest = read_manifest(out)
-    paths = find_traces(patterns, out)
+    paths, left_out = find_traces(patterns, out)
     stale = [path for path, entry in manifest.traces.items() if entry.get("tags") != tag_map]
     if stale:
         # Tag columns are part of every row: traces analysed with other tags are redone,
@@ -241,7 +260,7 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
     except OSError as exc:
         raise InputError(f"cannot make the dataset folder {out}: {exc.strerror}") from None
     tasks, skipped = plan(paths, out, manifest, tag_map, events, force)
-    outcome = Outcome(skipped=skipped)
+    outcome = Outcome(skipped=skipped, left_out=left_out)
     started = time.perf_counter()
     rows = run_dask(tasks, dask, jobs) if dask else run_local(tasks, jobs)
     saved = time.monotonic()

@@ -156,6 +156,8 @@ class JsonlReader(Reader):
             return (stamp - datetime(1970, 1, 1)).total_seconds()
         raise ValueError(f"time {value!r} is neither a number nor an ISO 8601 string")
 
+    blank_runs = True  # an empty line is layout wherever it is
+
     def chunks(self, lines: Iterable[Line]) -> Iterator[Chunk]:
         loads = _loads
         for line in lines:

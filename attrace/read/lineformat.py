@@ -358,6 +358,7 @@ class LineFormatReader(Reader):
     """Reads the lines of one declared format (a subclass per definition)."""
 
     definition: ClassVar[LineFormat]
+    blank_runs = True  # an empty line is layout wherever it is (see ``_line``)
 
     def __init__(self) -> None:
         super().__init__()

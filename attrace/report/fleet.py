@@ -195,8 +195,8 @@ def fleet_doc(fleet: Fleet) -> dict[str, Any]:
         "traces": len(traces), "readable": len(traces) - len(unreadable),
         "unreadable": [{"file": f, "error": e} for f, e in
                        zip(unreadable["file"].astype(str), unreadable["error"], strict=True)],
-        "start": starts.min().isoformat() if len(starts) else None,
-        "end": ends.max().isoformat() if len(ends) else None,
+        "start": starts.min().isoformat(timespec="milliseconds") if len(starts) else None,
+        "end": ends.max().isoformat(timespec="milliseconds") if len(ends) else None,
         "sessions": len(sessions), "transactions": len(fleet.transactions),
         "diagnostics": len(fleet.diagnostics),
         "opens_failed": int((sessions["open_err"] != 0).fillna(True).sum()),

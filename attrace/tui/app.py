@@ -39,6 +39,7 @@ from attrace.timefmt import DISPLAY_MODES
 from attrace.tui import filtering, palette, saving
 from attrace.tui.messages import (
     AnalysisFinished,
+    BytesRead,
     JumpRequested,
     LoadFailed,
     LoadProgressed,
@@ -48,9 +49,11 @@ from attrace.tui.present import (
     TIME_MODES,
     Analysed,
     answer_after,
+    data_size,
     details,
     ladder_header,
     quoted,
+    reading_text,
     request_of,
 )
 from attrace.tui.screens.follow import FollowScreen
@@ -154,10 +157,15 @@ class AttraceApp(App[None]):
 
     def __init__(self, paths: Sequence[str | Path] = (), *, input_format: str = "auto",
                  show_secrets: bool = False, trace: Trace | None = None,
-                 display_filter: str = "") -> None:
+                 display_filter: str = "", format_files: Sequence[str | Path] = (),
+                 module: str | None = None) -> None:
         super().__init__()
         self.paths = [str(p) for p in paths]
         self.input_format = input_format
+        self.format_files = tuple(format_files)
+        """Line-format definitions (``--format-file``) to read the captures with."""
+        self.module = module
+        """The command spec profile (``--module``); None: the trace's SSL lines tell."""
         self.show_secrets = show_secrets
         self.trace: Trace | None = trace
         self.analysed = Analysed()
@@ -249,10 +257,23 @@ class AttraceApp(App[None]):
         names = ", ".join(Path(p).name for p in self.paths)
         size = sum(Path(p).stat().st_size for p in self.paths if Path(p).is_file())
         self.post_message(LoadProgressed(
-            f"reading, decoding and analysing {names} ({size / 1e6:.1f} MB)", 1, 3))
+            f"reading, decoding and analysing {names} ({data_size(size)})", 1, 3))
+        started = time.monotonic()
+        told: float | None = None
+
+        def read(done: int) -> None:
+            """From the reader, once a batch: tell the screen at once, then ten times a
+            second, and at the end."""
+            nonlocal told
+            now = time.monotonic()
+            if told is None or now - told >= 0.1 or done >= size:
+                told = now
+                self.post_message(BytesRead(names, done, size, now - started))
+
         try:
             trace = load(self.paths, input_format=self.input_format,
-                         show_secrets=self.show_secrets)
+                         show_secrets=self.show_secrets, format_files=self.format_files,
+                         module=self.module, progress=read)
         except Exception as exc:  # any error becomes one line on screen, never a traceback
             self.post_message(LoadFailed(printable(f"Error: {exc}")))
             return
@@ -281,6 +302,15 @@ class AttraceApp(App[None]):
         if self._ticker is None:
             self._started = time.monotonic()
             self._ticker = self.set_interval(0.5, self._tick)
+
+    @on(BytesRead)
+    def _read(self, message: BytesRead) -> None:
+        self._loading_text = reading_text(message.names, message.done, message.total,
+                                          message.seconds)
+        self.query_one("#loading-text", Label).update(self._loading_text)
+        # A file that grew while read holds more than its size said.
+        self.query_one(ProgressBar).update(total=max(1, message.total, message.done),
+                                           progress=message.done)
 
     def _tick(self) -> None:
         """The UI stays live while a worker loads: show how long it has been at it."""

@@ -20,6 +20,17 @@ class LoadProgressed(Message):
 
 
 @dataclass
+class BytesRead(Message):
+    """The loader has read ``done`` of the ``total`` bytes of the captures ``names``,
+    ``seconds`` after it began."""
+
+    names: str
+    done: int
+    total: int
+    seconds: float
+
+
+@dataclass
 class TraceLoaded(Message):
     """The events are decoded: the event list can paint."""
 

@@ -557,3 +557,19 @@ def peaks(values: list[float], points: int) -> list[float]:
 def seconds(value: float | None) -> str:
     """A duration for a table cell: ms below a second."""
     return _seconds(value)
+
+
+def data_size(count: float) -> str:
+    """``count`` bytes for a person: ``812 B``, ``7.8 kB``, ``312.4 MB``."""
+    if count < 1e3:
+        return f"{count:.0f} B"
+    if count < 1e6:
+        return f"{count / 1e3:.1f} kB"
+    return f"{count / 1e6:.1f} MB"
+
+
+def reading_text(names: str, done: int, total: int, seconds: float) -> str:
+    """The loading screen's line while the captures are read: how far, of how much, and
+    how fast (the rate tells whether a big capture is worth the wait)."""
+    rate = f"{data_size(done / seconds)}/s" if seconds > 0 else "…"
+    return f"reading {names}: {data_size(done)} of {data_size(total)} ({rate})"

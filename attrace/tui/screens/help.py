@@ -31,7 +31,12 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("attrace view: keys", style="bold"))
             yield Static(table, id="help-keys")
             yield Static("Mouse: click a row to select it, double click to open it; click "
-                         "the tabs.\nEsc, q or ? closes this help.", markup=False)
+                         "the tabs.", markup=False)
+            yield Static("Command line: attrace view -Y FILTER FILE opens with the filter "
+                         "applied; --format-file F.toml reads your own line format; "
+                         "--show-secrets shows keys and certificates.", id="help-cli",
+                         markup=False)
+            yield Static("Esc, q or ? closes this help.", markup=False)
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
