@@ -23,8 +23,9 @@ from fuzz import exprs
 from fuzz.corpus import ROOT, Seed
 from fuzz.mutate import Context, mutate
 
-SKIPPED_COMMANDS: Final = ("view",)
-"""Commands the CLI fuzzer does not run (``view`` takes over the terminal)."""
+SKIPPED_COMMANDS: Final = ("view", "sim", "live")
+"""Commands the CLI fuzzer does not run (``view`` takes over the terminal, ``sim`` serves
+until stopped, ``live`` reads a serial port until stopped)."""
 _TABLE_OF: Final = {"events": "events", "sessions": "sessions", "expert": "diagnostics"}
 _SESSIONS: Final = ("1:5#1", "1:1#1", "1:2#1", "1:4#1", "0:0#1", "1:5#2", "2:5#1", "9:9#9",
                     "1:5", "bogus", "")

@@ -118,7 +118,7 @@ def _runs(name: str, path: Path, out_dir: Path) -> list[list[str]]:
     return runs
 
 
-@pytest.mark.parametrize("name", sorted(set(main.commands) - {"view", "live"}))
+@pytest.mark.parametrize("name", sorted(set(main.commands) - {"view", "live", "sim"}))
 def test_no_command_writes_a_control_character(name: str, tmp_path: Path) -> None:
     path = _hostile_capture(tmp_path)
     for args in _runs(name, path, tmp_path):
