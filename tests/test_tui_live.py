@@ -1,0 +1,173 @@
+"""Pilot tests of ``attrace view --follow``: the viewer on a capture file that grows
+while it is open (issue 14).  Every wait is bounded and waits for what the user would
+see, never for a fixed time alone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tui_helpers import SAMPLE, run_async, tree_nodes
+
+from attrace.api import load
+from attrace.tui.live import FollowApp
+from attrace.tui.present import Analysed
+from attrace.tui.widgets.event_list import EventList
+from attrace.tui.widgets.views import ExpertView
+
+LINES = SAMPLE.read_bytes().splitlines(keepends=True)
+SIZE = (120, 40)
+
+
+async def until(pilot: Any, done: Callable[[], bool], what: str, limit: float = 30) -> None:
+    """Let the app run until ``done()`` (at most ``limit`` seconds)."""
+    deadline = time.monotonic() + limit
+    while not done():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.05)
+
+
+async def settle(pilot: Any) -> None:
+    """Before the test leaves the app: let a read under way end and its rows show."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _status(app: FollowApp) -> str:
+    return str(app.query_one("#status").render())
+
+
+def _rows(app: FollowApp) -> int:
+    return app.query_one(EventList).row_count
+
+
+def _end(app: FollowApp) -> int:
+    """Where the last event read ends: the file has been read up to there."""
+    assert app.trace is not None
+    last = app.trace.event_list[-1]
+    return last.offset + last.length
+
+
+def _append(path: Path, lines: list[bytes]) -> None:
+    with path.open("ab") as f:
+        f.write(b"".join(lines))
+
+
+@run_async
+async def test_rows_appear_as_the_file_grows(tmp_path: Path) -> None:
+    path = tmp_path / "growing.log"
+    path.write_bytes(b"".join(LINES[:10]))
+    app = FollowApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.analysed.available and _rows(app) > 0, "first rows")
+        first = _rows(app)
+        assert "LIVE following growing.log" in _status(app)
+        lst = app.query_one(EventList)
+        assert lst.cursor == first - 1  # the newest row
+        counts = [first]
+        for start in range(10, len(LINES), 40):
+            _append(path, LINES[start:start + 40])
+            await until(pilot, lambda: _rows(app) > counts[-1], "appended rows")
+            counts.append(_rows(app))
+            assert lst.cursor == lst.row_count - 1  # auto-scroll kept up
+        await until(pilot, lambda: app.trace is not None and _end(app)
+                    == len(SAMPLE.read_bytes()), "the whole file")
+        # What the viewer shows at the end is what loading the whole file gives.
+        whole = Analysed.of(load(SAMPLE))
+        assert _rows(app) == len(load(SAMPLE).event_list)
+        assert len(whole.sessions) == len(app.analysed.sessions) > 0
+        assert len(whole.diagnostics) == len(app.analysed.diagnostics)
+        await settle(pilot)
+
+
+@run_async
+async def test_auto_scroll_pauses_when_the_user_moves_up_and_end_resumes(
+        tmp_path: Path) -> None:
+    path = tmp_path / "growing.log"
+    path.write_bytes(b"".join(LINES[:40]))
+    app = FollowApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.analysed.available and _rows(app) > 0, "first rows")
+        lst = app.query_one(EventList)
+        await pilot.press("up", "up")
+        paused = lst.cursor
+        assert paused == lst.row_count - 3
+        before = _rows(app)
+        _append(path, LINES[40:80])
+        await until(pilot, lambda: _rows(app) > before, "appended rows")
+        assert lst.cursor == paused  # the user's row stays
+        await pilot.press("end")
+        before = _rows(app)
+        _append(path, LINES[80:])
+        await until(pilot, lambda: _rows(app) > before, "more rows")
+        assert lst.cursor == lst.row_count - 1  # following the newest again
+        await settle(pilot)
+
+
+@run_async
+async def test_a_diagnostic_shows_in_expert_as_it_happens(tmp_path: Path) -> None:
+    path = tmp_path / "growing.log"
+    path.write_bytes(b"".join(LINES[:6]))  # AT, OK, AT+QSCLK=0, OK: nothing to say
+    app = FollowApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.analysed.available and _rows(app) > 0, "first rows")
+        assert not app.analysed.diagnostics
+        await pilot.press("3")
+        expert = app.query_one(ExpertView)
+        _append(path, [b"[2024-03-05 14:02:12.000] TX: AT+QSSSEND=1,5,4\r\n",
+                       b"[2024-03-05 14:02:12.020] RX: \r\nERROR\r\n"])
+        await until(pilot, lambda: bool(app.analysed.diagnostics), "a diagnostic")
+        assert all(d.event is None or d.event >= 4 for d in app.analysed.diagnostics)
+        tree = expert.query_one("#expert-tree")
+        shown = " ".join(str(n.label) for n in tree_nodes(tree))
+        assert app.analysed.diagnostics[0].code in shown  # the expert view lists it
+        await settle(pilot)
+
+
+@run_async
+async def test_f_stops_following_and_a_replaced_file_is_read_anew(tmp_path: Path) -> None:
+    path = tmp_path / "growing.log"
+    path.write_bytes(b"".join(LINES[:40]))
+    app = FollowApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.analysed.available and _rows(app) > 0, "first rows")
+        shrunk = tmp_path / "new.log"
+        shrunk.write_bytes(b"".join(LINES[:10]))
+        shrunk.replace(path)
+        await until(pilot, lambda: "replaced" in _status(app), "the replaced note")
+        await until(pilot, lambda: app.trace is not None
+                    and _end(app) == len(b"".join(LINES[:10])),
+                    "the new file's rows")
+        await pilot.press("f")
+        assert "stopped following" in _status(app)
+        before = _rows(app)
+        _append(path, LINES[10:40])
+        await pilot.pause(3 * 0.3)
+        assert _rows(app) == before  # not following: nothing read
+        await pilot.press("f")
+        await until(pilot, lambda: _rows(app) > before, "rows read after f")
+        assert "LIVE following" in _status(app)
+        await settle(pilot)
+
+
+def _attrace(*args: str) -> subprocess.CompletedProcess[str]:
+    command = Path(sys.executable).with_name("attrace")
+    return subprocess.run([str(command), *args], capture_output=True, text=True, timeout=60)
+
+
+def test_follow_a_missing_file_is_one_error_line(tmp_path: Path) -> None:
+    missing = tmp_path / "none.log"
+    out = _attrace("view", "--follow", str(missing))
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr.strip().splitlines() == [f"Error: no such file: {missing}"]
+
+
+def test_follow_takes_one_file() -> None:
+    out = _attrace("view", "--follow", str(SAMPLE), str(SAMPLE))
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr.strip().splitlines() == [
+        "Error: --follow follows one file; give exactly one FILE"]
