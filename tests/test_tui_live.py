@@ -4,16 +4,24 @@ see, never for a fixed time alone."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import tty
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tui_helpers import SAMPLE, run_async, tree_nodes
 
 from attrace.api import load
+from attrace.cli.live import feeding
+from attrace.live import Live
+from attrace.live.ports import Ports
+from attrace.live.transcript import create
+from attrace.model import RX, TX
 from attrace.tui.live import FollowApp
 from attrace.tui.present import Analysed
 from attrace.tui.widgets.event_list import EventList
@@ -171,3 +179,60 @@ def test_follow_takes_one_file() -> None:
     assert (out.returncode, out.stdout) == (2, "")
     assert out.stderr.strip().splitlines() == [
         "Error: --follow follows one file; give exactly one FILE"]
+
+
+@pytest.fixture
+def taps() -> Iterator[tuple[tuple[int, int], tuple[str, str]]]:
+    """Two pty pairs standing for a tap on each wire: (the ends the test writes to as
+    host and as module, the paths the port reader opens)."""
+    pairs = [os.openpty(), os.openpty()]
+    for _, slave in pairs:
+        tty.setraw(slave)
+    yield (pairs[0][0], pairs[1][0]), (os.ttyname(pairs[0][1]), os.ttyname(pairs[1][1]))
+    for pair in pairs:
+        for fd in pair:
+            os.close(fd)
+
+
+@run_async
+async def test_live_port_reads_show_in_the_viewer(tmp_path: Path, taps: Any) -> None:
+    """``attrace live PORT --port2 PORT2``'s UI: the port reader process, the live
+    session writing its capture and the viewer following it, with bytes written on ptys
+    as the two wires."""
+    (host, module), names = taps
+    save = tmp_path / "cap.jsonl"
+    ports = Ports([(names[0], TX), (names[1], RX)], 115200)
+    label = " and ".join(names)
+    try:
+        with create(str(save)) as out:
+            session = Live(out)  # as attrace live's UI writes it: no header line
+            app = FollowApp(save, label=label)
+            with feeding(ports, session):
+                async with app.run_test(size=SIZE) as pilot:
+                    await until(pilot, lambda: app.analysed.available, "the empty capture")
+                    assert f"LIVE following {label}" in _status(app)
+                    os.write(host, b"AT\r\n")
+                    os.write(module, b"\r\nOK\r\n")
+                    await until(pilot, lambda: _rows(app) >= 2, "its answer")
+                    assert not app.analysed.diagnostics
+                    await pilot.press("3")
+                    os.write(host, b"AT+QSSSEND=1,5,4\r\n")
+                    os.write(module, b"\r\nERROR\r\n")
+                    await until(pilot, lambda: bool(app.analysed.diagnostics),
+                                "a diagnostic")
+                    tree = app.query_one("#expert-tree")
+                    shown = " ".join(str(n.label) for n in tree_nodes(tree))
+                    assert app.analysed.diagnostics[0].code in shown
+                    await settle(pilot)
+                    rows = _rows(app)
+    finally:
+        ports.close()
+    assert len(load(save).event_list) == rows  # the saved capture is what was shown
+
+
+def test_live_ui_without_a_terminal_is_one_error_line(taps: Any) -> None:
+    out = _attrace("live", taps[1][0])
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr.strip().splitlines() == [
+        "Error: the live terminal UI needs a terminal on stdin and stdout; use --no-tui "
+        "to print events and diagnostics as lines"]

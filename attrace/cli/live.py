@@ -1,13 +1,17 @@
 """``attrace live``: read a serial port (or two, one per direction) and analyse the
-traffic as it arrives, printing events and diagnostics as lines (``--no-tui``).
+traffic as it arrives, in the terminal UI or, with ``--no-tui``, as printed lines.
 
-The terminal UI's live mode is not part of this command yet: without ``--no-tui`` the
-command says so and exits (the UI is being reworked elsewhere)."""
+The UI is ``attrace view --follow`` on the capture the session writes (``--save``, or a
+temporary file): a thread feeds the reads to the session, which appends them to that
+file, and the viewer follows it.  One way in for a growing file and for ports alike."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TextIO
@@ -117,10 +121,10 @@ def live(port: str, baud: int, port2: str | None, save: str | None, no_tui: bool
     One PORT is a tap that sees both directions (directions are then inferred); with
     --port2 each port is one wire.
     """
-    if not no_tui:
-        raise UsageError("the live terminal UI is not available yet; use --no-tui to print "
-                         "events and diagnostics as lines")
     names = [(port, TX), (port2, RX)] if port2 else [(port, None)]
+    if not no_tui:
+        _live_tui(names, baud, save, show_secrets, display_filter)
+        return
     with ExitStack() as stack:
         out = stack.enter_context(create(save)) if save is not None else None
         ports = Ports(names, baud)
@@ -138,5 +142,62 @@ def live(port: str, baud: int, port2: str | None, save: str | None, no_tui: bool
             if stop:
                 break
         printer.show(session.close())
+    click.echo(f"{len(session.machine.events)} events, {len(session.machine.diagnostics)} "
+               f"diagnostics" + (f"; saved to {save}" if save else ""), err=True)
+
+
+@contextmanager
+def feeding(ports: Ports, session: Live) -> Iterator[threading.Thread]:
+    """The reads of ``ports`` fed to ``session`` (which appends them to its capture
+    file) in a thread, until the block ends; then the session's last findings are
+    written too."""
+    stop = threading.Event()
+
+    def pump() -> None:
+        for read in ports.reads():
+            if read is not None:
+                session.feed(*read)
+            if stop.is_set():
+                break
+
+    thread = threading.Thread(target=pump, name="attrace-live-reads", daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join()
+        session.close()
+
+
+def _live_tui(names: list[tuple[str, str | None]], baud: int, save: str | None,
+              show_secrets: bool, display_filter: Filter | None) -> None:
+    """The viewer following the capture the ports' reads are written to."""
+    from attrace.cli import view
+
+    if not view._has_terminal():
+        raise UsageError("the live terminal UI needs a terminal on stdin and stdout; use "
+                         "--no-tui to print events and diagnostics as lines")
+    with ExitStack() as stack:
+        if save is None:
+            fd, path = tempfile.mkstemp(prefix="attrace-live-", suffix=".jsonl")
+            os.close(fd)
+            stack.callback(os.unlink, path)
+        else:
+            path = save
+        out = stack.enter_context(create(path))
+        ports = Ports(names, baud)
+        stack.callback(ports.close)
+        # No header line: the reader tells JSON Lines from a file's first lines but the
+        # last (which may be cut short), and a header with one read after it would not
+        # tell it until the second read came.
+        session = Live(out)
+        label = " and ".join(n for n, _ in names)
+        from attrace.tui.live import FollowApp  # Textual loads only for the UI
+
+        app = FollowApp(path, label=label, show_secrets=show_secrets,
+                        display_filter=display_filter.text if display_filter else "")
+        with feeding(ports, session):
+            app.run()
     click.echo(f"{len(session.machine.events)} events, {len(session.machine.diagnostics)} "
                f"diagnostics" + (f"; saved to {save}" if save else ""), err=True)

@@ -1,4 +1,5 @@
-"""``attrace view --follow FILE``: the viewer on a capture that is still being written.
+"""``attrace view --follow FILE``: the viewer on a capture that is still being written
+(``attrace live`` shows its ports this way too, following the capture it writes).
 
 A timer polls the file's size (and identity); when it changed, a worker reads the file
 again through ``attrace.api.load`` (the one reading path, so every format the viewer
@@ -52,9 +53,12 @@ class FollowApp(AttraceApp):
         Binding("f", "toggle_follow", "Follow", priority=True),
     ]
 
-    def __init__(self, path: str | Path, **options: object) -> None:
+    def __init__(self, path: str | Path, label: str | None = None,
+                 **options: object) -> None:
         super().__init__([path], **options)  # type: ignore[arg-type]
         self.path = str(path)
+        self.label = printable(label or Path(path).name)
+        """What the LIVE marker names: the file, or the ports its lines come from."""
         self.following = True
         self._seen: _Stamp = _stamp(self.path)
         """The file as it was when last read (or being read)."""
@@ -154,12 +158,11 @@ class FollowApp(AttraceApp):
             self._reading = True
             self.reread()  # what was appended meanwhile
         self.notify(("following " if self.following else "stopped following ")
-                    + printable(Path(self.path).name))
+                    + self.label)
         self.set_status(self._summary())
 
     def _summary(self) -> str:
         summary = super()._summary()
-        name = printable(Path(self.path).name)
-        head = f"LIVE following {name} (f stops)" if self.following else \
-            f"stopped following {name} (f follows)"
+        head = f"LIVE following {self.label} (f stops)" if self.following else \
+            f"stopped following {self.label} (f follows)"
         return " · ".join(p for p in (head, self._note, summary) if p)
