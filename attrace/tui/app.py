@@ -106,6 +106,8 @@ KEYS: Final = (
     ("Ctrl+S", "save the current view (filtered events, sessions, statistics, expert) as "
                ".csv/.json/.parquet, the trace as .pcapng/.perfetto.json, or a report "
                "(.html/.md/.json; Tab picks view or report)"),
+    ("f", "view --follow, live: stop / resume following (LIVE in the status line); the "
+          "list follows the newest row until you move up, End or G follows again"),
     ("?", "this help"),
     ("q", "quit (on a screen over the main one: close it)"),
 )
