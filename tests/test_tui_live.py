@@ -25,6 +25,7 @@ from attrace.model import RX, TX
 from attrace.tui.live import FollowApp
 from attrace.tui.present import Analysed
 from attrace.tui.widgets.event_list import EventList
+from attrace.tui.widgets.filter_bar import FilterBar
 from attrace.tui.widgets.views import ExpertView
 
 LINES = SAMPLE.read_bytes().splitlines(keepends=True)
@@ -159,6 +160,19 @@ async def test_f_stops_following_and_a_replaced_file_is_read_anew(tmp_path: Path
         await pilot.press("f")
         await until(pilot, lambda: _rows(app) > before, "rows read after f")
         assert "LIVE following" in _status(app)
+        await settle(pilot)
+
+
+@run_async
+async def test_f_typed_in_the_filter_bar_is_text(tmp_path: Path) -> None:
+    path = tmp_path / "growing.log"
+    path.write_bytes(b"".join(LINES[:6]))
+    app = FollowApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.analysed.available and _rows(app) > 0, "first rows")
+        await pilot.press("slash", *"frame", "escape")
+        assert app.query_one(FilterBar).input.value == "frame"
+        assert app.following
         await settle(pilot)
 
 

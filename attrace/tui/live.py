@@ -51,7 +51,8 @@ class FollowApp(AttraceApp):
     """The viewer on one growing capture file (``tail -f`` for traces)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "toggle_follow", "Follow", priority=True),
+        # Not a priority binding: in the filter bar or a prompt, ``f`` is typed.
+        Binding("f", "toggle_follow", "Follow"),
     ]
 
     def __init__(self, path: str | Path, label: str | None = None,
