@@ -8,12 +8,12 @@ import os
 import subprocess
 import sys
 import time
-import tty
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
+from test_live import taps  # noqa: F401 (the two-wire pty fixture)
 from tui_helpers import SAMPLE, run_async, tree_nodes
 
 from attrace.api import load
@@ -46,6 +46,19 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
 
 
+@asynccontextmanager
+async def following(tmp_path: Path, first: list[bytes]
+                    ) -> AsyncIterator[tuple[FollowApp, Any, Path]]:
+    """The app following a file that holds the ``first`` lines of the sample, once it
+    shows them: (app, pilot, the file's path)."""
+    path = tmp_path / "growing.log"
+    path.write_bytes(b"".join(first))
+    app = FollowApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.analysed.available and _rows(app) > 0, "first rows")
+        yield app, pilot, path
+
+
 def _status(app: FollowApp) -> str:
     return str(app.query_one("#status").render())
 
@@ -68,11 +81,7 @@ def _append(path: Path, lines: list[bytes]) -> None:
 
 @run_async
 async def test_rows_appear_as_the_file_grows(tmp_path: Path) -> None:
-    path = tmp_path / "growing.log"
-    path.write_bytes(b"".join(LINES[:10]))
-    app = FollowApp(path)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.analysed.available and _rows(app) > 0, "first rows")
+    async with following(tmp_path, LINES[:10]) as (app, pilot, path):
         first = _rows(app)
         assert "LIVE following growing.log" in _status(app)
         lst = app.query_one(EventList)
@@ -90,17 +99,12 @@ async def test_rows_appear_as_the_file_grows(tmp_path: Path) -> None:
         assert _rows(app) == len(load(SAMPLE).event_list)
         assert len(whole.sessions) == len(app.analysed.sessions) > 0
         assert len(whole.diagnostics) == len(app.analysed.diagnostics)
-        await settle(pilot)
 
 
 @run_async
 async def test_auto_scroll_pauses_when_the_user_moves_up_and_end_resumes(
         tmp_path: Path) -> None:
-    path = tmp_path / "growing.log"
-    path.write_bytes(b"".join(LINES[:40]))
-    app = FollowApp(path)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.analysed.available and _rows(app) > 0, "first rows")
+    async with following(tmp_path, LINES[:40]) as (app, pilot, path):
         lst = app.query_one(EventList)
         await pilot.press("up", "up")
         paused = lst.cursor
@@ -114,16 +118,12 @@ async def test_auto_scroll_pauses_when_the_user_moves_up_and_end_resumes(
         _append(path, LINES[80:])
         await until(pilot, lambda: _rows(app) > before, "more rows")
         assert lst.cursor == lst.row_count - 1  # following the newest again
-        await settle(pilot)
 
 
 @run_async
 async def test_a_diagnostic_shows_in_expert_as_it_happens(tmp_path: Path) -> None:
-    path = tmp_path / "growing.log"
-    path.write_bytes(b"".join(LINES[:6]))  # AT, OK, AT+QSCLK=0, OK: nothing to say
-    app = FollowApp(path)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.analysed.available and _rows(app) > 0, "first rows")
+    # AT, OK, AT+QSCLK=0, OK: nothing to say
+    async with following(tmp_path, LINES[:6]) as (app, pilot, path):
         assert not app.analysed.diagnostics
         await pilot.press("3")
         expert = app.query_one(ExpertView)
@@ -134,16 +134,11 @@ async def test_a_diagnostic_shows_in_expert_as_it_happens(tmp_path: Path) -> Non
         tree = expert.query_one("#expert-tree")
         shown = " ".join(str(n.label) for n in tree_nodes(tree))
         assert app.analysed.diagnostics[0].code in shown  # the expert view lists it
-        await settle(pilot)
 
 
 @run_async
 async def test_f_stops_following_and_a_replaced_file_is_read_anew(tmp_path: Path) -> None:
-    path = tmp_path / "growing.log"
-    path.write_bytes(b"".join(LINES[:40]))
-    app = FollowApp(path)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.analysed.available and _rows(app) > 0, "first rows")
+    async with following(tmp_path, LINES[:40]) as (app, pilot, path):
         shrunk = tmp_path / "new.log"
         shrunk.write_bytes(b"".join(LINES[:10]))
         shrunk.replace(path)
@@ -160,20 +155,14 @@ async def test_f_stops_following_and_a_replaced_file_is_read_anew(tmp_path: Path
         await pilot.press("f")
         await until(pilot, lambda: _rows(app) > before, "rows read after f")
         assert "LIVE following" in _status(app)
-        await settle(pilot)
 
 
 @run_async
 async def test_f_typed_in_the_filter_bar_is_text(tmp_path: Path) -> None:
-    path = tmp_path / "growing.log"
-    path.write_bytes(b"".join(LINES[:6]))
-    app = FollowApp(path)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.analysed.available and _rows(app) > 0, "first rows")
+    async with following(tmp_path, LINES[:6]) as (app, pilot, _path):
         await pilot.press("slash", *"frame", "escape")
         assert app.query_one(FilterBar).input.value == "frame"
         assert app.following
-        await settle(pilot)
 
 
 def _attrace(*args: str) -> subprocess.CompletedProcess[str]:
@@ -195,21 +184,9 @@ def test_follow_takes_one_file() -> None:
         "Error: --follow follows one file; give exactly one FILE"]
 
 
-@pytest.fixture
-def taps() -> Iterator[tuple[tuple[int, int], tuple[str, str]]]:
-    """Two pty pairs standing for a tap on each wire: (the ends the test writes to as
-    host and as module, the paths the port reader opens)."""
-    pairs = [os.openpty(), os.openpty()]
-    for _, slave in pairs:
-        tty.setraw(slave)
-    yield (pairs[0][0], pairs[1][0]), (os.ttyname(pairs[0][1]), os.ttyname(pairs[1][1]))
-    for pair in pairs:
-        for fd in pair:
-            os.close(fd)
-
-
 @run_async
-async def test_live_port_reads_show_in_the_viewer(tmp_path: Path, taps: Any) -> None:
+async def test_live_port_reads_show_in_the_viewer(tmp_path: Path,
+                                                  taps: Any) -> None:  # noqa: F811
     """``attrace live PORT --port2 PORT2``'s UI: the port reader process, the live
     session writing its capture and the viewer following it, with bytes written on ptys
     as the two wires."""
@@ -244,7 +221,7 @@ async def test_live_port_reads_show_in_the_viewer(tmp_path: Path, taps: Any) -> 
     assert len(load(save).event_list) == rows  # the saved capture is what was shown
 
 
-def test_live_ui_without_a_terminal_is_one_error_line(taps: Any) -> None:
+def test_live_ui_without_a_terminal_is_one_error_line(taps: Any) -> None:  # noqa: F811
     out = _attrace("live", taps[1][0])
     assert (out.returncode, out.stdout) == (2, "")
     assert out.stderr.strip().splitlines() == [

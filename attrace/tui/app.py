@@ -399,6 +399,8 @@ class AttraceApp(App[None]):
 
     @on(VirtualList.Highlighted, "#event-list")
     def _highlighted(self, message: VirtualList.Highlighted) -> None:
+        if not message.list.is_attached:  # the row moved as the app quit (a live read)
+            return
         index = self.events_list.event_index
         if index is not None:
             self._show_event(index)
