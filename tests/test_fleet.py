@@ -378,3 +378,67 @@ def test_a_folder_leaves_out_what_is_no_capture(tmp_path: Path) -> None:
     named = attrace_cmd("batch", str(traces / "make.py"), "-o", out, "-j", "1")
     assert "Analysed 1 trace " in named.stderr and "left out" not in named.stderr
     assert str(traces / "make.py") in set(attrace.fleet.load(out).traces["file"])
+
+
+def _crowded_miniterm(path: Path) -> None:
+    """samples/formats/miniterm_debug.log with two lines of miniterm's own messages after
+    each [TX:]/[RX:] line: too few annotated lines for detection to be sure (the file
+    reads as 'not recognised'), yet the miniterm-debug reader reads it when named."""
+    lines = (ROOT / "samples" / "formats" / "miniterm_debug.log").read_bytes() \
+        .splitlines(keepends=True)
+    path.write_bytes(b"".join(line + (b"--- EOL: CRLF ---\n--- filters: debug ---\n"
+                                      if line.startswith(b" [") else b"") for line in lines))
+
+
+def test_input_format_reads_what_detection_cannot(tmp_path: Path) -> None:
+    capture = tmp_path / "dev-m.log"
+    _crowded_miniterm(capture)
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(capture), "-o", out, "-j", "1")
+    assert done.returncode == EXIT_OK and "1 could not be read" in done.stderr, done.stderr
+    row = attrace.fleet.load(out).traces.iloc[0]
+    assert "is not in a capture format attrace recognises" in row["error"]
+    assert "--input-format" in row["error"]
+    # Named, the same unchanged file is read again (another reading is another result).
+    done = attrace_cmd("batch", str(capture), "-o", out, "-j", "1",
+                       "--input-format", "miniterm-debug")
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "Analysed 1 trace " in done.stderr and "could not be read" not in done.stderr
+    fleet = attrace.fleet.load(out)
+    row = fleet.traces.iloc[0]
+    assert pd.isna(row["error"]) and row["format"] == "miniterm-debug"
+    assert (row["sessions"], list(fleet.sessions["open_err"])) == (1, [0])
+    again = attrace_cmd("batch", str(capture), "-o", out, "-j", "1", "-F", "miniterm-debug")
+    assert "Analysed 0 traces" in again.stderr and "skipped 1 unchanged" in again.stderr
+    # The module is part of the reading too; the manifest says how each trace was read.
+    moduled = attrace_cmd("batch", str(capture), "-o", out, "-j", "1", "-F",
+                          "miniterm-debug", "--module", "bc66")
+    assert "Analysed 1 trace " in moduled.stderr
+    entry = json.loads((tmp_path / "fleet" / "attrace-fleet.json").read_text())["traces"]
+    assert entry[str(capture)]["reading"] == {"input_format": "miniterm-debug",
+                                              "format_files": [], "module": "bc66"}
+
+
+def test_format_file_and_unknown_format(tmp_path: Path) -> None:
+    """A definition given with --format-file reads the fleet (and its text is part of
+    the reading: edited, the traces are redone); a format nobody knows is one line."""
+    capture = tmp_path / "dev-q.log"
+    capture.write_text("".join(f"Q> {line}\n" for line in (
+        "AT+QSSLOPEN=1,4,\"hf.quectel.com\",8164,0", "OK", "+QSSLOPEN: 1,4,-1")))
+    definition = tmp_path / "q.toml"
+    definition.write_text('name = "q-arrows"\ntitle = "Q> lines"\n[detect]\nrequires = '
+                          "['^Q> ']\n[[patterns]]\nregex = '^Q> (?P<data>.*)$'\n")
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(capture), "-o", out, "-j", "1",
+                       "--format-file", str(definition))
+    assert done.returncode == EXIT_OK and "could not be read" not in done.stderr, done.stderr
+    row = attrace.fleet.load(out).traces.iloc[0]
+    assert (row["format"], row["opens_failed"]) == ("q-arrows", 1)
+    definition.write_text(definition.read_text().replace("Q> lines", "Q> lines, edited"))
+    done = attrace_cmd("batch", str(capture), "-o", out, "-j", "1",
+                       "--format-file", str(definition))
+    assert "Analysed 1 trace " in done.stderr, done.stderr
+    bad = attrace_cmd("batch", str(capture), "-o", out, "-F", "nonsense")
+    assert bad.returncode == EXIT_ERROR
+    assert bad.stderr.startswith("Error: unknown input format 'nonsense'; use one of: ") \
+        and bad.stderr.count("\n") == 1, bad.stderr

@@ -66,6 +66,7 @@ COLUMNS: Final[dict[str, tuple[tuple[str, pa.DataType], ...]]] = {
         ("name", _S), ("form", _S), ("args", _S), ("ctx", _I), ("conn", _I), ("text", _S),
         ("source", _S), ("offset", _I), ("line", _I), ("length", _I), ("data_len", _I),
         ("transaction", _I), ("inferred", pa.bool_()), ("note", _S), ("session", _S),
+        ("repeat", _I),
     ),
 }
 """Each table's columns and Arrow types, before the tag columns (strings, appended in the
