@@ -442,3 +442,38 @@ def test_format_file_and_unknown_format(tmp_path: Path) -> None:
     assert bad.returncode == EXIT_ERROR
     assert bad.stderr.startswith("Error: unknown input format 'nonsense'; use one of: ") \
         and bad.stderr.count("\n") == 1, bad.stderr
+
+
+def test_unanswered_opens_are_counted_apart_from_failed(tmp_path: Path) -> None:
+    """A one-sided capture (the TX line only) holds the open but not its result: it is
+    an unanswered open, not a failed one.  A refused open counts as failed whether the
+    module gave an error code (timeout.log's -7) or answered ERROR (no code)."""
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    shutil.copyfile(ROOT / "samples" / "formats" / "saleae_logic1_tx.csv", traces / "tx.csv")
+    shutil.copyfile(SSL / "timeout.log", traces / "timeout.log")
+    (traces / "refused.log").write_text(
+        '[2024-05-14 09:30:02.100] TX: AT+QSSLOPEN=1,3,"hf.quectel.com",8164,0\n'
+        "[2024-05-14 09:30:02.150] RX: ERROR\n")
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(traces), "-o", out, "-j", "2")
+    assert done.returncode == EXIT_OK and "could not be read" not in done.stderr, done.stderr
+    rows = attrace.fleet.load(out).traces.set_index("file")
+    counts = {Path(f).name: (r["sessions"], r["opens_failed"], r["opens_unanswered"])
+              for f, r in rows.iterrows()}
+    assert counts == {"tx.csv": (1, 0, 1), "timeout.log": (2, 1, 0),
+                      "refused.log": (1, 1, 0)}
+
+    report = tmp_path / "fleet.json"
+    assert attrace_cmd("report", out, "-o", str(report)).returncode == EXIT_OK
+    doc = json.loads(report.read_text())
+    assert (doc["sessions"], doc["opens_failed"], doc["opens_unanswered"]) == (4, 2, 1)
+    assert {r["open_err"]: r["count"] for r in doc["open_failures"]} == {"-7": 1, "ERROR": 1}
+    worst = {Path(r["file"]).name: r for r in doc["worst"]}
+    assert (worst["tx.csv"]["opens_failed"], worst["tx.csv"]["opens_unanswered"]) == (0, 1)
+    assert list(worst)[-1] == "tx.csv"  # only an unanswered open: ranked last
+    page = tmp_path / "fleet.md"
+    assert attrace_cmd("report", out, "-o", str(page)).returncode == EXIT_OK
+    text = page.read_text()
+    assert "| Failed opens | 2 |" in text and "| Unanswered opens | 1 |" in text
+    assert "no result |" not in text

@@ -39,7 +39,7 @@ COLUMNS: Final[dict[str, tuple[tuple[str, pa.DataType], ...]]] = {
         ("analysed_at", _UTC), ("elapsed_s", _F), ("error", _S), ("format", _S),
         ("timebase", _S), ("start", _WALL), ("end", _WALL), ("duration_s", _F),
         ("events", _I), ("transactions", _I), ("sessions", _I), ("opens_failed", _I),
-        ("diagnostics", _I), ("errors", _I), ("warnings", _I),
+        ("opens_unanswered", _I), ("diagnostics", _I), ("errors", _I), ("warnings", _I),
     ),
     "sessions": (
         ("file", _S), ("id", _S), ("ctx", _I), ("conn", _I), ("host", _S), ("port", _I),

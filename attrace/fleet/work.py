@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from attrace.errors import AttraceError
+from attrace.fleet.opens import open_outcomes
 from attrace.fleet.schema import COLUMNS, TRACE_TABLES, to_arrow
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ def _facts(trace: Trace) -> dict[str, Any]:
     absolute = trace.timebase.kind == "absolute"
     diagnostics = trace.analysis.diagnostics
     severities = [d.severity for d in diagnostics]
+    failed, unanswered = open_outcomes(trace.sessions)
     return {
         "format": trace.sources[0].format, "timebase": trace.timebase.kind,
         "start": _ms(min(times)) if times and absolute else None,
@@ -156,7 +158,7 @@ def _facts(trace: Trace) -> dict[str, Any]:
         "duration_s": round(max(times) - min(times), 6) if times else None,
         "events": len(trace.event_list), "transactions": len(trace.analysis.transactions),
         "sessions": len(trace.analysis.sessions),
-        "opens_failed": sum(s.open_err != 0 for s in trace.analysis.sessions),
+        "opens_failed": int(failed.sum()), "opens_unanswered": int(unanswered.sum()),
         "diagnostics": len(diagnostics), "errors": severities.count("error"),
         "warnings": severities.count("warning"),
     }
