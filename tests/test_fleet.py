@@ -414,9 +414,17 @@ def test_input_format_reads_what_detection_cannot(tmp_path: Path) -> None:
     moduled = attrace_cmd("batch", str(capture), "-o", out, "-j", "1", "-F",
                           "miniterm-debug", "--module", "bc66")
     assert "Analysed 1 trace " in moduled.stderr
-    entry = json.loads((tmp_path / "fleet" / "attrace-fleet.json").read_text())["traces"]
-    assert entry[str(capture)]["reading"] == {"input_format": "miniterm-debug",
-                                              "format_files": [], "module": "bc66"}
+    manifest = tmp_path / "fleet" / "attrace-fleet.json"
+    entry = json.loads(manifest.read_text())
+    assert entry["traces"][str(capture)]["reading"] == {"input_format": "miniterm-debug",
+                                                        "format_files": [], "module": "bc66"}
+    # An entry of an older attrace (no reading, no opens_unanswered) is redone.
+    del entry["traces"][str(capture)]["reading"]
+    manifest.write_text(json.dumps(entry))
+    older = attrace_cmd("batch", str(capture), "-o", out, "-j", "1", "-F",
+                        "miniterm-debug", "--module", "bc66")
+    assert "Analysed 1 trace " in older.stderr
+    assert attrace.fleet.load(out).traces.iloc[0]["opens_unanswered"] == 0
 
 
 def test_format_file_and_unknown_format(tmp_path: Path) -> None:

@@ -148,7 +148,6 @@ def plan(paths: Sequence[str], out: Path, manifest: Manifest, tags: dict[str, st
     when asked for)."""
     ours = version("attrace")
     how = reading.entry()
-    default = DETECTED.entry()  # entries written before the manifest kept it
     tasks: list[Task] = []
     skipped = 0
     for path in paths:
@@ -157,7 +156,7 @@ def plan(paths: Sequence[str], out: Path, manifest: Manifest, tags: dict[str, st
         if (not force and done is not None and size is not None
                 and done.get("size") == size and done.get("mtime_ns") == mtime_ns
                 and done.get("attrace") == ours and done.get("tags") == tags
-                and done.get("reading", default) == how
+                and done.get("reading") == how  # none: before opens_unanswered, redone
                 and (done.get("events") or not events)):
             skipped += 1
             continue
