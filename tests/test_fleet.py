@@ -378,3 +378,110 @@ def test_a_folder_leaves_out_what_is_no_capture(tmp_path: Path) -> None:
     named = attrace_cmd("batch", str(traces / "make.py"), "-o", out, "-j", "1")
     assert "Analysed 1 trace " in named.stderr and "left out" not in named.stderr
     assert str(traces / "make.py") in set(attrace.fleet.load(out).traces["file"])
+
+
+def _crowded_miniterm(path: Path) -> None:
+    """samples/formats/miniterm_debug.log with two lines of miniterm's own messages after
+    each [TX:]/[RX:] line: too few annotated lines for detection to be sure (the file
+    reads as 'not recognised'), yet the miniterm-debug reader reads it when named."""
+    lines = (ROOT / "samples" / "formats" / "miniterm_debug.log").read_bytes() \
+        .splitlines(keepends=True)
+    path.write_bytes(b"".join(line + (b"--- EOL: CRLF ---\n--- filters: debug ---\n"
+                                      if line.startswith(b" [") else b"") for line in lines))
+
+
+def test_input_format_reads_what_detection_cannot(tmp_path: Path) -> None:
+    capture = tmp_path / "dev-m.log"
+    _crowded_miniterm(capture)
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(capture), "-o", out, "-j", "1")
+    assert done.returncode == EXIT_OK and "1 could not be read" in done.stderr, done.stderr
+    row = attrace.fleet.load(out).traces.iloc[0]
+    assert "is not in a capture format attrace recognises" in row["error"]
+    assert "--input-format" in row["error"]
+    # Named, the same unchanged file is read again (another reading is another result).
+    done = attrace_cmd("batch", str(capture), "-o", out, "-j", "1",
+                       "--input-format", "miniterm-debug")
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "Analysed 1 trace " in done.stderr and "could not be read" not in done.stderr
+    fleet = attrace.fleet.load(out)
+    row = fleet.traces.iloc[0]
+    assert pd.isna(row["error"]) and row["format"] == "miniterm-debug"
+    assert (row["sessions"], list(fleet.sessions["open_err"])) == (1, [0])
+    again = attrace_cmd("batch", str(capture), "-o", out, "-j", "1", "-F", "miniterm-debug")
+    assert "Analysed 0 traces" in again.stderr and "skipped 1 unchanged" in again.stderr
+    # The module is part of the reading too; the manifest says how each trace was read.
+    moduled = attrace_cmd("batch", str(capture), "-o", out, "-j", "1", "-F",
+                          "miniterm-debug", "--module", "bc66")
+    assert "Analysed 1 trace " in moduled.stderr
+    manifest = tmp_path / "fleet" / "attrace-fleet.json"
+    entry = json.loads(manifest.read_text())
+    assert entry["traces"][str(capture)]["reading"] == {"input_format": "miniterm-debug",
+                                                        "format_files": [], "module": "bc66"}
+    # An entry of an older attrace (no reading, no opens_unanswered) is redone.
+    del entry["traces"][str(capture)]["reading"]
+    manifest.write_text(json.dumps(entry))
+    older = attrace_cmd("batch", str(capture), "-o", out, "-j", "1", "-F",
+                        "miniterm-debug", "--module", "bc66")
+    assert "Analysed 1 trace " in older.stderr
+    assert attrace.fleet.load(out).traces.iloc[0]["opens_unanswered"] == 0
+
+
+def test_format_file_and_unknown_format(tmp_path: Path) -> None:
+    """A definition given with --format-file reads the fleet (and its text is part of
+    the reading: edited, the traces are redone); a format nobody knows is one line."""
+    capture = tmp_path / "dev-q.log"
+    capture.write_text("".join(f"Q> {line}\n" for line in (
+        "AT+QSSLOPEN=1,4,\"hf.quectel.com\",8164,0", "OK", "+QSSLOPEN: 1,4,-1")))
+    definition = tmp_path / "q.toml"
+    definition.write_text('name = "q-arrows"\ntitle = "Q> lines"\n[detect]\nrequires = '
+                          "['^Q> ']\n[[patterns]]\nregex = '^Q> (?P<data>.*)$'\n")
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(capture), "-o", out, "-j", "1",
+                       "--format-file", str(definition))
+    assert done.returncode == EXIT_OK and "could not be read" not in done.stderr, done.stderr
+    row = attrace.fleet.load(out).traces.iloc[0]
+    assert (row["format"], row["opens_failed"]) == ("q-arrows", 1)
+    definition.write_text(definition.read_text().replace("Q> lines", "Q> lines, edited"))
+    done = attrace_cmd("batch", str(capture), "-o", out, "-j", "1",
+                       "--format-file", str(definition))
+    assert "Analysed 1 trace " in done.stderr, done.stderr
+    bad = attrace_cmd("batch", str(capture), "-o", out, "-F", "nonsense")
+    assert bad.returncode == EXIT_ERROR
+    assert bad.stderr.startswith("Error: unknown input format 'nonsense'; use one of: ") \
+        and bad.stderr.count("\n") == 1, bad.stderr
+
+
+def test_unanswered_opens_are_counted_apart_from_failed(tmp_path: Path) -> None:
+    """A one-sided capture (the TX line only) holds the open but not its result: it is
+    an unanswered open, not a failed one.  A refused open counts as failed whether the
+    module gave an error code (timeout.log's -7) or answered ERROR (no code)."""
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    shutil.copyfile(ROOT / "samples" / "formats" / "saleae_logic1_tx.csv", traces / "tx.csv")
+    shutil.copyfile(SSL / "timeout.log", traces / "timeout.log")
+    (traces / "refused.log").write_text(
+        '[2024-05-14 09:30:02.100] TX: AT+QSSLOPEN=1,3,"hf.quectel.com",8164,0\n'
+        "[2024-05-14 09:30:02.150] RX: ERROR\n")
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(traces), "-o", out, "-j", "2")
+    assert done.returncode == EXIT_OK and "could not be read" not in done.stderr, done.stderr
+    rows = attrace.fleet.load(out).traces.set_index("file")
+    counts = {Path(f).name: (r["sessions"], r["opens_failed"], r["opens_unanswered"])
+              for f, r in rows.iterrows()}
+    assert counts == {"tx.csv": (1, 0, 1), "timeout.log": (2, 1, 0),
+                      "refused.log": (1, 1, 0)}
+
+    report = tmp_path / "fleet.json"
+    assert attrace_cmd("report", out, "-o", str(report)).returncode == EXIT_OK
+    doc = json.loads(report.read_text())
+    assert (doc["sessions"], doc["opens_failed"], doc["opens_unanswered"]) == (4, 2, 1)
+    assert {r["open_err"]: r["count"] for r in doc["open_failures"]} == {"-7": 1, "ERROR": 1}
+    worst = {Path(r["file"]).name: r for r in doc["worst"]}
+    assert (worst["tx.csv"]["opens_failed"], worst["tx.csv"]["opens_unanswered"]) == (0, 1)
+    assert list(worst)[-1] == "tx.csv"  # only an unanswered open: ranked last
+    page = tmp_path / "fleet.md"
+    assert attrace_cmd("report", out, "-o", str(page)).returncode == EXIT_OK
+    text = page.read_text()
+    assert "| Failed opens | 2 |" in text and "| Unanswered opens | 1 |" in text
+    assert "no result |" not in text

@@ -82,7 +82,9 @@ def _leaks(text: str, pieces: set[str]) -> list[str]:
 
 def _file_text(path: Path) -> str:
     """What a written file holds, as text to search (a Parquet file is decoded first,
-    since its pages may be compressed)."""
+    since its pages may be compressed); a folder (a fleet dataset) is all its files."""
+    if path.is_dir():
+        return "".join(_file_text(p) for p in sorted(path.rglob("*")) if p.is_file())
     if path.read_bytes()[:4] == b"PAR1":
         import pandas as pd
 

@@ -47,14 +47,20 @@ def input_options(func: F) -> F:
     """``FILE...``, ``--input-format``, ``--format-file``, ``--module`` and
     ``--show-secrets``."""
     func = click.option(
+        "--show-secrets", is_flag=True,
+        help="Show keys and certificate bodies instead of redacting them.",
+    )(func)
+    return click.argument("files", nargs=-1, required=True, type=str)(reading_options(func))
+
+
+def reading_options(func: F) -> F:
+    """``--input-format``, ``--format-file`` and ``--module``: how a capture is read
+    (``attrace batch`` takes these without ``input_options``' file argument)."""
+    func = click.option(
         "--module", "-M", default=None, expose_value=False, callback=_remember_module,
         type=click.Choice(sorted(MODULES), case_sensitive=False),
         help="The module (command spec profile): bc66 by default, bg95/bg96/ec25/eg800k... "
              "for the other Quectel SSL syntax; without it the trace's SSL lines tell.",
-    )(func)
-    func = click.option(
-        "--show-secrets", is_flag=True,
-        help="Show keys and certificate bodies instead of redacting them.",
     )(func)
     func = click.option(
         "--format-file", metavar="F.toml", multiple=True, expose_value=False,
@@ -67,7 +73,7 @@ def input_options(func: F) -> F:
         help="Capture format (" + ", ".join(sorted(FORMATS)) + ", or one of your own; "
              "attrace formats lists them); auto detects it from the first KBs.",
     )(func)
-    return click.argument("files", nargs=-1, required=True, type=str)(func)
+    return func
 
 
 def format_option(default: str = "table") -> Callable[[F], F]:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Final
@@ -26,7 +26,7 @@ from typing import Any, Final
 from attrace.errors import AttraceError, InputError, UsageError
 from attrace.fleet.manifest import Manifest, read_manifest, write_manifest
 from attrace.fleet.schema import COLUMNS
-from attrace.fleet.work import Task, analyse, shown_path
+from attrace.fleet.work import DETECTED, Reading, Task, analyse, shown_path
 from attrace.report.progress import Steps
 
 SAVE_EVERY_S: Final = 2.0
@@ -142,10 +142,12 @@ def _stat(path: str) -> tuple[int | None, int | None]:
 
 
 def plan(paths: Sequence[str], out: Path, manifest: Manifest, tags: dict[str, str],
-         events: bool, force: bool) -> tuple[list[Task], int]:
+         events: bool, force: bool, reading: Reading = DETECTED) -> tuple[list[Task], int]:
     """The tasks to run and how many traces are skipped as unchanged: same size, mtime
-    and attrace version, analysed with these tags (and with events when asked for)."""
+    and attrace version, analysed with these tags, read the same way (and with events
+    when asked for)."""
     ours = version("attrace")
+    how = reading.entry()
     tasks: list[Task] = []
     skipped = 0
     for path in paths:
@@ -154,11 +156,12 @@ def plan(paths: Sequence[str], out: Path, manifest: Manifest, tags: dict[str, st
         if (not force and done is not None and size is not None
                 and done.get("size") == size and done.get("mtime_ns") == mtime_ns
                 and done.get("attrace") == ours and done.get("tags") == tags
+                and done.get("reading") == how  # none: before opens_unanswered, redone
                 and (done.get("events") or not events)):
             skipped += 1
             continue
         tasks.append(Task(path, key_of(path), str(out), tag_values(shown_path(path), tags),
-                          events, size, mtime_ns))
+                          events, size, mtime_ns, reading))
     return tasks, skipped
 
 
@@ -174,8 +177,10 @@ def _workers(jobs: int | None) -> int:
 def run_local(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
     """``analyse`` over the tasks in a pool of ``jobs`` processes, rows as they finish.
     Workers start from a fork server that has attrace loaded (no fork of a threaded
-    parent, no import per worker)."""
-    if not tasks:
+    parent, no import per worker).  A lone trace is analysed here: a pool would only add
+    its start-up (seconds) to a batch of one."""
+    if len(tasks) <= 1:
+        yield from map(analyse, tasks)
         return
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
@@ -235,8 +240,9 @@ def run_dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[dict[st
 def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
           dask: str | None = None, tags: Sequence[str] = (), events: bool = False,
           force: bool = False, progress: bool | None = None,
-          log: Callable[[str], None] | None = None) -> Outcome:
-    """Analyse the traces ``patterns`` name into the dataset ``out`` (see the module)."""
+          log: Callable[[str], None] | None = None, reading: Reading = DETECTED) -> Outcome:
+    """Analyse the traces ``patterns`` name into the dataset ``out`` (see the module),
+    each read as ``reading`` says."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"-o {out}: that is a file; name a folder for the dataset")
@@ -244,6 +250,7 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
     jobs = _workers(jobs)
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    reading = _checked(reading)
     manifest = read_manifest(out)
     paths, left_out = find_traces(patterns, out)
     stale = [path for path, entry in manifest.traces.items() if entry.get("tags") != tag_map]
@@ -259,8 +266,9 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot make the dataset folder {out}: {exc.strerror}") from None
-    tasks, skipped = plan(paths, out, manifest, tag_map, events, force)
+    tasks, skipped = plan(paths, out, manifest, tag_map, events, force, reading)
     outcome = Outcome(skipped=skipped, left_out=left_out)
+    how = reading.entry()
     started = time.perf_counter()
     rows = run_dask(tasks, dask, jobs) if dask else run_local(tasks, jobs)
     saved = time.monotonic()
@@ -268,7 +276,7 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
         with Steps(total=len(tasks), enabled=progress, unit="files") as steps:
             steps.now(f"analysing {len(tasks)} traces")
             for row in rows:
-                _record(manifest, row, events, tag_map)
+                _record(manifest, row, events, tag_map, how)
                 outcome.analysed += 1
                 outcome.unreadable += row["error"] is not None
                 steps.done()
@@ -282,7 +290,21 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
 
 
 def _record(manifest: Manifest, row: dict[str, Any], events: bool,
-            tags: dict[str, str]) -> None:
+            tags: dict[str, str], reading: dict[str, Any]) -> None:
     manifest.traces[row["file"]] = {
         "key": row["key"], "size": row["size"], "mtime_ns": row["mtime_ns"],
-        "attrace": row["attrace"], "events": events, "tags": tags, "error": row["error"]}
+        "attrace": row["attrace"], "events": events, "tags": tags, "reading": reading,
+        "error": row["error"]}
+
+
+def _checked(reading: Reading) -> Reading:
+    """``reading`` with its format files as absolute paths (a worker may run in another
+    folder), after reading an empty capture with it: an unknown format name is one
+    ``UsageError`` before the batch, not the error of every trace."""
+    from attrace.api import load_bytes
+
+    reading = replace(reading, format_files=tuple(os.path.abspath(f)
+                                                  for f in reading.format_files))
+    load_bytes(b"", "<none>", reading.input_format, format_files=reading.format_files,
+               module=reading.module)
+    return reading

@@ -39,7 +39,7 @@ COLUMNS: Final[dict[str, tuple[tuple[str, pa.DataType], ...]]] = {
         ("analysed_at", _UTC), ("elapsed_s", _F), ("error", _S), ("format", _S),
         ("timebase", _S), ("start", _WALL), ("end", _WALL), ("duration_s", _F),
         ("events", _I), ("transactions", _I), ("sessions", _I), ("opens_failed", _I),
-        ("diagnostics", _I), ("errors", _I), ("warnings", _I),
+        ("opens_unanswered", _I), ("diagnostics", _I), ("errors", _I), ("warnings", _I),
     ),
     "sessions": (
         ("file", _S), ("id", _S), ("ctx", _I), ("conn", _I), ("host", _S), ("port", _I),
@@ -66,6 +66,7 @@ COLUMNS: Final[dict[str, tuple[tuple[str, pa.DataType], ...]]] = {
         ("name", _S), ("form", _S), ("args", _S), ("ctx", _I), ("conn", _I), ("text", _S),
         ("source", _S), ("offset", _I), ("line", _I), ("length", _I), ("data_len", _I),
         ("transaction", _I), ("inferred", pa.bool_()), ("note", _S), ("session", _S),
+        ("repeat", _I),
     ),
 }
 """Each table's columns and Arrow types, before the tag columns (strings, appended in the

@@ -10,6 +10,7 @@ attrace) becomes the ``error`` of its row: one bad file never ends a batch.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from attrace.errors import AttraceError
+from attrace.fleet.opens import open_outcomes
 from attrace.fleet.schema import COLUMNS, TRACE_TABLES, to_arrow
 
 if TYPE_CHECKING:
@@ -27,6 +29,28 @@ if TYPE_CHECKING:
     from attrace.api import Trace
 
 PARQUET: Final = ".parquet"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the traces of a run are read: ``attrace.api.load``'s ``input_format``,
+    ``format_files`` (absolute paths, for workers in other folders) and ``module``."""
+
+    input_format: str = "auto"
+    format_files: tuple[str, ...] = ()
+    module: str | None = None
+
+    def entry(self) -> dict[str, Any]:
+        """What the manifest keeps of it: a trace read another way, or with a format
+        definition whose text changed since, is not unchanged."""
+        files = [[path, hashlib.sha256(Path(path).read_bytes()).hexdigest()]
+                 for path in self.format_files]
+        return {"input_format": self.input_format, "format_files": files,
+                "module": self.module}
+
+
+DETECTED: Final = Reading()
+"""Every format detected, the module from the trace: how a trace is read by default."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,7 @@ class Task:
     events: bool = False
     size: int | None = None
     mtime_ns: int | None = None
+    reading: Reading = DETECTED
 
 
 def table_file(out: str | Path, table: str, key: str) -> Path:
@@ -62,7 +87,7 @@ def analyse(task: Task) -> dict[str, Any]:
         "attrace": version("attrace"), "error": None,
     }
     try:
-        trace = _load(task.path)
+        trace = _load(task.path, task.reading)
         facts = _facts(trace)
         _write_tables(_tables(trace, task.events), task)
         row |= facts
@@ -100,13 +125,14 @@ def _write_tables(tables: dict[str, pd.DataFrame], task: Task) -> None:
             _write(_with_fleet_columns(frame, task), table, task, target)
 
 
-def _load(path: str) -> Trace:
+def _load(path: str, reading: Reading) -> Trace:
     """The trace, if it gives something to analyse (``check.judgeable``'s test: not
     empty, not binary, a recognised format, AT traffic in it)."""
     from attrace.api import load
     from attrace.check import judgeable
 
-    trace = load(path)
+    trace = load(path, input_format=reading.input_format, format_files=reading.format_files,
+                 module=reading.module)
     judgeable(trace)
     return trace
 
@@ -124,6 +150,7 @@ def _facts(trace: Trace) -> dict[str, Any]:
     absolute = trace.timebase.kind == "absolute"
     diagnostics = trace.analysis.diagnostics
     severities = [d.severity for d in diagnostics]
+    failed, unanswered = open_outcomes(trace.sessions)
     return {
         "format": trace.sources[0].format, "timebase": trace.timebase.kind,
         "start": _ms(min(times)) if times and absolute else None,
@@ -131,7 +158,7 @@ def _facts(trace: Trace) -> dict[str, Any]:
         "duration_s": round(max(times) - min(times), 6) if times else None,
         "events": len(trace.event_list), "transactions": len(trace.analysis.transactions),
         "sessions": len(trace.analysis.sessions),
-        "opens_failed": sum(s.open_err != 0 for s in trace.analysis.sessions),
+        "opens_failed": int(failed.sum()), "opens_unanswered": int(unanswered.sum()),
         "diagnostics": len(diagnostics), "errors": severities.count("error"),
         "warnings": severities.count("warning"),
     }

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from attrace.diagnostics import SEVERITIES
+from attrace.fleet.opens import open_outcomes
 from attrace.output import write_file
 from attrace.report import check_path, figures
 from attrace.report.document import Plot, Section, Table, cell
@@ -69,17 +70,19 @@ def _failed_sends(sends: pd.DataFrame) -> pd.Series:
 
 
 def per_trace(fleet: Fleet) -> pd.DataFrame:
-    """One row per trace: its tags, whether it was read, opens and failed opens, sends
-    and failed sends, error and warning diagnostics (what failure rates are made of)."""
+    """One row per trace: its tags, whether it was read, opens, failed and unanswered
+    opens, sends and failed sends, error and warning diagnostics (what failure rates are
+    made of)."""
     traces = fleet.traces
     frame = traces[["file", *fleet.tags]].copy()
     frame["unreadable"] = traces["error"].notna().to_numpy()
     sessions = fleet.sessions
-    failed_open = (sessions["open_err"] != 0).fillna(True)
+    failed_open, unanswered = open_outcomes(sessions)
     sends = _sends(fleet)
     counts = {
         "opens": sessions.groupby("file", observed=True).size(),
         "opens_failed": failed_open.groupby(sessions["file"], observed=True).sum(),
+        "opens_unanswered": unanswered.groupby(sessions["file"], observed=True).sum(),
         "sends": sends.groupby("file", observed=True).size(),
         "sends_failed": _failed_sends(sends).groupby(sends["file"], observed=True).sum(),
     }
@@ -105,6 +108,7 @@ def _by_tag(fleet: Fleet, traces: pd.DataFrame) -> dict[str, list[dict[str, Any]
                 "unreadable": int(group["unreadable"].sum()), "opens": opens,
                 "opens_failed": int(group["opens_failed"].sum()),
                 "open_failure_rate": _rate(int(group["opens_failed"].sum()), opens),
+                "opens_unanswered": int(group["opens_unanswered"].sum()),
                 "open_p95_s": percentiles(mine["open_after_s"])["p95_s"], "sends": sends,
                 "sends_failed": int(group["sends_failed"].sum()),
                 "send_failure_rate": _rate(int(group["sends_failed"].sum()), sends),
@@ -116,24 +120,24 @@ def _by_tag(fleet: Fleet, traces: pd.DataFrame) -> dict[str, list[dict[str, Any]
 
 def _worst(fleet: Fleet, traces: pd.DataFrame) -> list[dict[str, Any]]:
     """The traces with the most failed opens, then failed sends, then error and warning
-    diagnostics (unreadable ones are listed apart)."""
+    diagnostics, then unanswered opens (unreadable ones are listed apart)."""
     readable = traces[~traces["unreadable"]]
-    ranked = readable.sort_values(["opens_failed", "sends_failed", "errors", "warnings"],
-                                  ascending=False, kind="stable")
-    ranked = ranked[(ranked[["opens_failed", "sends_failed", "errors", "warnings"]]
-                     .sum(axis=1) > 0)]
-    columns = ["file", *fleet.tags, "opens", "opens_failed", "sends", "sends_failed",
-               "errors", "warnings"]
+    order = ["opens_failed", "sends_failed", "errors", "warnings", "opens_unanswered"]
+    ranked = readable.sort_values(order, ascending=False, kind="stable")
+    ranked = ranked[ranked[order].sum(axis=1) > 0]
+    columns = ["file", *fleet.tags, "opens", "opens_failed", "opens_unanswered", "sends",
+               "sends_failed", "errors", "warnings"]
     return [{k: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v)
              for k, v in row.items()} for row in ranked[columns].head(WORST)
             .to_dict("records")]
 
 
 def _open_failures(fleet: Fleet) -> list[dict[str, Any]]:
+    """Refused opens per error code (``ERROR`` for the command answered ERROR)."""
     sessions = fleet.sessions
     total = len(sessions)
-    failed = sessions[(sessions["open_err"] != 0).fillna(True).to_numpy()]
-    code = failed["open_err"].astype("string").fillna("no result")
+    failed = sessions[open_outcomes(sessions)[0].to_numpy()]
+    code = failed["open_err"].astype("string").fillna("ERROR")
     text = failed["open_err_text"].astype("string").fillna("")
     rows = []
     for (c, t), n in pd.DataFrame({"c": code, "t": text}).value_counts().items():
@@ -187,6 +191,7 @@ def fleet_doc(fleet: Fleet) -> dict[str, Any]:
     trace_rows = per_trace(fleet)
     sessions = fleet.sessions
     sends = _sends(fleet)
+    failed_opens, unanswered = open_outcomes(sessions)
     starts = pd.to_datetime(traces["start"]).dropna()
     ends = pd.to_datetime(traces["end"]).dropna()
     return {
@@ -199,7 +204,7 @@ def fleet_doc(fleet: Fleet) -> dict[str, Any]:
         "end": ends.max().isoformat(timespec="milliseconds") if len(ends) else None,
         "sessions": len(sessions), "transactions": len(fleet.transactions),
         "diagnostics": len(fleet.diagnostics),
-        "opens_failed": int((sessions["open_err"] != 0).fillna(True).sum()),
+        "opens_failed": int(failed_opens.sum()), "opens_unanswered": int(unanswered.sum()),
         "sends": len(sends), "sends_failed": int(_failed_sends(sends).sum()),
         "distributions": _distributions(fleet),
         "open_failures": _open_failures(fleet),
@@ -269,6 +274,7 @@ def _summary(doc: dict[str, Any]) -> Section:
             ["Read", doc["readable"]], ["Could not be read", len(doc["unreadable"])],
             ["Time span", f"{doc['start'] or ''} .. {doc['end'] or ''}"],
             ["SSL sessions", doc["sessions"]], ["Failed opens", doc["opens_failed"]],
+            ["Unanswered opens", doc["opens_unanswered"]],
             ["Sends", doc["sends"]], ["Failed sends", doc["sends_failed"]],
             ["Transactions", doc["transactions"]], ["Diagnostics", doc["diagnostics"]],
             ["Tags", ", ".join(doc["tags"]) or "none"]]
@@ -296,8 +302,10 @@ def _latency(fleet: Fleet, doc: dict[str, Any]) -> Section:
 def _failures(doc: dict[str, Any]) -> Section:
     section = Section("failures", "Failures by error code")
     opens = doc["open_failures"]
-    section.blocks.append(f"{doc['opens_failed']} of {doc['sessions']} SSL opens failed or "
-                          "got no result; rate = share of all opens.")
+    section.blocks.append(f"{doc['opens_failed']} of {doc['sessions']} SSL opens failed "
+                          f"(an error code, or ERROR); {doc['opens_unanswered']} got no "
+                          "result in the capture (one-sided or cut short) and are not "
+                          "counted as failed; rate = share of all opens.")
     if opens:
         section.blocks.append(Table(["open_err", "meaning", "opens", "rate"],
                                     [[r["open_err"], r["text"] or "", r["count"],
@@ -314,8 +322,8 @@ def _failures(doc: dict[str, Any]) -> Section:
 
 
 _TAG_COLUMNS: Final = ("value", "traces", "unreadable", "opens", "opens_failed",
-                       "open_failure_rate", "open_p95_s", "sends", "sends_failed",
-                       "send_failure_rate", "errors")
+                       "open_failure_rate", "opens_unanswered", "open_p95_s", "sends",
+                       "sends_failed", "send_failure_rate", "errors")
 
 
 def _tags(doc: dict[str, Any]) -> Section:
