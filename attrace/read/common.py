@@ -32,8 +32,12 @@ def day_start(year: int, month: int, day: int) -> float:
     """Seconds from 1970-01-01 to the start of a day (the date's zone is not known).
 
     ValueError for a date the calendar does not have (``2024-45-18``, 30 February), which
-    ``calendar.timegm`` alone would quietly roll over into another date."""
-    return float(date(year, month, day).toordinal() - _EPOCH_ORDINAL) * 86400.0
+    ``calendar.timegm`` alone would quietly roll over into another date, and for numbers
+    too big for ``date`` at all (a day ``4294967296`` raises OverflowError there)."""
+    try:
+        return float(date(year, month, day).toordinal() - _EPOCH_ORDINAL) * 86400.0
+    except OverflowError:
+        raise ValueError(f"{year}-{month}-{day} is not a date") from None
 
 
 _MINUTES: dict[bytes, int] = {}
