@@ -106,7 +106,7 @@ def read_files(paths: Sequence[str], options: Options, deliver: Deliver,
     told = 0.0
     for e in events:
         held.append(e)
-        if len(held) & 1023 == 0 or not told:
+        if len(held) & 63 == 0 or not told:
             now = time.monotonic()
             if now - told >= EVERY:
                 _timebases(infos, captures)
