@@ -375,8 +375,9 @@ class AttraceApp(App[None]):
         if self.settled is not None and len(self.settled.event_list) == n:
             return
         self._analysing = True
-        snapshot = trace if self._finished and self.settled is None and \
-            "analysis" in trace.__dict__ else \
+        # A capture read to its end is analysed as it is; a followed file's events are
+        # copied (a list of references), as more are appended while the machine runs.
+        snapshot = trace if self._finished else \
             Trace(trace.sources, trace.event_list[:n], self.show_secrets, self.module)
         self.analyse(snapshot, self._generation)
 

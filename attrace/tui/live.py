@@ -40,7 +40,9 @@ class FollowApp(AttraceApp):
         self.label = printable(label or Path(path).name)
         """What the LIVE marker names: the file, or the ports its lines come from."""
         self._note = ""
-        """What happened to the file (read anew, gone), for the status line."""
+        """What happened to the file last (shrank or replaced: read anew)."""
+        self._waiting = ""
+        """What the reader waits for now (the file gone, its first records), or empty."""
 
     @property
     def following(self) -> bool:
@@ -50,8 +52,10 @@ class FollowApp(AttraceApp):
         stream.follow_file(self.path, options, deliver, self.control)
 
     def _events_read(self, batch: stream.Batch, given: Trace | None) -> None:
-        if batch.restart is not None or batch.note or batch.idle:
-            self._note = printable(batch.restart or batch.note)
+        if batch.restart is not None:
+            self._note = printable(batch.restart)  # stays until the file changes again
+        if batch.idle or batch.note:
+            self._waiting = printable(batch.note)
         lst = self.events_list
         tail = lst.row_count == 0 or lst.cursor >= lst.row_count - 1
         super()._events_read(batch, given)
@@ -80,4 +84,4 @@ class FollowApp(AttraceApp):
         summary = super()._summary()
         head = f"LIVE following {self.label} (f stops)" if self.following else \
             f"stopped following {self.label} (f follows)"
-        return " · ".join(p for p in (head, self._note, summary) if p)
+        return " · ".join(p for p in (head, self._waiting, self._note, summary) if p)

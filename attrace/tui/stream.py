@@ -198,8 +198,10 @@ def _opened(path: str, options: Options, deliver: Deliver, control: Control
     while True:
         try:
             capture = open_capture(path, options.input_format, options.format_files)
-        except InputError as exc:  # gone, or not (yet) a line of the format forced
+        except InputError as exc:  # gone, or not (yet) a record of the format forced
             note = printable(str(exc))
+            if os.path.isfile(path) and os.path.getsize(path) < HEAD_SIZE:
+                note = f"{printable(Path(path).name)}: waiting for its first records"
         else:
             head = capture.head
             if b"\n" in head or b"\r" in head or len(head) >= HEAD_SIZE:
