@@ -36,7 +36,7 @@ from attrace.api import Trace
 from attrace.errors import AttraceError
 from attrace.output import counted, printable
 from attrace.timefmt import DISPLAY_MODES
-from attrace.tui import filtering, palette, saving, stream
+from attrace.tui import filtering, palette, stream
 from attrace.tui.messages import (
     AnalysisFinished,
     EventsRead,
@@ -874,6 +874,8 @@ class AttraceApp(App[None]):
                 self.set_status(f"saving {answer[1]}…")
                 self.save_file(self.settled, answer[0], answer[1], view)
 
+        from attrace.tui import saving  # pandas and the report's charts: when saving only
+
         self.push_screen(PromptScreen(f"Save ({view} view) to file:",
                                       f"attrace-{view}.csv", saving.MODES), chosen)
 
@@ -886,6 +888,8 @@ class AttraceApp(App[None]):
             # The events analysed (a followed file may have more rows since).
             shown = self.events_list.shown
             analysed = shown[:bisect.bisect_left(shown, len(trace.event_list))]
+            from attrace.tui import saving
+
             said = saving.save(trace, self.analysed, mode, path, view, analysed, limited)
         except AttraceError as exc:
             self.call_from_thread(self.notify, printable(str(exc)), severity="error")

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Final
 
-import numpy as np
-
 from attrace import filters as _filters
 from attrace.api import Trace
 from attrace.machine import Analysis
@@ -68,6 +66,7 @@ def matching_part(trace: Trace, settled: Trace | None, text: str, start: int,
     """Indexes of the events ``start`` to ``stop`` of ``trace`` that match ``text``:
     exactly for those the last analysis (``settled``) covers, and by the events' own
     fields for those read since (the app filters them again once they are analysed)."""
+    import numpy as np  # with pandas, once a filter runs: not at the viewer's start
     found: list[int] = []
     cut = start
     if settled is not None and start < len(settled.event_list):
