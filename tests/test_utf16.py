@@ -163,3 +163,9 @@ def test_the_seed_12_reproducer_reads_as_utf16_text_not_a_line_per_cr() -> None:
     assert "read as UTF-16 LE" in got[0]["note"]
     assert len(got) < 20
     assert sum(e["length"] for e in got) == path.stat().st_size
+
+
+def test_ascii_text_running_into_a_stretch_of_nuls_is_not_utf16() -> None:
+    """Text first, then two-byte noise lines that happen to align as UTF-16: bytes."""
+    head = b"boot: rom 0x1f, waiting for the modem\r\nclk ok\r\n" * 5 + b"\x00\r" * 3000
+    assert sniff(head) is None

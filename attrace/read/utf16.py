@@ -59,8 +59,9 @@ def sniff(head: bytes) -> Encoding | None:
 
     A byte-order mark counts when what follows it looks like UTF-16 at all (half its code
     units below 256: a raw capture may start with line noise ``FF FE``); without one,
-    nine in ten code units must be ASCII-range with a zero high byte, the same way round
-    (a binary capture with NULs here and there is no text)."""
+    nine in ten code units must be ASCII-range with a zero high byte, the same way round,
+    in the first 32 and in the first ``SNIFF`` bytes (a binary capture with NULs here and
+    there, or ASCII text that runs into a stretch of them, is no UTF-16)."""
     for enc in (LE, BE):
         if head.startswith(enc.mark):
             body = head[2:2 + SNIFF]
@@ -69,15 +70,21 @@ def sniff(head: bytes) -> Encoding | None:
                 return enc
             return None
     sample = head[:SNIFF - SNIFF % 2]
-    units = len(sample) // 2
-    if units < 4:
+    if len(sample) < 8:
         return None
     for enc in (LE, BE):
-        low, high = sample[enc.low::2][:units], sample[1 - enc.low::2][:units]
-        ascii_units = units - len(re.findall(rb"[\x00\x80-\xff]", low))
-        if high.count(0) * 10 >= units * 9 and ascii_units * 10 >= units * 9:
+        if _looks_like(sample[:64], enc.low) and _looks_like(sample, enc.low):
             return Encoding(enc.name, enc.low, b"")
     return None
+
+
+def _looks_like(sample: bytes, low: int) -> bool:
+    """Nine in ten code units of ``sample`` (an even number of bytes) are ASCII text with a
+    zero high byte, ``low`` being where the low byte of a unit is."""
+    units = len(sample) // 2
+    lows, highs = sample[low::2], sample[1 - low::2]
+    ascii_units = units - len(re.findall(rb"[\x00\x80-\xff]", lows))
+    return highs.count(0) * 10 >= units * 9 and ascii_units * 10 >= units * 9
 
 
 def transcode(units: bytes, low: int) -> tuple[bytes, int]:
