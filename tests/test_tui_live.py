@@ -238,6 +238,25 @@ async def test_f_stops_following_and_a_replaced_file_is_read_anew(tmp_path: Path
 
 
 @run_async
+async def test_a_file_cut_shorter_in_place_is_read_anew(tmp_path: Path) -> None:
+    """Truncated where it is (same inode, as a logger's copytruncate does): read again
+    from its start, the status line says so, and no row of the old content stays."""
+    async with following(tmp_path, LINES[:40]) as (app, pilot, path):
+        with path.open("r+b") as f:
+            f.truncate(0)
+            f.write(b"".join(LINES[:6]))
+        new = _settled(b"".join(LINES[:6]))
+        await until(pilot, lambda: "shrank; read anew" in _status(app), "the note")
+        await until(pilot, lambda: app.up_to_date and _rows(app) == len(new),
+                    "the rows of the file as it is now")
+        assert app.trace is not None
+        assert _shape(app.trace.event_list) == _shape(new)
+        _append(path, LINES[6:12])  # and it is followed on from there
+        more = _settled(b"".join(LINES[:12]))
+        await until(pilot, lambda: app.up_to_date and _rows(app) == len(more), "more rows")
+
+
+@run_async
 async def test_f_typed_in_the_filter_bar_is_text(tmp_path: Path) -> None:
     async with following(tmp_path, LINES[:6]) as (app, pilot, _path):
         await pilot.press("slash", *"frame", "escape")
