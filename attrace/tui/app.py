@@ -42,7 +42,6 @@ from attrace.tui.messages import (
     EventsRead,
     JumpRequested,
     LoadFailed,
-    LoadProgressed,
 )
 from attrace.tui.present import (
     TIME_MODES,
@@ -256,12 +255,16 @@ class AttraceApp(App[None]):
         self._fit(self.size)
         if self.filter_text:
             self.query_one(FilterBar).input.value = self.filter_text
+        self._started = time.monotonic()
         if self.trace is not None:  # given whole (the API, tests): analysed as it is
             given, self.trace = self.trace, None
-            self._started = time.monotonic()
             self.post_message(EventsRead(stream.Batch(
                 given.event_list, given.sources, 0, 0, idle=True, finished=True), given))
         else:
+            self._loading_text = printable(
+                "reading " + ", ".join(Path(p).name for p in self.paths) + "…")
+            self.query_one("#loading-text", Label).update(self._loading_text)
+            self._ticker = self.set_interval(0.5, self._tick)
             self.load_trace()
         self.events_list.focus()
 
@@ -274,7 +277,6 @@ class AttraceApp(App[None]):
     def load_trace(self) -> None:
         """Read the captures, handing their events to the UI in batches as they are
         decoded (``EventsRead``): rows show while the rest is read."""
-        self._started = time.monotonic()
         options = stream.Options(self.input_format, self.format_files, self.module)
         try:
             self.read_events(options, lambda batch: self.post_message(EventsRead(batch)))
@@ -392,15 +394,6 @@ class AttraceApp(App[None]):
             self.post_message(LoadFailed(printable(f"Error: analysis failed: {exc}")))
             analysed = Analysed()
         self.post_message(AnalysisFinished(analysed, snapshot, generation))
-
-    @on(LoadProgressed)
-    def _progressed(self, message: LoadProgressed) -> None:
-        self._loading_text = message.text
-        self.query_one("#loading-text", Label).update(message.text)
-        self.query_one(ProgressBar).update(total=message.total, progress=message.step)
-        if self._ticker is None:
-            self._started = time.monotonic()
-            self._ticker = self.set_interval(0.5, self._tick)
 
     def _tick(self) -> None:
         """The UI stays live while a worker loads: show how long it has been at it."""

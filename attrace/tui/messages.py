@@ -11,15 +11,6 @@ from attrace.api import Trace
 
 
 @dataclass
-class LoadProgressed(Message):
-    """The loader finished a step (``text`` says which) of ``total`` steps."""
-
-    text: str
-    step: int
-    total: int
-
-
-@dataclass
 class EventsRead(Message):
     """The reader decoded more events (a ``stream.Batch``: events, bytes read of the
     total, whether everything written is read); ``given``: a whole trace handed to the
