@@ -132,8 +132,9 @@ class _Entry:
     """Bytes to type for a fixed-length entry (already doubled in hex mode)."""
     stream: tuple[int, str | None]
     """The stream whose line announced it."""
-    lf_only: bool = False
-    """The announcing line ended in a lone LF (see ``Framer._prompt_rest``)."""
+    line_end: bytes = b""
+    """The announcing line's end when it is a logger's (see ``Framer._after_line``): a
+    logger may write one after the prompt too (``Framer._prompt_rest``)."""
 
 
 @dataclass(slots=True)
@@ -675,16 +676,21 @@ class Framer:
     def _prompt_rest(self, st: _Stream, raw: bytes) -> bytes:
         """Bytes that may still join a prompt whose bytes so far end ``raw``: the blank
         after ``>``; another ``>`` (the run goes on) unless a data entry starts after this
-        prompt; and, when one does and the command that announced it ended in a lone LF
-        (a log whose line ends are LF only), the LF a logger wrote after the prompt, which
-        is no data byte."""
+        prompt; and, when one does and the command that announced it ended in a logger's
+        line end (LF, or CRLF), that line end written after the prompt too: a logger that
+        stamps lines breaks the line before the host's data, and the break is no data
+        byte (counting it would shift a fixed-length entry by its size)."""
         entry = self._announced
-        here = entry is not None and not self._has_tx and entry.stream == (st.source, st.dir)
-        lf = here and entry is not None and entry.lf_only
+        if entry is None or self._has_tx or entry.stream != (st.source, st.dir):
+            end = None  # no data entry starts after this prompt
+        else:
+            end = entry.line_end
         if raw.endswith(b">"):
-            return b" \n" if lf else b" " if here else b" >"
+            return b" >" if end is None else b" " + end[:1]
         if raw.endswith(b"> "):
-            return b"\n" if lf else b"" if here else b">"
+            return b">" if end is None else end[:1]
+        if raw.endswith(b"\r") and end == b"\r\n":
+            return b"\n"  # (a CR joins only as the first byte of such a line end)
         return b""
 
     def _finish(self, st: _Stream, rec: Record, out: list[Record]) -> None:
@@ -807,7 +813,14 @@ class Framer:
         """React to a completed line: data-entry commands, formats, cancelling errors."""
         body = rec.body
         if body[:1] in b"Aa" and body[:3].upper() == b"AT+":
-            self._on_command(st, body, rec.raw[-1:] == b"\n" and rec.raw[-2:-1] != b"\r")
+            # The line end a logger may repeat after the prompt: an LF (no host ends a
+            # command so), or a CRLF on a line the capture decorates (a stamp before it:
+            # a logger's line); a raw capture's CRLF after a prompt is the host's data.
+            raw = rec.raw
+            end = raw[-2:] if raw[-2:] == b"\r\n" else raw[-1:]
+            if end == b"\r" or (end == b"\r\n" and rec.length <= len(raw) + rec.dropped):
+                end = b""
+            self._on_command(st, body, end)
         elif st.dir != TX and b"ERROR" in body and _FINAL_ERROR.match(body):
             # The module refused the command: no prompt, so no data entry follows.
             self._announced = None
@@ -828,7 +841,7 @@ class Framer:
                 self._after_line(st, part, out)
         return True
 
-    def _on_command(self, st: _Stream, body: bytes, lf_only: bool) -> None:
+    def _on_command(self, st: _Stream, body: bytes, line_end: bytes) -> None:
         m = _COMMAND.match(body)
         if self._announced is not None and self._announced.stream == (st.source, st.dir):
             self._announced = None  # a new command: the old announcement got no prompt
@@ -882,7 +895,7 @@ class Framer:
                 return  # no data follows (the BG9x's AT+QSSLSEND=<client>,0 asks counts)
         if st.dir == RX and self._has_tx:
             return  # an echo: the host stream carries the data
-        entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir), lf_only)
+        entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir), line_end)
         if st.dir == TX:
             self._enter_data(st, entry)
         else:
