@@ -206,7 +206,7 @@ class Framer:
         self._last: dict[int, _Stream] = {}
         """Per source, the stream of the last chunk: the only one that may hold leading
         line ends, which join its next record only if that record's bytes follow them in
-        the file (see ``_feed_into``)."""
+        the file (see ``_unfollowed``)."""
         self._dotted: _Stream | None = None
         """A stream whose data entry (until Ctrl+Z) so far ends with a ``.`` of a lossy
         chunk: if another stream speaks next, that ``.`` was the Ctrl+Z (``_settle_dot``)."""
@@ -221,37 +221,19 @@ class Framer:
     # ------------------------------------------------------------------ public
 
     def feed(self, chunk: Chunk, source: int = 0) -> list[Record]:
-        """Frame one chunk; return the records it completed (possibly none)."""
-        out: list[Record] = []
-        self._feed_into(chunk, source, out)
-        return out
-
-    def _feed_into(self, chunk: Chunk, source: int, out: list[Record]) -> None:
-        """``feed``, appending the records to ``out``."""
-        if self._dotted is not None:
-            self._settle_dot(chunk, source, out)
-        last = self._last.get(source)
-        if _unfollowed(last, chunk):
-            out.append(self._emit(last, "line", ""))  # held line ends not followed up
-        self._feed_chunk(chunk, source, out)
-        self._last[source] = self._streams[(source, chunk.dir)]
+        """Frame one chunk; return the records it completed (possibly none).  The live
+        path: ``feed_batch`` of one chunk, so that a file and a port frame alike."""
+        return self.feed_batch((chunk,), source)
 
     def _feed_chunk(self, chunk: Chunk, source: int, out: list[Record]) -> None:
-        """``_feed_into`` without the check of held line ends (the caller made it)."""
+        """Frame one chunk the general way: every case ``feed_batch`` does not take at
+        once (its caller has settled a lossy dot and held line ends first)."""
         key = (source, chunk.dir)
         st = self._streams.get(key)
         if st is None:
             st = self._streams[key] = _Stream(source, chunk.dir)
             if chunk.dir == TX:
                 self._has_tx = True
-        if (
-            self._pending is None
-            and st.mode is LINE
-            and not st.started
-            and chunk.kind is DATA
-            and self._whole_line(st, chunk, source, out)
-        ):
-            return  # the fast path: the common whole-line chunk
         if self._pending is not None:
             pst, rec, more, tail = self._pending
             self._pending = None
@@ -286,18 +268,6 @@ class Framer:
                 self._finish(pst, rec, out)
             else:
                 self._finish(pst, rec, out)
-        elif (
-            chunk.kind == DATA
-            and st.mode is DATA_MODE
-            and st.remaining < 0
-            and len(st.buf) < _FAST_MAX
-            and 0 < len(chunk.data) < _FAST_MAX
-            and b"\x1a" not in chunk.data
-            and b"\x1b" not in chunk.data
-            and not chunk.lossy
-        ):
-            _take_all(st, chunk)  # a line of a certificate...
-            return
         if chunk.kind != DATA:
             rec = Record(chunk.kind, chunk.data, chunk.data.rstrip(b"\r\n"), chunk.dir, False,
                          chunk.time, source, chunk.offset, chunk.length, chunk.line, chunk.note)
@@ -320,11 +290,15 @@ class Framer:
                       rec.purpose, rec.ctx, rec.conn, rec.expected, rec.end, rec.dropped, lines)
 
     def feed_batch(self, chunks: Iterable[Chunk], source: int = 0) -> list[Record]:
-        """``feed`` each chunk in turn; return the records they completed, in order.
+        """Frame the chunks in turn; return the records they completed, in order.
 
-        The same records as ``feed``, with ``_whole_line``'s common case (and the blank
-        line ends and certificate lines it holds) done inline: a large capture is
-        mostly such chunks, and a call and a list per chunk add up.
+        The one framing loop (``feed`` is this for one chunk): first what every chunk
+        needs (a lossy dot settled, held line ends handed out when the chunk does not
+        follow them), then the common cases at once: a whole line in one chunk, the line
+        ends a logger writes on a line of their own, a prompt on its own line, a receive
+        URC wholly in one chunk, a data entry's lines; everything else, and every chunk
+        while a record is pending, goes the general way (``_feed_chunk``).  How the
+        chunks are grouped never changes the records (``tests/test_differential.py``).
         """
         out: list[Record] = []
         add = out.append
@@ -337,9 +311,9 @@ class Framer:
         last = self._last.get(source)
         for chunk in chunks:
             if self._dotted is not None:
-                self._settle_dot(chunk, source, out)  # as in _feed_into
+                self._settle_dot(chunk, source, out)
             if _unfollowed(last, chunk):
-                add(self._emit(last, "line", ""))  # as in _feed_into
+                add(self._emit(last, "line", ""))  # held line ends not followed up
             st = mine.get(chunk.dir)
             if st is None:
                 feed(chunk, source, out)
@@ -512,44 +486,6 @@ class Framer:
         return out
 
     # ----------------------------------------------------------------- framing
-
-    def _whole_line(self, st: _Stream, chunk: Chunk, source: int, out: list[Record]) -> bool:
-        """The fast path: a chunk that is exactly the rest of one line (the common case).
-
-        Taken when the stream is between lines (at most blank terminators held), the chunk
-        ends with its only CRLF or LF, starts with content that is neither blank nor a
-        prompt, and is no receive URC; a bare CRLF is held to lead the next line.  The
-        record is the one the general path would make.  False: not taken, go the general
-        way.
-        """
-        data = chunk.data
-        n = len(data)
-        if n < 3 or n > _FAST_MAX or data[-1] != _LF or not _PLAIN_START[data[0]] or st.dropped:
-            if data == b"\r\n" and len(st.buf) < MAX_RECORD:
-                _take_all(st, chunk)  # terminators that lead the next line
-                return True
-            return False
-        cr = data.find(b"\r")
-        if (cr != n - 2 and cr != -1) or data.find(b"\n") != n - 1:
-            return False
-        if st.dir != TX and data.startswith(b"+QSSLURC"):
-            return False
-        body = data[:cr] if cr > 0 else data[:-1]
-        if st.offset < 0:
-            rec = new_record("line", data, body, st.dir, False, chunk.time, source,
-                             chunk.offset, chunk.length, chunk.line, "", "", None, None, None)
-        else:
-            rec = new_record("line", bytes(st.buf) + data, body, st.dir, False, chunk.time,
-                             source, st.offset, st.acc + chunk.length, chunk.line, "", "", None,
-                             None, None)
-            st.buf = bytearray()
-            st.offset, st.acc = -1, 0
-        if body.find(b"AT", 1) > 0 and self._split(st, rec, out):
-            return True
-        out.append(rec)
-        if body[:1] in b"Aa" or b"ERROR" in body:  # the only lines _after_line acts on
-            self._after_line(st, rec, out)
-        return True
 
     def _frame(self, st: _Stream, chunk: Chunk, out: list[Record]) -> None:
         data = chunk.data
@@ -803,7 +739,7 @@ class Framer:
                     and st.mode is LINE
                     and start != st.offset + st.acc
                 ):
-                    out.append(self._emit(st, "line", ""))  # as in _feed_into
+                    out.append(self._emit(st, "line", ""))  # as in feed_batch
                 self._feed_chunk(new_chunk(piece.data[a:b], piece.time, piece.dir, start, size,
                                           piece.line, piece.head if a == 0 else 0, DATA, ""),
                                 st.source, out)
