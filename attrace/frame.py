@@ -363,18 +363,26 @@ class Framer:
                     st.buf += data
                     continue
                 elif (
-                    data == b"> \r\n"
+                    (data == b"> \r\n" or data == b"> \n")
                     and st.dir != TX
-                    and (self._announced is None or self._has_tx)
                     and len(st.buf) < MAX_RECORD
                 ):
-                    # The prompt on a line of its own: what _frame_prompt does, and its
-                    # line end held to lead the next line (no data entry can start here).
-                    self._take(st, chunk, 0, 2)
-                    self._finish(st, self._emit(st, "prompt", "", RX if st.dir is None
-                                                else st.dir), out)
-                    self._take(st, chunk, 2, 4)
-                    continue
+                    # The prompt on a line of its own: what _frame_prompt does.  Its line
+                    # end is held to lead the next line, unless a data entry starts after
+                    # it in this stream and the logger's line end is the prompt's
+                    # (``_prompt_rest``).
+                    entry = self._announced
+                    if entry is None or self._has_tx or entry.stream != (source, st.dir):
+                        self._take(st, chunk, 0, 2)
+                        self._finish(st, self._emit(st, "prompt", "", RX if st.dir is None
+                                                    else st.dir), out)
+                        self._take(st, chunk, 2, n)
+                        continue
+                    if data[2:] == entry.line_end:
+                        self._take(st, chunk, 0, n)
+                        self._finish(st, self._emit(st, "prompt", "", RX if st.dir is None
+                                                    else st.dir), out)
+                        continue
             elif (
                 st.mode is DATA_MODE
                 and st.remaining < 0
@@ -395,7 +403,7 @@ class Framer:
 
     def _whole_recv(self, st: _Stream, chunk: Chunk, source: int, out: list[Record]) -> bool:
         """A receive URC wholly in one chunk (``+QSSLURC: "recv",c,n,len,"<payload>"`` and
-        CRLF), on a stream between lines: the record ``_start_recv``, COUNT mode and the
+        CRLF or LF), on a stream between lines: the record ``_start_recv``, COUNT mode and the
         closing quote's line give, made at once.  False: not that case, go the general way.
         """
         data = chunk.data
@@ -405,15 +413,15 @@ class Framer:
         ctx, conn, length = int(head.group(1)), int(head.group(2)), int(head.group(3))
         fmt = self._formats.get((ctx, conn), (0, 0))[1]
         end = head.end() + length * (2 if fmt == 1 else 1)
-        if data[end:] != b'"\r\n':
+        if data[end:] != b'"\r\n' and data[end:] != b'"\n':
             return False
         if st.offset < 0:
             raw, offset, size, line = data, chunk.offset, chunk.length, chunk.line
         else:
             raw, offset, line = bytes(st.buf) + data, st.offset, chunk.line
             size = st.acc + chunk.length
-        rec = new_record("line", raw, data[:-2], st.dir, False, chunk.time, source, offset, size,
-                         line, "", "recv", ctx, conn, length)
+        rec = new_record("line", raw, data[:end + 1], st.dir, False, chunk.time, source, offset,
+                         size, line, "", "recv", ctx, conn, length)
         st.buf = bytearray()
         st.offset, st.acc, st.line, st.time = -1, 0, line, chunk.time
         st.recv = (ctx, conn)
@@ -423,21 +431,22 @@ class Framer:
         return True
 
     def _data_end(self, st: _Stream, chunk: Chunk, out: list[Record]) -> bool:
-        """A data entry's last line: Ctrl+Z then CRLF, or the announced rest of a fixed
-        length then CRLF (or nothing); its line end is held to lead the next line.  The
-        records ``_frame_data`` and ``_frame_line`` give.  False: not that case."""
+        """A data entry's last line: Ctrl+Z then CRLF or LF, or the announced rest of a
+        fixed length then CRLF, LF or nothing; its line end is held to lead the next line.
+        The records ``_frame_data`` and ``_frame_line`` give.  False: not that case."""
         data = chunk.data
+        n = len(data)
         if st.remaining < 0:
-            if data != b"\x1a\r\n" or len(st.buf) >= MAX_RECORD - 3:
+            if (data != b"\x1a\r\n" and data != b"\x1a\n") or len(st.buf) >= MAX_RECORD - 3:
                 return False
             self._take(st, chunk, 0, 1)
             out.append(self._emit_data(st, "ctrl-z"))
-            self._take(st, chunk, 1, 3)
+            self._take(st, chunk, 1, n)
             return True
         stop = st.remaining
         rest = data[stop:]
         if (
-            (rest != b"\r\n" and rest)
+            (rest and rest != b"\r\n" and rest != b"\n")
             or not 0 < stop <= len(data)
             or len(st.buf) + stop >= MAX_RECORD
             or b"\x1a" in data
@@ -448,7 +457,7 @@ class Framer:
         st.remaining = 0
         out.append(self._emit_data(st, "length"))
         if rest:
-            self._take(st, chunk, stop, stop + 2)
+            self._take(st, chunk, stop, n)
         return True
 
     def _settle_dot(self, chunk: Chunk, source: int, out: list[Record]) -> None:
