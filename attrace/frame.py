@@ -320,10 +320,17 @@ class Framer:
                 last = mine[chunk.dir] = streams[(source, chunk.dir)]
                 continue
             last = st
-            if self._pending is not None or chunk.kind is not DATA:
+            if chunk.kind is not DATA:
                 feed(chunk, source, out)
                 continue
             data = chunk.data
+            if self._pending is not None:
+                pst, rec, more, _ = self._pending
+                if rec.kind != "line" or (pst is st and data[:1] in more):
+                    feed(chunk, source, out)  # it joins the pending record
+                    continue
+                self._pending = None  # a line that ended in a lone CR, complete now
+                self._finish(pst, rec, out)
             n = len(data)
             if st.mode is LINE and not st.started:
                 if data[:1] == b"+" and st.dir != TX and data.startswith(_RECV_PREFIX):
@@ -354,6 +361,23 @@ class Framer:
                         ):
                             self._after_line(st, rec, out)
                         continue
+                elif 1 < n <= _FAST_MAX and data[-1] == _CR and plain[data[0]] and \
+                        data[0] != 0x2B and not st.dropped and data.find(b"\r") == n - 1 \
+                        and b"\n" not in data:
+                    # A whole line ending in a lone CR: pending until the next chunk
+                    # shows whether an LF follows (``_frame_line``, spelled out).
+                    if st.offset < 0:
+                        raw, offset, size = data, chunk.offset, chunk.length
+                    else:
+                        raw, offset, size = bytes(st.buf) + data, st.offset, st.acc + chunk.length
+                        st.buf = bytearray()
+                        st.offset = -1
+                        st.acc = 0
+                    self._pending = (st, new_record("line", raw, data[:-1], st.dir, False,
+                                                    chunk.time, source, offset, size,
+                                                    chunk.line, "", "", None, None, None),
+                                     b"\n", b"")
+                    continue
                 elif data == b"\r\n" and len(st.buf) < MAX_RECORD:
                     # Terminators that lead the next line (``_take_all``, spelled out).
                     if st.offset < 0:

@@ -11,6 +11,7 @@ guard that lets the framing and parsing code be reshaped: any disagreement is a 
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,8 +22,19 @@ from attrace.model import DATA, Chunk, Event
 from attrace.pipeline import Decoder, SourceInfo
 from attrace.read import open_capture
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import generate  # bench/ is no package: found through the path above
+
 ROOT = Path(__file__).resolve().parent.parent
 _NOT_CAPTURES = {".md", ".py", ".toml"}
+
+MADE = {
+    # Every shape the benchmarks time (the fast paths are tuned on them), a little of each.
+    **{f"{shape}.log": b"".join(generate.lines(1500, 3, shape)) for shape in generate.SHAPES},
+    # Lines ended by a lone CR (each pending until the next chunk shows no LF follows),
+    # then a run of NULs between CRs: a line of noise each.
+    "lone_cr.raw": b"AT+CSQ\r\r\n+CSQ: 20,0\r\n\r\nOK\r\nAT\rOK\r" + b"\r\0" * 300 + b"AT\r\n",
+}
 
 
 def _inputs() -> list[Path]:
@@ -108,8 +120,18 @@ def test_inputs_are_found() -> None:
     assert any("fuzz_cases" in p.parts for p in INPUTS)
 
 
-@pytest.mark.parametrize("path", INPUTS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_streaming_and_recut_chunks_give_the_loaded_trace(path: Path) -> None:
+@pytest.fixture(params=[*INPUTS, *MADE], ids=lambda p: str(p.relative_to(ROOT))
+                if isinstance(p, Path) else f"generated/{p}")
+def capture(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    if isinstance(request.param, Path):
+        return request.param
+    path = tmp_path / request.param
+    path.write_bytes(MADE[request.param])
+    return path
+
+
+def test_streaming_and_recut_chunks_give_the_loaded_trace(capture: Path) -> None:
+    path = capture
     whole = load(path)
     assert sum(e.length for e in whole.event_list) == path.stat().st_size
     _same(_streamed(path, None), whole)
