@@ -63,7 +63,8 @@ class Parser:
         parse: the payload varies, the head hardly."""
         self._by_dir: dict[str | None, dict[bytes, _Fields]] = {}
         """For ``parse_batch``: per direction, a plain line's bytes -> its event's fields
-        from ``dir`` to ``note``."""
+        from ``dir`` to ``note``, and the line's raw bytes as first seen (shared by the
+        events of its copies)."""
         self._pem: set[str | None] = set()
         """The directions in which a PEM block is open (see ``_pem_line``)."""
 
@@ -155,9 +156,11 @@ class Parser:
                         index += 1
                         continue
                     fields = memo[rec.body] = (e.dir, e.inferred, e.kind, e.name, e.form,
-                                               e.args, e.ctx, e.conn, e.text, e.note)
-                d, inferred, kind, name, form, args, ctx, conn, text, note = fields
+                                               e.args, e.ctx, e.conn, e.text, e.note, rec.raw)
+                d, inferred, kind, name, form, args, ctx, conn, text, note, seen = fields
                 raw = rec.raw
+                if raw == seen:
+                    raw = seen  # one bytes object for every copy of a line (memory)
                 add(new_event(index, rec.time, d, inferred, kind, name, form, args, ctx, conn,
                               text, rec.source, rec.offset, rec.length, rec.line, len(raw),
                               note, "", raw, rec.end))
