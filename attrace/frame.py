@@ -312,7 +312,7 @@ class Framer:
         for chunk in chunks:
             if self._dotted is not None:
                 self._settle_dot(chunk, source, out)
-            if _unfollowed(last, chunk):
+            if last is not None and last.offset >= 0 and _unfollowed(last, chunk):
                 add(self._emit(last, "line", ""))  # held line ends not followed up
             st = mine.get(chunk.dir)
             if st is None:
