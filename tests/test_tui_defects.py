@@ -135,6 +135,7 @@ def test_filter_typed_while_rows_load_applies_to_the_rows_read_later(
     analysed the list is exactly the filter's matches."""
     gate = _held_after(monkeypatch, 200)
     monkeypatch.setattr(stream, "EVERY", 0.0)  # a batch at every look: 193 rows
+    monkeypatch.setattr(stream, "LATER", 0.0)
     capture = tmp_path / "long.log"
     capture.write_bytes(SAMPLE.read_bytes() * 10)
 

@@ -34,6 +34,9 @@ POLL: Final = 0.3
 EVERY: Final = 0.1
 """Seconds between two batches handed out while a capture is read (the first goes at
 once: the first rows show as soon as they are decoded)."""
+LATER: Final = 0.5
+"""Seconds between two batches once a capture has been read for a second: the list
+then only fills in below the screen, and each batch costs the UI a repaint."""
 CHUNKS: Final = 1024
 """Chunks decoded at a time while a followed file has a backlog."""
 
@@ -104,11 +107,12 @@ def read_files(paths: Sequence[str], options: Options, deliver: Deliver,
     infos, events = decode_files(captures, options.module, progress)
     held: list[Event] = []
     told = 0.0
+    began = time.monotonic()
     for e in events:
         held.append(e)
         if len(held) & 63 == 0 or not told:
             now = time.monotonic()
-            if now - told >= EVERY:
+            if now - told >= (EVERY if now - began < 1 else LATER):
                 _timebases(infos, captures)
                 deliver(Batch(held, infos, done, total))
                 held, told = [], now
