@@ -65,3 +65,37 @@ def test_a_short_run_is_read_line_by_line(tmp_path: Path) -> None:
     path.write_bytes(data)
     got = events(path)
     assert [e["line"] for e in got if e["text"] == "\x00"] == list(range(11, 21))
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\n", b"\r\n"])
+def test_unstamped_line_ends_in_a_tera_term_log_are_read_as_a_run(tmp_path: Path,
+                                                                   end: bytes) -> None:
+    """Fuzz seed 15: a Tera Term log with 2.5 million unstamped lone CRs after a data entry
+    took 13 s of CPU (a chunk per CR, then the framer joining them again).  A run of
+    empty lines is one chunk of the reader (``blank_runs``), so the sessions, diagnostics
+    and line numbers are those of the log with the run, at a few chunks' cost."""
+    from attrace.pipeline import decode_files
+    from attrace.read.registry import open_capture
+
+    log = Path(__file__).parent.parent / "samples" / "ssl" / "bg96_push.log"
+    lines = log.read_bytes().splitlines(keepends=True)
+    count = 50_000
+    path = tmp_path / "runs.log"
+    # After a data entry's line (``ping``), as in the fuzz case: the run continues it.
+    cut = next(i for i, line in enumerate(lines) if line.endswith(b"TX: ping\n")) + 1
+    path.write_bytes(b"".join(lines[:cut]) + end * count + b"".join(lines[cut:]))
+    capture = open_capture(str(path))
+    assert capture.format == "bracketed"
+    chunks = sum(len(batch) for batch in capture.batches())
+    assert chunks < len(lines) + 100
+    _, decoded = decode_files([open_capture(str(path))])
+    got = list(decoded)
+    assert sum(e.length for e in got) == path.stat().st_size
+    last = got[-1]  # the line numbers count every line end of the run
+    assert last.line == len(lines) + count
+    runner = CliRunner()
+    plain = runner.invoke(main, ["sessions", str(log), "-f", "json"], catch_exceptions=False)
+    padded = runner.invoke(main, ["sessions", str(path), "-f", "json"], catch_exceptions=False)
+    fields = ("id", "host", "port", "open_err", "close_reason", "bytes_sent", "bytes_received")
+    assert [{k: s[k] for k in fields} for s in json.loads(padded.output)] == \
+        [{k: s[k] for k in fields} for s in json.loads(plain.output)]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from attrace.model import Chunk
 from attrace.read import base
-from attrace.read.base import iter_blocks, iter_lines
+from attrace.read.base import iter_blocks, iter_lines, lines_of
 from attrace.read.bracketed import BracketedReader
 
 
@@ -80,7 +80,9 @@ STAMPED = [
 
 def chunks_both_ways(data: bytes, block: int) -> tuple[list[Chunk], list[Chunk], str, str]:
     one, two = BracketedReader(), BracketedReader()
-    by_line = list(one.chunks(iter_lines(io.BytesIO(data[block:]), data[:block])))
+    # What ``Capture.chunks`` hands the reader: its lines, a run of empty ones as one.
+    by_line = list(one.chunks(lines_of(iter_blocks(io.BytesIO(data[block:]), data[:block]),
+                                       one.blank_runs)))
     by_block = [c for batch in two.batches(iter_blocks(io.BytesIO(data[block:]), data[:block]))
                 for c in batch]
     return by_line, by_block, one.timebase.kind, two.timebase.kind

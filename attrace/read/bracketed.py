@@ -18,7 +18,17 @@ from collections.abc import Iterable, Iterator
 from typing import Final
 
 from attrace.model import DATA, META, RX, TX, Chunk, Timebase, new_chunk
-from attrace.read.base import Block, Line, Reader, head_hits, meta, noise, unmatched
+from attrace.read.base import (
+    Block,
+    Line,
+    Reader,
+    block_lines,
+    head_hits,
+    meta,
+    noise,
+    terminators,
+    unmatched,
+)
 from attrace.read.common import day_start
 
 _MONTHS: Final = {m.encode(): i for i, m in enumerate(calendar.month_abbr) if m}
@@ -83,6 +93,7 @@ class BracketedReader(Reader):
 
     name = "bracketed"
     title = "bracketed-timestamp terminal logs (Tera Term, SSCOM, time-only)"
+    blank_runs = True  # an unstamped empty line continues the line above, like its run
 
     def __init__(self) -> None:
         super().__init__()
@@ -187,11 +198,12 @@ class BracketedReader(Reader):
         dirs = _FAST_DIRS
         general = self._chunk
         eol = _SSCOM_EOL
+        ends = b"\r\n"
         for offset, number, block in blocks:
             out: list[Chunk] = []
             add = out.append
             at, direction, started = self._at, self._dir, self._started
-            for raw in block.splitlines(keepends=True):
+            for raw in block_lines(block, self.blank_runs):
                 n = len(raw)
                 if raw[0] == 0x5B:  # "[": a stamp, most likely Tera Term's
                     m = fast(raw)
@@ -222,13 +234,13 @@ class BracketedReader(Reader):
                 elif started and (n > 5 or raw.rstrip(b"\r\n") not in eol):
                     add(new_chunk(raw, at, direction, offset, n, number, 0, DATA, ""))
                     offset += n
-                    number += 1
+                    number += terminators(raw) if raw[0] in ends else 1
                     continue
                 self._at, self._dir = at, direction
                 add(general(offset, number, raw))
                 at, direction, started = self._at, self._dir, self._started
                 offset += n
-                number += 1
+                number += terminators(raw) if raw[0] in ends else 1
             self._at, self._dir = at, direction
             yield out
 
