@@ -795,7 +795,7 @@ def evaluate(compiled: _Compiled, trace: Trace, file: str,
 
 def _rows(table: str, n: int) -> str:
     word = {"events": "event", "transactions": "transaction", "sessions": "session",
-            "diagnostics": "diagnostic"}[table]
+            "diagnostics": "diagnostic", "traces": "trace"}[table]
     return word if n == 1 else word + "s"
 
 

@@ -485,3 +485,65 @@ def test_unanswered_opens_are_counted_apart_from_failed(tmp_path: Path) -> None:
     text = page.read_text()
     assert "| Failed opens | 2 |" in text and "| Unanswered opens | 1 |" in text
     assert "no result |" not in text
+
+
+def test_check_a_rate_and_groups_over_the_fleet(fleet_dir: Path) -> None:
+    fleet = attrace.fleet.load(fleet_dir)
+    diag, sessions = fleet.diagnostics, fleet.sessions
+    ssl_errors = int((diag["code"] == "ssl-error").sum())
+    rate = ssl_errors / len(sessions)
+    assert 0 < rate < 1
+    # The issue's example, passing and failing around the fleet's own rate.
+    done = attrace_cmd("check", str(fleet_dir), "-a",
+                       f'count(code == "ssl-error") / count(sessions) < {rate + 0.001}')
+    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert f"ratio = {ssl_errors} / {len(sessions)} = " in done.stdout
+    done = attrace_cmd("check", str(fleet_dir), "-f", "json", "-a",
+                       'count(code == "ssl-error") / count(sessions) < 0.01')
+    assert done.returncode == EXIT_FAIL
+    result = json.loads(done.stdout)["results"][0]
+    assert result["value"] == pytest.approx(rate) and result["offending"] == ssl_errors
+    # count(traces): the readable traces (7 of 9), the unreadable ones counted apart.
+    done = attrace_cmd("check", str(fleet_dir), "-a", "count(traces) == 7")
+    assert done.returncode == EXIT_OK, done.stdout
+
+    # Per device: the failing groups are named, with each group's own rate.
+    failed = (sessions["open_err"].fillna(0) != 0).groupby(sessions["device"]).mean()
+    worst = failed.idxmax()
+    done = attrace_cmd("check", str(fleet_dir), "-f", "json", "-a",
+                       f"count(open_err != 0) / count(sessions) < {failed.max()} by device")
+    assert done.returncode == EXIT_FAIL
+    result = json.loads(done.stdout)["results"][0]
+    groups = {g["group"]["device"]: g for g in result["groups"]}
+    assert set(groups) == set(sessions["device"].dropna())
+    assert [d for d, g in groups.items() if not g["passed"]] == \
+        [d for d, v in failed.items() if v >= failed.max()]
+    assert groups[worst]["value"] == pytest.approx(failed.max())
+    names = "; ".join(f"device={d}" for d, g in groups.items() if not g["passed"])
+    assert result["detail"] == f"{len(names.split(';'))} of {len(groups)} groups by device " \
+                               f"fail: {names}"
+    text = attrace_cmd("check", str(fleet_dir), "-a",
+                       f"count(open_err != 0) / count(sessions) < {failed.max()} by device")
+    assert f"      device={worst}: ratio = " in text.stdout
+    # A group with nothing to divide by fails, saying so; the others are judged.
+    timeouts = set(sessions[(sessions["open_err"] == -7).fillna(False)]["device"])
+    done = attrace_cmd("check", str(fleet_dir), "-f", "json", "-a",
+                       "count(open_err != 0) / count(open_err == -7) <= 1 by device")
+    assert done.returncode == EXIT_FAIL
+    groups = {g["group"]["device"]: g for g in json.loads(done.stdout)["results"][0]["groups"]}
+    assert 0 < len(timeouts) < len(groups)
+    for device, group in groups.items():
+        if device in timeouts:
+            assert group["detail"].startswith("ratio = ")
+        else:
+            assert not group["passed"]
+            assert group["detail"] == ("the denominator count(open_err == -7) is 0: the "
+                                       "ratio is undefined (division by zero), expected <= 1")
+    done = attrace_cmd("check", str(fleet_dir), "-a",
+                       "count(open_err != 0) / count(sessions) <= 1 by device, day")
+    assert done.returncode == EXIT_OK, done.stdout
+    # A column the fleet does not have is one error line.
+    done = attrace_cmd("check", str(fleet_dir), "-a", "count(sessions) > 0 by firmware")
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr.splitlines()[-1].startswith(
+        "Error: rule 'count(sessions) > 0 by firmware': cannot group by 'firmware'")
