@@ -247,6 +247,14 @@ def test_report_of_the_fleet(fleet_dir: Path, tmp_path: Path) -> None:
     by_device = {r["value"]: r for r in doc["by_tag"]["device"]}
     assert (by_device["a"]["opens"], by_device["a"]["opens_failed"]) == (3, 1)
     assert by_device["d"]["unreadable"] == 2
+    # Latency percentiles per tag value, as the fleet-wide ones are computed.
+    fleet = attrace.fleet.load(fleet_dir)
+    mine = fleet.sessions[fleet.sessions["device"] == "a"]["open_after_s"].dropna()
+    assert by_device["a"]["open_p50_s"] == round(float(mine.astype(float).median()), 6)
+    tx = fleet.transactions
+    sends = tx[(tx["device"] == "a") & (tx["command"] == "QSSLSEND") & (tx["result"] == "OK")]
+    assert by_device["a"]["send_p95_s"] == \
+        round(float(sends["done_after_s"].dropna().astype(float).quantile(0.95)), 6)
     codes = {r["open_err"]: r for r in doc["open_failures"]}
     assert codes["-7"]["text"] == "time out" and codes["-3"]["count"] >= 1
     assert doc["worst"][0]["opens_failed"] >= 1
@@ -259,7 +267,7 @@ def test_report_of_the_fleet(fleet_dir: Path, tmp_path: Path) -> None:
     assert done.returncode == EXIT_OK and done.stderr == f"Wrote {page}\n"
     html = page.read_text()
     for title in ("Open latency and send completion over the fleet", "Failures by error code",
-                  "Failure rates by tag", "Worst traces", "Diagnostics over time"):
+                  "Failure rates and latency by tag", "Worst traces", "Diagnostics over time"):
         assert f"<h2>{title}</h2>" in html
     assert html.count("<svg") == 2
     assert "corrupt.log" in html and "looks like binary data" in html
