@@ -555,3 +555,76 @@ def test_check_a_rate_and_groups_over_the_fleet(fleet_dir: Path) -> None:
     assert done.returncode == EXIT_ERROR
     assert done.stderr.splitlines()[-1].startswith(
         "Error: rule 'count(sessions) > 0 by firmware': cannot group by 'firmware'")
+
+
+KILLER = '''
+import builtins, os, signal
+
+_open = builtins.open
+
+
+def _killing_open(file, *args, **kwargs):
+    """The process that opens the doomed trace dies as the OOM killer kills: SIGKILL."""
+    if isinstance(file, (str, os.PathLike)) and \\
+            os.fspath(file).endswith(os.environ["ATTRACE_TEST_DOOMED"]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _open(file, *args, **kwargs)
+
+
+builtins.open = _killing_open
+'''
+
+
+def test_a_worker_killed_under_a_trace_is_its_error_row(tmp_path: Path) -> None:
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    for i, name in enumerate(("timeout.log", "peer_close.log", "typos.log",
+                              "two_connections.log", "bad_credentials.log")):
+        shutil.copyfile(SSL / name, traces / f"{i}-{name}")
+    shutil.copyfile(SSL / "missing_key.log", traces / "doomed.log")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(KILLER)
+    env = {**os.environ, "PYTHONPATH": str(hook), "ATTRACE_TEST_DOOMED": "doomed.log"}
+    out = tmp_path / "fleet"
+    done = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "2", env=env)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "Analysed 6 traces" in done.stderr and "1 could not be read" in done.stderr
+    fleet = attrace.fleet.load(out)
+    rows = fleet.traces.set_index("file")
+    assert rows.loc[str(traces / "doomed.log"), "error"].startswith(
+        "the worker process analysing this trace died (killed, perhaps for memory")
+    assert rows["error"].notna().sum() == 1 and len(rows) == 6
+    assert set(fleet.sessions["file"]) == {str(p) for p in traces.glob("[0-9]-*.log")}
+    assert not (out / ".attrace-running").exists()
+    # A trace lost that way is redone by the next run (the death may not be its fault).
+    again = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "2")
+    assert "Analysed 1 trace " in again.stderr and "skipped 5 unchanged" in again.stderr
+    assert attrace.fleet.load(out).traces["error"].isna().all()
+
+
+def test_force_redoes_a_dataset_of_another_layout_version(tmp_path: Path) -> None:
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    for name in ("timeout.log", "peer_close.log"):
+        shutil.copyfile(SSL / name, traces / name)
+    out = tmp_path / "fleet"
+    assert attrace_cmd("batch", str(traces), "-o", str(out), "-j", "2").returncode == EXIT_OK
+    # As an older (or newer) attrace would have left it: another layout, an extra trace.
+    manifest = json.loads((out / "attrace-fleet.json").read_text())
+    manifest["version"] = 0
+    manifest["traces"]["/gone/old.log"] = {"key": "0" * 20}
+    (out / "attrace-fleet.json").write_text(json.dumps(manifest))
+    (out / "sessions" / ("0" * 20 + ".parquet")).write_bytes(b"not the layout we read")
+    refused = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "2")
+    assert refused.returncode == EXIT_ERROR
+    assert refused.stderr.startswith("Error: ") and refused.stderr.count("\n") == 1
+    assert "layout version 0" in refused.stderr and "--force" in refused.stderr
+    forced = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "2", "--force")
+    assert forced.returncode == EXIT_OK, forced.stderr
+    assert "another layout version: --force starts it afresh" in forced.stderr
+    assert "Analysed 2 traces" in forced.stderr
+    fleet = attrace.fleet.load(out)
+    assert sorted(fleet.traces["file"]) == sorted(str(p) for p in traces.iterdir())
+    assert set(fleet.sessions["file"]) <= set(fleet.traces["file"])
+    assert json.loads((out / "attrace-fleet.json").read_text())["version"] == 1

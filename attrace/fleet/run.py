@@ -9,6 +9,7 @@ resumes where it stopped when run again.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import multiprocessing
@@ -23,10 +24,20 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Final
 
-from attrace.errors import AttraceError, InputError, UsageError
-from attrace.fleet.manifest import Manifest, read_manifest, write_manifest
-from attrace.fleet.schema import COLUMNS
-from attrace.fleet.work import DETECTED, Reading, Task, analyse, shown_path
+from attrace.errors import InputError, UsageError
+from attrace.fleet.manifest import Manifest, OtherLayout, read_manifest, write_manifest
+from attrace.fleet.schema import COLUMNS, TABLES
+from attrace.fleet.work import (
+    DETECTED,
+    RUNNING,
+    Reading,
+    Task,
+    analyse,
+    analyse_marked,
+    lost,
+    running_marker,
+    shown_path,
+)
 from attrace.report.progress import Steps
 
 SAVE_EVERY_S: Final = 2.0
@@ -157,6 +168,7 @@ def plan(paths: Sequence[str], out: Path, manifest: Manifest, tags: dict[str, st
                 and done.get("size") == size and done.get("mtime_ns") == mtime_ns
                 and done.get("attrace") == ours and done.get("tags") == tags
                 and done.get("reading") == how  # none: before opens_unanswered, redone
+                and not done.get("lost")  # its worker died: perhaps the machine's fault
                 and (done.get("events") or not events)):
             skipped += 1
             continue
@@ -174,32 +186,83 @@ def _workers(jobs: int | None) -> int:
         return os.cpu_count() or 1
 
 
-def run_local(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
-    """``analyse`` over the tasks in a pool of ``jobs`` processes, rows as they finish.
-    Workers start from a fork server that has attrace loaded (no fork of a threaded
-    parent, no import per worker).  A lone trace is analysed here: a pool would only add
-    its start-up (seconds) to a batch of one."""
-    if len(tasks) <= 1:
-        yield from map(analyse, tasks)
-        return
+DIED: Final = ("the worker process analysing this trace died (killed, perhaps for memory: "
+               "run the batch again with fewer --jobs; this trace is then redone)")
+"""The error of a trace whose worker process died under it."""
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers start from a fork server that has attrace loaded (no fork of a threaded
+    parent, no import per worker)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["attrace.fleet.work", "attrace.api", "attrace.check",
                                         "pyarrow.parquet"])
-    else:
-        context = multiprocessing.get_context("spawn")
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def run_local(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
+    """``analyse`` over the tasks in a pool of ``jobs`` processes, rows as they finish.
+    A lone trace is analysed here: a pool would only add its start-up (seconds) to a
+    batch of one.
+
+    A worker process that dies (the OOM killer's SIGKILL) breaks the whole pool: the
+    traces being analysed then (their markers, ``work.running_marker``) are each analysed
+    again alone, and the one whose worker dies again gets an error row; the rest of the
+    batch goes on in a new pool."""
+    if len(tasks) <= 1:
+        yield from map(analyse, tasks)
+        return
+    context = _context()
+    todo = list(tasks)
+    while todo:
+        finished: set[str] = set()
+        try:
+            yield from _pool(todo, jobs, context, finished)
+            return
+        except BrokenProcessPool:
+            todo = [t for t in todo if t.key not in finished]
+        out = todo[0].out
+        suspects = [t for t in todo if running_marker(out, t.key).exists()] or todo[:1]
+        for task in suspects:
+            running_marker(out, task.key).unlink(missing_ok=True)
+            yield _alone(task, context)
+        todo = [t for t in todo if t not in suspects]
+
+
+def _pool(tasks: Sequence[Task], jobs: int, context: multiprocessing.context.BaseContext,
+          finished: set[str]) -> Iterator[dict[str, Any]]:
+    """The tasks in one pool, the key of each trace done added to ``finished``; when the
+    pool breaks, the rows already finished are given before ``BrokenProcessPool``."""
     with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=context) as pool:
-        futures = [pool.submit(analyse, t) for t in tasks]
+        futures = {pool.submit(analyse_marked, t): t for t in tasks}
         try:
             for future in as_completed(futures):
-                yield future.result()
-        except BrokenProcessPool:
-            raise AttraceError("a worker process died (killed for memory?); run the batch "
-                               "again: the traces already done are skipped, or use fewer "
-                               "--jobs") from None
+                try:
+                    row = future.result()
+                except BrokenProcessPool:
+                    for other, task in futures.items():  # those done before it broke
+                        if task.key not in finished and other.done() and \
+                                not other.cancelled() and other.exception() is None:
+                            finished.add(task.key)
+                            yield other.result()
+                    raise
+                finished.add(futures[future].key)
+                yield row
         finally:
             for future in futures:
                 future.cancel()
+
+
+def _alone(task: Task, context: multiprocessing.context.BaseContext) -> dict[str, Any]:
+    """One trace in a pool of its own: its row, or its error row when its worker dies."""
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        try:
+            return pool.submit(analyse_marked, task).result()
+        except BrokenProcessPool:
+            running_marker(task.out, task.key).unlink(missing_ok=True)
+            return lost(task, DIED)
 
 
 def run_dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[dict[str, Any]]:
@@ -210,6 +273,7 @@ def run_dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[dict[st
     try:
         from distributed import Client, LocalCluster
         from distributed import as_completed as finished
+        from distributed.scheduler import KilledWorker
     except ImportError:
         raise UsageError(f"--dask needs Dask, which is not installed: {_FLEET_EXTRA}") from None
     if address == "local":
@@ -228,8 +292,12 @@ def run_dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[dict[st
             return
         futures = client.map(analyse, list(tasks), key=[f"attrace-{t.key}" for t in tasks],
                              pure=False)
+        by_key = {f"attrace-{t.key}": t for t in tasks}
         for future in finished(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except KilledWorker:  # the scheduler gave up on it after workers died under it
+                yield lost(by_key[future.key], DIED)
             future.release()
     finally:
         client.close()
@@ -251,8 +319,8 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     reading = _checked(reading)
-    manifest = read_manifest(out)
     paths, left_out = find_traces(patterns, out)
+    manifest = _manifest(out, force, log)
     stale = [path for path, entry in manifest.traces.items() if entry.get("tags") != tag_map]
     if stale:
         # Tag columns are part of every row: traces analysed with other tags are redone,
@@ -285,8 +353,27 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
                     saved = time.monotonic()
     finally:
         write_manifest(out, manifest)
+        with contextlib.suppress(OSError):  # left only by a worker that died
+            (out / RUNNING).rmdir()
     outcome.elapsed_s = time.perf_counter() - started
     return outcome
+
+
+def _manifest(out: Path, force: bool, log: Callable[[str], None] | None) -> Manifest:
+    """The dataset's manifest; with ``--force``, a dataset of another layout version is
+    started afresh (its table files go: rows of two layouts cannot be read as one)."""
+    try:
+        return read_manifest(out)
+    except OtherLayout:
+        if not force:
+            raise
+    for table in TABLES:
+        for old in (out / table).glob("*.parquet"):
+            old.unlink()
+    if log:
+        log(f"The dataset {out} was written in another layout version: --force starts it "
+            "afresh (the traces of earlier runs not named in this one are gone from it).")
+    return Manifest()
 
 
 def _record(manifest: Manifest, row: dict[str, Any], events: bool,
@@ -294,7 +381,7 @@ def _record(manifest: Manifest, row: dict[str, Any], events: bool,
     manifest.traces[row["file"]] = {
         "key": row["key"], "size": row["size"], "mtime_ns": row["mtime_ns"],
         "attrace": row["attrace"], "events": events, "tags": tags, "reading": reading,
-        "error": row["error"]}
+        "error": row["error"], **({"lost": True} if row.get("lost") else {})}
 
 
 def _checked(reading: Reading) -> Reading:

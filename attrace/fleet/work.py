@@ -79,13 +79,7 @@ def analyse(task: Task) -> dict[str, Any]:
     """Analyse one trace, write its tables, and return its ``traces`` row (with
     ``mtime_ns`` besides, for the manifest)."""
     started = time.perf_counter()
-    row: dict[str, Any] = dict.fromkeys(name for name, _ in COLUMNS["traces"])
-    row |= {
-        "file": shown_path(task.path), "key": task.key, "size": task.size,
-        "mtime": None if task.mtime_ns is None else task.mtime_ns // 1_000_000,
-        "mtime_ns": task.mtime_ns,
-        "attrace": version("attrace"), "error": None,
-    }
+    row = _blank(task)
     try:
         trace = _load(task.path, task.reading)
         facts = _facts(trace)
@@ -98,10 +92,57 @@ def analyse(task: Task) -> dict[str, Any]:
         row["error"] = f"attrace failed on this trace ({type(exc).__name__}: {exc}); " \
                        "please report it with the trace"
         _write_tables({}, task)
-    row["analysed_at"] = time.time_ns() // 1_000_000
-    row["elapsed_s"] = round(time.perf_counter() - started, 6)
+    return _finish(row, task, round(time.perf_counter() - started, 6))
+
+
+def analyse_marked(task: Task) -> dict[str, Any]:
+    """``analyse`` leaving a marker (``running_marker``) while it runs: what names the
+    trace a worker process was on when it died (killed for memory: no code of its own
+    runs then), so that the batch gives that trace an error row and goes on."""
+    marker = running_marker(task.out, task.key)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    try:
+        return analyse(task)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+RUNNING: Final = ".attrace-running"
+"""The dataset's folder of markers of the traces being analysed."""
+
+
+def running_marker(out: str | Path, key: str) -> Path:
+    return Path(out) / RUNNING / key
+
+
+def lost(task: Task, reason: str) -> dict[str, Any]:
+    """The ``traces`` row of a trace whose worker process died under it, written as any
+    unreadable trace's is; ``lost`` tells the manifest to redo it next time (the death may
+    have been the machine's, not the trace's)."""
+    row = _blank(task)
+    row["error"] = reason
+    _write_tables({}, task)
+    return _finish(row, task, None) | {"lost": True}
+
+
+def _blank(task: Task) -> dict[str, Any]:
+    """A ``traces`` row with only what is known before reading the trace."""
+    row: dict[str, Any] = dict.fromkeys(name for name, _ in COLUMNS["traces"])
+    return row | {
+        "file": shown_path(task.path), "key": task.key, "size": task.size,
+        "mtime": None if task.mtime_ns is None else task.mtime_ns // 1_000_000,
+        "mtime_ns": task.mtime_ns,
+        "attrace": version("attrace"), "error": None,
+    }
+
+
+def _finish(row: dict[str, Any], task: Task, elapsed_s: float | None) -> dict[str, Any]:
+    """Stamp the row and write it as the trace's ``traces`` file."""
     import pandas as pd
 
+    row["analysed_at"] = time.time_ns() // 1_000_000
+    row["elapsed_s"] = elapsed_s
     _write(_with_fleet_columns(pd.DataFrame([row]), task), "traces", task,
            table_file(task.out, "traces", task.key))
     return row
