@@ -628,3 +628,26 @@ def test_force_redoes_a_dataset_of_another_layout_version(tmp_path: Path) -> Non
     assert sorted(fleet.traces["file"]) == sorted(str(p) for p in traces.iterdir())
     assert set(fleet.sessions["file"]) <= set(fleet.traces["file"])
     assert json.loads((out / "attrace-fleet.json").read_text())["version"] == 1
+
+
+def test_missing_files_and_empty_globs_are_warned_about(tmp_path: Path) -> None:
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    shutil.copyfile(SSL / "timeout.log", traces / "dev-a.log")
+    out = str(tmp_path / "fleet")
+    done = attrace_cmd("batch", str(traces / "dev-a.log"), str(traces / "dev-b.log"),
+                       f"{traces}/*.txt", "-o", out, "-j", "1")
+    assert done.returncode == EXIT_OK, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[:2] == [f"Warning: {traces}/dev-b.log does not exist; it is a row of the "
+                         "traces table with that error.",
+                         f"Warning: {traces}/*.txt matches no file."]
+    assert "Analysed 2 traces" in lines[2] and "1 could not be read" in lines[2]
+    rows = attrace.fleet.load(out).traces.set_index("file")
+    assert "does not exist" in rows.loc[str(traces / "dev-b.log"), "error"]
+    assert len(rows) == 2  # the glob added no row
+    # Nothing found at all: one error line, no warnings before it.
+    done = attrace_cmd("batch", f"{traces}/*.txt", "-o", out)
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr.startswith("Error: no traces found in ") and \
+        done.stderr.count("\n") == 1

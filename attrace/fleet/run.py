@@ -38,6 +38,7 @@ from attrace.fleet.work import (
     running_marker,
     shown_path,
 )
+from attrace.output import printable
 from attrace.report.progress import Steps
 
 SAVE_EVERY_S: Final = 2.0
@@ -110,17 +111,25 @@ def tag_values(path: str, tags: Mapping[str, str]) -> dict[str, str | None]:
     return values
 
 
-def find_traces(patterns: Sequence[str], out: Path) -> tuple[list[str], int]:
+def find_traces(patterns: Sequence[str], out: Path,
+                warn: Callable[[str], None] | None = None) -> tuple[list[str], int]:
     """The absolute paths named by ``patterns`` (files, folders searched whole, globs
     with ``**``), each once, in the order given, leaving out the dataset folder itself,
     and how many files a folder's walk left out as no capture (``NOT_CAPTURES``).
-    A plain path that does not exist is kept: it becomes a trace with an error."""
+
+    A file named that does not exist is kept, as a trace whose row says so (a device's
+    capture that went missing is news for the fleet), and ``warn`` is told; a glob that
+    matches nothing adds nothing and ``warn`` is told.  ``UsageError`` (and no warning)
+    when nothing at all is found."""
     found: dict[str, None] = {}
+    warnings: list[str] = []
     left_out = 0
     inside = os.path.abspath(out) + os.sep
     for pattern in patterns:
         if glob.has_magic(pattern):
             names = sorted(glob.glob(pattern, recursive=True))
+            if not names:
+                warnings.append(f"Warning: {pattern} matches no file.")
         elif os.path.isdir(pattern):
             walked = [p for p in Path(pattern).rglob("*")
                       if not any(part.startswith(".")
@@ -129,6 +138,9 @@ def find_traces(patterns: Sequence[str], out: Path) -> tuple[list[str], int]:
             left_out += sum(p.suffix.lower() in NOT_CAPTURES and p.is_file() for p in walked)
         else:
             names = [pattern]
+            if not os.path.lexists(pattern):
+                warnings.append(f"Warning: {pattern} does not exist; it is a row of the "
+                                "traces table with that error.")
         for name in names:
             path = os.path.abspath(name)
             if not path.startswith(inside) and not os.path.isdir(path):
@@ -136,6 +148,8 @@ def find_traces(patterns: Sequence[str], out: Path) -> tuple[list[str], int]:
     if not found:
         raise UsageError("no traces found in " + ", ".join(patterns)
                          + "; give files, folders or quoted globs such as 'logs/**/*.log'")
+    for line in warnings if warn else ():
+        warn(printable(line))
     return list(found), left_out
 
 
@@ -319,7 +333,7 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     reading = _checked(reading)
-    paths, left_out = find_traces(patterns, out)
+    paths, left_out = find_traces(patterns, out, log)
     manifest = _manifest(out, force, log)
     stale = [path for path, entry in manifest.traces.items() if entry.get("tags") != tag_map]
     if stale:
