@@ -651,3 +651,49 @@ def test_missing_files_and_empty_globs_are_warned_about(tmp_path: Path) -> None:
     assert done.returncode == EXIT_ERROR
     assert done.stderr.startswith("Error: no traces found in ") and \
         done.stderr.count("\n") == 1
+
+
+def test_tx_and_rx_taps_of_one_line_are_one_trace(tmp_path: Path) -> None:
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    formats = ROOT / "samples" / "formats"
+    tx, rx = traces / "dev-1_tx.csv", traces / "dev-1_rx.csv"
+    shutil.copyfile(formats / "saleae_logic1_tx.csv", tx)
+    shutil.copyfile(formats / "saleae_logic1_rx.csv", rx)
+    lone = traces / "dev-3-TX.csv"  # no rx beside it: a trace of its own
+    shutil.copyfile(formats / "saleae_logic1_tx.csv", lone)
+    shutil.copyfile(SSL / "timeout.log", traces / "dev-2.log")
+    out = tmp_path / "fleet"
+    done = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "2", "--tag",
+                       r"device=dev-(\d)")
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "Analysed 3 traces" in done.stderr
+    fleet = attrace.fleet.load(out)
+    rows = fleet.traces.set_index("file")
+    pair = str(traces / "dev-1_{tx,rx}.csv")
+    assert sorted(rows.index) == sorted([pair, str(lone), str(traces / "dev-2.log")])
+    both = attrace.load([tx, rx])
+    assert rows.loc[pair, "events"] == len(both.event_list) == 16
+    assert rows.loc[pair, "size"] == tx.stat().st_size + rx.stat().st_size
+    assert (rows.loc[pair, "sessions"], rows.loc[pair, "opens_unanswered"]) == (1, 0)
+    assert rows.loc[str(lone), "opens_unanswered"] == 1  # one direction: no answer seen
+    assert rows.loc[pair, "device"] == "1"
+    # Each row says which of the two files its line is in.
+    tx_rows = fleet.transactions[fleet.transactions["file"] == pair]
+    assert list(tx_rows["source"]) == [str(tx)] * 4
+    assert list(tx_rows["line"]) == [e.line for e in (both.event_list[r[0]]
+                                                      for r in both.transactions["events"])]
+    done = attrace_cmd("check", str(out), "-f", "json", "-a",
+                       "count(command == QSSLOPEN) == 0")
+    events = json.loads(done.stdout)["results"][0]["events"]
+    assert {e["source"] for e in events} == {str(tx), str(lone), str(traces / "dev-2.log")}
+    # Unchanged while both files are; either one changed redoes the pair.
+    again = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "2", "--tag",
+                        r"device=dev-(\d)")
+    assert "skipped 3 unchanged" in again.stderr
+    os.utime(rx, ns=(1, 1_000_000_000))
+    again = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "2", "--tag",
+                        r"device=dev-(\d)")
+    assert "Analysed 1 trace " in again.stderr and "skipped 2 unchanged" in again.stderr
+    entry = json.loads((out / "attrace-fleet.json").read_text())["traces"][pair]
+    assert [p[0] for p in entry["sources"]] == [str(tx), str(rx)]

@@ -57,13 +57,17 @@ def _event(table: str, row: pd.Series) -> int | None:
 
 def offenders(table: str, rows: pd.DataFrame) -> tuple[list[Offender], int]:
     """The first offending rows of a fleet table, each named by its file and line."""
+    import pandas as pd
+
     shown = []
     for _, row in rows.head(SHOWN_OFFENDERS).iterrows():
         index = _event(table, row)
         line = row["line"]
+        source = row.get("source")  # the file of the line: one of a pair of taps
         shown.append(Offender(-1 if index is None else index,
-                              None if line is None or line != line else int(line),
-                              str(row["file"]), _row_text(table, row)))
+                              None if pd.isna(line) else int(line),
+                              str(row["file"] if pd.isna(source) else source),
+                              _row_text(table, row)))
     return shown, len(rows)
 
 

@@ -153,6 +153,58 @@ def find_traces(patterns: Sequence[str], out: Path,
     return list(found), left_out
 
 
+_TAP: Final = re.compile(r"(?P<stem>.+)(?P<sep>[_-])(?P<dir>tx|rx)(?P<suffix>\.[^.]*)?",
+                         re.IGNORECASE)
+"""A tap's file name: ``device_tx.csv``, ``logic-RX.txt``..."""
+
+
+def _partner(path: str) -> str | None:
+    """The other direction's file of a tap (``device_rx.csv`` for ``device_tx.csv``)."""
+    folder, base = os.path.split(path)
+    m = _TAP.fullmatch(base)
+    if m is None:
+        return None
+    other = m["dir"].translate(str.maketrans("tTrR", "rRtT"))
+    return os.path.join(folder, f"{m['stem']}{m['sep']}{other}{m['suffix'] or ''}")
+
+
+def pair_taps(paths: Sequence[str]) -> list[tuple[str, ...]]:
+    """The traces of ``paths``, each a tuple of its files: one file each, but the two taps
+    of one UART (a file per direction: the same folder and name but for ``_tx``/``_rx``
+    or ``-tx``/``-rx`` before the suffix, both among ``paths``) make one trace, tx first,
+    read merged by time as ``attrace.load`` reads several files.  Alone, each would be a
+    one-sided trace whose opens are all unanswered and whose commands never complete."""
+    found = set(paths)
+    traces: list[tuple[str, ...]] = []
+    taken: set[str] = set()
+    for path in paths:
+        if path in taken:
+            continue
+        partner = _partner(path)
+        if partner is not None and partner in found and partner not in taken:
+            tx_first = (path, partner) if _TAP.fullmatch(os.path.basename(path))["dir"] \
+                .lower() == "tx" else (partner, path)  # type: ignore[index]
+            taken.update(tx_first)
+            traces.append(tx_first)
+        else:
+            traces.append((path,))
+    return traces
+
+
+def trace_name(files: Sequence[str]) -> str:
+    """The ``file`` of a trace in the dataset: its path, or for a pair of taps the two
+    names in one, ``/logs/device_{tx,rx}.csv``."""
+    if len(files) == 1:
+        return files[0]
+    folder, base = os.path.split(files[0])
+    m = _TAP.fullmatch(base)
+    assert m is not None and len(files) == 2  # pair_taps made it
+    rx = _TAP.fullmatch(os.path.basename(files[1]))
+    assert rx is not None
+    return os.path.join(folder, f"{m['stem']}{m['sep']}{{{m['dir']},{rx['dir']}}}"
+                                f"{m['suffix'] or ''}")
+
+
 def key_of(path: str) -> str:
     """A trace's file name in the dataset: stable for its path, safe on any filesystem."""
     return hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()[:20]
@@ -166,28 +218,37 @@ def _stat(path: str) -> tuple[int | None, int | None]:
     return st.st_size, st.st_mtime_ns
 
 
-def plan(paths: Sequence[str], out: Path, manifest: Manifest, tags: dict[str, str],
-         events: bool, force: bool, reading: Reading = DETECTED) -> tuple[list[Task], int]:
-    """The tasks to run and how many traces are skipped as unchanged: same size, mtime
-    and attrace version, analysed with these tags, read the same way (and with events
-    when asked for)."""
+def plan(traces: Sequence[Sequence[str]], out: Path, manifest: Manifest,
+         tags: dict[str, str], events: bool, force: bool, reading: Reading = DETECTED
+         ) -> tuple[list[Task], int]:
+    """The tasks to run for ``traces`` (each its files: ``pair_taps``) and how many are
+    skipped as unchanged: same size, mtime and attrace version, analysed with these tags,
+    read the same way (and with events when asked for).  A pair of taps is unchanged when
+    each of its files is."""
     ours = version("attrace")
     how = reading.entry()
     tasks: list[Task] = []
     skipped = 0
-    for path in paths:
-        size, mtime_ns = _stat(path)
-        done = manifest.traces.get(shown_path(path))
-        if (not force and done is not None and size is not None
+    for files in traces:
+        name = trace_name(files)
+        stats = [_stat(path) for path in files]
+        parts = tuple((path, *stat) for path, stat in zip(files, stats, strict=True)) \
+            if len(files) > 1 else ()
+        known = all(size is not None for size, _ in stats)
+        size = sum(size or 0 for size, _ in stats) if known else None
+        mtime_ns = max(m or 0 for _, m in stats) if known else None
+        done = manifest.traces.get(shown_path(name))
+        if (not force and done is not None and known
                 and done.get("size") == size and done.get("mtime_ns") == mtime_ns
+                and [tuple(p) for p in done.get("sources", [])] == list(parts)
                 and done.get("attrace") == ours and done.get("tags") == tags
                 and done.get("reading") == how  # none: before opens_unanswered, redone
                 and not done.get("lost")  # its worker died: perhaps the machine's fault
                 and (done.get("events") or not events)):
             skipped += 1
             continue
-        tasks.append(Task(path, key_of(path), str(out), tag_values(shown_path(path), tags),
-                          events, size, mtime_ns, reading))
+        tasks.append(Task(name, key_of(name), str(out), tag_values(shown_path(name), tags),
+                          events, size, mtime_ns, reading, parts))
     return tasks, skipped
 
 
@@ -334,21 +395,23 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
         raise UsageError("--jobs must be at least 1")
     reading = _checked(reading)
     paths, left_out = find_traces(patterns, out, log)
+    traces = pair_taps(paths)
     manifest = _manifest(out, force, log)
-    stale = [path for path, entry in manifest.traces.items() if entry.get("tags") != tag_map]
+    stale = [tuple(p[0] for p in entry["sources"]) if entry.get("sources") else (path,)
+             for path, entry in manifest.traces.items() if entry.get("tags") != tag_map]
     if stale:
         # Tag columns are part of every row: traces analysed with other tags are redone,
         # named in this run or not (an interrupted run leaves them marked as such).
         if log:
             log(f"Traces of the dataset analysed with other tags: {len(stale)}; they are "
                 "analysed again.")
-        paths = list(dict.fromkeys([*paths, *stale]))
+        traces = list(dict.fromkeys([*traces, *stale]))
     manifest.tags = tag_map
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot make the dataset folder {out}: {exc.strerror}") from None
-    tasks, skipped = plan(paths, out, manifest, tag_map, events, force, reading)
+    tasks, skipped = plan(traces, out, manifest, tag_map, events, force, reading)
     outcome = Outcome(skipped=skipped, left_out=left_out)
     how = reading.entry()
     started = time.perf_counter()
@@ -395,7 +458,8 @@ def _record(manifest: Manifest, row: dict[str, Any], events: bool,
     manifest.traces[row["file"]] = {
         "key": row["key"], "size": row["size"], "mtime_ns": row["mtime_ns"],
         "attrace": row["attrace"], "events": events, "tags": tags, "reading": reading,
-        "error": row["error"], **({"lost": True} if row.get("lost") else {})}
+        "error": row["error"], **({"lost": True} if row.get("lost") else {}),
+        **({"sources": row["sources"]} if row.get("sources") else {})}
 
 
 def _checked(reading: Reading) -> Reading:
