@@ -132,8 +132,9 @@ class _Entry:
     """Bytes to type for a fixed-length entry (already doubled in hex mode)."""
     stream: tuple[int, str | None]
     """The stream whose line announced it."""
-    lf_only: bool = False
-    """The announcing line ended in a lone LF (see ``Framer._prompt_rest``)."""
+    line_end: bytes = b""
+    """The announcing line's end when it is a logger's (see ``Framer._after_line``): a
+    logger may write one after the prompt too (``Framer._prompt_rest``)."""
 
 
 @dataclass(slots=True)
@@ -205,7 +206,7 @@ class Framer:
         self._last: dict[int, _Stream] = {}
         """Per source, the stream of the last chunk: the only one that may hold leading
         line ends, which join its next record only if that record's bytes follow them in
-        the file (see ``_feed_into``)."""
+        the file (see ``_unfollowed``)."""
         self._dotted: _Stream | None = None
         """A stream whose data entry (until Ctrl+Z) so far ends with a ``.`` of a lossy
         chunk: if another stream speaks next, that ``.`` was the Ctrl+Z (``_settle_dot``)."""
@@ -220,37 +221,19 @@ class Framer:
     # ------------------------------------------------------------------ public
 
     def feed(self, chunk: Chunk, source: int = 0) -> list[Record]:
-        """Frame one chunk; return the records it completed (possibly none)."""
-        out: list[Record] = []
-        self._feed_into(chunk, source, out)
-        return out
-
-    def _feed_into(self, chunk: Chunk, source: int, out: list[Record]) -> None:
-        """``feed``, appending the records to ``out``."""
-        if self._dotted is not None:
-            self._settle_dot(chunk, source, out)
-        last = self._last.get(source)
-        if _unfollowed(last, chunk):
-            out.append(self._emit(last, "line", ""))  # held line ends not followed up
-        self._feed_chunk(chunk, source, out)
-        self._last[source] = self._streams[(source, chunk.dir)]
+        """Frame one chunk; return the records it completed (possibly none).  The live
+        path: ``feed_batch`` of one chunk, so that a file and a port frame alike."""
+        return self.feed_batch((chunk,), source)
 
     def _feed_chunk(self, chunk: Chunk, source: int, out: list[Record]) -> None:
-        """``_feed_into`` without the check of held line ends (the caller made it)."""
+        """Frame one chunk the general way: every case ``feed_batch`` does not take at
+        once (its caller has settled a lossy dot and held line ends first)."""
         key = (source, chunk.dir)
         st = self._streams.get(key)
         if st is None:
             st = self._streams[key] = _Stream(source, chunk.dir)
             if chunk.dir == TX:
                 self._has_tx = True
-        if (
-            self._pending is None
-            and st.mode is LINE
-            and not st.started
-            and chunk.kind is DATA
-            and self._whole_line(st, chunk, source, out)
-        ):
-            return  # the fast path: the common whole-line chunk
         if self._pending is not None:
             pst, rec, more, tail = self._pending
             self._pending = None
@@ -285,18 +268,6 @@ class Framer:
                 self._finish(pst, rec, out)
             else:
                 self._finish(pst, rec, out)
-        elif (
-            chunk.kind == DATA
-            and st.mode is DATA_MODE
-            and st.remaining < 0
-            and len(st.buf) < _FAST_MAX
-            and 0 < len(chunk.data) < _FAST_MAX
-            and b"\x1a" not in chunk.data
-            and b"\x1b" not in chunk.data
-            and not chunk.lossy
-        ):
-            _take_all(st, chunk)  # a line of a certificate...
-            return
         if chunk.kind != DATA:
             rec = Record(chunk.kind, chunk.data, chunk.data.rstrip(b"\r\n"), chunk.dir, False,
                          chunk.time, source, chunk.offset, chunk.length, chunk.line, chunk.note)
@@ -319,11 +290,15 @@ class Framer:
                       rec.purpose, rec.ctx, rec.conn, rec.expected, rec.end, rec.dropped, lines)
 
     def feed_batch(self, chunks: Iterable[Chunk], source: int = 0) -> list[Record]:
-        """``feed`` each chunk in turn; return the records they completed, in order.
+        """Frame the chunks in turn; return the records they completed, in order.
 
-        The same records as ``feed``, with ``_whole_line``'s common case (and the blank
-        line ends and certificate lines it holds) done inline: a large capture is
-        mostly such chunks, and a call and a list per chunk add up.
+        The one framing loop (``feed`` is this for one chunk): first what every chunk
+        needs (a lossy dot settled, held line ends handed out when the chunk does not
+        follow them), then the common cases at once: a whole line in one chunk, the line
+        ends a logger writes on a line of their own, a prompt on its own line, a receive
+        URC wholly in one chunk, a data entry's lines; everything else, and every chunk
+        while a record is pending, goes the general way (``_feed_chunk``).  How the
+        chunks are grouped never changes the records (``tests/test_differential.py``).
         """
         out: list[Record] = []
         add = out.append
@@ -336,19 +311,26 @@ class Framer:
         last = self._last.get(source)
         for chunk in chunks:
             if self._dotted is not None:
-                self._settle_dot(chunk, source, out)  # as in _feed_into
-            if _unfollowed(last, chunk):
-                add(self._emit(last, "line", ""))  # as in _feed_into
+                self._settle_dot(chunk, source, out)
+            if last is not None and last.offset >= 0 and _unfollowed(last, chunk):
+                add(self._emit(last, "line", ""))  # held line ends not followed up
             st = mine.get(chunk.dir)
             if st is None:
                 feed(chunk, source, out)
                 last = mine[chunk.dir] = streams[(source, chunk.dir)]
                 continue
             last = st
-            if self._pending is not None or chunk.kind is not DATA:
+            if chunk.kind is not DATA:
                 feed(chunk, source, out)
                 continue
             data = chunk.data
+            if self._pending is not None:
+                pst, rec, more, _ = self._pending
+                if rec.kind != "line" or (pst is st and data[:1] in more):
+                    feed(chunk, source, out)  # it joins the pending record
+                    continue
+                self._pending = None  # a line that ended in a lone CR, complete now
+                self._finish(pst, rec, out)
             n = len(data)
             if st.mode is LINE and not st.started:
                 if data[:1] == b"+" and st.dir != TX and data.startswith(_RECV_PREFIX):
@@ -379,6 +361,23 @@ class Framer:
                         ):
                             self._after_line(st, rec, out)
                         continue
+                elif 1 < n <= _FAST_MAX and data[-1] == _CR and plain[data[0]] and \
+                        data[0] != 0x2B and not st.dropped and data.find(b"\r") == n - 1 \
+                        and b"\n" not in data:
+                    # A whole line ending in a lone CR: pending until the next chunk
+                    # shows whether an LF follows (``_frame_line``, spelled out).
+                    if st.offset < 0:
+                        raw, offset, size = data, chunk.offset, chunk.length
+                    else:
+                        raw, offset, size = bytes(st.buf) + data, st.offset, st.acc + chunk.length
+                        st.buf = bytearray()
+                        st.offset = -1
+                        st.acc = 0
+                    self._pending = (st, new_record("line", raw, data[:-1], st.dir, False,
+                                                    chunk.time, source, offset, size,
+                                                    chunk.line, "", "", None, None, None),
+                                     b"\n", b"")
+                    continue
                 elif data == b"\r\n" and len(st.buf) < MAX_RECORD:
                     # Terminators that lead the next line (``_take_all``, spelled out).
                     if st.offset < 0:
@@ -388,18 +387,26 @@ class Framer:
                     st.buf += data
                     continue
                 elif (
-                    data == b"> \r\n"
+                    (data == b"> \r\n" or data == b"> \n")
                     and st.dir != TX
-                    and (self._announced is None or self._has_tx)
                     and len(st.buf) < MAX_RECORD
                 ):
-                    # The prompt on a line of its own: what _frame_prompt does, and its
-                    # line end held to lead the next line (no data entry can start here).
-                    self._take(st, chunk, 0, 2)
-                    self._finish(st, self._emit(st, "prompt", "", RX if st.dir is None
-                                                else st.dir), out)
-                    self._take(st, chunk, 2, 4)
-                    continue
+                    # The prompt on a line of its own: what _frame_prompt does.  Its line
+                    # end is held to lead the next line, unless a data entry starts after
+                    # it in this stream and the logger's line end is the prompt's
+                    # (``_prompt_rest``).
+                    entry = self._announced
+                    if entry is None or self._has_tx or entry.stream != (source, st.dir):
+                        self._take(st, chunk, 0, 2)
+                        self._finish(st, self._emit(st, "prompt", "", RX if st.dir is None
+                                                    else st.dir), out)
+                        self._take(st, chunk, 2, n)
+                        continue
+                    if data[2:] == entry.line_end:
+                        self._take(st, chunk, 0, n)
+                        self._finish(st, self._emit(st, "prompt", "", RX if st.dir is None
+                                                    else st.dir), out)
+                        continue
             elif (
                 st.mode is DATA_MODE
                 and st.remaining < 0
@@ -420,7 +427,7 @@ class Framer:
 
     def _whole_recv(self, st: _Stream, chunk: Chunk, source: int, out: list[Record]) -> bool:
         """A receive URC wholly in one chunk (``+QSSLURC: "recv",c,n,len,"<payload>"`` and
-        CRLF), on a stream between lines: the record ``_start_recv``, COUNT mode and the
+        CRLF or LF), on a stream between lines: the record ``_start_recv``, COUNT mode and the
         closing quote's line give, made at once.  False: not that case, go the general way.
         """
         data = chunk.data
@@ -430,15 +437,15 @@ class Framer:
         ctx, conn, length = int(head.group(1)), int(head.group(2)), int(head.group(3))
         fmt = self._formats.get((ctx, conn), (0, 0))[1]
         end = head.end() + length * (2 if fmt == 1 else 1)
-        if data[end:] != b'"\r\n':
+        if data[end:] != b'"\r\n' and data[end:] != b'"\n':
             return False
         if st.offset < 0:
             raw, offset, size, line = data, chunk.offset, chunk.length, chunk.line
         else:
             raw, offset, line = bytes(st.buf) + data, st.offset, chunk.line
             size = st.acc + chunk.length
-        rec = new_record("line", raw, data[:-2], st.dir, False, chunk.time, source, offset, size,
-                         line, "", "recv", ctx, conn, length)
+        rec = new_record("line", raw, data[:end + 1], st.dir, False, chunk.time, source, offset,
+                         size, line, "", "recv", ctx, conn, length)
         st.buf = bytearray()
         st.offset, st.acc, st.line, st.time = -1, 0, line, chunk.time
         st.recv = (ctx, conn)
@@ -448,21 +455,22 @@ class Framer:
         return True
 
     def _data_end(self, st: _Stream, chunk: Chunk, out: list[Record]) -> bool:
-        """A data entry's last line: Ctrl+Z then CRLF, or the announced rest of a fixed
-        length then CRLF (or nothing); its line end is held to lead the next line.  The
-        records ``_frame_data`` and ``_frame_line`` give.  False: not that case."""
+        """A data entry's last line: Ctrl+Z then CRLF or LF, or the announced rest of a
+        fixed length then CRLF, LF or nothing; its line end is held to lead the next line.
+        The records ``_frame_data`` and ``_frame_line`` give.  False: not that case."""
         data = chunk.data
+        n = len(data)
         if st.remaining < 0:
-            if data != b"\x1a\r\n" or len(st.buf) >= MAX_RECORD - 3:
+            if (data != b"\x1a\r\n" and data != b"\x1a\n") or len(st.buf) >= MAX_RECORD - 3:
                 return False
             self._take(st, chunk, 0, 1)
             out.append(self._emit_data(st, "ctrl-z"))
-            self._take(st, chunk, 1, 3)
+            self._take(st, chunk, 1, n)
             return True
         stop = st.remaining
         rest = data[stop:]
         if (
-            (rest != b"\r\n" and rest)
+            (rest and rest != b"\r\n" and rest != b"\n")
             or not 0 < stop <= len(data)
             or len(st.buf) + stop >= MAX_RECORD
             or b"\x1a" in data
@@ -473,7 +481,7 @@ class Framer:
         st.remaining = 0
         out.append(self._emit_data(st, "length"))
         if rest:
-            self._take(st, chunk, stop, stop + 2)
+            self._take(st, chunk, stop, n)
         return True
 
     def _settle_dot(self, chunk: Chunk, source: int, out: list[Record]) -> None:
@@ -511,44 +519,6 @@ class Framer:
         return out
 
     # ----------------------------------------------------------------- framing
-
-    def _whole_line(self, st: _Stream, chunk: Chunk, source: int, out: list[Record]) -> bool:
-        """The fast path: a chunk that is exactly the rest of one line (the common case).
-
-        Taken when the stream is between lines (at most blank terminators held), the chunk
-        ends with its only CRLF or LF, starts with content that is neither blank nor a
-        prompt, and is no receive URC; a bare CRLF is held to lead the next line.  The
-        record is the one the general path would make.  False: not taken, go the general
-        way.
-        """
-        data = chunk.data
-        n = len(data)
-        if n < 3 or n > _FAST_MAX or data[-1] != _LF or not _PLAIN_START[data[0]] or st.dropped:
-            if data == b"\r\n" and len(st.buf) < MAX_RECORD:
-                _take_all(st, chunk)  # terminators that lead the next line
-                return True
-            return False
-        cr = data.find(b"\r")
-        if (cr != n - 2 and cr != -1) or data.find(b"\n") != n - 1:
-            return False
-        if st.dir != TX and data.startswith(b"+QSSLURC"):
-            return False
-        body = data[:cr] if cr > 0 else data[:-1]
-        if st.offset < 0:
-            rec = new_record("line", data, body, st.dir, False, chunk.time, source,
-                             chunk.offset, chunk.length, chunk.line, "", "", None, None, None)
-        else:
-            rec = new_record("line", bytes(st.buf) + data, body, st.dir, False, chunk.time,
-                             source, st.offset, st.acc + chunk.length, chunk.line, "", "", None,
-                             None, None)
-            st.buf = bytearray()
-            st.offset, st.acc = -1, 0
-        if body.find(b"AT", 1) > 0 and self._split(st, rec, out):
-            return True
-        out.append(rec)
-        if body[:1] in b"Aa" or b"ERROR" in body:  # the only lines _after_line acts on
-            self._after_line(st, rec, out)
-        return True
 
     def _frame(self, st: _Stream, chunk: Chunk, out: list[Record]) -> None:
         data = chunk.data
@@ -675,16 +645,21 @@ class Framer:
     def _prompt_rest(self, st: _Stream, raw: bytes) -> bytes:
         """Bytes that may still join a prompt whose bytes so far end ``raw``: the blank
         after ``>``; another ``>`` (the run goes on) unless a data entry starts after this
-        prompt; and, when one does and the command that announced it ended in a lone LF
-        (a log whose line ends are LF only), the LF a logger wrote after the prompt, which
-        is no data byte."""
+        prompt; and, when one does and the command that announced it ended in a logger's
+        line end (LF, or CRLF), that line end written after the prompt too: a logger that
+        stamps lines breaks the line before the host's data, and the break is no data
+        byte (counting it would shift a fixed-length entry by its size)."""
         entry = self._announced
-        here = entry is not None and not self._has_tx and entry.stream == (st.source, st.dir)
-        lf = here and entry is not None and entry.lf_only
+        if entry is None or self._has_tx or entry.stream != (st.source, st.dir):
+            end = None  # no data entry starts after this prompt
+        else:
+            end = entry.line_end
         if raw.endswith(b">"):
-            return b" \n" if lf else b" " if here else b" >"
+            return b" >" if end is None else b" " + end[:1]
         if raw.endswith(b"> "):
-            return b"\n" if lf else b"" if here else b">"
+            return b">" if end is None else end[:1]
+        if raw.endswith(b"\r") and end == b"\r\n":
+            return b"\n"  # (a CR joins only as the first byte of such a line end)
         return b""
 
     def _finish(self, st: _Stream, rec: Record, out: list[Record]) -> None:
@@ -797,7 +772,7 @@ class Framer:
                     and st.mode is LINE
                     and start != st.offset + st.acc
                 ):
-                    out.append(self._emit(st, "line", ""))  # as in _feed_into
+                    out.append(self._emit(st, "line", ""))  # as in feed_batch
                 self._feed_chunk(new_chunk(piece.data[a:b], piece.time, piece.dir, start, size,
                                           piece.line, piece.head if a == 0 else 0, DATA, ""),
                                 st.source, out)
@@ -807,7 +782,14 @@ class Framer:
         """React to a completed line: data-entry commands, formats, cancelling errors."""
         body = rec.body
         if body[:1] in b"Aa" and body[:3].upper() == b"AT+":
-            self._on_command(st, body, rec.raw[-1:] == b"\n" and rec.raw[-2:-1] != b"\r")
+            # The line end a logger may repeat after the prompt: an LF (no host ends a
+            # command so), or a CRLF on a line the capture decorates (a stamp before it:
+            # a logger's line); a raw capture's CRLF after a prompt is the host's data.
+            raw = rec.raw
+            end = raw[-2:] if raw[-2:] == b"\r\n" else raw[-1:]
+            if end == b"\r" or (end == b"\r\n" and rec.length <= len(raw) + rec.dropped):
+                end = b""
+            self._on_command(st, body, end)
         elif st.dir != TX and b"ERROR" in body and _FINAL_ERROR.match(body):
             # The module refused the command: no prompt, so no data entry follows.
             self._announced = None
@@ -828,7 +810,7 @@ class Framer:
                 self._after_line(st, part, out)
         return True
 
-    def _on_command(self, st: _Stream, body: bytes, lf_only: bool) -> None:
+    def _on_command(self, st: _Stream, body: bytes, line_end: bytes) -> None:
         m = _COMMAND.match(body)
         if self._announced is not None and self._announced.stream == (st.source, st.dir):
             self._announced = None  # a new command: the old announcement got no prompt
@@ -882,7 +864,7 @@ class Framer:
                 return  # no data follows (the BG9x's AT+QSSLSEND=<client>,0 asks counts)
         if st.dir == RX and self._has_tx:
             return  # an echo: the host stream carries the data
-        entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir), lf_only)
+        entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir), line_end)
         if st.dir == TX:
             self._enter_data(st, entry)
         else:

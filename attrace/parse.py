@@ -63,7 +63,8 @@ class Parser:
         parse: the payload varies, the head hardly."""
         self._by_dir: dict[str | None, dict[bytes, _Fields]] = {}
         """For ``parse_batch``: per direction, a plain line's bytes -> its event's fields
-        from ``dir`` to ``note``."""
+        from ``dir`` to ``note``, and the line's raw bytes as first seen (shared by the
+        events of its copies)."""
         self._pem: set[str | None] = set()
         """The directions in which a PEM block is open (see ``_pem_line``)."""
 
@@ -93,13 +94,14 @@ class Parser:
         self._recv_heads.clear()
         return True
 
-    def parse(self, rec: Record) -> Event:
-        """One record to one event (never raises); a run's count carried over."""
-        event = self._parse(rec)
+    def _parse(self, rec: Record) -> Event:
+        """One record to its event, the general way (never raises); a run's count is
+        carried over."""
+        event = self._event(rec)
         return event if rec.repeat == 1 else replace(event, repeat=rec.repeat)
 
-    def _parse(self, rec: Record) -> Event:
-        """``parse`` before the count of a run is carried over."""
+    def _event(self, rec: Record) -> Event:
+        """``_parse`` before the count of a run is carried over."""
         index = self.index
         self.index += 1
         if rec.kind in (META, NOISE):
@@ -120,16 +122,16 @@ class Parser:
         return self._line(index, rec)
 
     def parse_batch(self, records: Iterable[Record]) -> list[Event]:
-        """``parse`` each record in turn.
+        """The records' events, numbered on from the last (the parser's one entry).
 
         A plain line (no note, no purpose, direction as captured) costs one memo lookup
         and one event: the memo of its direction maps the line's bytes straight to every
-        field ``_line`` would compute.
+        field ``_line`` would compute; any other record goes the general way (``_parse``).
         """
         out: list[Event] = []
         add = out.append
         memos = self._by_dir
-        parse = self.parse
+        parse = self._parse
         index = self.index
         pem = self._pem
         for rec in records:
@@ -154,9 +156,11 @@ class Parser:
                         index += 1
                         continue
                     fields = memo[rec.body] = (e.dir, e.inferred, e.kind, e.name, e.form,
-                                               e.args, e.ctx, e.conn, e.text, e.note)
-                d, inferred, kind, name, form, args, ctx, conn, text, note = fields
+                                               e.args, e.ctx, e.conn, e.text, e.note, rec.raw)
+                d, inferred, kind, name, form, args, ctx, conn, text, note, seen = fields
                 raw = rec.raw
+                if raw == seen:
+                    raw = seen  # one bytes object for every copy of a line (memory)
                 add(new_event(index, rec.time, d, inferred, kind, name, form, args, ctx, conn,
                               text, rec.source, rec.offset, rec.length, rec.line, len(raw),
                               note, "", raw, rec.end))

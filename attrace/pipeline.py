@@ -34,16 +34,17 @@ class Decoder:
         self._parser = Parser(module)
 
     def feed(self, chunk: Chunk, source: int = 0) -> list[Event]:
-        parse = self._parser.parse
-        return [parse(r) for r in self._framer.feed(chunk, source)]
+        """One chunk (a live read): ``feed_batch`` of it, the one path."""
+        return self.feed_batch((chunk,), source)
 
     def feed_batch(self, chunks: Iterable[Chunk], source: int = 0) -> list[Event]:
-        """``feed`` each chunk in turn (the same events, less work per chunk)."""
+        """The events the chunks complete, in order; however a stream of chunks is cut
+        into batches, the events are the same."""
         return self._parser.parse_batch(self._framer.feed_batch(chunks, source))
 
     def close(self) -> list[Event]:
-        parse = self._parser.parse
-        return [parse(r) for r in self._framer.close()]
+        """End of input: the events of what the framer still held."""
+        return self._parser.parse_batch(self._framer.close())
 
 
 @dataclass

@@ -514,6 +514,36 @@ def test_crlf_logs_keep_the_bytes_after_a_prompt_as_data() -> None:
     assert [(r.kind, r.raw) for r in recs][1:] == [("prompt", b"> "), ("data", b"\r\nhi\x1a")]
 
 
+STAMPED_CRLF = (
+    # A logger that stamps every line and marks no direction, CRLF line ends: it breaks
+    # the line after the prompt before the host's data (bench/generate.py --shape stamped).
+    b"[2024-03-05 14:02:17.397] +QSSLOPEN: 1,5,0\r\n"
+    b"[2024-03-05 14:02:18.309] AT+QSSLSEND=1,5,30\r\n"
+    b"[2024-03-05 14:02:18.350] > \r\n"
+    b"[2024-03-05 14:02:18.486] GET /status?id=124976 HTTP/1.1\r\n"
+    b"[2024-03-05 14:02:19.101] OK\r\n"
+    b"[2024-03-05 14:02:20.517] +QSSLSEND: 1,5,0\r\n"
+    b"[2024-03-05 14:02:21.001] AT+QSSLSEND=1,5\r\n"
+    b"[2024-03-05 14:02:21.040] > \r\n"
+    b"[2024-03-05 14:02:21.200] PING\x1a\r\n"
+    b"[2024-03-05 14:02:21.900] OK\r\n"
+)
+
+
+def test_the_crlf_a_stamping_logger_writes_after_a_prompt_is_no_data() -> None:
+    # Counted as data it shifted the fixed-length entry by two bytes: its last two
+    # became noise (".1") and the Ctrl+Z entry began with a line break.
+    events = _decode(STAMPED_CRLF)
+    assert [(e.kind, e.text, e.line) for e in events] == [
+        ("response", "+QSSLOPEN: 1,5,0", 1), ("command", "AT+QSSLSEND=1,5,30", 2),
+        ("prompt", ">", 3), ("data", "GET /status?id=124976 HTTP/1.1", 4),
+        ("final", "OK", 5), ("response", "+QSSLSEND: 1,5,0", 6),
+        ("command", "AT+QSSLSEND=1,5", 7), ("prompt", ">", 8), ("data", "PING", 9),
+        ("final", "OK", 10)]
+    assert events[2].raw == events[7].raw == b"> \r\n"  # the logger's line end: the prompt's
+    assert events[3].note == "length" and events[8].note == "ctrl-z"
+
+
 @pytest.mark.parametrize("feed", [frame, frame_batch])
 def test_a_command_glued_behind_text_is_cut_off_it(feed) -> None:  # type: ignore[no-untyped-def]
     # A final result that lost its line break, a host's print without newline, a tool's

@@ -71,6 +71,10 @@ STAMPED = [
     b"[2024-03-05 14:02:11.258]  TX: x\r\n", b"[not a stamp]\r\n", b"OK\r\n", b"\r\n", b"\r",
     b"\xa1\xf5\r\n", "\u25a1".encode() + b"\n", b"+QSSLURC: \"recv\",1,5,3,\"a\rb\"\r\n",
     b"line\n", b"\x00\xff",
+    # A bare stamp before data that starts like a marker, or with a clock no day has.
+    b"[2024-03-05 14:02:11.258] -> AT\r\n", b"[2024-03-05 14:02:11.258] Rx: OK\n",
+    b"[2024-03-05 14:02:11.258] <<x\r\n", b"[2024-03-05 14:02:11.258] > \r\n",
+    b"[2024-03-05 25:02:11.258] OK\r\n", b"[2024-02-30 14:02:11.258] OK\r\n",
 ]
 
 

@@ -4,7 +4,8 @@ Without options it lists every format: the built-in readers, the built-in line f
 and the user's own definitions (from the config folder), each with where it comes from
 and what it matches; definitions in that folder that cannot be used are listed with why.
 Given files, it shows detection's evidence: how sure each format is of each file's first
-KBs, and which reader reads it (the fallback when none is sure enough).
+KBs, and which reader reads it (the fallback when none is sure enough), of the text when
+the file is UTF-16 (``bracketed (UTF-16 LE)``).
 ``--check F.toml`` validates a definition and runs its sample lines, as lnav does for
 its formats: exit 0 when all is well, 1 when a sample reads differently from what it
 says, 2 when the file cannot be used at all.  One line per problem.
@@ -26,6 +27,7 @@ from attrace.read import FORMATS, RECOGNISED, available, score
 from attrace.read.base import HEAD_SIZE
 from attrace.read.lineformat import FormatError, LineFormatReader, check_samples, load_file
 from attrace.read.registry import scores, user_dir, user_formats
+from attrace.read.utf16 import text_of
 
 
 @main.command("formats")
@@ -73,13 +75,14 @@ def _evidence(files: tuple[str, ...], fmt: str, write: Callable[[str], object]) 
     for name in files:
         try:
             with open(name, "rb") as stream:
-                head = stream.read(HEAD_SIZE)
+                head, text = text_of(stream.read(HEAD_SIZE), stream)
         except OSError as exc:
             raise InputError(f"cannot read {name} ({exc.strerror or exc}); check the path.") \
                 from None
         ranked = scores(head, readers)
         chosen, best = score(head, readers)
         found.append({"name": name, "chosen": chosen.name, "recognised": best >= RECOGNISED,
+                      "encoding": text.encoding.name if text is not None else "",
                       "scores": {k: round(v, 3) for k, v in ranked.items() if v > 0}})
     if fmt == "json":
         json.dump({"files": found}, sys.stdout, indent=2)
@@ -87,7 +90,8 @@ def _evidence(files: tuple[str, ...], fmt: str, write: Callable[[str], object]) 
         return
     for f in found:
         how = "recognised" if f["recognised"] else f"not recognised (below {RECOGNISED})"
-        write(f"{f['name']}: {f['chosen']}, {how}\n")
+        read_as = f" ({f['encoding']})" if f["encoding"] else ""
+        write(f"{f['name']}: {f['chosen']}{read_as}, {how}\n")
         for reader, value in f["scores"].items():
             write(f"  {reader:<18} {value:.3f}\n")
 

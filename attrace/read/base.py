@@ -16,10 +16,13 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, ClassVar, Final
+from typing import TYPE_CHECKING, BinaryIO, ClassVar, Final, Protocol
 
 from attrace.errors import InputError
 from attrace.model import META, NO_TIME, NOISE, Chunk, Timebase
+
+if TYPE_CHECKING:
+    from attrace.read.utf16 import Utf16Text
 
 HEAD_SIZE: Final = 64 * 1024
 """How much of the start of a capture detection looks at."""
@@ -47,6 +50,12 @@ Line = tuple[int, int, bytes]
 """(byte offset, 1-based line number, the line with its terminator)."""
 Block = tuple[int, int, bytes]
 """(byte offset, 1-based number of its first line, whole lines with their terminators)."""
+
+
+class Source(Protocol):
+    """What lines are read from: a binary stream, or a UTF-16 file's text."""
+
+    def read(self, size: int, /) -> bytes: ...
 
 
 class Reader:
@@ -93,7 +102,7 @@ class Reader:
             yield batch
 
 
-def iter_blocks(stream: BinaryIO, head: bytes) -> Iterator[Block]:
+def iter_blocks(stream: Source, head: bytes) -> Iterator[Block]:
     """Yield ``(offset, line_no, block)`` over ``head`` followed by the rest of ``stream``.
 
     Each block holds whole lines (those ``iter_lines`` gives, in the same order and cut
@@ -155,12 +164,12 @@ def lines_of(blocks: Iterable[Block], runs: bool = False) -> Iterator[Line]:
                 number += 1
 
 
-def iter_lines(stream: BinaryIO, head: bytes) -> Iterator[Line]:
+def iter_lines(stream: Source, head: bytes) -> Iterator[Line]:
     """Yield ``(offset, line_no, line)`` over ``head`` followed by the rest of ``stream``."""
     return lines_of(iter_blocks(stream, head))
 
 
-def _blocks(stream: BinaryIO, head: bytes) -> Iterator[bytes]:
+def _blocks(stream: Source, head: bytes) -> Iterator[bytes]:
     if head:
         yield head
     while True:
@@ -172,7 +181,8 @@ def _blocks(stream: BinaryIO, head: bytes) -> Iterator[bytes]:
 
 @dataclass
 class Capture:
-    """One opened input: its name, chosen reader and byte stream."""
+    """One opened input: its name, chosen reader and byte stream (``head``: its first
+    bytes, already read; of the text when ``text`` reads a UTF-16 file)."""
 
     name: str
     reader: Reader
@@ -182,11 +192,18 @@ class Capture:
     forced: bool = False
     recognised: bool = True
     """False when detection was not sure of any format and the fallback reader is used."""
+    text: Utf16Text | None = None
+    """A UTF-16 file's text, which the reader reads instead of the stream's bytes."""
     _done: bool = field(default=False, repr=False)
 
     @property
     def format(self) -> str:
         return self.reader.name
+
+    @property
+    def encoding(self) -> str:
+        """``UTF-16 LE``/``UTF-16 BE`` for a UTF-16 file, else empty (read as bytes)."""
+        return self.text.encoding.name if self.text is not None else ""
 
     def batches(self) -> Iterator[list[Chunk]]:
         """Stream the capture's chunks (once), a list at a time."""
@@ -194,7 +211,9 @@ class Capture:
             raise InputError(f"{self.name} was already read; open it again to read it twice.")
         self._done = True
         try:
-            yield from self.reader.batches(iter_blocks(self.stream, self.head))
+            text = self.text
+            batches = self.reader.batches(iter_blocks(text or self.stream, self.head))
+            yield from batches if text is None else text.file_batches(batches)
         finally:
             if self.stream is not sys.stdin.buffer:
                 self.stream.close()

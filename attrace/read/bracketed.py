@@ -49,12 +49,17 @@ _SSCOM_EOL: Final = ("\u25a1".encode("gbk"), "\u25a1".encode())
 _SQUARE_UTF8: Final = "\u25a1".encode()
 
 
-_FAST: Final = re.compile(rb"\[(\d{4}-\d\d-\d\d \d\d:\d\d):(\d\d\.\d+)\] (TX|RX): ?+(.+)", re.S)
-"""The commonest line start (Tera Term's ``[YYYY-MM-DD HH:MM:SS.mmm] TX: ``): whatever it
-matches, ``_LINE`` matches the same way (ISO date, no zone, the ``TX:``/``RX:`` marker and
-its blank), with the stamp's date and minute in one group so that they are looked up
-rather than parsed, and the data after it (a stamp with no data is left to ``_chunk``)."""
-_FAST_DIRS: Final = {b"TX": TX, b"RX": RX}
+_FAST: Final = re.compile(
+    rb"\[(\d{4}-\d\d-\d\d \d\d:\d\d):(\d\d\.\d+)\] (?:(TX|RX): ?+)?(.+)", re.S)
+"""The commonest line starts (Tera Term's ``[YYYY-MM-DD HH:MM:SS.mmm] TX: ``, or the same
+stamp and a blank without a marker): whatever it matches, ``_LINE`` matches the same way
+(ISO date, no zone, the ``TX:``/``RX:`` marker and its blank, or the blank alone when the
+data does not start like another marker: ``_MARK_STARTS``), with the stamp's date and
+minute in one group so that they are looked up rather than parsed, and the data after it
+(a stamp with no data is left to ``_chunk``)."""
+_FAST_DIRS: Final = {b"TX": TX, b"RX": RX, None: None}
+_MARK_STARTS: Final = tuple(m for m, _ in _MARKERS)
+"""Data that starts like a marker after a bare stamp: ``_LINE`` reads it as the marker."""
 _ABSOLUTE: Final = Timebase("absolute")
 _CLOCK_TIME: Final = Timebase("clock")
 _MINUTES_LIMIT: Final = 100_000
@@ -190,7 +195,7 @@ class BracketedReader(Reader):
                 n = len(raw)
                 if raw[0] == 0x5B:  # "[": a stamp, most likely Tera Term's
                     m = fast(raw)
-                    if m is not None:
+                    if m is not None and (m[3] is not None or not m[4].startswith(_MARK_STARTS)):
                         key, rest, mark, data = m.groups()
                         found = minutes.get(key)
                         if found is None:

@@ -13,13 +13,22 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-from attrace.model import Chunk
+from attrace.model import NOISE, Chunk
 from attrace.read.base import Block, Line, Reader, meta, terminators
 
 _COMMAND: Final = re.compile(rb"\s*AT(?:[+&%$#^*!]?[A-Z0-9]*|\Z)", re.I)
 _RESULT: Final = re.compile(rb"\s*(?:OK|ERROR|\+CM[ES] ERROR: .*|\+[A-Z][A-Z0-9]*: .*|> ?)\s*\Z")
-_PIECES: Final = re.compile(rb"[\r\n]+|[^\r\n]+(?:\r\n|\r|\n)?")
-"""A run of empty lines, or one line with its end."""
+NOISE_RUN: Final = 1024
+"""Identical lines of control bytes in a row whose repeats (all but the first line) are
+one noise chunk: a run of that many lines (two bytes each at least) is longer than any
+payload of a data entry (at most 1460 bytes), so it is no payload.  The first line is
+read as any other: a Ctrl+Z or ESC there may end a data entry."""
+_PIECES: Final = re.compile(
+    rb"([\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]++(?:\r\n|\r|\n))((?:\1(?!\n)){%d,})"
+    rb"|[\r\n]+|[^\r\n]+(?:\r\n|\r|\n)?" % (NOISE_RUN - 1))
+"""A line of nothing but control and non-ASCII bytes and the identical lines after it (a
+run: its last line does not end in the CR of a CRLF), a run of empty lines, or one line
+with its end."""
 _PUTTY: Final = re.compile(rb"=~=~=~=~=~=~=~=~=~=~=~= PuTTY log .* =~=~=~=~=~=~=~=~=~=~=~=\r?\n?")
 
 
@@ -55,10 +64,23 @@ class RawReader(Reader):
 
     @staticmethod
     def _split(block: Block) -> list[Chunk]:
-        """The chunks of whole lines: one per line, one per run of empty lines."""
+        """The chunks of whole lines: one per line, one per run of empty lines, one noise
+        chunk per run of identical lines of control bytes (line noise, a capture read in
+        the wrong encoding: a million two-byte lines cost minutes all the way through)."""
         offset, number, data = block
         out: list[Chunk] = []
         for m in _PIECES.finditer(data):
+            unit, repeats = m.group(1, 2)
+            if repeats is not None:
+                out.append(Chunk(unit, None, None, offset, len(unit), number))
+                offset += len(unit)
+                number += 1
+                out.append(Chunk(unit, None, None, offset, len(repeats), number, len(repeats),
+                                 NOISE, f"the line before repeated {len(repeats) // len(unit)} "
+                                 "times (control bytes, no AT text)"))
+                offset += len(repeats)
+                number += len(repeats) // len(unit)
+                continue
             raw = m.group()
             if number == 1 and offset == 0 and _PUTTY.match(raw):
                 out.append(meta((offset, number, raw), "PuTTY log banner"))

@@ -9,6 +9,10 @@ in ``lineformat``.
 Detection is honest: each reader scores the head of the file; when none is sure enough
 (``RECOGNISED``), the raw reader reads the file and the capture says it was not
 recognised, so that ``summary`` can tell and ``check`` can refuse it.
+
+A UTF-16 file (``utf16``) is read as its text, one byte a character, before any of this:
+detection and the readers see the text, and the capture maps what they make of it back
+to the file's bytes.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import BinaryIO, Final
 from attrace.errors import InputError, UsageError
 from attrace.read.base import HEAD_SIZE, Capture, Reader
 from attrace.read.lineformat import FormatError, LineFormat, load_file, reader_for
+from attrace.read.utf16 import text_of
 
 _READERS: Final = (
     "attrace.read.bracketed",
@@ -170,24 +175,26 @@ def open_capture(path: str | Path, input_format: str = "auto",
             why = exc.strerror or "unreadable"
             raise InputError(f"cannot open {name} ({why}); check its permissions.") from None
         size = p.stat().st_size
-    head = stream.read(HEAD_SIZE)
+    head, text = text_of(stream.read(HEAD_SIZE), stream)
     reader_cls, recognised = _choose(head, input_format, readers)
     if head and input_format not in ("auto", FALLBACK) and reader_cls.detect(head) == 0.0:
         stream.close()
         raise InputError(f"{name} does not look like {input_format} (try --input-format auto).")
     reader = reader_cls()
     reader.source = name
-    return Capture(name, reader, stream, head, size, input_format != "auto", recognised=recognised)
+    return Capture(name, reader, stream, head, size, input_format != "auto", recognised=recognised,
+                   text=text)
 
 
 def from_bytes(data: bytes, name: str = "<bytes>", input_format: str = "auto",
                format_files: Sequence[str | Path] = ()) -> Capture:
     """A capture over bytes in memory (tests, the API)."""
-    head = data[:HEAD_SIZE]
+    stream = io.BytesIO(data[HEAD_SIZE:])
+    head, text = text_of(data[:HEAD_SIZE], stream)
     readers = available(format_files)
     _known(input_format, readers)
     reader_cls, recognised = _choose(head, input_format, readers)
     reader = reader_cls()
     reader.source = name
-    return Capture(name, reader, io.BytesIO(data[HEAD_SIZE:]), head, len(data),
-                   input_format != "auto", recognised=recognised)
+    return Capture(name, reader, stream, head, len(data), input_format != "auto",
+                   recognised=recognised, text=text)
