@@ -50,6 +50,7 @@ from attrace.output import counted, json_text, printable
 from attrace.redact import shown_text
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from attrace.api import Trace
@@ -553,20 +554,20 @@ def _gh_property(text: str) -> str:
 
 # ------------------------------------------------------------------ evaluating
 
-def _frame(trace: Trace, measure: _Measure, by: tuple[str, ...]) -> pd.DataFrame:
-    """The table a measure reads, with only the event columns it reads (plus ``index``,
-    to name offenders, and the ``by`` columns): the strict preset reads no events at all.
-    A fleet gives its tables as they are (``traces``: the readable ones); a trace's
-    ``traces`` table is one row, itself."""
+def _frame(trace: Trace, table: str, fields: list[str]) -> pd.DataFrame:
+    """A table a rule reads, with only the event columns its ``fields`` read (plus
+    ``index``, to name offenders): the strict preset reads no events at all.  A fleet
+    gives its tables as they are (``traces``: the readable ones); a trace's ``traces``
+    table is one row, itself."""
     import pandas as pd
 
     from attrace.api import Trace
 
     if not isinstance(trace, Trace):
-        return getattr(trace, measure.table)
-    if measure.table == "traces":
+        return getattr(trace, table)
+    if table == "traces":
         return pd.DataFrame(index=pd.RangeIndex(1))
-    return trace.table(measure.table, [*measure.fields, *by])
+    return trace.table(table, fields)
 
 
 def _fmt(value: float | None, seconds: bool) -> str:
@@ -607,6 +608,51 @@ def _offenders(trace: Trace, table: str, rows: pd.DataFrame) -> tuple[list[Offen
     return shown, count
 
 
+@dataclass(frozen=True)
+class _Side:
+    """One aggregate's table, read once: which rows its filter keeps and, for a
+    statistic, the measured values (NaN where missing).  Groups are positions into it,
+    so a rule held per device over a million rows filters the rows once, not per group."""
+
+    measure: _Measure
+    frame: pd.DataFrame
+    mask: np.ndarray
+    values: np.ndarray | None
+
+    @classmethod
+    def of(cls, measure: _Measure, frame: pd.DataFrame) -> _Side:
+        import numpy as np
+        import pandas as pd
+
+        mask = measure.where.mask(frame).to_numpy(dtype=bool)
+        values = None
+        if measure.value_field is not None:
+            spec = FIELDS[measure.table][measure.value_field.name]
+            column = spec.column or measure.value_field.name
+            values = pd.to_numeric(frame[column], errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan) if column in frame.columns else \
+                np.full(len(frame), np.nan)
+        return cls(measure, frame, mask, values)
+
+    def matching(self, rows: np.ndarray) -> np.ndarray:
+        """The positions of ``rows`` the filter keeps."""
+        return rows[self.mask[rows]]
+
+    def statistic(self, matching: np.ndarray) -> tuple[float | None, np.ndarray]:
+        """The statistic over the matching rows (None without values) and their values."""
+        import numpy as np
+
+        assert self.values is not None
+        values = self.values[matching]
+        present = values[~np.isnan(values)]
+        if not present.size:
+            return None, values
+        q = _quantile(self.measure.func)
+        if q is not None:
+            return float(np.quantile(present, q)), values
+        return float(getattr(np, self.measure.func)(present)), values
+
+
 @dataclass
 class _Verdict:
     """A rule judged on some rows (all of them, or one group's)."""
@@ -614,45 +660,30 @@ class _Verdict:
     passed: bool
     value: float | None
     detail: str
-    blame: pd.DataFrame | None = None
-    """The numerator's rows to name as offenders (None: nothing to point at)."""
+    blame: np.ndarray | None = None
+    """Positions of the numerator's rows to name as offenders (None: nothing to point
+    at)."""
 
 
-def _statistic(measure: _Measure, matching: pd.DataFrame) -> tuple[float | None, pd.Series]:
-    """A statistic's value over the matching rows (None without values) and the values."""
-    import pandas as pd
+def _judge(c: _Compiled, side: _Side, rows: np.ndarray) -> _Verdict:
+    """A rule without a ratio on ``rows`` of its table."""
+    import numpy as np
 
-    assert measure.value_field is not None
-    spec = FIELDS[measure.table][measure.value_field.name]
-    column = spec.column or measure.value_field.name
-    values = pd.to_numeric(matching[column], errors="coerce").astype("float64") \
-        if column in matching.columns else pd.Series(dtype="float64")
-    present = values.dropna()
-    if present.empty:
-        return None, values
-    q = _quantile(measure.func)
-    return float(present.quantile(q)) if q is not None else \
-        float(getattr(present, measure.func)()), values
-
-
-def _judge(c: _Compiled, frame: pd.DataFrame) -> _Verdict:
-    """A rule without a ratio on the rows of its table."""
     m = c.measure
-    mask = m.where.mask(frame)
-    matching = frame[mask.to_numpy()]
+    matching = side.matching(rows)
     func, op, x = m.func, c.op, c.threshold
     n = len(matching)
-    rows = _rows(m.table, n)
+    what = _rows(m.table, n)
     if func == "none":
-        return _Verdict(n == 0, n, f"{n} matching {rows}, expected none" if n else
+        return _Verdict(n == 0, n, f"{n} matching {what}, expected none" if n else
                         f"no matching {_rows(m.table, 0)}", matching)
     if func == "any":
-        return _Verdict(n > 0, n, f"{n} matching {rows}" if n else
-                        f"no matching {rows}, expected some")
+        return _Verdict(n > 0, n, f"{n} matching {what}" if n else
+                        f"no matching {what}, expected some")
     if func == "all":
-        bad = frame[~mask.to_numpy()]
-        total = f"{len(frame)} {_rows(m.table, len(frame))}"
-        return _Verdict(bad.empty, len(bad), f"all {total} match" if bad.empty else
+        bad = rows[~side.mask[rows]]
+        total = f"{len(rows)} {_rows(m.table, len(rows))}"
+        return _Verdict(not bad.size, len(bad), f"all {total} match" if not bad.size else
                         f"{len(bad)} of {total} do not match", bad)
     assert op is not None and x is not None
     if func == "count":
@@ -660,31 +691,34 @@ def _judge(c: _Compiled, frame: pd.DataFrame) -> _Verdict:
         # Too many matches: the matches are to blame; too few: nothing to point at.
         blame = matching if not passed and op in ("==", "<", "<=") and n > x else None
         return _Verdict(passed, n, f"{m.label} = {n}, expected {op} {_fmt(x, False)}", blame)
-    value, values = _statistic(m, matching)
+    value, values = side.statistic(matching)
     if value is None:
-        return _Verdict(True, None, f"{m.label} has no values ({n} matching {rows})")
+        return _Verdict(True, None, f"{m.label} has no values ({n} matching {what})")
     passed = bool(_OPS[op](value, x)) and not math.isnan(value)
-    bad_mask = ~_OPS[op](values, x) & values.notna()
+    present = ~np.isnan(values)
+    bad = np.zeros(len(values), dtype=bool)
+    bad[present] = ~_OPS[op](values[present], x)
     detail = (f"{m.label} = {_fmt(value, m.seconds)}, expected {op} "
-              f"{_fmt(x, m.seconds)} ({counted(len(values.dropna()), 'value')})")
-    return _Verdict(passed, round(value, 9), detail, matching[bad_mask.to_numpy()])
+              f"{_fmt(x, m.seconds)} ({counted(int(present.sum()), 'value')})")
+    return _Verdict(passed, round(value, 9), detail, matching[bad])
 
 
-def _amount(m: _Measure, frame: pd.DataFrame) -> tuple[float | None, pd.DataFrame]:
-    """One side of a ratio: its value (None for a statistic without values) and the
-    rows it counted or measured."""
-    matching = frame[m.where.mask(frame).to_numpy()]
-    if m.value_field is None:
+def _amount(side: _Side, rows: np.ndarray) -> tuple[float | None, np.ndarray]:
+    """One side of a ratio on ``rows``: its value (None for a statistic without values)
+    and the positions it counted or measured."""
+    matching = side.matching(rows)
+    if side.values is None:
         return float(len(matching)), matching
-    return _statistic(m, matching)[0], matching
+    return side.statistic(matching)[0], matching
 
 
-def _judge_ratio(c: _Compiled, top: pd.DataFrame, bottom: pd.DataFrame) -> _Verdict:
+def _judge_ratio(c: _Compiled, top: _Side, top_rows: np.ndarray, bottom: _Side,
+                 bottom_rows: np.ndarray) -> _Verdict:
     """``A / B OP X``.  A zero (or missing) denominator fails: a rate over nothing is
     undefined, and a rule that passed on it would hide a fleet that recorded nothing."""
     assert c.denominator is not None and c.op is not None and c.threshold is not None
-    num, matching = _amount(c.measure, top)
-    den, _ = _amount(c.denominator, bottom)
+    num, matching = _amount(top, top_rows)
+    den, _ = _amount(bottom, bottom_rows)
     x, op = c.threshold, c.op
     expected = f"expected {op} {_fmt(x, False)}"
     if den is None or den == 0:
@@ -703,10 +737,13 @@ def _judge_ratio(c: _Compiled, top: pd.DataFrame, bottom: pd.DataFrame) -> _Verd
                     f"{_fmt(den, False)} = {_fmt(ratio, False)}, {expected}", blame)
 
 
-def _verdict(c: _Compiled, frames: dict[str, pd.DataFrame]) -> _Verdict:
-    if c.denominator is None:
-        return _judge(c, frames[c.measure.table])
-    return _judge_ratio(c, frames[c.measure.table], frames[c.denominator.table])
+def _verdict(c: _Compiled, sides: list[_Side], rows: dict[str, np.ndarray]) -> _Verdict:
+    """The rule on ``rows`` (positions per table); ``sides``: its one or two aggregates'."""
+    top = sides[0]
+    if len(sides) == 1:
+        return _judge(c, top, rows[top.measure.table])
+    bottom = sides[1]
+    return _judge_ratio(c, top, rows[top.measure.table], bottom, rows[bottom.measure.table])
 
 
 MISSING: Final = "(none)"
@@ -734,24 +771,26 @@ def _group_columns(c: _Compiled, frames: dict[str, pd.DataFrame]) -> dict[str, l
 
 
 def _grouped(c: _Compiled, frames: dict[str, pd.DataFrame]
-             ) -> list[tuple[tuple[str, ...], dict[str, pd.DataFrame]]]:
-    """Each group's key (its values of the ``by`` columns, in the order found) and its
-    rows of each table: a group missing from a table has no rows there."""
+             ) -> list[tuple[tuple[str, ...], dict[str, np.ndarray]]]:
+    """Each group's key (its values of the ``by`` columns, sorted) and the positions of
+    its rows in each table: a group missing from a table has no rows there."""
+    import numpy as np
     import pandas as pd
 
     columns = _group_columns(c, frames)
-    positions: dict[str, dict[tuple[str, ...], object]] = {}
+    positions: dict[str, dict[tuple[str, ...], np.ndarray]] = {}
     keys: dict[tuple[str, ...], None] = {}
     for table, frame in frames.items():
-        parts = [frame[col].astype("string").fillna(MISSING).reset_index(drop=True)
-                 for col in columns[table]]
-        indices = pd.DataFrame(dict(enumerate(parts))).groupby(
-            list(range(len(parts))), sort=True).indices if len(frame) else {}
+        parts = {i: frame[col].astype("string").fillna(MISSING).to_numpy(dtype=object)
+                 for i, col in enumerate(columns[table])}
+        indices = pd.DataFrame(parts).groupby(list(parts), sort=False).indices \
+            if len(frame) else {}
         found = {(k if isinstance(k, tuple) else (k,)): v for k, v in indices.items()}
         positions[table] = found
         keys.update(dict.fromkeys(found))
-    return [(key, {table: frame.iloc[positions[table].get(key, [])]  # type: ignore[arg-type]
-                   for table, frame in frames.items()}) for key in sorted(keys)]
+    none = np.zeros(0, dtype=np.intp)
+    return [(key, {table: positions[table].get(key, none) for table in frames})
+            for key in sorted(keys)]
 
 
 def evaluate(compiled: _Compiled, trace: Trace, file: str,
@@ -760,23 +799,29 @@ def evaluate(compiled: _Compiled, trace: Trace, file: str,
     """One compiled rule on one trace (or on anything with its tables, such as a fleet,
     whose ``offenders`` say where the offending rows are).  A grouped rule (``by``) holds
     when it holds in every group of rows; with no rows to group it is judged over all."""
-    import pandas as pd
+    import numpy as np
 
-    frames = {t: _frame(trace, m, compiled.by) for t, m in
-              {m.table: m for m in (compiled.measure, compiled.denominator)
-               if m is not None}.items()}
+    measures = [m for m in (compiled.measure, compiled.denominator) if m is not None]
+    frames = {t: _frame(trace, t, [f for m in measures if m.table == t for f in m.fields]
+                        + list(compiled.by)) for t in compiled.tables}
+    sides = [_Side.of(m, frames[m.table]) for m in measures]
     name_offenders = offenders or partial(_offenders, trace)
+    table = compiled.table
+
+    def named(blame: list[np.ndarray]) -> tuple[list[Offender], int]:
+        rows = np.concatenate(blame) if blame else np.zeros(0, dtype=np.intp)
+        return name_offenders(table, frames[table].iloc[rows]) if rows.size else ([], 0)
+
     groups = _grouped(compiled, frames) if compiled.by else []
     if not groups:
-        v = _verdict(compiled, frames)
-        shown, count = ([], 0) if v.passed or v.blame is None else \
-            name_offenders(compiled.table, v.blame)
-        return RuleResult(compiled.rule, file, compiled.table, v.passed, v.value, v.detail,
-                          shown, count)
+        v = _verdict(compiled, sides, {t: np.arange(len(f)) for t, f in frames.items()})
+        shown, count = ([], 0) if v.passed or v.blame is None else named([v.blame])
+        return RuleResult(compiled.rule, file, table, v.passed, v.value, v.detail, shown,
+                          count)
     results = []
     blamed = []
     for key, rows in groups:
-        v = _verdict(compiled, rows)
+        v = _verdict(compiled, sides, rows)
         results.append(GroupResult(dict(zip(compiled.by, key, strict=True)), v.passed,
                                    v.value, v.detail))
         if not v.passed and v.blame is not None:
@@ -788,9 +833,9 @@ def evaluate(compiled: _Compiled, trace: Trace, file: str,
          + "; ".join(g.name for g in failing[:SHOWN_GROUPS])
          + (f" and {len(failing) - SHOWN_GROUPS} more" if len(failing) > SHOWN_GROUPS
             else ""))
-    shown, count = name_offenders(compiled.table, pd.concat(blamed)) if blamed else ([], 0)
-    return RuleResult(compiled.rule, file, compiled.table, not failing, len(failing), detail,
-                      shown, count, results)
+    shown, count = named(blamed)
+    return RuleResult(compiled.rule, file, table, not failing, len(failing), detail, shown,
+                      count, results)
 
 
 def _rows(table: str, n: int) -> str:

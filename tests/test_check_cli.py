@@ -309,3 +309,15 @@ def test_bad_ratios_and_groups_are_one_error_line(assertion: str, message: str) 
     done = run(GOOD, "-a", assertion)
     assert done.returncode == EXIT_ERROR
     assert done.stderr == message + "\n" and done.stdout == ""
+
+
+def test_a_ratio_over_one_table_reads_both_filters() -> None:
+    # Both sides read the events table, each with its own field (kind, dir).
+    import attrace
+
+    trace = attrace.load(ROOT / TIMEOUT)
+    urcs = int((trace.events["kind"] == "urc").sum())
+    tx = int((trace.events["dir"] == "tx").sum())
+    done = run(TIMEOUT, "-a", f"count(kind == urc) / count(dir == tx) == {urcs / tx}")
+    assert done.returncode == EXIT_OK, done.stdout
+    assert f"ratio = {urcs} / {tx} = " in done.stdout
