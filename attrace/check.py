@@ -6,9 +6,13 @@ A rule is an assertion in the filter language with an aggregate around it:
     max(FIELD, FILTER) < 10s    min/mean/sum(FIELD, FILTER) OP X     p95(FIELD, FILTER) <= 2s
 
 over one table (events, transactions, sessions, diagnostics: named in the rule or inferred
-from the fields it uses).  Rules come one by one (``--assert``), from a TOML file, or from
-a built-in preset (``strict``).  Every failure carries the events that broke it, by
-number and line, so a CI log points straight into the capture.
+from the fields it uses).  Two aggregates divided make a rate, each over its own table
+(``count(code == "ssl-error") / count(sessions) < 0.01``; ``count(TABLE)`` counts a whole
+table, ``count(traces)`` the traces checked), and ``... by FIELD, ...`` holds a rule in
+each group of rows (per host, or over a fleet per file or tag).  Rules come one by one
+(``--assert``), from a TOML file, or from a built-in preset (``strict``).  Every failure
+carries the events that broke it, by number and line, so a CI log points straight into
+the capture.
 
 The outcome, ``CheckResult``, renders as text, JSON, GitHub workflow annotations and JUnit
 XML (one testcase per rule per file).  This module reads the tables of a ``Trace`` and
@@ -180,8 +184,6 @@ class _Measure:
     """The measured field is in seconds (values are shown as durations)."""
     text: str = ""
     """The aggregate as written (``count(sessions)``)."""
-    whole: bool = False
-    """``count(TABLE)``: every row of the table."""
 
     @property
     def fields(self) -> list[str]:
@@ -269,8 +271,7 @@ def _measure(rule: Rule, agg: Aggregate, table: str | None, default: str) -> _Me
                 and where_node.field.name in COUNTED_TABLES:
             # count(sessions): every row of a table, not the rows with a 'sessions' field.
             name = where_node.field.name
-            return _Measure(func, name, None, Filter("", name, None, None), False, agg.text,
-                            True)
+            return _Measure(func, name, None, Filter("", name, None, None), False, agg.text)
         value_field = None
     else:
         if not agg.args:
