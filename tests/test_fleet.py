@@ -553,7 +553,7 @@ def test_check_a_rate_and_groups_over_the_fleet(fleet_dir: Path) -> None:
     # Bad syntax over a fleet is the same one error line as over a capture.
     done = attrace_cmd("check", str(fleet_dir), "-a", "count(code == ssl-error) / < 0.01")
     assert (done.returncode, done.stdout) == (EXIT_ERROR, "")
-    assert done.stderr == ("Error: bad assertion at column 30: unexpected '<': expected a "
+    assert done.stderr == ("Error: bad assertion at column 28: unexpected '<': expected a "
                            "field name\n")
     # A column the fleet does not have is one error line.
     done = attrace_cmd("check", str(fleet_dir), "-a", "count(sessions) > 0 by firmware")
