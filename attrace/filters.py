@@ -217,6 +217,20 @@ class Assertion:
     by: tuple[FieldRef, ...] = ()
     """The columns after ``by``: the assertion must hold in every group of rows."""
 
+    @property
+    def func(self) -> str:
+        """The (left) aggregate's function: ``count``, ``p95``..."""
+        return self.aggregate.func
+
+    @property
+    def args(self) -> tuple[Node, ...]:
+        return self.aggregate.args
+
+    @property
+    def column(self) -> int:
+        """Where the assertion's function name starts."""
+        return self.aggregate.column
+
 
 def fields_of(node: Node | None) -> list[FieldRef]:
     """Every field a filter names, in order (fields used as values included when they
