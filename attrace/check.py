@@ -6,9 +6,13 @@ A rule is an assertion in the filter language with an aggregate around it:
     max(FIELD, FILTER) < 10s    min/mean/sum(FIELD, FILTER) OP X     p95(FIELD, FILTER) <= 2s
 
 over one table (events, transactions, sessions, diagnostics: named in the rule or inferred
-from the fields it uses).  Rules come one by one (``--assert``), from a TOML file, or from
-a built-in preset (``strict``).  Every failure carries the events that broke it, by
-number and line, so a CI log points straight into the capture.
+from the fields it uses).  Two aggregates divided make a rate, each over its own table
+(``count(code == "ssl-error") / count(sessions) < 0.01``; ``count(TABLE)`` counts a whole
+table, ``count(traces)`` the traces checked), and ``... by FIELD, ...`` holds a rule in
+each group of rows (per host, or over a fleet per file or tag).  Rules come one by one
+(``--assert``), from a TOML file, or from a built-in preset (``strict``).  Every failure
+carries the events that broke it, by number and line, so a CI log points straight into
+the capture.
 
 The outcome, ``CheckResult``, renders as text, JSON, GitHub workflow annotations and JUnit
 XML (one testcase per rule per file).  This module reads the tables of a ``Trace`` and
@@ -34,6 +38,7 @@ from attrace.filters import (
     FLOAT,
     INT,
     SECONDS,
+    Aggregate,
     Assertion,
     FieldRef,
     Filter,
@@ -49,6 +54,7 @@ from attrace.output import counted, json_text, printable
 from attrace.redact import shown_text
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from attrace.api import Trace
@@ -161,19 +167,59 @@ def as_rules(rules: str | Path | Rule | Iterable[str | Rule]) -> list[Rule]:
 
 # ------------------------------------------------------------------ compiling
 
-@dataclass(frozen=True)
-class _Compiled:
-    """A rule checked against its table's fields, ready to evaluate on any trace."""
+COUNTED_TABLES: Final = (*FIELDS, "traces")
+"""The tables ``count(TABLE)`` counts whole: the trace tables, and ``traces`` (the traces
+checked: one for a trace, the readable traces of a fleet)."""
 
-    rule: Rule
+
+@dataclass(frozen=True)
+class _Measure:
+    """One aggregate of a rule (either side of a ratio), checked against its table."""
+
     func: str
     table: str
     value_field: FieldRef | None
     where: Filter
-    op: str | None
-    threshold: float | None
     seconds: bool
     """The measured field is in seconds (values are shown as durations)."""
+    text: str = ""
+    """The aggregate as written (``count(sessions)``)."""
+
+    @property
+    def fields(self) -> list[str]:
+        """The fields it reads (so a trace builds only those event columns)."""
+        named = [*self.where.fields]
+        return named if self.value_field is None else [*named, self.value_field.name]
+
+    @property
+    def label(self) -> str:
+        """How a detail names it: ``count``, ``p95(open_after_s)``."""
+        return self.func if self.value_field is None else \
+            f"{self.func}({self.value_field.name})"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A rule checked against its tables' fields, ready to evaluate on any trace."""
+
+    rule: Rule
+    measure: _Measure
+    denominator: _Measure | None
+    """The aggregate after ``/``: the rule compares the ratio of the two."""
+    op: str | None
+    threshold: float | None
+    by: tuple[str, ...] = ()
+    """The fields after ``by``: the rule must hold in each group of rows."""
+
+    @property
+    def table(self) -> str:
+        """The table the rule's offending rows come from (the numerator's)."""
+        return self.measure.table
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.table for m in (self.measure, self.denominator)
+                                   if m is not None))
 
 
 def _fail(reason: str, column: int | None) -> FilterError:
@@ -191,28 +237,53 @@ def _quantile(func: str) -> float | None:
 def compile_rule(rule: Rule) -> _Compiled:
     """Parse and check a rule once; ``FilterError`` (``bad assertion at column N``)."""
     a = parse_assertion(rule.assertion)
-    func = a.func
+    measure = _measure(rule, a.aggregate, rule.table, "events")
+    denominator = None
+    if a.denominator is not None:
+        if measure.func in ("none", "any", "all"):
+            raise _fail(f"{measure.func}() is a test, not a number to divide; a ratio "
+                        "divides counts or statistics: count(...) / count(sessions) < 0.01",
+                        a.aggregate.column)
+        denominator = _measure(rule, a.denominator, None, measure.table)
+        if denominator.func in ("none", "any", "all"):
+            raise _fail(f"{denominator.func}() is a test, not a number to divide by; "
+                        "divide by count(...) or a statistic", a.denominator.column)
+    threshold = _threshold(a, measure, denominator is not None)
+    return _Compiled(rule, measure, denominator, a.op, threshold,
+                     tuple(dict.fromkeys(f.name for f in a.by)))
+
+
+def _measure(rule: Rule, agg: Aggregate, table: str | None, default: str) -> _Measure:
+    """One aggregate checked against its table: ``table`` when given (the rule's), else
+    the one its fields infer, else ``default`` (events; for a denominator that names no
+    field, the numerator's table: ``count(err != 0) / count()``)."""
+    func = agg.func
     if func not in _COUNTS and func not in _STATS and _quantile(func) is None:
         close = [f for f in FUNCTIONS if f[0] == func[:1]]
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise _fail(f"unknown aggregate '{func}'{hint}; use count, none, any, all, max, min, "
-                    f"mean, sum or a percentile such as p95", a.column)
+                    f"mean, sum or a percentile such as p95", agg.column)
     if func in _COUNTS:
-        if len(a.args) > 1:
-            raise _fail(f"{func}() takes one filter: {func}(kind == urc)", a.column)
-        where_node = a.args[0] if a.args else None
+        if len(agg.args) > 1:
+            raise _fail(f"{func}() takes one filter: {func}(kind == urc)", agg.column)
+        where_node = agg.args[0] if agg.args else None
+        if func == "count" and isinstance(where_node, Test) and where_node.op == "exists" \
+                and where_node.field.name in COUNTED_TABLES:
+            # count(sessions): every row of a table, not the rows with a 'sessions' field.
+            name = where_node.field.name
+            return _Measure(func, name, None, Filter("", name, None, None), False, agg.text)
         value_field = None
     else:
-        if not a.args:
+        if not agg.args:
             raise _fail(f"{func}() needs a field: {func}(done_after_s, name == QSSLOPEN)",
-                        a.column)
-        first = a.args[0]
+                        agg.column)
+        first = agg.args[0]
         if not (isinstance(first, Test) and first.op == "exists"):
             raise _fail(f"the first argument of {func}() is a field name, such as "
-                        f"done_after_s", a.column + len(func) + 1)
+                        f"done_after_s", agg.column + len(func) + 1)
         value_field = first.field
-        where_node = a.args[1] if len(a.args) > 1 else None
-    table = rule.table or infer_table([*a.args])
+        where_node = agg.args[1] if len(agg.args) > 1 else None
+    table = table or infer_table([*agg.args], default)
     if table not in FIELDS:
         raise UsageError(f"rule '{rule.name}': unknown table '{table}'; one of "
                          f"{', '.join(FIELDS)}")
@@ -226,20 +297,26 @@ def compile_rule(rule: Rule) -> _Compiled:
             raise _fail(f"{func}() needs a numeric field; {value_field.name} is not a number",
                         value_field.column)
         seconds = spec.type == SECONDS
-    threshold = _threshold(a, func, seconds)
-    return _Compiled(rule, func, table, value_field, where, a.op, threshold, seconds)
+    return _Measure(func, table, value_field, where, seconds, agg.text)
 
 
-def _threshold(a: Assertion, func: str, seconds: bool) -> float | None:
+def _threshold(a: Assertion, measure: _Measure, ratio: bool) -> float | None:
+    func, seconds = measure.func, measure.seconds
     if func in ("none", "any", "all"):
         if a.op is not None:
             raise _fail(f"{func}() is a test on its own; drop the comparison", a.op_column)
         return None
     if a.op is None or a.value is None:
-        example = "== 0" if func == "count" else "< 10s"
-        raise _fail(f"{func}() needs a comparison, such as {func}(...) {example}",
-                    len(a.text.rstrip()) + 1)
+        example = "count(...) / count(sessions) < 0.01" if ratio else \
+            f"{func}(...) {'== 0' if func == 'count' else '< 10s'}"
+        raise _fail(f"{'a ratio' if ratio else func + '()'} needs a comparison, such as "
+                    f"{example}", len(a.text.rstrip()) + 1)
     v: Value = a.value
+    if ratio:
+        if v.kind != "number":
+            raise _fail(f"a ratio compares with a number such as 0.01, not {v.text}",
+                        v.column)
+        return float(v.value)
     if v.kind == "duration" and not seconds:
         if func == "count":
             raise _fail(f"count() gives a count, so compare it with a number, not {v.text}",
@@ -279,6 +356,26 @@ class Offender:
         return f"#{self.no} ({self.at(file)}): {_short(self.text)}"
 
 
+SHOWN_GROUPS: Final = 10
+"""How many failing groups a failure lists (the rest are counted)."""
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """A grouped rule (``... by firmware``) on one group."""
+
+    group: dict[str, str]
+    """The group's value of each ``by`` field (``(none)`` where it has none)."""
+    passed: bool
+    value: float | None
+    detail: str
+
+    @property
+    def name(self) -> str:
+        """``firmware=BC66R01, day=2024-05-14``."""
+        return ", ".join(f"{k}={v}" for k, v in self.group.items())
+
+
 @dataclass
 class RuleResult:
     """One rule on one trace."""
@@ -295,6 +392,8 @@ class RuleResult:
     """The first few events that broke the rule."""
     offending: int = 0
     """How many rows broke it in all."""
+    groups: list[GroupResult] = field(default_factory=list)
+    """A grouped rule's result per group (``value`` is then how many failed)."""
 
     @property
     def line(self) -> int | None:
@@ -316,8 +415,13 @@ class RuleResult:
         return f"events {shown}" + (f" and {more} more" if more > 0 else "")
 
     def offender_lines(self) -> list[str]:
-        """One line per offending event shown, then ``... and N more`` (every report)."""
-        lines = [o.describe(self.file) for o in self.offenders]
+        """One line per failing group of a grouped rule, one per offending event shown,
+        each list ending ``... and N more`` when cut (every report)."""
+        failing = [g for g in self.groups if not g.passed]
+        lines = [f"{g.name}: {g.detail}" for g in failing[:SHOWN_GROUPS]]
+        if len(failing) > SHOWN_GROUPS:
+            lines.append(f"... and {len(failing) - SHOWN_GROUPS} more groups")
+        lines += [o.describe(self.file) for o in self.offenders]
         if self.offending > len(self.offenders):
             lines.append(f"... and {self.offending - len(self.offenders)} more")
         return lines
@@ -329,6 +433,8 @@ class RuleResult:
             "detail": self.detail, "message": self.rule.message, "offending": self.offending,
             "events": [{"index": o.index, "no": o.no, "line": o.line, "source": o.source,
                         "text": o.text} for o in self.offenders],
+            "groups": [{"group": g.group, "passed": g.passed, "value": g.value,
+                        "detail": g.detail} for g in self.groups],
         }
 
     def summary(self) -> str:
@@ -449,18 +555,20 @@ def _gh_property(text: str) -> str:
 
 # ------------------------------------------------------------------ evaluating
 
-def _frame(trace: Trace, compiled: _Compiled) -> pd.DataFrame:
-    """The rule's table, with only the event columns the rule reads (plus ``index``, to
-    name offenders): the strict preset reads no events at all.  A fleet gives its tables
-    as they are."""
+def _frame(trace: Trace, table: str, fields: list[str]) -> pd.DataFrame:
+    """A table a rule reads, with only the event columns its ``fields`` read (plus
+    ``index``, to name offenders): the strict preset reads no events at all.  A fleet
+    gives its tables as they are (``traces``: the readable ones); a trace's ``traces``
+    table is one row, itself."""
+    import pandas as pd
+
     from attrace.api import Trace
 
     if not isinstance(trace, Trace):
-        return getattr(trace, compiled.table)
-    fields = [*compiled.where.fields]
-    if compiled.value_field is not None:
-        fields.append(compiled.value_field.name)
-    return trace.table(compiled.table, fields)
+        return getattr(trace, table)
+    if table == "traces":
+        return pd.DataFrame(index=pd.RangeIndex(1))
+    return trace.table(table, fields)
 
 
 def _fmt(value: float | None, seconds: bool) -> str:
@@ -501,66 +609,239 @@ def _offenders(trace: Trace, table: str, rows: pd.DataFrame) -> tuple[list[Offen
     return shown, count
 
 
-def evaluate(compiled: _Compiled, trace: Trace, file: str,
-             offenders: Callable[[str, pd.DataFrame], tuple[list[Offender], int]] | None = None
-             ) -> RuleResult:
-    """One compiled rule on one trace (or on anything with its tables, such as a fleet,
-    whose ``offenders`` say where the offending rows are)."""
-    frame = _frame(trace, compiled)
-    mask = compiled.where.mask(frame)
-    matching = frame[mask.to_numpy()]
-    func, op, x = compiled.func, compiled.op, compiled.threshold
-    rule = compiled.rule
+@dataclass(frozen=True)
+class _Side:
+    """One aggregate's table, read once: which rows its filter keeps and, for a
+    statistic, the measured values (NaN where missing).  Groups are positions into it,
+    so a rule held per device over a million rows filters the rows once, not per group."""
 
-    def result(passed: bool, value: float | None, detail: str,
-               bad: pd.DataFrame | None = None) -> RuleResult:
-        shown, count = ([], 0) if passed or bad is None else \
-            (offenders or partial(_offenders, trace))(compiled.table, bad)
-        return RuleResult(rule, file, compiled.table, passed, value, detail, shown, count)
+    measure: _Measure
+    frame: pd.DataFrame
+    mask: np.ndarray
+    values: np.ndarray | None
 
+    @classmethod
+    def of(cls, measure: _Measure, frame: pd.DataFrame) -> _Side:
+        import numpy as np
+        import pandas as pd
+
+        mask = measure.where.mask(frame).to_numpy(dtype=bool)
+        values = None
+        if measure.value_field is not None:
+            spec = FIELDS[measure.table][measure.value_field.name]
+            column = spec.column or measure.value_field.name
+            values = pd.to_numeric(frame[column], errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan) if column in frame.columns else \
+                np.full(len(frame), np.nan)
+        return cls(measure, frame, mask, values)
+
+    def matching(self, rows: np.ndarray) -> np.ndarray:
+        """The positions of ``rows`` the filter keeps."""
+        return rows[self.mask[rows]]
+
+    def statistic(self, matching: np.ndarray) -> tuple[float | None, np.ndarray]:
+        """The statistic over the matching rows (None without values) and their values."""
+        import numpy as np
+
+        assert self.values is not None
+        values = self.values[matching]
+        present = values[~np.isnan(values)]
+        if not present.size:
+            return None, values
+        q = _quantile(self.measure.func)
+        if q is not None:
+            return float(np.quantile(present, q)), values
+        return float(getattr(np, self.measure.func)(present)), values
+
+
+@dataclass
+class _Verdict:
+    """A rule judged on some rows (all of them, or one group's)."""
+
+    passed: bool
+    value: float | None
+    detail: str
+    blame: np.ndarray | None = None
+    """Positions of the numerator's rows to name as offenders (None: nothing to point
+    at)."""
+
+
+def _judge(c: _Compiled, side: _Side, rows: np.ndarray) -> _Verdict:
+    """A rule without a ratio on ``rows`` of its table."""
+    import numpy as np
+
+    m = c.measure
+    matching = side.matching(rows)
+    func, op, x = m.func, c.op, c.threshold
     n = len(matching)
-    rows = _rows(compiled.table, n)
+    what = _rows(m.table, n)
     if func == "none":
-        return result(n == 0, n, f"{n} matching {rows}, expected none" if n else
-                      f"no matching {_rows(compiled.table, 0)}", matching)
+        return _Verdict(n == 0, n, f"{n} matching {what}, expected none" if n else
+                        f"no matching {_rows(m.table, 0)}", matching)
     if func == "any":
-        return result(n > 0, n, f"{n} matching {rows}" if n else
-                      f"no matching {rows}, expected some")
+        return _Verdict(n > 0, n, f"{n} matching {what}" if n else
+                        f"no matching {what}, expected some")
     if func == "all":
-        bad = frame[~mask.to_numpy()]
-        total = f"{len(frame)} {_rows(compiled.table, len(frame))}"
-        return result(bad.empty, len(bad), f"all {total} match" if bad.empty else
-                      f"{len(bad)} of {total} do not match", bad)
+        bad = rows[~side.mask[rows]]
+        total = f"{len(rows)} {_rows(m.table, len(rows))}"
+        return _Verdict(not bad.size, len(bad), f"all {total} match" if not bad.size else
+                        f"{len(bad)} of {total} do not match", bad)
     assert op is not None and x is not None
     if func == "count":
         passed = _OPS[op](n, x)
         # Too many matches: the matches are to blame; too few: nothing to point at.
         blame = matching if not passed and op in ("==", "<", "<=") and n > x else None
-        return result(passed, n, f"count = {n}, expected {op} {_fmt(x, False)}", blame)
-    assert compiled.value_field is not None
-    name = compiled.value_field.name
-    spec = FIELDS[compiled.table][name]
-    column = spec.column or name
+        return _Verdict(passed, n, f"{m.label} = {n}, expected {op} {_fmt(x, False)}", blame)
+    value, values = side.statistic(matching)
+    if value is None:
+        return _Verdict(True, None, f"{m.label} has no values ({n} matching {what})")
+    passed = bool(_OPS[op](value, x)) and not math.isnan(value)
+    present = ~np.isnan(values)
+    bad = np.zeros(len(values), dtype=bool)
+    bad[present] = ~_OPS[op](values[present], x)
+    detail = (f"{m.label} = {_fmt(value, m.seconds)}, expected {op} "
+              f"{_fmt(x, m.seconds)} ({counted(int(present.sum()), 'value')})")
+    return _Verdict(passed, round(value, 9), detail, matching[bad])
+
+
+def _amount(side: _Side, rows: np.ndarray) -> tuple[float | None, np.ndarray]:
+    """One side of a ratio on ``rows``: its value (None for a statistic without values)
+    and the positions it counted or measured."""
+    matching = side.matching(rows)
+    if side.values is None:
+        return float(len(matching)), matching
+    return side.statistic(matching)[0], matching
+
+
+def _judge_ratio(c: _Compiled, top: _Side, top_rows: np.ndarray, bottom: _Side,
+                 bottom_rows: np.ndarray) -> _Verdict:
+    """``A / B OP X``.  A zero (or missing) denominator fails: a rate over nothing is
+    undefined, and a rule that passed on it would hide a fleet that recorded nothing."""
+    assert c.denominator is not None and c.op is not None and c.threshold is not None
+    num, matching = _amount(top, top_rows)
+    den, _ = _amount(bottom, bottom_rows)
+    x, op = c.threshold, c.op
+    expected = f"expected {op} {_fmt(x, False)}"
+    if den is None or den == 0:
+        what = "has no values" if den is None else "is 0"
+        return _Verdict(False, None, f"the denominator {c.denominator.text} {what}: the "
+                        f"ratio is undefined (division by zero), {expected}")
+    if num is None:
+        return _Verdict(True, None, f"{c.measure.text} has no values ({len(matching)} "
+                        f"matching {_rows(c.measure.table, len(matching))}): no ratio")
+    ratio = num / den
+    passed = bool(_OPS[op](ratio, x))
+    # Too high a rate of counted rows: those rows are to blame.
+    blame = matching if not passed and c.measure.func == "count" and op in ("==", "<", "<=") \
+        and ratio >= x else None
+    return _Verdict(passed, round(ratio, 9), f"ratio = {_fmt(num, False)} / "
+                    f"{_fmt(den, False)} = {_fmt(ratio, False)}, {expected}", blame)
+
+
+def _verdict(c: _Compiled, sides: list[_Side], rows: dict[str, np.ndarray]) -> _Verdict:
+    """The rule on ``rows`` (positions per table); ``sides``: its one or two aggregates'."""
+    top = sides[0]
+    if len(sides) == 1:
+        return _judge(c, top, rows[top.measure.table])
+    bottom = sides[1]
+    return _judge_ratio(c, top, rows[top.measure.table], bottom, rows[bottom.measure.table])
+
+
+MISSING: Final = "(none)"
+"""How a group whose column has no value is named."""
+
+
+def _group_columns(c: _Compiled, frames: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """Per table read, the column of each ``by`` field: a field of the table (its column,
+    ``name`` of a transaction is ``command``), or a column of a fleet (``file``, a tag);
+    ``UsageError`` naming what can be grouped by otherwise."""
+    out: dict[str, list[str]] = {}
+    for table, frame in frames.items():
+        columns = []
+        for name in c.by:
+            spec = FIELDS.get(table, {}).get(name)
+            column = spec.column or name if spec is not None else name
+            if column not in frame.columns:
+                raise UsageError(
+                    f"rule '{c.rule.name}': cannot group by '{name}': no such column in the "
+                    f"{table} table; group by a field of the table read, or over a fleet "
+                    "by file or one of its tags")
+            columns.append(column)
+        out[table] = columns
+    return out
+
+
+def _grouped(c: _Compiled, frames: dict[str, pd.DataFrame]
+             ) -> list[tuple[tuple[str, ...], dict[str, np.ndarray]]]:
+    """Each group's key (its values of the ``by`` columns, sorted) and the positions of
+    its rows in each table: a group missing from a table has no rows there."""
+    import numpy as np
     import pandas as pd
 
-    values = pd.to_numeric(matching[column], errors="coerce").astype("float64") \
-        if column in matching.columns else pd.Series(dtype="float64")
-    present = values.dropna()
-    if present.empty:
-        return result(True, None, f"{func}({name}) has no values "
-                      f"({n} matching {_rows(compiled.table, n)})")
-    q = _quantile(func)
-    value = float(present.quantile(q)) if q is not None else float(getattr(present, func)())
-    passed = bool(_OPS[op](value, x)) and not math.isnan(value)
-    bad_mask = ~_OPS[op](values, x) & values.notna()
-    detail = (f"{func}({name}) = {_fmt(value, compiled.seconds)}, expected {op} "
-              f"{_fmt(x, compiled.seconds)} ({counted(len(present), 'value')})")
-    return result(passed, round(value, 9), detail, matching[bad_mask.to_numpy()])
+    columns = _group_columns(c, frames)
+    positions: dict[str, dict[tuple[str, ...], np.ndarray]] = {}
+    keys: dict[tuple[str, ...], None] = {}
+    for table, frame in frames.items():
+        parts = {i: frame[col].astype("string").fillna(MISSING).to_numpy(dtype=object)
+                 for i, col in enumerate(columns[table])}
+        indices = pd.DataFrame(parts).groupby(list(parts), sort=False).indices \
+            if len(frame) else {}
+        found = {(k if isinstance(k, tuple) else (k,)): v for k, v in indices.items()}
+        positions[table] = found
+        keys.update(dict.fromkeys(found))
+    none = np.zeros(0, dtype=np.intp)
+    return [(key, {table: positions[table].get(key, none) for table in frames})
+            for key in sorted(keys)]
+
+
+def evaluate(compiled: _Compiled, trace: Trace, file: str,
+             offenders: Callable[[str, pd.DataFrame], tuple[list[Offender], int]] | None = None
+             ) -> RuleResult:
+    """One compiled rule on one trace (or on anything with its tables, such as a fleet,
+    whose ``offenders`` say where the offending rows are).  A grouped rule (``by``) holds
+    when it holds in every group of rows; with no rows to group it is judged over all."""
+    import numpy as np
+
+    measures = [m for m in (compiled.measure, compiled.denominator) if m is not None]
+    frames = {t: _frame(trace, t, [f for m in measures if m.table == t for f in m.fields]
+                        + list(compiled.by)) for t in compiled.tables}
+    sides = [_Side.of(m, frames[m.table]) for m in measures]
+    name_offenders = offenders or partial(_offenders, trace)
+    table = compiled.table
+
+    def named(blame: list[np.ndarray]) -> tuple[list[Offender], int]:
+        rows = np.concatenate(blame) if blame else np.zeros(0, dtype=np.intp)
+        return name_offenders(table, frames[table].iloc[rows]) if rows.size else ([], 0)
+
+    groups = _grouped(compiled, frames) if compiled.by else []
+    if not groups:
+        v = _verdict(compiled, sides, {t: np.arange(len(f)) for t, f in frames.items()})
+        shown, count = ([], 0) if v.passed or v.blame is None else named([v.blame])
+        return RuleResult(compiled.rule, file, table, v.passed, v.value, v.detail, shown,
+                          count)
+    results = []
+    blamed = []
+    for key, rows in groups:
+        v = _verdict(compiled, sides, rows)
+        results.append(GroupResult(dict(zip(compiled.by, key, strict=True)), v.passed,
+                                   v.value, v.detail))
+        if not v.passed and v.blame is not None:
+            blamed.append(v.blame)
+    failing = [g for g in results if not g.passed]
+    by = ", ".join(compiled.by)
+    detail = f"{counted(len(results), 'group')} by {by}, all hold" if not failing else \
+        (f"{len(failing)} of {counted(len(results), 'group')} by {by} fail: "
+         + "; ".join(g.name for g in failing[:SHOWN_GROUPS])
+         + (f" and {len(failing) - SHOWN_GROUPS} more" if len(failing) > SHOWN_GROUPS
+            else ""))
+    shown, count = named(blamed)
+    return RuleResult(compiled.rule, file, table, not failing, len(failing), detail, shown,
+                      count, results)
 
 
 def _rows(table: str, n: int) -> str:
     word = {"events": "event", "transactions": "transaction", "sessions": "session",
-            "diagnostics": "diagnostic"}[table]
+            "diagnostics": "diagnostic", "traces": "trace"}[table]
     return word if n == 1 else word + "s"
 
 

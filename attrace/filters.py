@@ -191,17 +191,45 @@ Node = Test | Not | BoolOp
 
 
 @dataclass(frozen=True, slots=True)
-class Assertion:
-    """``func(args) OP value`` as written; ``attrace.check`` gives it meaning."""
+class Aggregate:
+    """``func(args)`` as written (one side of a ratio)."""
 
     func: str
     args: tuple[Node, ...]
-    op: str | None
-    value: Value | None
     column: int
     """Where the function name starts."""
+    text: str
+    """The aggregate as written (``count(sessions)``), for messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    """``func(args) [/ func(args)] OP value [by FIELD, ...]`` as written;
+    ``attrace.check`` gives it meaning."""
+
+    aggregate: Aggregate
+    op: str | None
+    value: Value | None
     op_column: int | None
     text: str
+    denominator: Aggregate | None = None
+    """The aggregate after ``/``: the assertion compares the ratio of the two."""
+    by: tuple[FieldRef, ...] = ()
+    """The columns after ``by``: the assertion must hold in every group of rows."""
+
+    @property
+    def func(self) -> str:
+        """The (left) aggregate's function: ``count``, ``p95``..."""
+        return self.aggregate.func
+
+    @property
+    def args(self) -> tuple[Node, ...]:
+        return self.aggregate.args
+
+    @property
+    def column(self) -> int:
+        """Where the assertion's function name starts."""
+        return self.aggregate.column
 
 
 def fields_of(node: Node | None) -> list[FieldRef]:
@@ -344,7 +372,8 @@ _EXPECTED: Final = {
     "COMPARE": "a comparison (== != < <= > >=)", "STRING": "a string", "NUMBER": "a number",
     "DURATION": "a duration", "WORD": "a field name", "_AND": "'and'", "_OR": "'or'",
     "_NOT": "'not'", "_CONTAINS": "'contains'", "_MATCHES": "'matches'", "_IN": "'in'",
-    "LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'", "COMMA": "','",
+    "_BY": "'by'", "SLASH": "'/'", "LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'",
+    "RBRACE": "'}'", "COMMA": "','",
     "$END": "the end",
 }
 _TYPE_WORDS: Final = {INT: "number", FLOAT: "number", SECONDS: "time in seconds",
@@ -400,14 +429,21 @@ def parse_assertion(text: str) -> Assertion:
     if not text.strip():
         raise FilterError("empty assertion", None, "assertion")
     tree = _parse(text, "assertion", "assertion")
-    name, *rest, op, value = tree.children
-    assert isinstance(name, Token)
-    args = tuple(_node(a, "assertion") for a in rest if a is not None)
+    first, second, op, value, group = tree.children
     return Assertion(
-        str(name).lower(), args, None if op is None else ("==" if op == "=" else str(op)),
-        None if value is None else _value(value), name.column or 1,
-        None if op is None else op.column, text,
+        _aggregate(first, text), None if op is None else ("==" if op == "=" else str(op)),
+        None if value is None else _value(value), None if op is None else op.column, text,
+        None if second is None else _aggregate(second, text),
+        () if group is None else tuple(_field(f) for f in group.children),
     )
+
+
+def _aggregate(tree: Tree, text: str) -> Aggregate:
+    name, *rest = tree.children
+    assert isinstance(name, Token)
+    return Aggregate(str(name).lower(), tuple(_node(a, "assertion") for a in rest
+                                               if a is not None), name.column or 1,
+                     text[tree.meta.start_pos:tree.meta.end_pos])
 
 
 # ------------------------------------------------------------------ checking

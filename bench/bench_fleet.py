@@ -66,6 +66,15 @@ def _peak_kb(pid: int) -> int | None:
     return None
 
 
+def _cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a live process so far (/proc/PID/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _name(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80]
@@ -73,24 +82,31 @@ def _name(pid: int) -> str:
         return "?"
 
 
-def run_batch(args: list[str]) -> tuple[float, dict[int, tuple[int, str]], int, str]:
-    """Run the command, polling the peak RSS (VmHWM) of it and of every process below it;
-    wall seconds, {pid: (peak KB, command line)} of the processes below, its own peak."""
+def run_batch(args: list[str]) -> tuple[float, dict[int, tuple[int, str]], int, str, float]:
+    """Run the command, polling the peak RSS (VmHWM) and CPU time of it and of every
+    process below it; wall seconds, {pid: (peak KB, command line)} of the processes
+    below, its own peak, and the CPU seconds of all of them (each process's last reading,
+    at most one poll old: the fork server's workers are not children the command waits
+    for, so rusage would miss them)."""
     started = time.perf_counter()
     proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
     peaks: dict[int, tuple[int, str]] = {}
+    cpu: dict[int, float] = {}
     own = 0
     while proc.poll() is None:
         own = max(own, _peak_kb(proc.pid) or 0)
-        for pid in _descendants(proc.pid):
+        for pid in {proc.pid} | _descendants(proc.pid):
             kb = _peak_kb(pid)
-            if kb is not None and kb >= peaks.get(pid, (0, ""))[0]:
+            if pid != proc.pid and kb is not None and kb >= peaks.get(pid, (0, ""))[0]:
                 peaks[pid] = (kb, peaks.get(pid, (0, ""))[1] or _name(pid))
+            seconds = _cpu_s(pid)
+            if seconds is not None:
+                cpu[pid] = max(cpu.get(pid, 0.0), seconds)
         time.sleep(0.2)
     stderr = proc.stderr.read() if proc.stderr else ""
     if proc.returncode != 0:
         sys.exit(f"attrace batch failed ({proc.returncode}): {stderr}")
-    return time.perf_counter() - started, peaks, own, stderr
+    return time.perf_counter() - started, peaks, own, stderr, sum(cpu.values())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -114,12 +130,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.dask:
         command += ["--dask", args.dask]
     load = os.getloadavg()
-    wall, peaks, own, stderr = run_batch(command)
+    wall, peaks, own, stderr, cpu = run_batch(command)
+    after = os.getloadavg()
     print(stderr.strip())
-    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
-          f"(cores: {os.cpu_count()})")
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after: "
+          f"{after[0]:.2f} {after[1]:.2f} {after[2]:.2f} (cores: {os.cpu_count()})")
     print(f"wall {wall:.1f} s, {len(paths) / wall:.2f} files/s, "
           f"{len(paths) * args.lines / wall:,.0f} lines/s, {size / wall / 1e6:.2f} MB/s")
+    print(f"CPU {cpu:.1f} s (all processes), {cpu / len(paths) * 1000:.0f} ms per trace; "
+          f"on {args.jobs} idle cores that is {cpu / args.jobs:.1f} s of wall time")
     print(f"peak RSS: parent {own / 1024:.0f} MB")
     for pid, (kb, name) in sorted(peaks.items(), key=lambda p: -p[1][0])[:args.jobs + 2]:
         print(f"  pid {pid}: {kb / 1024:.0f} MB  {name}")

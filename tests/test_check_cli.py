@@ -234,3 +234,90 @@ def test_whole_conversations_are_checked_apart_and_refused_together() -> None:
                                       "samples/two_way_auth.log each hold a whole "
                                       "conversation"), together.stderr
     assert together.stderr.count("\n") == 1
+
+
+# ------------------------------------------------------------ ratios and groups
+
+def test_a_ratio_of_counts_passes_and_fails() -> None:
+    done = run(TIMEOUT, "-a", "count(open_err != 0) / count(sessions) <= 0.5")
+    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert "ratio = 1 / 2 = 0.5, expected <= 0.5" in done.stdout
+    done = run(TIMEOUT, "-a", "count(open_err != 0) / count(sessions) < 0.5", "-f", "json")
+    assert done.returncode == EXIT_FAIL
+    result = json.loads(done.stdout)["results"][0]
+    assert (result["passed"], result["value"], result["table"]) == (False, 0.5, "sessions")
+    assert result["detail"] == "ratio = 1 / 2 = 0.5, expected < 0.5"
+    # The counted rows are to blame: the failed open, at its line.
+    assert [(e["no"], e["line"]) for e in result["events"]] == [(15, 23)]
+
+
+def test_a_ratio_of_statistics() -> None:
+    done = run(TIMEOUT, "-a", "p95(open_after_s) / mean(open_after_s) < 1.5")
+    assert done.returncode == EXIT_FAIL
+    assert "ratio = 19.1523 / 11.721 = 1.63402, expected < 1.5" in done.stdout
+
+
+def test_a_zero_denominator_fails_and_says_so() -> None:
+    done = run("samples/ssl/bad_credentials.log", "-a",
+               "count(result == ERROR) / count(name == QSSLSEND) < 1")
+    assert done.returncode == EXIT_FAIL
+    assert ("the denominator count(name == QSSLSEND) is 0: the ratio is undefined (division "
+            "by zero), expected < 1") in done.stdout
+    assert done.stderr == ""
+
+
+def test_count_of_a_whole_table_and_of_traces() -> None:
+    done = run(TIMEOUT, "-a", "count(transactions) == 10", "-a", "count(traces) == 1",
+               "-a", "count(kind == urc) / count(traces) == 5")
+    assert done.returncode == EXIT_OK, done.stdout
+    assert done.stdout.splitlines()[-1] == "3 checks on 1 file: 3 passed, 0 failed"
+
+
+def test_a_rule_by_group_names_the_failing_groups() -> None:
+    done = run(GOOD, TIMEOUT, "-a", "count(result == ERROR) == 0 by name",
+               "-a", "max(open_after_s) < 10s by host")
+    assert done.returncode == EXIT_FAIL
+    lines = done.stdout.splitlines()
+    assert ("PASS  samples/ssl/timeout.log  count(result == ERROR) == 0 by name: 8 groups by "
+            "name, all hold") in lines
+    assert ("FAIL  samples/ssl/timeout.log  max(open_after_s) < 10s by host: 1 of 1 group by "
+            "host fail: host=telemetry.meterworks.example") in lines
+    assert ("      host=telemetry.meterworks.example: max(open_after_s) = 19.978 s, expected "
+            "< 10 s (2 values)") in lines
+
+
+@pytest.mark.parametrize(("assertion", "message"), [
+    ("count(kind == urc) / < 1",
+     "Error: bad assertion at column 22: unexpected '<': expected a field name"),
+    ("count(kind == urc) / count()",
+     "Error: bad assertion at column 29: a ratio needs a comparison, such as "
+     "count(...) / count(sessions) < 0.01"),
+    ("count() / count(sessions) < 2s",
+     "Error: bad assertion at column 29: a ratio compares with a number such as 0.01, "
+     "not 2s"),
+    ("none(kind == urc) / count() < 1",
+     "Error: bad assertion at column 1: none() is a test, not a number to divide; a ratio "
+     "divides counts or statistics: count(...) / count(sessions) < 0.01"),
+    ("count() > 0 by",
+     "Error: bad assertion at column 15: assertion ends too early: expected a field name"),
+    ("count(sessions) > 0 by firmware",
+     "Error: rule 'count(sessions) > 0 by firmware': cannot group by 'firmware': no such "
+     "column in the sessions table; group by a field of the table read, or over a fleet by "
+     "file or one of its tags"),
+])
+def test_bad_ratios_and_groups_are_one_error_line(assertion: str, message: str) -> None:
+    done = run(GOOD, "-a", assertion)
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr == message + "\n" and done.stdout == ""
+
+
+def test_a_ratio_over_one_table_reads_both_filters() -> None:
+    # Both sides read the events table, each with its own field (kind, dir).
+    import attrace
+
+    trace = attrace.load(ROOT / TIMEOUT)
+    urcs = int((trace.events["kind"] == "urc").sum())
+    tx = int((trace.events["dir"] == "tx").sum())
+    done = run(TIMEOUT, "-a", f"count(kind == urc) / count(dir == tx) == {urcs / tx}")
+    assert done.returncode == EXIT_OK, done.stdout
+    assert f"ratio = {urcs} / {tx} = " in done.stdout

@@ -2,13 +2,11 @@
 
 A rule reads the fleet's concatenated table (``p95(open_after_s) < 10s`` is the 95th
 percentile over every session of every trace), compiled and evaluated by
-``attrace.check`` itself; only where a failure points differs: at a row of a trace file
-(``dev-17.log line 38``), not at an event of one loaded trace.
-
-What the check language cannot say over a fleet (yet): arithmetic between aggregates
-(``count(...) / count(...)``, a failure *rate*) and grouping (per device, per tag); the
-filter fields are those of one trace, so ``file`` and tag columns cannot be named in a
-rule either.
+``attrace.check`` itself (ratios, ``count(traces)`` and ``by`` groups included); only
+where a failure points differs: at a row of a trace file (``dev-17.log line 38``), not at
+an event of one loaded trace.  A fleet's rows carry ``file`` and its tag columns, so a
+rule can be held per device or per firmware (``... by firmware``); filters still name
+only the fields of one trace's tables.
 """
 
 from __future__ import annotations
@@ -59,13 +57,17 @@ def _event(table: str, row: pd.Series) -> int | None:
 
 def offenders(table: str, rows: pd.DataFrame) -> tuple[list[Offender], int]:
     """The first offending rows of a fleet table, each named by its file and line."""
+    import pandas as pd
+
     shown = []
     for _, row in rows.head(SHOWN_OFFENDERS).iterrows():
         index = _event(table, row)
         line = row["line"]
+        source = row.get("source")  # the file of the line: one of a pair of taps
         shown.append(Offender(-1 if index is None else index,
-                              None if line is None or line != line else int(line),
-                              str(row["file"]), _row_text(table, row)))
+                              None if pd.isna(line) else int(line),
+                              str(row["file"] if pd.isna(source) else source),
+                              _row_text(table, row)))
     return shown, len(rows)
 
 
@@ -80,7 +82,7 @@ def check_fleet(folder: str | Path, rules: Sequence[Rule]) -> CheckResult:
         raise InputError(f"no trace of the fleet {folder} could be read ({len(traces)} "
                          "traces, see their error in its traces table): nothing to check")
     entries = fleet.manifest.traces.values()
-    if any(c.table == "events" for c in compiled) and \
+    if any("events" in c.tables for c in compiled) and \
             not all(e.get("events") for e in entries if e.get("error") is None):
         raise UsageError(f"a rule reads the events table, which the fleet {folder} does not "
                          "keep: run attrace batch again with --events")
@@ -89,5 +91,18 @@ def check_fleet(folder: str | Path, rules: Sequence[Rule]) -> CheckResult:
         sys.stderr.write(printable(f"Warning: {unread} of {len(traces)} traces of {folder} "
                                    "could not be read and are not checked (their error is in "
                                    "the traces table).") + "\n")
-    return CheckResult([evaluate(c, fleet, fleet.name, offenders)  # type: ignore[arg-type]
+    tables = _Checked(fleet, readable)
+    return CheckResult([evaluate(c, tables, fleet.name, offenders)  # type: ignore[arg-type]
                         for c in compiled])
+
+
+class _Checked:
+    """The tables a rule reads of a fleet: its trace tables as they are, ``traces`` only
+    the readable ones (those checked: ``count(traces)``)."""
+
+    def __init__(self, fleet: Fleet, readable: pd.DataFrame) -> None:
+        self._fleet = fleet
+        self.traces = readable
+
+    def __getattr__(self, table: str) -> pd.DataFrame:
+        return getattr(self._fleet, table)

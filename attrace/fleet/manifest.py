@@ -54,9 +54,16 @@ def read_manifest(folder: str | Path) -> Manifest:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InputError(f"{path} is not an attrace fleet manifest; use another -o folder")
     if data.get("version") != VERSION:
-        raise InputError(f"{path} is a fleet dataset of layout version {data.get('version')}"
-                         f", this attrace reads version {VERSION}; redo it with --force")
+        raise OtherLayout(f"{path} is a fleet dataset of layout version "
+                          f"{data.get('version')}, this attrace reads version {VERSION}; redo "
+                          "it with attrace batch TRACES... -o FOLDER --force")
     return Manifest(dict(data.get("tags") or {}), dict(data.get("traces") or {}))
+
+
+class OtherLayout(InputError):
+    """A dataset written by an attrace of another layout ``VERSION``: its rows cannot be
+    mixed with this one's, so only ``attrace batch --force`` (which starts it afresh)
+    goes on with it."""
 
 
 def write_manifest(folder: str | Path, manifest: Manifest) -> None:

@@ -9,6 +9,7 @@ resumes where it stopped when run again.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import multiprocessing
@@ -23,10 +24,21 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Final
 
-from attrace.errors import AttraceError, InputError, UsageError
-from attrace.fleet.manifest import Manifest, read_manifest, write_manifest
-from attrace.fleet.schema import COLUMNS
-from attrace.fleet.work import DETECTED, Reading, Task, analyse, shown_path
+from attrace.errors import InputError, UsageError
+from attrace.fleet.manifest import Manifest, OtherLayout, read_manifest, write_manifest
+from attrace.fleet.schema import COLUMNS, TABLES
+from attrace.fleet.work import (
+    DETECTED,
+    RUNNING,
+    Reading,
+    Task,
+    analyse,
+    analyse_marked,
+    lost,
+    running_marker,
+    shown_path,
+)
+from attrace.output import printable
 from attrace.report.progress import Steps
 
 SAVE_EVERY_S: Final = 2.0
@@ -99,17 +111,25 @@ def tag_values(path: str, tags: Mapping[str, str]) -> dict[str, str | None]:
     return values
 
 
-def find_traces(patterns: Sequence[str], out: Path) -> tuple[list[str], int]:
+def find_traces(patterns: Sequence[str], out: Path,
+                warn: Callable[[str], None] | None = None) -> tuple[list[str], int]:
     """The absolute paths named by ``patterns`` (files, folders searched whole, globs
     with ``**``), each once, in the order given, leaving out the dataset folder itself,
     and how many files a folder's walk left out as no capture (``NOT_CAPTURES``).
-    A plain path that does not exist is kept: it becomes a trace with an error."""
+
+    A file named that does not exist is kept, as a trace whose row says so (a device's
+    capture that went missing is news for the fleet), and ``warn`` is told; a glob that
+    matches nothing adds nothing and ``warn`` is told.  ``UsageError`` (and no warning)
+    when nothing at all is found."""
     found: dict[str, None] = {}
+    warnings: list[str] = []
     left_out = 0
     inside = os.path.abspath(out) + os.sep
     for pattern in patterns:
         if glob.has_magic(pattern):
             names = sorted(glob.glob(pattern, recursive=True))
+            if not names:
+                warnings.append(f"Warning: {pattern} matches no file.")
         elif os.path.isdir(pattern):
             walked = [p for p in Path(pattern).rglob("*")
                       if not any(part.startswith(".")
@@ -118,6 +138,9 @@ def find_traces(patterns: Sequence[str], out: Path) -> tuple[list[str], int]:
             left_out += sum(p.suffix.lower() in NOT_CAPTURES and p.is_file() for p in walked)
         else:
             names = [pattern]
+            if not os.path.lexists(pattern):
+                warnings.append(f"Warning: {pattern} does not exist; it is a row of the "
+                                "traces table with that error.")
         for name in names:
             path = os.path.abspath(name)
             if not path.startswith(inside) and not os.path.isdir(path):
@@ -125,7 +148,61 @@ def find_traces(patterns: Sequence[str], out: Path) -> tuple[list[str], int]:
     if not found:
         raise UsageError("no traces found in " + ", ".join(patterns)
                          + "; give files, folders or quoted globs such as 'logs/**/*.log'")
+    for line in warnings if warn else ():
+        warn(printable(line))
     return list(found), left_out
+
+
+_TAP: Final = re.compile(r"(?P<stem>.+)(?P<sep>[_-])(?P<dir>tx|rx)(?P<suffix>\.[^.]*)?",
+                         re.IGNORECASE)
+"""A tap's file name: ``device_tx.csv``, ``logic-RX.txt``..."""
+
+
+def _partner(path: str) -> str | None:
+    """The other direction's file of a tap (``device_rx.csv`` for ``device_tx.csv``)."""
+    folder, base = os.path.split(path)
+    m = _TAP.fullmatch(base)
+    if m is None:
+        return None
+    other = m["dir"].translate(str.maketrans("tTrR", "rRtT"))
+    return os.path.join(folder, f"{m['stem']}{m['sep']}{other}{m['suffix'] or ''}")
+
+
+def pair_taps(paths: Sequence[str]) -> list[tuple[str, ...]]:
+    """The traces of ``paths``, each a tuple of its files: one file each, but the two taps
+    of one UART (a file per direction: the same folder and name but for ``_tx``/``_rx``
+    or ``-tx``/``-rx`` before the suffix, both among ``paths``) make one trace, tx first,
+    read merged by time as ``attrace.load`` reads several files.  Alone, each would be a
+    one-sided trace whose opens are all unanswered and whose commands never complete."""
+    found = set(paths)
+    traces: list[tuple[str, ...]] = []
+    taken: set[str] = set()
+    for path in paths:
+        if path in taken:
+            continue
+        partner = _partner(path)
+        if partner is not None and partner in found and partner not in taken:
+            tx_first = (path, partner) if _TAP.fullmatch(os.path.basename(path))["dir"] \
+                .lower() == "tx" else (partner, path)  # type: ignore[index]
+            taken.update(tx_first)
+            traces.append(tx_first)
+        else:
+            traces.append((path,))
+    return traces
+
+
+def trace_name(files: Sequence[str]) -> str:
+    """The ``file`` of a trace in the dataset: its path, or for a pair of taps the two
+    names in one, ``/logs/device_{tx,rx}.csv``."""
+    if len(files) == 1:
+        return files[0]
+    folder, base = os.path.split(files[0])
+    m = _TAP.fullmatch(base)
+    assert m is not None and len(files) == 2  # pair_taps made it
+    rx = _TAP.fullmatch(os.path.basename(files[1]))
+    assert rx is not None
+    return os.path.join(folder, f"{m['stem']}{m['sep']}{{{m['dir']},{rx['dir']}}}"
+                                f"{m['suffix'] or ''}")
 
 
 def key_of(path: str) -> str:
@@ -141,27 +218,37 @@ def _stat(path: str) -> tuple[int | None, int | None]:
     return st.st_size, st.st_mtime_ns
 
 
-def plan(paths: Sequence[str], out: Path, manifest: Manifest, tags: dict[str, str],
-         events: bool, force: bool, reading: Reading = DETECTED) -> tuple[list[Task], int]:
-    """The tasks to run and how many traces are skipped as unchanged: same size, mtime
-    and attrace version, analysed with these tags, read the same way (and with events
-    when asked for)."""
+def plan(traces: Sequence[Sequence[str]], out: Path, manifest: Manifest,
+         tags: dict[str, str], events: bool, force: bool, reading: Reading = DETECTED
+         ) -> tuple[list[Task], int]:
+    """The tasks to run for ``traces`` (each its files: ``pair_taps``) and how many are
+    skipped as unchanged: same size, mtime and attrace version, analysed with these tags,
+    read the same way (and with events when asked for).  A pair of taps is unchanged when
+    each of its files is."""
     ours = version("attrace")
     how = reading.entry()
     tasks: list[Task] = []
     skipped = 0
-    for path in paths:
-        size, mtime_ns = _stat(path)
-        done = manifest.traces.get(shown_path(path))
-        if (not force and done is not None and size is not None
+    for files in traces:
+        name = trace_name(files)
+        stats = [_stat(path) for path in files]
+        parts = tuple((path, *stat) for path, stat in zip(files, stats, strict=True)) \
+            if len(files) > 1 else ()
+        known = all(size is not None for size, _ in stats)
+        size = sum(size or 0 for size, _ in stats) if known else None
+        mtime_ns = max(m or 0 for _, m in stats) if known else None
+        done = manifest.traces.get(shown_path(name))
+        if (not force and done is not None and known
                 and done.get("size") == size and done.get("mtime_ns") == mtime_ns
+                and [tuple(p) for p in done.get("sources", [])] == list(parts)
                 and done.get("attrace") == ours and done.get("tags") == tags
                 and done.get("reading") == how  # none: before opens_unanswered, redone
+                and not done.get("lost")  # its worker died: perhaps the machine's fault
                 and (done.get("events") or not events)):
             skipped += 1
             continue
-        tasks.append(Task(path, key_of(path), str(out), tag_values(shown_path(path), tags),
-                          events, size, mtime_ns, reading))
+        tasks.append(Task(name, key_of(name), str(out), tag_values(shown_path(name), tags),
+                          events, size, mtime_ns, reading, parts))
     return tasks, skipped
 
 
@@ -174,32 +261,83 @@ def _workers(jobs: int | None) -> int:
         return os.cpu_count() or 1
 
 
-def run_local(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
-    """``analyse`` over the tasks in a pool of ``jobs`` processes, rows as they finish.
-    Workers start from a fork server that has attrace loaded (no fork of a threaded
-    parent, no import per worker).  A lone trace is analysed here: a pool would only add
-    its start-up (seconds) to a batch of one."""
-    if len(tasks) <= 1:
-        yield from map(analyse, tasks)
-        return
+DIED: Final = ("the worker process analysing this trace died (killed, perhaps for memory: "
+               "run the batch again with fewer --jobs; this trace is then redone)")
+"""The error of a trace whose worker process died under it."""
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers start from a fork server that has attrace loaded (no fork of a threaded
+    parent, no import per worker)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["attrace.fleet.work", "attrace.api", "attrace.check",
                                         "pyarrow.parquet"])
-    else:
-        context = multiprocessing.get_context("spawn")
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def run_local(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
+    """``analyse`` over the tasks in a pool of ``jobs`` processes, rows as they finish.
+    A lone trace is analysed here: a pool would only add its start-up (seconds) to a
+    batch of one.
+
+    A worker process that dies (the OOM killer's SIGKILL) breaks the whole pool: the
+    traces being analysed then (their markers, ``work.running_marker``) are each analysed
+    again alone, and the one whose worker dies again gets an error row; the rest of the
+    batch goes on in a new pool."""
+    if len(tasks) <= 1:
+        yield from map(analyse, tasks)
+        return
+    context = _context()
+    todo = list(tasks)
+    while todo:
+        finished: set[str] = set()
+        try:
+            yield from _pool(todo, jobs, context, finished)
+            return
+        except BrokenProcessPool:
+            todo = [t for t in todo if t.key not in finished]
+        out = todo[0].out
+        suspects = [t for t in todo if running_marker(out, t.key).exists()] or todo[:1]
+        for task in suspects:
+            running_marker(out, task.key).unlink(missing_ok=True)
+            yield _alone(task, context)
+        todo = [t for t in todo if t not in suspects]
+
+
+def _pool(tasks: Sequence[Task], jobs: int, context: multiprocessing.context.BaseContext,
+          finished: set[str]) -> Iterator[dict[str, Any]]:
+    """The tasks in one pool, the key of each trace done added to ``finished``; when the
+    pool breaks, the rows already finished are given before ``BrokenProcessPool``."""
     with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=context) as pool:
-        futures = [pool.submit(analyse, t) for t in tasks]
+        futures = {pool.submit(analyse_marked, t): t for t in tasks}
         try:
             for future in as_completed(futures):
-                yield future.result()
-        except BrokenProcessPool:
-            raise AttraceError("a worker process died (killed for memory?); run the batch "
-                               "again: the traces already done are skipped, or use fewer "
-                               "--jobs") from None
+                try:
+                    row = future.result()
+                except BrokenProcessPool:
+                    for other, task in futures.items():  # those done before it broke
+                        if task.key not in finished and other.done() and \
+                                not other.cancelled() and other.exception() is None:
+                            finished.add(task.key)
+                            yield other.result()
+                    raise
+                finished.add(futures[future].key)
+                yield row
         finally:
             for future in futures:
                 future.cancel()
+
+
+def _alone(task: Task, context: multiprocessing.context.BaseContext) -> dict[str, Any]:
+    """One trace in a pool of its own: its row, or its error row when its worker dies."""
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        try:
+            return pool.submit(analyse_marked, task).result()
+        except BrokenProcessPool:
+            running_marker(task.out, task.key).unlink(missing_ok=True)
+            return lost(task, DIED)
 
 
 def run_dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[dict[str, Any]]:
@@ -210,6 +348,7 @@ def run_dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[dict[st
     try:
         from distributed import Client, LocalCluster
         from distributed import as_completed as finished
+        from distributed.scheduler import KilledWorker
     except ImportError:
         raise UsageError(f"--dask needs Dask, which is not installed: {_FLEET_EXTRA}") from None
     if address == "local":
@@ -228,8 +367,12 @@ def run_dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[dict[st
             return
         futures = client.map(analyse, list(tasks), key=[f"attrace-{t.key}" for t in tasks],
                              pure=False)
+        by_key = {f"attrace-{t.key}": t for t in tasks}
         for future in finished(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except KilledWorker:  # the scheduler gave up on it after workers died under it
+                yield lost(by_key[future.key], DIED)
             future.release()
     finally:
         client.close()
@@ -251,22 +394,24 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     reading = _checked(reading)
-    manifest = read_manifest(out)
-    paths, left_out = find_traces(patterns, out)
-    stale = [path for path, entry in manifest.traces.items() if entry.get("tags") != tag_map]
+    paths, left_out = find_traces(patterns, out, log)
+    traces = pair_taps(paths)
+    manifest = _manifest(out, force, log)
+    stale = [tuple(p[0] for p in entry["sources"]) if entry.get("sources") else (path,)
+             for path, entry in manifest.traces.items() if entry.get("tags") != tag_map]
     if stale:
         # Tag columns are part of every row: traces analysed with other tags are redone,
         # named in this run or not (an interrupted run leaves them marked as such).
         if log:
             log(f"Traces of the dataset analysed with other tags: {len(stale)}; they are "
                 "analysed again.")
-        paths = list(dict.fromkeys([*paths, *stale]))
+        traces = list(dict.fromkeys([*traces, *stale]))
     manifest.tags = tag_map
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot make the dataset folder {out}: {exc.strerror}") from None
-    tasks, skipped = plan(paths, out, manifest, tag_map, events, force, reading)
+    tasks, skipped = plan(traces, out, manifest, tag_map, events, force, reading)
     outcome = Outcome(skipped=skipped, left_out=left_out)
     how = reading.entry()
     started = time.perf_counter()
@@ -285,8 +430,27 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
                     saved = time.monotonic()
     finally:
         write_manifest(out, manifest)
+        with contextlib.suppress(OSError):  # left only by a worker that died
+            (out / RUNNING).rmdir()
     outcome.elapsed_s = time.perf_counter() - started
     return outcome
+
+
+def _manifest(out: Path, force: bool, log: Callable[[str], None] | None) -> Manifest:
+    """The dataset's manifest; with ``--force``, a dataset of another layout version is
+    started afresh (its table files go: rows of two layouts cannot be read as one)."""
+    try:
+        return read_manifest(out)
+    except OtherLayout:
+        if not force:
+            raise
+    for table in TABLES:
+        for old in (out / table).glob("*.parquet"):
+            old.unlink()
+    if log:
+        log(f"The dataset {out} was written in another layout version: --force starts it "
+            "afresh (the traces of earlier runs not named in this one are gone from it).")
+    return Manifest()
 
 
 def _record(manifest: Manifest, row: dict[str, Any], events: bool,
@@ -294,7 +458,8 @@ def _record(manifest: Manifest, row: dict[str, Any], events: bool,
     manifest.traces[row["file"]] = {
         "key": row["key"], "size": row["size"], "mtime_ns": row["mtime_ns"],
         "attrace": row["attrace"], "events": events, "tags": tags, "reading": reading,
-        "error": row["error"]}
+        "error": row["error"], **({"lost": True} if row.get("lost") else {}),
+        **({"sources": row["sources"]} if row.get("sources") else {})}
 
 
 def _checked(reading: Reading) -> Reading:

@@ -49,12 +49,13 @@ COLUMNS: Final[dict[str, tuple[tuple[str, pa.DataType], ...]]] = {
         ("bytes_sent", _I), ("recvs", _I), ("bytes_received", _I), ("closed_at", _F),
         ("close_reason", _S), ("duration_s", _F), ("tx_bps", _F), ("rx_bps", _F),
         ("diagnostics", _I), ("open_err_text", _S), ("events", _IDS), ("line", _I),
+        ("source", _S),
     ),
     "transactions": (
         ("file", _S), ("index", _I), ("command", _S), ("form", _S), ("ctx", _I),
         ("conn", _I), ("start", _F), ("ok_after_s", _F), ("done_after_s", _F),
         ("limit_s", _F), ("result", _S), ("err", _I), ("err_text", _S), ("events", _IDS),
-        ("entry_s", _F), ("line", _I),
+        ("entry_s", _F), ("line", _I), ("source", _S),
     ),
     "diagnostics": (
         ("file", _S), ("severity", _S), ("code", _S), ("message", _S), ("event", _I),
@@ -73,11 +74,12 @@ COLUMNS: Final[dict[str, tuple[tuple[str, pa.DataType], ...]]] = {
 order of the ``--tag`` options)."""
 
 FLEET_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    "sessions": ("file", "line"), "transactions": ("file", "line"),
+    "sessions": ("file", "line", "source"), "transactions": ("file", "line", "source"),
     "diagnostics": ("file", "time"), "events": ("file",),
 }
 """Columns a fleet adds to the trace tables: the trace's path (every table), where a
-session or transaction starts in it (``line``) and when a diagnostic happened
+session or transaction starts in it (``line``, and ``source``: the file holding that line,
+which is one of the two files of a pair of taps) and when a diagnostic happened
 (``time``)."""
 
 CATEGORIES: Final[dict[str, tuple[str, ...]]] = {

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrace.errors import AttraceError
 from attrace.fleet.opens import open_outcomes
-from attrace.fleet.schema import COLUMNS, TRACE_TABLES, to_arrow
+from attrace.fleet.schema import COLUMNS, TRACE_TABLES, schema, to_arrow
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from attrace.api import Trace
 
@@ -69,6 +70,14 @@ class Task:
     size: int | None = None
     mtime_ns: int | None = None
     reading: Reading = DETECTED
+    sources: tuple[tuple[str, int | None, int | None], ...] = ()
+    """A pair of taps read as one trace: each file's path, size and mtime (``path`` is
+    then the pair's name, ``run.trace_name``); empty for a trace of one file."""
+
+    @property
+    def files(self) -> list[str]:
+        """The files to read."""
+        return [p for p, _, _ in self.sources] or [self.path]
 
 
 def table_file(out: str | Path, table: str, key: str) -> Path:
@@ -79,15 +88,9 @@ def analyse(task: Task) -> dict[str, Any]:
     """Analyse one trace, write its tables, and return its ``traces`` row (with
     ``mtime_ns`` besides, for the manifest)."""
     started = time.perf_counter()
-    row: dict[str, Any] = dict.fromkeys(name for name, _ in COLUMNS["traces"])
-    row |= {
-        "file": shown_path(task.path), "key": task.key, "size": task.size,
-        "mtime": None if task.mtime_ns is None else task.mtime_ns // 1_000_000,
-        "mtime_ns": task.mtime_ns,
-        "attrace": version("attrace"), "error": None,
-    }
+    row = _blank(task)
     try:
-        trace = _load(task.path, task.reading)
+        trace = _load(task.files, task.reading)
         facts = _facts(trace)
         _write_tables(_tables(trace, task.events), task)
         row |= facts
@@ -98,11 +101,62 @@ def analyse(task: Task) -> dict[str, Any]:
         row["error"] = f"attrace failed on this trace ({type(exc).__name__}: {exc}); " \
                        "please report it with the trace"
         _write_tables({}, task)
-    row["analysed_at"] = time.time_ns() // 1_000_000
-    row["elapsed_s"] = round(time.perf_counter() - started, 6)
-    import pandas as pd
+    return _finish(row, task, round(time.perf_counter() - started, 6))
 
-    _write(_with_fleet_columns(pd.DataFrame([row]), task), "traces", task,
+
+def analyse_marked(task: Task) -> dict[str, Any]:
+    """``analyse`` leaving a marker (``running_marker``) while it runs: what names the
+    trace a worker process was on when it died (killed for memory: no code of its own
+    runs then), so that the batch gives that trace an error row and goes on."""
+    marker = running_marker(task.out, task.key)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    try:
+        return analyse(task)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+RUNNING: Final = ".attrace-running"
+"""The dataset's folder of markers of the traces being analysed."""
+
+
+def running_marker(out: str | Path, key: str) -> Path:
+    return Path(out) / RUNNING / key
+
+
+def lost(task: Task, reason: str) -> dict[str, Any]:
+    """The ``traces`` row of a trace whose worker process died under it, written as any
+    unreadable trace's is; ``lost`` tells the manifest to redo it next time (the death may
+    have been the machine's, not the trace's)."""
+    row = _blank(task)
+    row["error"] = reason
+    _write_tables({}, task)
+    return _finish(row, task, None) | {"lost": True}
+
+
+def _blank(task: Task) -> dict[str, Any]:
+    """A ``traces`` row with only what is known before reading the trace."""
+    row: dict[str, Any] = dict.fromkeys(name for name, _ in COLUMNS["traces"])
+    return row | {
+        "file": shown_path(task.path), "key": task.key, "size": task.size,
+        "mtime": None if task.mtime_ns is None else task.mtime_ns // 1_000_000,
+        "mtime_ns": task.mtime_ns,
+        "attrace": version("attrace"), "error": None,
+        "sources": [list(part) for part in task.sources],
+    }
+
+
+def _finish(row: dict[str, Any], task: Task, elapsed_s: float | None) -> dict[str, Any]:
+    """Stamp the row and write it as the trace's ``traces`` file (straight to Arrow: a
+    one-row DataFrame would cost more than the row is worth, once per trace)."""
+    import pyarrow as pa
+
+    row["analysed_at"] = time.time_ns() // 1_000_000
+    row["elapsed_s"] = elapsed_s
+    target = schema("traces", tuple(task.tags))
+    values = row | {"file": shown_path(task.path)} | task.tags
+    _write(pa.Table.from_pylist([{n: values[n] for n in target.names}], schema=target),
            table_file(task.out, "traces", task.key))
     return row
 
@@ -122,10 +176,11 @@ def _write_tables(tables: dict[str, pd.DataFrame], task: Task) -> None:
         if frame is None or frame.empty:
             target.unlink(missing_ok=True)
         else:
-            _write(_with_fleet_columns(frame, task), table, task, target)
+            _write(to_arrow(_with_fleet_columns(frame, task), table, tuple(task.tags)),
+                   target)
 
 
-def _load(path: str, reading: Reading) -> Trace:
+def _load(path: list[str], reading: Reading) -> Trace:
     """The trace, if it gives something to analyse (``check.judgeable``'s test: not
     empty, not binary, a recognised format, AT traffic in it)."""
     from attrace.api import load
@@ -164,10 +219,16 @@ def _facts(trace: Trace) -> dict[str, Any]:
     }
 
 
-def _first_line(trace: Trace, events: list[list[int]]) -> list[int | None]:
-    """The capture line of each row's first event (where a session or command starts)."""
+def _first_line(trace: Trace, events: list[list[int]]) -> tuple[list[int | None],
+                                                                  list[str | None]]:
+    """The capture line of each row's first event (where a session or command starts),
+    and the file holding that line (one of a pair of taps)."""
     evs = trace.event_list
-    return [evs[e[0]].line if e and 0 <= e[0] < len(evs) else None for e in events]
+    names = trace.source_names
+    firsts = [evs[e[0]] if e and 0 <= e[0] < len(evs) else None for e in events]
+    return ([None if e is None else e.line for e in firsts],
+            [None if e is None or e.source >= len(names) else shown_path(names[e.source])
+             for e in firsts])
 
 
 def _tables(trace: Trace, events: bool) -> dict[str, pd.DataFrame]:
@@ -176,7 +237,8 @@ def _tables(trace: Trace, events: bool) -> dict[str, pd.DataFrame]:
            "transactions": trace.transactions.reset_index(drop=True),
            "diagnostics": trace.diagnostics.reset_index(drop=True)}
     for table in ("sessions", "transactions"):
-        out[table]["line"] = _first_line(trace, out[table]["events"].tolist())
+        out[table]["line"], out[table]["source"] = _first_line(
+            trace, out[table]["events"].tolist())
     evs = trace.event_list
     absolute = trace.timebase.kind == "absolute"
     out["diagnostics"]["time"] = [
@@ -194,7 +256,7 @@ def _with_fleet_columns(frame: pd.DataFrame, task: Task) -> pd.DataFrame:
     return frame
 
 
-def _write(frame: pd.DataFrame, table: str, task: Task, target: Path) -> None:
+def _write(data: pa.Table, target: Path) -> None:
     """One table of one trace, written whole or not at all (a temporary file renamed), so
     an interrupted batch never leaves half a file in the dataset."""
     import pyarrow.parquet as pq
@@ -202,7 +264,7 @@ def _write(frame: pd.DataFrame, table: str, task: Task, target: Path) -> None:
     partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(to_arrow(frame, table, tuple(task.tags)), partial)
+        pq.write_table(data, partial)
         partial.replace(target)
     except OSError as exc:
         raise AttraceError(f"cannot write {target}: {exc.strerror or exc}; check the "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -115,28 +115,47 @@ def _session_rows(trace: Trace) -> list[dict[str, Any]]:
     return rows
 
 
-def _latencies(trace: Trace) -> dict[str, pd.DataFrame]:
-    """Open latency from the sessions table, send completion from the transactions table
-    (calls answered OK, as the SRT's completion phase counts them)."""
+class Tables(Protocol):
+    """What ``latencies`` reads: a ``Trace``, or a fleet (``attrace.fleet.load``) whose
+    tables hold every trace's rows."""
+
+    @property
+    def sessions(self) -> pd.DataFrame: ...
+
+    @property
+    def transactions(self) -> pd.DataFrame: ...
+
+
+def latencies(tables: Tables) -> dict[str, pd.DataFrame]:
+    """The two latency distributions a report shows, one row per call (``value``, and the
+    configured ``limit``): open latency from the sessions table, send completion from the
+    transactions table (calls answered OK, as the SRT's completion phase counts them).
+    Public because the fleet report computes the same distributions over a whole fleet;
+    each frame keeps the index of the rows it came from, so the fleet can group the calls
+    by a column of those rows (its tags)."""
     out: dict[str, pd.DataFrame] = {}
-    sessions = trace.sessions
+    sessions = tables.sessions
     out["open"] = pd.DataFrame({
         "value": pd.to_numeric(sessions.get("open_after_s", pd.Series(dtype="Float64")),
                                errors="coerce").astype("float64").to_numpy(),
         "limit": pd.to_numeric(sessions.get("timeout_s", pd.Series(dtype="Int64")),
-                               errors="coerce").astype("float64").to_numpy()})
-    tx = trace.transactions
+                               errors="coerce").astype("float64").to_numpy()},
+        index=sessions.index)
+    tx = tables.transactions
     sends = tx[((tx["command"].astype("string") == "QSSLSEND")
                 & (tx["result"].astype("string") == "OK")).fillna(False).to_numpy()]
     out["send"] = pd.DataFrame({
         "value": pd.to_numeric(sends["done_after_s"], errors="coerce").astype("float64")
         .to_numpy(),
         "limit": pd.to_numeric(sends["limit_s"], errors="coerce").astype("float64")
-        .to_numpy()})
+        .to_numpy()}, index=sends.index)
     return out
 
 
-def _distribution(frame: pd.DataFrame) -> dict[str, Any]:
+def distribution(frame: pd.DataFrame) -> dict[str, Any]:
+    """A ``latencies`` frame as a report gives it: the ``percentiles`` of its values, the
+    limits configured, how many calls went over their limit and how many have no value
+    (never answered).  Public for the fleet report, which adds p90 and p99."""
     values = frame["value"].dropna()
     limits = sorted({float(x) for x in frame["limit"].dropna()})
     over = int((frame["value"] > frame["limit"]).sum())
@@ -203,7 +222,7 @@ def trace_facts(trace: Trace, name: str, interval_s: float | None = None) -> Tra
     timed = trace.timebase.kind != "none" and trace.first_time is not None
     interval = interval_s or auto_interval(capture["duration_s"])
     stats = trace.stats(interval)
-    latencies = _latencies(trace)
+    calls = latencies(trace)
     payload = _payload_io(trace, interval, len(stats.io))
     doc: dict[str, Any] = {
         "name": name,
@@ -214,11 +233,11 @@ def trace_facts(trace: Trace, name: str, interval_s: float | None = None) -> Tra
         "srt": records(stats.srt),
         "io": records(stats.io),
         "payload_io": records(payload),
-        "distributions": {key: _distribution(frame) for key, frame in latencies.items()},
+        "distributions": {key: distribution(frame) for key, frame in calls.items()},
         "sessions": _session_rows(trace),
         "diagnostics": _diagnostics(trace),
     }
-    return TraceFacts(trace, name, stats, doc, latencies,
+    return TraceFacts(trace, name, stats, doc, calls,
                       _response_times(trace, stats.srt), payload)
 
 

@@ -3,7 +3,7 @@ percentiles of open and send latency, failure rates by error code and by tag, th
 traces, diagnostics over time.
 
 The numbers (``fleet_doc``, the JSON report) come from the fleet's tables with the
-single-trace report's own definitions (``facts._latencies``: open latency from the
+single-trace report's own definitions (``facts.latencies``: open latency from the
 sessions, send completion from the sends answered OK); the sections are
 ``document.Section``s that ``html`` and ``markdown`` render as they render a trace's.
 """
@@ -23,7 +23,7 @@ from attrace.fleet.opens import open_outcomes
 from attrace.output import write_file
 from attrace.report import check_path, figures
 from attrace.report.document import Plot, Section, Table, cell
-from attrace.report.facts import _distribution, _latencies, percentiles
+from attrace.report.facts import distribution, latencies, percentiles
 from attrace.report.progress import Steps
 
 if TYPE_CHECKING:
@@ -51,9 +51,9 @@ def _distributions(fleet: Fleet) -> dict[str, dict[str, Any]]:
     """The trace report's two latency distributions over the whole fleet, with p90 and
     p99 besides (a fleet has the calls for them)."""
     out = {}
-    for key, frame in _latencies(fleet).items():  # type: ignore[arg-type]
+    for key, frame in latencies(fleet).items():
         values = frame["value"].dropna()
-        out[key] = {**_distribution(frame),
+        out[key] = {**distribution(frame),
                     **{f"p{round(q * 100)}_s": _num(values.quantile(q)) if len(values)
                        else None for q in QUANTILES}}
     return out
@@ -94,24 +94,35 @@ def per_trace(fleet: Fleet) -> pd.DataFrame:
     return frame
 
 
+def _tag_latencies(fleet: Fleet, tag: str) -> dict[str, pd.DataFrame]:
+    """``facts.latencies`` of the fleet with each call's ``tag`` value ("" for none)."""
+    calls = latencies(fleet)
+    source = {"open": fleet.sessions, "send": fleet.transactions}
+    return {key: frame.assign(tag=source[key][tag].reindex(frame.index).fillna("")
+                              .astype(str))
+            for key, frame in calls.items()}
+
+
 def _by_tag(fleet: Fleet, traces: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    sessions = fleet.sessions
     out: dict[str, list[dict[str, Any]]] = {}
     for tag in fleet.tags:
+        calls = _tag_latencies(fleet, tag)
         rows = []
         for value, group in traces.groupby(traces[tag].fillna(""), sort=True):
             opens, sends = int(group["opens"].sum()), int(group["sends"].sum())
-            mine = sessions[sessions[tag].fillna("") == value] if tag in sessions else \
-                sessions.iloc[:0]
+            timing = {f"{key}_{p}": percentiles(frame["value"][frame["tag"] == value])[p]
+                      for key, frame in calls.items() for p in ("p50_s", "p95_s")}
             rows.append({
                 "value": value or None, "traces": len(group),
                 "unreadable": int(group["unreadable"].sum()), "opens": opens,
                 "opens_failed": int(group["opens_failed"].sum()),
                 "open_failure_rate": _rate(int(group["opens_failed"].sum()), opens),
                 "opens_unanswered": int(group["opens_unanswered"].sum()),
-                "open_p95_s": percentiles(mine["open_after_s"])["p95_s"], "sends": sends,
+                "open_p50_s": timing["open_p50_s"], "open_p95_s": timing["open_p95_s"],
+                "sends": sends,
                 "sends_failed": int(group["sends_failed"].sum()),
                 "send_failure_rate": _rate(int(group["sends_failed"].sum()), sends),
+                "send_p50_s": timing["send_p50_s"], "send_p95_s": timing["send_p95_s"],
                 "errors": int(group["errors"].sum())})
         rows.sort(key=lambda r: -(r["open_failure_rate"] or 0))
         out[tag] = rows
@@ -222,17 +233,17 @@ def fleet_doc(fleet: Fleet) -> dict[str, Any]:
 def latency_figure(fleet: Fleet) -> Figure | None:
     """Histograms of the fleet's open latency and send completion (log scale: a fleet's
     tail is what matters), with each configured limit dashed."""
-    latencies = _latencies(fleet)  # type: ignore[arg-type]
-    if all(frame["value"].dropna().empty for frame in latencies.values()):
+    calls = latencies(fleet)
+    if all(frame["value"].dropna().empty for frame in calls.values()):
         return None
     fig = Figure(figsize=(10, 3.6))
     for ax, (key, title) in zip(fig.subplots(1, 2), figures.DISTRIBUTIONS.items(),
                                 strict=True):
-        values = latencies[key]["value"].dropna().to_numpy()
+        values = calls[key]["value"].dropna().to_numpy()
         if values.size:
             ax.hist(values, bins=40, color=figures.TX_COLOUR, gid=f"hist-{key}")
             ax.set_yscale("log")
-        for limit in sorted({float(x) for x in latencies[key]["limit"].dropna()}):
+        for limit in sorted({float(x) for x in calls[key]["limit"].dropna()}):
             ax.axvline(limit, color=figures.LIMIT_COLOUR, linestyle="--", linewidth=1,
                        gid=f"limit-{key}")
         ax.set_title(title, fontsize=9)
@@ -322,12 +333,13 @@ def _failures(doc: dict[str, Any]) -> Section:
 
 
 _TAG_COLUMNS: Final = ("value", "traces", "unreadable", "opens", "opens_failed",
-                       "open_failure_rate", "opens_unanswered", "open_p95_s", "sends",
-                       "sends_failed", "send_failure_rate", "errors")
+                       "open_failure_rate", "opens_unanswered", "open_p50_s", "open_p95_s",
+                       "sends", "sends_failed", "send_failure_rate", "send_p50_s",
+                       "send_p95_s", "errors")
 
 
 def _tags(doc: dict[str, Any]) -> Section:
-    section = Section("tags", "Failure rates by tag")
+    section = Section("tags", "Failure rates and latency by tag")
     if not doc["by_tag"]:
         section.blocks.append("The batch had no --tag options: no tags to group by.")
     for tag, rows in doc["by_tag"].items():
