@@ -148,7 +148,7 @@ def _scrubbed(text: str) -> tuple[str, int]:
     """``scrub``'s text, and how many characters of ``text`` were folded."""
     if len(text) < 3:
         return text, 0
-    binary = der.CANDIDATE.search(text) is not None
+    binary = _may_be_der(text)
     if not binary and not _CANDIDATE.search(text):
         return text, 0
     spans = sorted([*_block_spans(text), *_line_spans(text), *_hex_spans(text),
@@ -234,6 +234,13 @@ def _hex_spans(text: str) -> Iterator[tuple[int, int]]:
                 break
 
 
+def _may_be_der(text: str) -> bool:
+    """Could ``text`` hold a DER key?  Every start of one has a byte past ASCII, or a
+    0x02 or 0x04 byte: printable text is told quickly."""
+    return ((not text.isascii() or "\x02" in text or "\x04" in text)
+            and der.CANDIDATE.search(text) is not None)
+
+
 def _der_spans(text: str) -> Iterator[tuple[int, int]]:
     """DER private keys in text whose characters are bytes (a payload shown as Latin-1);
     text with wider characters was decoded from UTF-8, which a DER key never is."""
@@ -287,7 +294,7 @@ def shown_args(event: Event, show_secrets: bool = False) -> list[str | int | Non
         return args
     if event.purpose in KEY_PURPOSES:
         return []
-    if not _CANDIDATE.search(event.text) and not der.CANDIDATE.search(event.text):
+    if not _CANDIDATE.search(event.text) and not _may_be_der(event.text):
         return args  # the arguments are parsed from the text: nothing there, nothing here
     psk = event.name is not None and "PSK" in event.name.upper()
     for i, a in enumerate(args):
