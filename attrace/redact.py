@@ -14,6 +14,8 @@ all.  ``scrub`` therefore folds, in any text:
   random (both cases of letters and a digit, ``+`` or ``/``), together with the short
   base64 lines next to it (the block's last line) and the word just before an END line;
 - any such long random base64 word inside a longer line (a receive URC's payload);
+- a private key in DER (binary ASN.1: PKCS#1, PKCS#8, SEC1, encrypted PKCS#8) or a piece
+  of an RSA key cut off its header, recognised by its structure (``attrace.der``);
 - a long hex run whose bytes hold any of the above (hex data format);
 - the values after a PSK keyword (``"psk"``, ``"pskidentity"``, ``AT+...PSK=``).
 
@@ -29,6 +31,7 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
+from attrace import der
 from attrace.model import Event
 
 SECRET_PURPOSES: Final = frozenset({"cacert", "clientcert", "clientkey", "psk", "pem"})
@@ -151,32 +154,47 @@ def pem_label(text: str) -> str | None:
 def scrub(text: str) -> str:
     """``text`` with every piece of key material (see the module's docstring) folded to a
     ``summary``; text without any comes back as it is (and quickly)."""
-    if len(text) < 3 or not _CANDIDATE.search(text):
-        return text
+    return _scrubbed(text)[0]
+
+
+def _scrubbed(text: str) -> tuple[str, int]:
+    """``scrub``'s text, and how many characters of ``text`` were folded."""
+    if len(text) < 3:
+        return text, 0
+    binary = _may_be_der(text)
+    if not binary and not _CANDIDATE.search(text):
+        return text, 0
     spans = sorted([*_block_spans(text), *_line_spans(text), *_hex_spans(text),
-                    *_psk_spans(text)])
+                    *_psk_spans(text), *(_der_spans(text) if binary else ())])
     if not spans:
-        return text
+        return text, 0
     out: list[str] = []
-    at = 0
+    at = folded = 0
     start, end = spans[0]
     for s, e in spans[1:]:
         if s <= end:  # overlapping: one fold
             end = max(end, e)
             continue
         out += [text[at:start], _folded(text[start:end])]
+        folded += end - start
         at = end
         start, end = s, e
     out += [text[at:start], _folded(text[start:end]), text[end:]]
-    return "".join(out)
+    return "".join(out), folded + end - start
 
 
 def scrub_bytes(data: bytes) -> bytes:
     """``scrub`` for bytes (payload exports, the bytes pane): every byte that is no key
     material comes back unchanged."""
+    return scrub_counted(data)[0]
+
+
+def scrub_counted(data: bytes) -> tuple[bytes, int]:
+    """``scrub_bytes``, and how many bytes of ``data`` were folded (what a payload file
+    says it left out)."""
     text = data.decode("latin-1")
-    shown = scrub(text)
-    return data if shown is text else shown.encode("latin-1")
+    shown, folded = _scrubbed(text)
+    return (data if shown is text else shown.encode("latin-1")), folded
 
 
 def _block_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -229,6 +247,20 @@ def _hex_spans(text: str) -> Iterator[tuple[int, int]]:
                 break
 
 
+def _may_be_der(text: str) -> bool:
+    """Could ``text`` hold a DER key?  Every start of one has a byte past ASCII, or a
+    0x02 or 0x04 byte: printable text is told quickly."""
+    return ((not text.isascii() or "\x02" in text or "\x04" in text)
+            and der.CANDIDATE.search(text) is not None)
+
+
+def _der_spans(text: str) -> Iterator[tuple[int, int]]:
+    """DER private keys in text whose characters are bytes (a payload shown as Latin-1);
+    text with wider characters was decoded from UTF-8, which a DER key never is."""
+    if max(text) <= "\xff":
+        yield from der.key_spans(text)
+
+
 def _psk_spans(text: str) -> Iterator[tuple[int, int]]:
     """The values after a PSK keyword, up to the end of its line."""
     for m in _PSK.finditer(text):
@@ -275,7 +307,7 @@ def shown_args(event: Event, show_secrets: bool = False) -> list[str | int | Non
         return args
     if event.purpose in KEY_PURPOSES:
         return []
-    if not _CANDIDATE.search(event.text):
+    if not _CANDIDATE.search(event.text) and not _may_be_der(event.text):
         return args  # the arguments are parsed from the text: nothing there, nothing here
     psk = event.name is not None and "PSK" in event.name.upper()
     for i, a in enumerate(args):
@@ -294,5 +326,20 @@ def shown_message(message: str, event: Event | None) -> str:
     if event is not None and event.args:
         for real, shown in zip(event.args, shown_args(event), strict=False):
             if real != shown and real is not None and len(str(real)) > 3:
-                message = message.replace(str(real), str(shown))
+                message = _hide(message, str(real), str(shown))
     return scrub(message)
+
+
+def _hide(message: str, real: str, shown: str) -> str:
+    """``message`` with ``real`` replaced by ``shown``, and so is the start of ``real``
+    where a message quotes it cut short (``"308204a2020100..."``): a piece too short for
+    ``scrub`` to know is still a piece of the key."""
+    message = message.replace(real, shown)
+    at = message.find(real[:8]) if len(real) > 8 else -1
+    while at != -1:
+        n = 8
+        while at + n < len(message) and n < len(real) and message[at + n] == real[n]:
+            n += 1
+        message = message[:at] + shown + message[at + n:]
+        at = message.find(real[:8], at + len(shown))
+    return message

@@ -41,6 +41,10 @@ SRT_COLUMNS: Final = (
 )
 """``phase`` is ``final`` (time to OK/ERROR) or ``completion`` (time to the completion
 URC of a two-phase command, counted only for calls answered OK)."""
+SRT_EXTRAS: Final = ("limit_min_s", "limit_max_s")
+"""After ``SRT_COLUMNS``: the smallest and largest limit of the row's calls, so that a
+row whose calls had different limits (``limit_s`` null: open timeouts of 5 and 90 s)
+still says what they were."""
 
 THROUGHPUT_COLUMNS: Final = (
     "id", "host", "port", "duration_s", "sends", "bytes_sent", "recvs", "bytes_received",
@@ -129,6 +133,8 @@ def _phase(frame: pd.DataFrame, times: pd.Series, limits: pd.Series,
     out = pd.DataFrame({
         "calls": grouped.size(),
         "limit_s": grouped["limit"].agg(_limit),
+        "limit_min_s": grouped["limit"].min(),
+        "limit_max_s": grouped["limit"].max(),
         "over_limit": grouped["over"].sum(),
         "unanswered": grouped["unanswered"].sum(),
     })
@@ -143,12 +149,12 @@ def _phase(frame: pd.DataFrame, times: pd.Series, limits: pd.Series,
 
 
 def srt(transactions: pd.DataFrame, timed: bool = True) -> pd.DataFrame:
-    """The Service Response Time table (``SRT_COLUMNS``), one row per command, form and
-    phase, sorted by command."""
+    """The Service Response Time table (``SRT_COLUMNS``, then ``SRT_EXTRAS``), one row per
+    command, form and phase, sorted by command."""
     import pandas as pd
 
     if transactions.empty:
-        return pd.DataFrame(columns=list(SRT_COLUMNS))
+        return pd.DataFrame(columns=[*SRT_COLUMNS, *SRT_EXTRAS])
     result = transactions["result"].astype("string")
     parts = [_phase(transactions, transactions["ok_after_s"], transactions["limit_s"],
                     result.isin(_UNANSWERED).fillna(False), "final", timed)]
@@ -167,7 +173,7 @@ def srt(transactions: pd.DataFrame, timed: bool = True) -> pd.DataFrame:
     table = pd.concat(parts, ignore_index=True)
     table["order"] = table["phase"].map({"final": 0, "completion": 1})
     table = table.sort_values(["command", "form", "order"], kind="stable")
-    return table[list(SRT_COLUMNS)].reset_index(drop=True)
+    return table[[*SRT_COLUMNS, *SRT_EXTRAS]].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ throughput, I/O

@@ -8,7 +8,9 @@ data split over two sends, in hex data format over two more, and three times aft
 module refused the command (ERROR, no prompt): with a NUL byte before its BEGIN line, on one
 line without breaks, and wrapped at 8 characters (more than 200 lines).  ``captures()``
 writes it in each reader's format with the writers of ``samples/formats/make_formats.py``
-(the capture tools' own quirks), plus two captures that start in the middle of the key.
+(the capture tools' own quirks), plus two captures that start in the middle of the key,
+and ``der_transfers()`` (the key in DER, as hex and as binary) as a stamped log and a raw
+dump.
 """
 
 from __future__ import annotations
@@ -122,6 +124,67 @@ def transfers(echo: bool = False) -> list[Transfer]:
     return out
 
 
+@cache
+def der_keys() -> dict[str, bytes]:
+    """Private keys in DER, every form a device may hold: the client key as PKCS#1 and as
+    PKCS#8, and a fixed P-256 key as SEC1 (no PEM armour, no base64)."""
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    rsa = ser.load_pem_private_key(key_pem(), None)
+    p256 = ec.derive_private_key(
+        0x9C41F07A2B5ED3186E0C47A95DB2F3C86A1D0E4F7B92C53A68E1D40B7F2C9A35, ec.SECP256R1())
+    der, none = ser.Encoding.DER, ser.NoEncryption()
+    return {"pkcs1": rsa.private_bytes(der, ser.PrivateFormat.TraditionalOpenSSL, none),
+            "pkcs8": rsa.private_bytes(der, ser.PrivateFormat.PKCS8, none),
+            "sec1": p256.private_bytes(der, ser.PrivateFormat.TraditionalOpenSSL, none)}
+
+
+def der_transfers() -> list[Transfer]:
+    """The DER keys as application data of session 1:5#1: in hex data format (the PKCS#1
+    key received whole, the PKCS#8 key received in two URCs cut mid-key, the SEC1 key
+    sent), then in text format as binary (the SEC1 key sent with a fixed length, the
+    PKCS#8 key received).  (The SEC1 key holds no Ctrl+Z or ESC byte, which would end
+    the entry before its announced length.)"""
+    keys = der_keys()
+    assert not {0x1A, 0x1B} & set(keys["sec1"])
+    out: list[Transfer] = []
+    clock = [0.0]
+
+    def put(d: str, data: bytes) -> None:
+        clock[0] += 0.05
+        out.append((clock[0], d, data))
+        clock[0] += len(data) * _BYTE
+
+    def send(data: bytes, length: int) -> None:
+        put(TX, b"AT+QSSLSEND=1,5,%d\r\n" % length)
+        put(RX, b"\r\n> ")
+        put(TX, data)
+        put(RX, b"\r\nOK\r\n")
+        put(RX, b"\r\n+QSSLSEND: 1,5,0\r\n")
+
+    def recv(payload: bytes, length: int) -> None:
+        put(RX, b'\r\n+QSSLURC: "recv",1,5,%d,"%s"\r\n' % (length, payload))
+
+    for line in (b'AT+QSSLCFG=1,5,"dataformat",1,1', b'AT+QSSLOPEN=1,5,"h.example",443,0'):
+        put(TX, line + b"\r\n")
+        put(RX, b"\r\nOK\r\n")
+    put(RX, b"\r\n+QSSLOPEN: 1,5,0\r\n")
+    recv(keys["pkcs1"].hex().encode(), len(keys["pkcs1"]))
+    cut = len(keys["pkcs8"]) // 2 + 3
+    for part in (keys["pkcs8"][:cut], keys["pkcs8"][cut:]):
+        recv(part.hex().encode(), len(part))
+    send(keys["sec1"].hex().upper().encode(), len(keys["sec1"]))
+    put(TX, b'AT+QSSLCFG=1,5,"dataformat",0,0\r\n')
+    put(RX, b"\r\nOK\r\n")
+    send(keys["sec1"], len(keys["sec1"]))
+    recv(keys["pkcs8"], len(keys["pkcs8"]))
+    put(TX, b"AT+QSSLCLOSE=1,5\r\n")
+    put(RX, b"\r\nOK\r\n")
+    put(RX, b"\r\n+QSSLCLOSE: 1,5,0\r\n")
+    return out
+
+
 def _writers() -> ModuleType:
     """``samples/formats/make_formats.py``: each capture tool's own way of writing an
     exchange.  Its ``exchange`` is replaced by the secret one, so every format the samples
@@ -197,6 +260,8 @@ def captures(folder: Path) -> dict[str, tuple[Path, str]]:
         "pasted.txt": (_pasted(w), "pasted"),
         "late_bracketed.log": (_mid_key(bracketed(both)), "bracketed"),
         "late_raw.cap": (_mid_key(w.rx_stream(w.exchange(echo=True))), "raw"),
+        "der_bracketed.log": (bracketed(der_transfers()), "bracketed"),
+        "der_raw.cap": (b"".join(data for _, _, data in der_transfers()), "raw"),
     }
     out = {}
     for name, (data, reader) in files.items():

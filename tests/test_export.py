@@ -208,6 +208,32 @@ def test_tshark_expert_info_lists_the_diagnostics(tmp_path: Path) -> None:
     assert "unknown-command: AT+QSSSEND is not a known command" in expert
 
 
+@needs_tshark
+def test_tshark_sees_no_der_key_in_the_packets(tmp_path: Path) -> None:
+    """A private key sent in DER, as hex and as binary (tests/secret_captures.py): the
+    packets Wireshark reads hold the redaction marker, not a byte of the key's secret
+    part; with --show-secrets they hold the key."""
+    from secret_captures import der_keys, der_transfers
+
+    capture = tmp_path / "der.cap"
+    capture.write_bytes(b"".join(data for _, _, data in der_transfers()))
+    plain, shown = tmp_path / "plain.pcapng", tmp_path / "shown.pcapng"
+    _export(capture, plain)
+    _export(capture, shown, "--show-secrets")
+    secrets = [key[at:at + 8] for key in der_keys().values()
+               for at in range(40, len(key) - 8, 8)]
+
+    def found(path: Path) -> list[bytes]:
+        """The pieces in the packets' bytes as tshark reads them, as binary or as hex."""
+        frames = json.loads(_tshark("-r", str(path), "-T", "json", "-x"))
+        raw = b"\n".join(bytes.fromhex(f["_source"]["layers"]["frame_raw"][0])
+                         for f in frames)
+        return [p for p in secrets if p in raw or p.hex().encode() in raw.lower()]
+
+    assert not found(plain)
+    assert len(found(shown)) > len(secrets) * 0.9
+
+
 # ------------------------------------------------------------------ tables
 
 def _events_json(sample: Path) -> list[dict]:

@@ -501,3 +501,27 @@ def test_formats_shows_detection_evidence_for_files(tmp_path: Path) -> None:
                                                                        {"raw": 0.05})
     text = _cli("formats", str(notes)).stdout.splitlines()
     assert text[0] == f"{notes}: raw, not recognised (below 0.3)"
+
+
+def test_every_format_shows_an_example_line_its_reader_reads(tmp_path: Path) -> None:
+    """The README promises an example line per format in ``attrace formats``: every
+    built-in has one (the Python readers too), and it is a line of that format (read
+    with ``-F NAME``: the readers refuse a file that does not look like theirs)."""
+    from click.testing import CliRunner
+
+    from attrace.cli import main
+
+    listed = CliRunner().invoke(main, ["formats", "-f", "json"])
+    assert listed.exit_code == 0, listed.output
+    examples = {r["name"]: r["example"] for r in json.loads(listed.stdout)["formats"]
+                if r["source"] == "built-in"}
+    assert set(examples) == set(FORMATS)
+    assert not [name for name, line in examples.items() if not line]
+    for name, line in examples.items():
+        path = tmp_path / f"{name}.txt"
+        path.write_text(line + "\n", encoding="utf-8")
+        read = CliRunner().invoke(main, ["events", str(path), "-F", name, "-f", "json"])
+        assert read.exit_code == 0, f"{name}: {line!r}: {read.output}"
+        assert json.loads(read.stdout), name
+    text = CliRunner().invoke(main, ["formats"]).stdout
+    assert "e.g. [2024-03-05 14:02:11.250] TX: AT+QSSLOPEN=" in text

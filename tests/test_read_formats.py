@@ -215,7 +215,7 @@ def test_jsonl_keys_encodings_and_noise() -> None:
             b'{"t": 0.52, "d": "<", "base64": "DQpPSw0K"}\n'
             b'{"t": 0.6, "dir": "rx", "hex": "zz"}\n'
             b'[1, 2]\n'
-            b'{"t": "yesterday", "dir": "rx", "data": "x"}\n'
+            b'{"t": "yesterday", "dir": "rx", "data": "x\\r\\n"}\n'
             b'{"t": 0.7, "dir": "rx", "data": "caf\\u00e9 \\u4e2d"}\n'
             b'{"broken\n')
     assert detect(data).name == "jsonl"
@@ -223,10 +223,13 @@ def test_jsonl_keys_encodings_and_noise() -> None:
     assert summary(events[:2]) == [("command", "AT", "tx"), ("final", "OK", "rx")]
     assert events[0].time == 0.5
     noise = [e for e in events if e.kind == "noise"]
-    assert [e.line for e in noise] == [3, 4, 5, 7]
+    assert [e.line for e in noise] == [3, 4, 7]
     assert noise[1].note == "a JSON value that is not an object"
-    assert noise[2].note.startswith("Invalid isoformat string")
-    assert noise[3].note.startswith("not JSON")
+    assert noise[2].note.startswith("not JSON")
+    # A time that is none keeps the line's data, after a record of no bytes saying why.
+    bad_time, kept = [e for e in events if e.line == 5]
+    assert bad_time.note.startswith("time 'yesterday' is neither a number nor")
+    assert (kept.text, kept.time) == ("x", None)
     text = [e for e in events if e.line == 6]
     assert text[0].raw == "caf\u00e9 \u4e2d".encode()
 

@@ -40,24 +40,31 @@ def test_jsonl_epoch_seconds_stay_seconds() -> None:
     assert cmd.time == pytest.approx(1709647331.25)
 
 
-def test_jsonl_non_finite_and_out_of_range_times_are_noise() -> None:
+def test_jsonl_non_finite_and_out_of_range_times_keep_the_data() -> None:
+    # Each bad time is said by a meta record of no bytes; the data stays, without a time
+    # (tests/test_jsonl_times.py has the whole story through the CLI).
     data = (b'{"t": Infinity, "dir": "tx", "data": "AT\\r\\n"}\n'
             b'{"t": NaN, "dir": "tx", "data": "AT\\r\\n"}\n'
             b'{"t": 1e999, "dir": "tx", "data": "AT\\r\\n"}\n')
-    got = notes(events(data, "jsonl"))
-    assert got == [
-        ("noise", 1, "not JSON (Infinity is not a number a capture can hold)"),
-        ("noise", 2, "not JSON (NaN is not a number a capture can hold)"),
-        ("noise", 3, "time inf is not a finite number"),
+    evs = events(data, "jsonl")
+    inf = "time is infinite (Infinity, or a number too large such as 1e309); the line is " \
+          "kept without a time"
+    assert [(e.kind, e.line, e.note) for e in evs if e.kind == "meta"] == [
+        ("meta", 1, inf),
+        ("meta", 2, "time NaN is not a number; the line is kept without a time"),
+        ("meta", 3, inf),
     ]
+    assert [(e.name, e.time) for e in evs if e.kind == "command"] == [("AT", None)] * 3
 
 
-def test_jsonl_stamp_past_year_9999_is_noise() -> None:
-    # 4.3e17 read as epoch nanoseconds is the year 15623 as seconds: no calendar date.
+def test_jsonl_stamp_past_year_9999_keeps_the_data() -> None:
+    # 4.3e14 read as epoch seconds (the file's unit) is past the year 9999.
     data = (b'{"t": 1709647331, "dir": "tx", "data": "AT\\r\\n"}\n'
             b'{"t": 430000000000000, "dir": "rx", "data": "OK\\r\\n"}\n')
-    got = notes(events(data))
-    assert got == [("noise", 2, "time 430000000000000 s since 1970 is outside years 1-9999")]
+    evs = events(data)
+    assert [(e.kind, e.line, e.note) for e in evs if e.kind == "meta"] == [
+        ("meta", 2, "time 4.3e+14 is no date in years 1-9999; the line is kept without a time")]
+    assert [(e.name, e.time) for e in evs if e.kind == "final"] == [("OK", None)]
 
 
 def test_jsonl_deep_nesting_and_list_note() -> None:

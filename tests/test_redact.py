@@ -4,6 +4,7 @@ found to leak it (issue 9), each on a small capture of its own, through the real
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,80 @@ def test_scrub_folds_every_shape_of_key() -> None:
     assert scrub_bytes(b"x" + KEY + b"\x1ay") == (
         b"x" + scrub(KEY.decode()).encode() + b"\x1ay")
     assert pem_label("\x00-----BEGIN EC PRIVATE KEY-----MIIB") == "EC PRIVATE KEY"
+
+
+# ------------------------------------------------------------------ DER keys (hostile review)
+
+def _der_forms() -> dict[str, bytes]:
+    """Every DER private key form, fresh keys of each kind (structure, not one key)."""
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    der, none = ser.Encoding.DER, ser.NoEncryption()
+    r = rsa.generate_private_key(65537, 1024)
+    e = ec.generate_private_key(ec.SECP384R1())
+    return {
+        "pkcs1": r.private_bytes(der, ser.PrivateFormat.TraditionalOpenSSL, none),
+        "pkcs8": r.private_bytes(der, ser.PrivateFormat.PKCS8, none),
+        "sec1": e.private_bytes(der, ser.PrivateFormat.TraditionalOpenSSL, none),
+        "ec-pkcs8": e.private_bytes(der, ser.PrivateFormat.PKCS8, none),
+        "ed25519": ed25519.Ed25519PrivateKey.generate().private_bytes(
+            der, ser.PrivateFormat.PKCS8, none),
+        "encrypted": r.private_bytes(der, ser.PrivateFormat.PKCS8,
+                                     ser.BestAvailableEncryption(b"pass phrase")),
+    }
+
+
+@pytest.mark.parametrize("form", list(_der_forms()))
+def test_a_der_key_is_folded_as_binary_and_as_hex(form: str) -> None:
+    key = _der_forms()[form]
+    for shown in (scrub_bytes(b"<" + key + b">"),
+                  scrub(f'+QSSLURC: "recv",1,5,{len(key)},"{key.hex()}"').encode()):
+        assert key[-16:] not in shown and key[-16:].hex().encode() not in shown.lower()
+        assert b"[redacted: " in shown
+    # A cut key: the piece with its header, and the rest without it (for an EC key cut
+    # in its header, the rest holds the private scalar).
+    if form in ("pkcs1", "pkcs8"):
+        for piece in (key[:len(key) // 2], key[len(key) // 2:]):
+            assert scrub_bytes(piece) != piece, f"{form}: {piece[:8].hex()}"
+    if form == "sec1":
+        assert scrub_bytes(key[4:]) != key[4:]
+
+
+def test_random_bytes_and_a_certificate_in_der_are_not_folded() -> None:
+    import random
+
+    from cryptography import x509
+
+    noise = random.Random(9).randbytes(200_000)
+    assert scrub_bytes(noise) == noise
+    pem = (Path(__file__).resolve().parent.parent / "samples" / "two_way_auth.log").read_bytes()
+    start = pem.index(b"-----BEGIN CERTIFICATE-----")
+    lines = [re.sub(rb"^\[[^\]]*\] TX: ", b"", ln) for ln in pem[start:].splitlines()]
+    cert = x509.load_pem_x509_certificate(
+        b"\n".join(lines[:lines.index(b"-----END CERTIFICATE-----") + 1]))
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    body = cert.public_bytes(Encoding.DER)
+    assert scrub_bytes(body) == body  # a certificate is public; only keys are folded
+
+
+def test_the_reviewers_der_in_hex_capture(tmp_path: Path) -> None:
+    """The new-user review's capture: the same key as PEM in hex (was folded) and as DER
+    in hex (was printed whole by events -f json, follow --as hex and export)."""
+    from secret_captures import der_keys
+
+    key = der_keys()["pkcs8"]
+    path = tmp_path / "keyhex.log"
+    path.write_bytes(b'AT+QSSLCFG=1,5,"dataformat",1,1\r\nOK\r\n'
+                     b'AT+QSSLOPEN=1,5,"h",443,0\r\nOK\r\n+QSSLOPEN: 1,5,0\r\n'
+                     b'+QSSLURC: "recv",1,5,%d,"%s"\r\n' % (len(key), key.hex().encode()))
+    piece = key[600:620].hex()
+    pcap = tmp_path / "kh.pcapng"
+    texts = [_run("events", str(path), "-f", "json"),
+             _run("follow", str(path), "--session", "1:5#1", "--as", "hex"),
+             _run("export", str(path), "-o", str(pcap))]
+    for text in [*texts, pcap.read_bytes().decode("latin-1")]:
+        assert piece not in "".join(text.split()).lower()
+        assert key[600:620].decode("latin-1") not in text
+    assert piece in _run("events", str(path), "-f", "json", "--show-secrets")  # the control

@@ -21,7 +21,7 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner, Result
-from secret_captures import PSK, captures, key_body_lines
+from secret_captures import PSK, captures, der_keys, key_body_lines
 
 from attrace.api import load
 from attrace.cli import main
@@ -74,10 +74,20 @@ def _key_pieces(trace: Path) -> set[str]:
     return _pieces(_bodies(trace)["RSA PRIVATE KEY"])
 
 
+_ESCAPE = re.compile(r"\\(?:x|u00)([0-9a-fA-F]{2})")
+
+
 def _leaks(text: str, pieces: set[str]) -> list[str]:
-    """The pieces ``text`` shows, as text or as hex digits (a hex dump, hex data)."""
+    """The pieces ``text`` shows, as text or as hex digits (a hex dump, hex data); a
+    piece of a binary key (characters as bytes) also where it is escaped (``\\x82`` in
+    text, ``\\u0082`` in JSON) or written as UTF-8 (a file read back as Latin-1)."""
     digits = _SPACE.sub("", text).lower()
-    return sorted(p for p in pieces if p in text or p.encode().hex() in digits)
+    seen = text
+    if any(max(p) > "\x7f" for p in pieces):
+        utf8 = text.encode("latin-1", "ignore").decode("utf-8", "ignore")
+        seen = "\n".join((text, utf8, *(_ESCAPE.sub(lambda m: chr(int(m[1], 16)), t)
+                                        for t in (text, utf8))))
+    return sorted(p for p in pieces if p in seen or p.encode("latin-1").hex() in digits)
 
 
 def _file_text(path: Path) -> str:
@@ -342,7 +352,7 @@ def test_show_secrets_shows_a_key_sent_after_error(refused_key: Path) -> None:
 # capture format; every output is searched for any 8-character piece of a key line or of
 # the PSK (so any 40-character run of the key's body is found many times over).
 
-_FAST = ("bracketed.log", "late_bracketed.log")
+_FAST = ("bracketed.log", "late_bracketed.log", "der_bracketed.log")
 """Captures every command runs on with every choice and output file; on the others each
 command runs once (``follow`` with its ``-o`` files too): past the reader, the outputs
 are the same code."""
@@ -362,11 +372,33 @@ def _short_pieces() -> set[str]:
     return out
 
 
+def _der_pieces() -> set[str]:
+    """8-byte pieces (as characters) of the secret part of the DER keys, every 4 bytes:
+    of the RSA keys past their first 32 bytes (whose OIDs a certificate shares), of the
+    EC key its private scalar (its curve and public key are public).  Only pieces of 6
+    different bytes or more, none that text or JSON escape in two ways (TAB, LF, CR,
+    quote, backslash): in a 16-byte hex dump row, one whole in three."""
+    out: set[str] = set()
+    for name, key in der_keys().items():
+        start, stop = (7, 7 + 32) if name == "sec1" else (32, len(key))
+        for at in range(start, stop - 7, 4):
+            piece = key[at:at + 8]
+            if len(set(piece)) >= 6 and not set(piece) & set(b'\t\n\r"\\'):
+                out.add(piece.decode("latin-1"))
+    return out
+
+
+def _pieces_of(capture: str) -> set[str]:
+    """What the capture carries that no output may show."""
+    return _der_pieces() if capture.startswith("der_") else _short_pieces()
+
+
 CAPTURE_NAMES = ["bracketed.log", "docklight.log", "saleae.csv", "socat_v.log", "socat_x.log",
                  "spy.log", "sigrok.txt", "transcript.jsonl", "raw.cap", "esp_idf.log",
                  "zephyr.log", "mbed_trace.log", "arduino_monitor.log", "arrows.log", "txrx.log",
                  "qcom.log", "mnemonic_lines.log", "python_repr.log", "miniterm_debug.log",
-                 "pasted.txt", "late_bracketed.log", "late_raw.cap"]
+                 "pasted.txt", "late_bracketed.log", "late_raw.cap", "der_bracketed.log",
+                 "der_raw.cap"]
 
 
 def test_the_captures_cover_every_reader(secret_captures: dict[str, tuple[Path, str]]) -> None:
@@ -388,11 +420,11 @@ def test_show_secrets_shows_what_the_captures_carry(
     """The positive control: with ``--show-secrets`` the key and the PSK are there to be
     found (so the searches below would see a leak), and without it they are not."""
     path, reader = secret_captures[capture]
-    pieces = _short_pieces()
+    pieces = _pieces_of(capture)
     shown = _invoke(["events", str(path), "-F", reader, "-f", "json", "--show-secrets"])
     assert shown.exit_code == 0, _describe(["events"], shown)
     assert len(_leaks(shown.stdout, pieces)) > len(pieces) * 0.6
-    assert PSK in shown.stdout or capture.startswith("late_")
+    assert PSK in shown.stdout or capture.startswith(("late_", "der_"))
     hidden = _invoke(["events", str(path), "-F", reader, "-f", "json"])
     assert _leaks(hidden.stdout, pieces) == []
 
@@ -407,7 +439,7 @@ def test_no_command_shows_secrets_of_any_format(
         # socat -v writes Ctrl+Z as '.', so the key's entry never ends; chat-script
         # loggers do not log data entry: nothing to follow.
         pytest.skip(f"no SSL session survives in {capture}")
-    _no_leak_anywhere(name, path, tmp_path, _short_pieces(), formats=capture in _FAST,
+    _no_leak_anywhere(name, path, tmp_path, _pieces_of(capture), formats=capture in _FAST,
                       reader=reader)
 
 
@@ -477,7 +509,7 @@ async def _tui_text(path: Path, reader: str) -> str:
 
 
 TUI_CAPTURES = ["bracketed.log", "raw.cap", "spy.log", "python_repr.log", "pasted.txt",
-                "late_bracketed.log", "late_raw.cap"]
+                "late_bracketed.log", "late_raw.cap", "der_raw.cap"]
 """The TUI shows events, whichever reader made them (the CLI test above covers every
 reader): one capture a way of reading (stamped lines, a raw stream, a hex dump, escaped
 reprs, prose) and both late starts, at about 2 s of Textual each."""
@@ -490,5 +522,5 @@ def test_no_tui_pane_shows_secrets(capture: str,
 
     shown = asyncio.run(_tui_text(*secret_captures[capture]))
     assert "[redacted: " in shown
-    leaks = _leaks(shown, _short_pieces())
+    leaks = _leaks(shown, _pieces_of(capture))
     assert not leaks, f"the TUI shows secret bytes of {capture}: {leaks[:3]}"

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 import attrace
 from attrace.api import load_bytes
 from attrace.cli import main
-from attrace.stats import IO_COLUMNS, MAX_IO_ROWS, SRT_COLUMNS
+from attrace.stats import IO_COLUMNS, MAX_IO_ROWS, SRT_COLUMNS, SRT_EXTRAS
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ROOT / "samples" / "two_way_auth.log"
@@ -53,7 +53,7 @@ def _rows(frame) -> dict[tuple[str, str], dict]:
 
 def test_srt_counts_over_limit_and_unanswered(late) -> None:
     s = late.stats()
-    assert list(s.srt.columns) == list(SRT_COLUMNS)
+    assert list(s.srt.columns) == [*SRT_COLUMNS, *SRT_EXTRAS]
     rows = _rows(s.srt)
     assert list(rows) == [("CSQ", "final"), ("QSSLCFG", "final"), ("QSSLOPEN", "final"),
                           ("QSSLOPEN", "completion")]
@@ -266,3 +266,37 @@ def test_an_explicit_interval_is_capped_and_says_so(tmp_path: Path) -> None:
     assert done.stderr == (f"Note: the I/O table lists the first {MAX_IO_ROWS} of the 10835001 "
                            "intervals of 1e-06 s this trace spans; choose a longer --interval "
                            "to see them all\n")
+
+
+def test_a_limit_that_differs_between_calls_shows_as_a_range(tmp_path: Path) -> None:
+    """Opens on a connection configured with a 5 s timeout and on one left at the 90 s
+    default: the completion's LIMIT_S is ``5-90``, not a blank that reads as no limit;
+    the JSON keeps ``limit_s`` null (no one limit) and says both ends."""
+    data = _log((0, "tx", 'AT+QSSLCFG=1,0,"timeout",5'), (0.05, "rx", "OK"),
+                (0.3, "tx", 'AT+QSSLOPEN=1,0,"a.example",443,0'), (0.35, "rx", "OK"),
+                (2.3, "rx", "+QSSLOPEN: 1,0,0"),
+                (3, "tx", 'AT+QSSLOPEN=1,1,"b.example",443,0'), (3.05, "rx", "OK"),
+                (4, "rx", "+QSSLOPEN: 1,1,0"))
+    path = tmp_path / "limits.log"
+    path.write_bytes(data)
+    table = CliRunner().invoke(main, ["stats", str(path), "--only", "srt"])
+    doc = CliRunner().invoke(main, ["stats", str(path), "--only", "srt", "-f", "json"])
+    assert table.exit_code == 0 and doc.exit_code == 0, table.output + doc.output
+    line = next(ln for ln in table.stdout.splitlines()
+                if ln.startswith("QSSLOPEN") and "completion" in ln)
+    assert line.split()[9] == "5-90", line
+    row = next(r for r in json.loads(doc.stdout)["srt"]
+               if (r["command"], r["phase"]) == ("QSSLOPEN", "completion"))
+    assert (row["limit_s"], row["limit_min_s"], row["limit_max_s"]) == (None, 5.0, 90.0)
+
+
+def test_summary_shows_a_port_out_of_range_as_written(tmp_path: Path) -> None:
+    """A port beyond 64 bits (the sessions table's ``port`` is null) is shown as the
+    open command wrote it and said to be out of range, never ``None``."""
+    path = tmp_path / "huge.log"
+    path.write_bytes(b'AT+QSSLOPEN=1,5,"h.com",184467440737095516160,0\r\nOK\r\n'
+                     b"+QSSLOPEN: 1,5,0\r\n")
+    done = CliRunner().invoke(main, ["summary", str(path)])
+    assert done.exit_code == 0, done.output
+    assert "h.com:184467440737095516160 (port out of range)" in done.stdout
+    assert "None" not in done.stdout

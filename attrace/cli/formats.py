@@ -29,6 +29,19 @@ from attrace.read.lineformat import FormatError, LineFormatReader, check_samples
 from attrace.read.registry import scores, user_dir, user_formats
 from attrace.read.utf16 import text_of
 
+EXAMPLES: dict[str, str] = {
+    "bracketed": '[2024-03-05 14:02:11.250] TX: AT+QSSLOPEN=1,5,"hf.quectel.com",8164,0',
+    "docklight": "03/07/2024 10:12:40.049 [COM16] - <CR><LF>+QSSLOPEN: 1,5,0<CR><LF>",
+    "jsonl": '{"ts": "2024-03-10T08:15:30.268+01:00", "dir": "rx", "data": "\\r\\nOK\\r\\n"}',
+    "raw": "+QSSLOPEN: 1,5,0",
+    "saleae": '"module","data",2.018374,7.81250e-05,0x4F',
+    "sigrok": "33395-33464 uart-1: 0A",
+    "socat": "> 2024/03/08 16:05:02.337512  length=19 from=0 to=18",
+    "spy": "000000.350 TX   0000  41 54 2B 43 53 51 0D 0A                           AT+CSQ..",
+}
+"""An example line of each built-in reader written in Python (a line format's example
+is the first of its checked samples): what a line of such a capture looks like."""
+
 
 @main.command("formats")
 @click.argument("files", nargs=-1, type=str)
@@ -97,11 +110,12 @@ def _evidence(files: tuple[str, ...], fmt: str, write: Callable[[str], object]) 
 
 
 def _row(name: str, reader: type, source: str) -> dict[str, str]:
-    """A listing row; a line format shows its first pattern, a Python reader its title."""
+    """A listing row; a line format shows its first pattern and sample, a Python reader
+    its title and its line of ``EXAMPLES``."""
     if issubclass(reader, LineFormatReader):
         matches, example = reader.definition.matches(), reader.definition.example()
     else:
-        matches = example = ""
+        matches, example = "", EXAMPLES.get(name, "")
     return {"name": name, "source": source, "title": reader.title, "matches": matches,
             "example": example}
 

@@ -127,6 +127,11 @@ def _capped(result: Stats) -> str:
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
-    """Times to the millisecond, as people read them."""
-    return {k: (f"{v:.3f}" if k in _TIME_COLUMNS and isinstance(v, float) else v)
-            for k, v in row.items()}
+    """Times to the millisecond, as people read them; calls with different limits show
+    their range (``5-90``), not a blank that would read as no limit."""
+    shown = {k: (f"{v:.3f}" if k in _TIME_COLUMNS and isinstance(v, float) else v)
+             for k, v in row.items()}
+    low, high = row.get("limit_min_s"), row.get("limit_max_s")
+    if row.get("limit_s") is None and low is not None and high is not None and low != high:
+        shown["limit_s"] = f"{low:g}-{high:g}"
+    return shown

@@ -80,9 +80,10 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
         for name, count in commands.most_common():
             w(f"  {name:<14} {count}\n")
     w(f"Sessions:  {len(facts['sessions'])}\n")
-    for x in facts["sessions"][:SHOWN_SESSIONS]:
+    for x, session in zip(facts["sessions"][:SHOWN_SESSIONS], trace.analysis.sessions,
+                          strict=False):
         opened = "no result" if x["open_err"] is None else f"{x['open_err']} {x['open_err_text']}"
-        w(f"  {x['id']:<8} {x['host']}:{x['port']}  open {opened}, "
+        w(f"  {x['id']:<8} {_address(session, trace.analysis.transactions)}  open {opened}, "
           f"{x['bytes_sent']} B sent, {x['bytes_received']} B received, "
           f"ended {x['close_reason']}\n")
     hidden = len(facts["sessions"]) - SHOWN_SESSIONS
@@ -92,6 +93,19 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
     total = sum(diags.values())
     shown = ", ".join(output.counted(n, sev) for sev, n in diags.items() if n)
     w(f"Diagnostics: {total}" + (f" ({shown}; see attrace expert)" if total else "") + "\n")
+
+
+def _address(s, transactions) -> str:  # type: ignore[no-untyped-def]
+    """``host:port`` of a session; a port that is no port number (beyond 65535, or past
+    what a number column holds: the session's ``port`` is null) is shown as the open
+    command wrote it, and said to be out of range, never as ``None``."""
+    if s.port is not None:
+        return f"{s.host}:{s.port}"
+    args = list(transactions[s.open_transaction].args) if s.open_transaction is not None else []
+    written = args[args.index(s.host) + 1] if s.host in args[:-1] else None
+    if written is None:
+        return f"{s.host} (no port)"
+    return f"{s.host}:{written} (port out of range)"
 
 
 def _session_fact(s, spec) -> dict:  # type: ignore[no-untyped-def]

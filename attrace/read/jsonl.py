@@ -9,8 +9,10 @@ or ``base64``, the time in ``t``/``time``/``ts``/``timestamp`` (seconds, or an I
 string read as the wall clock it shows, zone not applied).  Numbers below 10^8 are seconds
 since capture start; larger ones are since 1970, in seconds, milliseconds (from 10^11: a
 common logger format), microseconds (from 10^14) or nanoseconds (from 10^17), the unit
-chosen by the first time of the file.  ``NaN``, ``Infinity`` and times outside years
-1-9999 make their line noise, as does JSON nested too deep to read.  An object without
+chosen by the first good time of the file.  A time that is none (``NaN``, ``1e309``,
+outside years 1-9999, a string that is no ISO 8601 time) does not lose the line's data:
+the data is kept without a time, after a ``meta`` record of no bytes saying why.  JSON
+nested too deep to read makes its line noise.  An object without
 bytes (a header, a comment) is ``meta``; a line that is not a JSON object, or whose values
 do not fit, is ``noise`` with the reason.  attrace's own ``events --format jsonl`` output
 reads back too.
@@ -21,14 +23,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Final
 
-from attrace.model import RX, TX, Chunk, Timebase
+from attrace.model import META, RX, TX, Chunk, Timebase
 from attrace.read.base import Line, Reader, meta, noise
-from attrace.read.common import absolute_time, finite_time, word_direction
+from attrace.read.common import absolute_time, word_direction
 
 _DIR_KEYS: Final = ("dir", "direction", "d")
 _DATA_KEYS: Final = ("data", "text")
@@ -51,15 +54,23 @@ def _direction(value: Any) -> str | None:
     return _DIR_WORDS.get(low) or word_direction(low)
 
 
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number a capture can hold")
+def _short(value: Any) -> str:
+    """A value as a note quotes it: numbers in 6 digits (``1e+308``, not 309 of them),
+    text cut at 40 characters."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, int):
+        return f"{value:.6g}" if abs(value) >= 10**12 else str(value)
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _loads(raw: bytes) -> Any:
-    """``json.loads`` that refuses ``NaN``/``Infinity`` and reports deep nesting as a
-    ValueError (Python's parser raises RecursionError)."""
+    """``json.loads`` that reports deep nesting as a ValueError (Python's parser raises
+    RecursionError).  ``NaN`` and ``Infinity`` are read (as Python does) so that a line
+    with such a time keeps its data; the time is refused where it is read."""
     try:
-        return json.loads(raw, parse_constant=_no_constant)
+        return json.loads(raw)
     except RecursionError:
         raise ValueError("JSON nested too deep to read") from None
 
@@ -140,24 +151,45 @@ class JsonlReader(Reader):
         return 0.95 * hits / len(lines) if hits else 0.0
 
     def _time(self, value: Any) -> float | None:
+        """Seconds on the file's time base; ValueError, in plain words, for a time that
+        is none (the line is then kept without a time).  The file's kind of time and its
+        unit are fixed by its first GOOD time, so one bad stamp cannot skew the rest."""
         if isinstance(value, bool) or value is None:
             return None
         if isinstance(value, int | float):
-            number = finite_time(float(value))
+            number = float(value)
+            if math.isnan(number):
+                raise ValueError("time NaN is not a number")
+            if math.isinf(number):
+                raise ValueError("time is infinite (Infinity, or a number too large such as "
+                                 "1e309)")
+            kind, unit = self._kind, self._unit
+            if kind is None:
+                kind = "absolute" if number >= _EPOCH_MIN else "relative"
+                unit = next((u for least, u in _EPOCH_UNITS if number >= least), 1.0)
+            seconds = number * unit
+            if kind == "absolute":
+                try:
+                    absolute_time(seconds)
+                except ValueError:
+                    raise ValueError(f"time {_short(value)} is no date in years 1-9999"
+                                     ) from None
             if self._kind is None:
-                self._kind = "absolute" if number >= _EPOCH_MIN else "relative"
-                self._unit = next((unit for least, unit in _EPOCH_UNITS if number >= least), 1.0)
-                self.timebase = Timebase(self._kind)
-            seconds = number * self._unit
-            return absolute_time(seconds) if self._kind == "absolute" else seconds
+                self._kind, self._unit = kind, unit
+                self.timebase = Timebase(kind)
+            return seconds
         if isinstance(value, str):
             # The wall clock as written, like every other reader (a zone is not applied).
-            stamp = datetime.fromisoformat(value).replace(tzinfo=None)
+            try:
+                stamp = datetime.fromisoformat(value).replace(tzinfo=None)
+            except ValueError:
+                raise ValueError(f"time {_short(value)} is neither a number nor an ISO 8601 "
+                                 "date and time") from None
             if self._kind is None:
                 self._kind = "absolute"
                 self.timebase = Timebase("absolute")
             return (stamp - datetime(1970, 1, 1)).total_seconds()
-        raise ValueError(f"time {value!r} is neither a number nor an ISO 8601 string")
+        raise ValueError(f"time {_short(value)} is neither a number nor an ISO 8601 string")
 
     blank_runs = True  # an empty line is layout wherever it is
 
@@ -178,16 +210,20 @@ class JsonlReader(Reader):
                 continue
             try:
                 data = _event_row(obj) if "kind" in obj and "index" in obj else _payload(obj)
-                time = self._time(next((obj[k] for k in _TIME_KEYS if k in obj), None))
             except (ValueError, OverflowError) as exc:
                 yield noise(line, str(exc))
                 continue
-            if data is None:
-                yield meta(line, "JSON record without bytes")
-                continue
+            try:
+                time = self._time(next((obj[k] for k in _TIME_KEYS if k in obj), None))
+                bad_time = ""
+            except (ValueError, OverflowError) as exc:
+                time, bad_time = None, f"{exc}; the line is kept without a time"
             if not data:
-                yield meta(line, "JSON record with empty data")
+                why = "JSON record without bytes" if data is None else "JSON record with empty data"
+                yield meta(line, f"{why}; {bad_time}" if bad_time else why)
                 continue
+            if bad_time:  # said by a record of no bytes before the line's data
+                yield Chunk(b"", None, None, offset, 0, number, 0, META, bad_time)
             direction = _direction(next((obj[k] for k in _DIR_KEYS if k in obj), None))
             yield Chunk(data, time, direction, offset, len(raw), number)
 
