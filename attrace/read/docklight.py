@@ -45,6 +45,7 @@ class DocklightReader(Reader):
 
     name = "docklight"
     title = "Docklight-style two-port logs (<CR><LF> mnemonics)"
+    blank_runs = True  # an empty line is layout wherever it is: read a run as one
 
     def __init__(self) -> None:
         super().__init__()

@@ -68,6 +68,7 @@ class SaleaeReader(Reader):
 
     name = "saleae"
     title = "Saleae Logic 1/2 async-serial CSV exports"
+    blank_runs = True  # an empty line is layout wherever it is: read a run as one
 
     def __init__(self) -> None:
         super().__init__()

@@ -46,6 +46,7 @@ class SigrokReader(Reader):
 
     name = "sigrok"
     title = "sigrok-cli UART decoder annotations"
+    blank_runs = True  # an empty line is layout wherever it is: read a run as one
     samplerate: ClassVar[float | None] = None
     """Samples a second of the capture, if the user knows it (sigrok-cli does not say)."""
 

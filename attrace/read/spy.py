@@ -37,6 +37,7 @@ class SpyReader(Reader):
 
     name = "spy"
     title = "pyserial spy:// hexdumps"
+    blank_runs = True  # an empty line is layout wherever it is: read a run as one
 
     @classmethod
     def detect(cls, head: bytes) -> float:
