@@ -125,3 +125,30 @@ def test_a_run_of_empty_lines_is_one_chunk_in_every_layout_format(tmp_path: Path
     # after it, so the texts are compared without their blanks.
     assert [e["text"].strip() for e in padded if e["kind"] != "meta"] == \
         [e["text"].strip() for e in plain if e["kind"] != "meta"]
+
+
+@pytest.mark.parametrize("data", [b"\n\n\n\n", b"x\n\n\n", b"\r\n\r\n\r\n", b"\n\n\n\n\n\n"])
+def test_socat_takes_a_run_of_empty_lines_apart_inside_a_block(data: bytes) -> None:
+    """In a socat -v block an empty line is a newline of the data (counted by the block's
+    length), outside it layout: read as one run, the chunks are those of line by line."""
+    import io
+
+    from attrace.read.base import iter_blocks, lines_of
+    from attrace.read.socat import SocatReader
+
+    block = b"> 2024/03/08 16:05:02.337512  length=4 from=0 to=3\n" + data
+    capture = (b"> 2024/03/08 16:05:02.300000  length=4 from=0 to=3\nAT\\r\n"
+               + block + b"\r" * 5000 + b"\n"
+               + b"< 2024/03/08 16:05:02.355512  length=6 from=0 to=5\n\\r\nOK\\r\n")
+
+    def chunks(runs: bool) -> list:
+        reader = SocatReader()
+        return list(reader.chunks(lines_of(iter_blocks(io.BytesIO(b""), capture), runs)))
+
+    by_line, by_run = chunks(False), chunks(True)
+    def data(chunks: list) -> list:
+        return [(c.data, c.offset, c.length, c.line, c.time) for c in chunks if c.kind == "data"]
+
+    assert data(by_run) == data(by_line)
+    assert len(by_run) < 20 < len(by_line)
+    assert sum(c.length for c in by_run) == len(capture)

@@ -46,11 +46,15 @@ def _unescape(text: bytes) -> bytes:
     return _ESCAPE.sub(lambda m: _ESCAPES[m.group()], text)
 
 
+_ENDS: Final = b"\r\n"
+
+
 class SocatReader(Reader):
     """socat -v / -x / -v -x block dumps."""
 
     name = "socat"
     title = "socat -v / -x dumps"
+    blank_runs = True  # a run of empty lines is one line, taken apart inside a block
 
     def __init__(self) -> None:
         super().__init__()
@@ -130,8 +134,22 @@ class SocatReader(Reader):
         remaining = 0
         time: float | None = None
         direction: str | None = None
-        for line in chain(ahead, it):
+        source = chain(ahead, it)
+        rest: list[Line] = []  # what is left of a run of empty lines taken apart
+        while True:
+            if rest:
+                line = rest.pop()
+            else:
+                line = next(source, None)
+                if line is None:
+                    break
             offset, number, raw = line
+            if remaining > 0 and len(raw) > 2 and raw[0] in _ENDS and not raw.strip():
+                # Inside a block an empty line is a newline of the data: the run's first
+                # line goes on as a line of its own, the rest waits as one run again.
+                k = 2 if raw.startswith(b"\r\n") else 1
+                rest.append((offset + k, number + 1, raw[k:]))
+                line = offset, number, raw = offset, number, raw[:k]
             if remaining <= 0:
                 m = _HEADER_END.match(raw)
                 if m is not None:
