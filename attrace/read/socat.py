@@ -135,10 +135,10 @@ class SocatReader(Reader):
         time: float | None = None
         direction: str | None = None
         source = chain(ahead, it)
-        rest: list[Line] = []  # what is left of a run of empty lines taken apart
+        left: list[Line] = []  # what is left of a run of empty lines taken apart
         while True:
-            if rest:
-                line = rest.pop()
+            if left:
+                line = left.pop()
             else:
                 line = next(source, None)
                 if line is None:
@@ -148,7 +148,7 @@ class SocatReader(Reader):
                 # Inside a block an empty line is a newline of the data: the run's first
                 # line goes on as a line of its own, the rest waits as one run again.
                 k = 2 if raw.startswith(b"\r\n") else 1
-                rest.append((offset + k, number + 1, raw[k:]))
+                left.append((offset + k, number + 1, raw[k:]))
                 line = offset, number, raw = offset, number, raw[:k]
             if remaining <= 0:
                 m = _HEADER_END.match(raw)
