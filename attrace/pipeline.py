@@ -58,6 +58,8 @@ class SourceInfo:
     bytes_read: int = 0
     recognised: bool = True
     """False when no reader was sure of the format and the fallback (raw) read it."""
+    encoding: str = ""
+    """``UTF-16 LE``/``UTF-16 BE`` when the file was text in that encoding, else empty."""
 
 
 def _tagged(
@@ -127,7 +129,8 @@ def decode_files(captures: Sequence[Capture], module: str | None = None,
     them would interleave two conversations into one, so that is refused with an
     ``InputError`` (the iterator raises it before its first event).
     """
-    infos = [SourceInfo(c.name, c.format, c.size, recognised=c.recognised) for c in captures]
+    infos = [SourceInfo(c.name, c.format, c.size, recognised=c.recognised,
+                        encoding=c.encoding) for c in captures]
 
     def run() -> Iterator[Event]:
         decoder = Decoder(module)

@@ -169,3 +169,15 @@ def test_ascii_text_running_into_a_stretch_of_nuls_is_not_utf16() -> None:
     """Text first, then two-byte noise lines that happen to align as UTF-16: bytes."""
     head = b"boot: rom 0x1f, waiting for the modem\r\nclk ok\r\n" * 5 + b"\x00\r" * 3000
     assert sniff(head) is None
+
+
+def test_summary_names_the_encoding(tmp_path: Path) -> None:
+    original = ORIGINALS["teraterm"]
+    path = tmp_path / original.name
+    path.write_bytes(utf16(original.read_bytes(), "le-bom"))
+    [plain] = json.loads(cli("summary", str(original), "-f", "json"))["sources"]
+    [found] = json.loads(cli("summary", str(path), "-f", "json"))["sources"]
+    assert (plain["encoding"], found["encoding"]) == ("", "UTF-16 LE")
+    assert found["format"] == plain["format"]
+    assert f"format {plain['format']} (UTF-16 LE))" in cli("summary", str(path))
+    assert "(UTF-16" not in cli("summary", str(original))

@@ -33,7 +33,7 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
     facts = {
         "sources": [
             {"name": s.name, "format": s.format, "recognised": s.recognised,
-             "bytes": s.bytes_read, "timebase": s.timebase.kind}
+             "bytes": s.bytes_read, "timebase": s.timebase.kind, "encoding": s.encoding}
             for s in trace.sources
         ],
         "events": len(trace.event_list),
@@ -54,7 +54,8 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
         return
     w = output.human(sys.stdout)
     for s in facts["sources"]:
-        w(f"File:      {s['name']} ({s['bytes']} bytes, format {s['format']})\n")
+        shown = f"{s['format']} ({s['encoding']})" if s["encoding"] else s["format"]
+        w(f"File:      {s['name']} ({s['bytes']} bytes, format {shown})\n")
         if not s["recognised"]:
             w(f"Format:    not recognised; read as {s['format']} instead (name one with "
               "--input-format or --format-file; attrace formats lists them)\n")

@@ -232,7 +232,7 @@ class _Run:
         self.deliver = deliver
         self.decoder = Decoder(options.module)
         self.info = SourceInfo(capture.name, capture.format, capture.size,
-                               recognised=capture.recognised)
+                               recognised=capture.recognised, encoding=capture.encoding)
         self.growing = Growing(capture, path, control, self._idle)
         self.pending: list[Chunk] = []
         self.restart = restart
