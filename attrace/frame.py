@@ -90,6 +90,7 @@ sign); a longer one is a sentence about the command, not a decoration of it."""
 _MARKUP_END: Final = re.compile(rb"[*_`]+\Z")
 GLUED_NOTE: Final = "printed in front of a command on the same line"
 MARKUP_NOTE: Final = "mark-up after a command (as around it in a forum post)"
+PROMPT_END_NOTE: Final = "a line end after the prompt, not counted as data"
 _ARGS_LIMIT: Final = 10_000
 """Distinct argument texts remembered by a framer (bounded memory)."""
 _FAST_MAX: Final = 4096
@@ -135,6 +136,11 @@ class _Entry:
     line_end: bytes = b""
     """The announcing line's end when it is a logger's (see ``Framer._after_line``): a
     logger may write one after the prompt too (``Framer._prompt_rest``)."""
+    probe: bool = False
+    """A fixed-length entry after a prompt whose first bytes may be a line end written
+    after the prompt rather than the host's data: undecided yet (``Framer._probe``)."""
+    lead: tuple[int, int, int, float | None] | None = None
+    """While probing: that line end's size, file bytes, line and time."""
 
 
 @dataclass(slots=True)
@@ -460,6 +466,8 @@ class Framer:
         The records ``_frame_data`` and ``_frame_line`` give.  False: not that case."""
         data = chunk.data
         n = len(data)
+        if st.entry is not None and st.entry.probe:
+            return False  # its first bytes are still to be judged (``_probe``)
         if st.remaining < 0:
             if (data != b"\x1a\r\n" and data != b"\x1a\n") or len(st.buf) >= MAX_RECORD - 3:
                 return False
@@ -512,7 +520,9 @@ class Framer:
         for st in self._streams.values():
             if st.buf or st.acc:
                 if st.mode == DATA_MODE and st.entry is not None:
-                    out.append(self._emit_data(st, "eof"))  # keeps purpose, ctx, conn
+                    # (a probed entry counted in full ended with the capture: complete)
+                    done = st.entry.lead is not None and st.remaining == 0
+                    out.append(self._emit_data(st, "length" if done else "eof"))
                 else:
                     out.append(self._emit(st, "line", "eof"))
                 st.mode = LINE
@@ -673,9 +683,14 @@ class Framer:
         entry = self._announced
         if entry is not None and entry.stream == (st.source, st.dir) and not self._has_tx:
             self._announced = None
+            entry.probe = bool(entry.length and entry.length > 0)
             self._enter_data(st, entry)
 
     def _frame_data(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
+        if st.entry is not None and st.entry.probe:
+            pos = self._probe(st, chunk, pos, out)
+            if st.mode is not DATA_MODE or st.entry is None or st.entry.probe:
+                return pos
         data = chunk.data
         n = len(data)
         limit = n if st.remaining < 0 else min(n, pos + st.remaining)
@@ -702,6 +717,72 @@ class Framer:
             what = "no Ctrl+Z" if st.remaining < 0 else "data still announced"
             out.append(self._emit_data(st, f"{what} within {MAX_RECORD} bytes, cut", more=True))
         return limit
+
+    def _probe(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
+        """A fixed-length entry whose prompt is followed by a line end, in a capture that
+        shows both sides in one stream: is that line end the host's first data bytes, or
+        one written after the prompt (a terminal or logger breaking the line, as
+        ``_prompt_rest`` knows for a logger whose command lines show it)?  The bytes tell:
+        a module answers a completed entry on a line of its own, so when the data counted
+        with the line end is followed by no line end, while counted after it the entry
+        ends where a line does, the line end was no data.  It becomes a record of line ends
+        of its own and the entry is counted after it; in every other case (the host may
+        type CR LF as data on a real module) it stays data, as the manual reads.  Returns
+        where framing goes on; ``probe`` is off once decided (or nothing was to decide).
+        """
+        entry = st.entry
+        assert entry is not None and entry.length is not None
+        data = chunk.data
+        n = len(data)
+        while pos < n:
+            byte = data[pos]
+            if entry.lead is None:  # the line end just after the prompt, if any
+                held = bytes(st.buf)
+                if (byte == _CR and not held) or (byte == _LF and held in (b"", b"\r")):
+                    self._take(st, chunk, pos, pos + 1)
+                    pos += 1
+                    continue
+                if not held:
+                    entry.probe = False  # the data starts at once: nothing to decide
+                    return pos
+                entry.lead = (len(held), st.acc, st.line, st.time)
+                st.remaining = entry.length - len(held)
+                if st.remaining < 0:  # longer than the entry: no data of it
+                    self._unlead(st, entry, out)
+                    return pos
+            elif st.remaining > 0:  # the entry as announced, the line end counted in
+                stop = min(n, pos + st.remaining)
+                if _DATA_END.search(data, pos, stop) is not None:
+                    entry.probe, entry.lead = False, None  # Ctrl+Z or ESC ends it anyway
+                    return pos
+                self._take(st, chunk, pos, stop)
+                st.remaining -= stop - pos
+                pos = stop
+            else:  # counted in, the entry ends here: the next byte decides
+                if st.remaining == 0 and byte in (_CR, _LF):
+                    entry.probe, entry.lead = False, None
+                    out.append(self._emit_data(st, "length"))
+                    return pos
+                self._unlead(st, entry, out)
+                return pos
+        return pos
+
+    def _unlead(self, st: _Stream, entry: _Entry, out: list[Record]) -> None:
+        """Hand out the line end after the prompt as line ends of their own, and count the
+        entry from the byte after it (``_probe`` decided it was no data)."""
+        assert entry.lead is not None and entry.length is not None
+        size, acc, line, time = entry.lead
+        raw = bytes(st.buf)
+        out.append(new_record("line", raw[:size], b"", st.dir, False, time, st.source,
+                              st.offset, acc, line, PROMPT_END_NOTE, "", None, None, None))
+        st.buf = bytearray(raw[size:])
+        if st.buf:
+            st.offset += acc
+            st.acc -= acc
+        else:
+            st.offset, st.acc, st.started = -1, 0, False
+        st.remaining = entry.length - len(st.buf)
+        entry.probe, entry.lead = False, None
 
     # ------------------------------------------------------------- decisions
 

@@ -1,0 +1,86 @@
+"""Fidelity defects a careful engineer reading the log by hand would not make (review
+of main, third round): each case runs the real CLI on a small capture of the shape the
+reviewer brought, hand-checked against the BC66 SSL application note."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from attrace.cli import main
+
+OPEN = b'AT+QSSLOPEN=1,0,"a",443,0\r\nOK\r\n+QSSLOPEN: 1,0,0\r\n'
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def rows(command: str, path: Path, *more: str) -> list[dict]:
+    code, out = run(command, str(path), "-f", "jsonl", *more)
+    assert code == 0, out
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+# 1. A raw capture's line end after the prompt of a fixed-length send --------------------
+
+def test_line_end_after_prompt_is_no_data_when_the_entry_then_ends_on_a_line(
+        tmp_path: Path) -> None:
+    """``> `` then LF (or CRLF), then ``hi`` and the module's answer: the two announced
+    bytes are ``hi``, as the answer on the next line shows; the line end is accounted as
+    line ends of their own."""
+    for end in (b"\n", b"\r\n"):
+        data = OPEN + b"AT+QSSLSEND=1,0,2\r\n> " + end + b"hi\r\nOK\r\n+QSSLSEND: 1,0,0\r\n"
+        path = write(tmp_path, "p.log", data)
+        events = rows("events", path)
+        sent = [e for e in events if e["kind"] == "data"]
+        assert [e["text"] for e in sent] == ["hi"]
+        assert sent[0]["data_len"] == 2
+        assert not [e for e in events if e["kind"] == "noise"]
+        assert sum(e["length"] for e in events) == len(data)
+        codes = [d["code"] for d in rows("expert", path)]
+        assert "unparsed" not in codes and "data-length-mismatch" not in codes
+        session = rows("sessions", path)[0]
+        assert session["bytes_sent"] == 2
+
+
+def test_line_end_typed_as_data_stays_data(tmp_path: Path) -> None:
+    """The host may type CR LF as the data itself: when the entry counted with it ends
+    where the module's answer starts, it is the data."""
+    data = OPEN + b"AT+QSSLSEND=1,0,2\r\n> \r\n\r\nOK\r\n+QSSLSEND: 1,0,0\r\n"
+    events = rows("events", write(tmp_path, "crlf.log", data))
+    sent = [e for e in events if e["kind"] == "data"]
+    assert len(sent) == 1 and sent[0]["data_len"] == 2
+    assert not [e for e in events if e["kind"] == "noise"]
+
+
+def test_prompt_line_end_judged_alike_however_the_bytes_arrive() -> None:
+    """The judgement waits for the byte that decides it: a serial port's reads cut
+    anywhere give the same records as the whole capture at once."""
+    from attrace.frame import Framer
+    from attrace.model import Chunk
+
+    data = OPEN + b"AT+QSSLSEND=1,0,2\r\n> \r\nhi\r\nOK\r\nAT+QSSLSEND=1,0,1\r\n> \r\nx\r\nOK\r\n"
+
+    def framed(size: int) -> list[tuple]:
+        framer = Framer()
+        out = []
+        for at in range(0, len(data), size):
+            piece = data[at:at + size]
+            out += framer.feed(Chunk(piece, None, None, at, len(piece), 1))
+        out += framer.close()
+        return [(r.kind, r.raw, r.offset, r.length) for r in out]
+
+    whole = framed(len(data))
+    assert [r[1] for r in whole if r[0] == "data"] == [b"hi", b"x"]
+    for size in (1, 2, 3, 5):
+        assert framed(size) == whole
