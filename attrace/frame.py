@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Final
 
@@ -90,6 +90,9 @@ sign); a longer one is a sentence about the command, not a decoration of it."""
 _MARKUP_END: Final = re.compile(rb"[*_`]+\Z")
 GLUED_NOTE: Final = "printed in front of a command on the same line"
 MARKUP_NOTE: Final = "mark-up after a command (as around it in a forum post)"
+_JUNK: Final = re.compile(rb"[\x00\x80-\xff]+(?=[A-Z+])")
+_JUNK_HEADS: Final = frozenset(bytes([c]) for c in (0, *range(0x80, 0x100)))
+JUNK_NOTE: Final = "bytes that are no text before a line (a module powering up, a glitch)"
 PROMPT_END_NOTE: Final = "a line end after the prompt, not counted as data"
 _ARGS_LIMIT: Final = 10_000
 """Distinct argument texts remembered by a framer (bounded memory)."""
@@ -359,7 +362,8 @@ class Framer:
                             st.buf = bytearray()
                             st.offset = -1
                             st.acc = 0
-                        if body.find(b"AT", 1) > 0 and self._split(st, rec, out):
+                        if (body.find(b"AT", 1) > 0 or body[:1] in _JUNK_HEADS) and \
+                                self._split(st, rec, out):
                             continue
                         add(rec)
                         if (body[:1] in b"Aa" or b"ERROR" in body) and (
@@ -613,7 +617,8 @@ class Framer:
                 return stop
         self._take(st, chunk, pos, stop)
         rec = self._emit(st, "line", "")
-        if rec.body.find(b"AT", 1) > 0 and self._split(st, rec, out):
+        if (rec.body.find(b"AT", 1) > 0 or rec.body[:1] in _JUNK_HEADS) and \
+                self._split(st, rec, out):
             return stop
         out.append(rec)
         self._after_line(st, rec, out)
@@ -674,7 +679,8 @@ class Framer:
 
     def _finish(self, st: _Stream, rec: Record, out: list[Record]) -> None:
         """Hand out a completed line or prompt and act on it."""
-        if rec.kind != "prompt" and rec.body.find(b"AT", 1) > 0 and self._split(st, rec, out):
+        if rec.kind != "prompt" and (rec.body.find(b"AT", 1) > 0 or rec.body[:1] in _JUNK_HEADS) \
+                and self._split(st, rec, out):
             return
         out.append(rec)
         if rec.kind != "prompt":
@@ -882,7 +888,7 @@ class Framer:
     def _split(self, st: _Stream, rec: Record, out: list[Record]) -> bool:
         """Hand out the parts of a line whose command is glued behind other text
         (``glued``) and act on each; False: no such line, nothing done."""
-        parts = glued(rec, self._choice.spec.finals)
+        parts = unjunked(rec) or glued(rec, self._choice.spec.finals)
         if parts is None:
             return False
         for part in parts:
@@ -1147,6 +1153,20 @@ def _drop(chunk: Chunk, k: int) -> Chunk:
     used = _region(chunk, 0, k)[1]
     return Chunk(chunk.data[k:], chunk.time, chunk.dir, chunk.offset + used,
                  chunk.length - used, chunk.line, 0, chunk.kind, chunk.note, chunk.lossy)
+
+
+def unjunked(rec: Record) -> list[Record] | None:
+    """A line whose text follows NUL or non-ASCII bytes (what a UART shows while the
+    module powers up: ``\\x00\\xffRDY``), cut into those bytes (``noise``) and the line,
+    so that the junk does not hide the line; None when the line is no such thing."""
+    if rec.kind != "line" or rec.purpose or rec.dropped:
+        return None
+    lead = len(rec.raw) - len(rec.raw.lstrip())
+    m = _JUNK.match(rec.raw, lead)
+    if m is None:
+        return None
+    junk, line = _cut(rec, [m.end()], ["noise", "line"])
+    return [replace(junk, note=JUNK_NOTE), line]
 
 
 def glued(rec: Record, finals: Iterable[str]) -> list[Record] | None:

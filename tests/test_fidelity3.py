@@ -84,3 +84,18 @@ def test_prompt_line_end_judged_alike_however_the_bytes_arrive() -> None:
     assert [r[1] for r in whole if r[0] == "data"] == [b"hi", b"x"]
     for size in (1, 2, 3, 5):
         assert framed(size) == whole
+
+
+# 2. Power-up junk before the module's boot banner ----------------------------------------
+
+def test_junk_before_rdy_does_not_hide_the_reset(tmp_path: Path) -> None:
+    """``\\x00\\xffRDY`` after an open: the module restarted, so the session ends
+    ``reset`` as it does without the junk; the junk bytes stay a noise event."""
+    data = OPEN + b"\x00\xffRDY\r\n"
+    path = write(tmp_path, "rdy.log", data)
+    events = rows("events", path)
+    assert [(e["kind"], e["text"]) for e in events[3:]][1] == ("urc", "RDY")
+    junk = events[3]
+    assert junk["kind"] == "noise" and junk["length"] == 2 and junk["offset"] == len(OPEN)
+    assert sum(e["length"] for e in events) == len(data)
+    assert rows("sessions", path)[0]["close_reason"] == "reset"
