@@ -99,3 +99,42 @@ def test_junk_before_rdy_does_not_hide_the_reset(tmp_path: Path) -> None:
     assert junk["kind"] == "noise" and junk["length"] == 2 and junk["offset"] == len(OPEN)
     assert sum(e["length"] for e in events) == len(data)
     assert rows("sessions", path)[0]["close_reason"] == "reset"
+
+
+# 3. An open refused on a connection already open ------------------------------------------
+
+FLOW = b"""[2024-06-01 12:00:00.400] TX: AT+QSSLOPEN=1,0,"a.example",443,0
+[2024-06-01 12:00:00.450] RX: OK
+[2024-06-01 12:00:02.450] RX: +QSSLOPEN: 1,0,0
+[2024-06-01 12:00:02.550] TX: AT+QSSLOPEN=1,0,"a.example",443,0
+[2024-06-01 12:00:02.600] RX: OK
+[2024-06-01 12:00:03.100] RX: +QSSLOPEN: 1,0,-6
+[2024-06-01 12:00:03.200] TX: AT+QSSLSEND=1,0,5
+[2024-06-01 12:00:03.250] RX: >
+[2024-06-01 12:00:03.350] TX: hello
+[2024-06-01 12:00:03.950] RX: OK
+[2024-06-01 12:00:04.450] RX: +QSSLSEND: 1,0,0
+[2024-06-01 12:00:05.850] RX: +QSSLURC: "closed",1,0
+"""
+
+
+def test_refused_open_is_a_session_row_of_its_own(tmp_path: Path) -> None:
+    """A second AT+QSSLOPEN on an open connection, answered ``+QSSLOPEN: 1,0,-6`` (state
+    error): one session row per open attempt, the refused one failed with its error, the
+    open session undisturbed (its send, the peer's close); the failed open counts in a
+    fleet's ``opens_failed``."""
+    from attrace import load
+    from attrace.fleet.opens import open_outcomes
+
+    path = write(tmp_path, "flow.log", FLOW)
+    sessions = {s["id"]: s for s in rows("sessions", path)}
+    assert list(sessions) == ["1:0#1", "1:0#2"]
+    first, refused = sessions["1:0#1"], sessions["1:0#2"]
+    assert (first["open_err"], first["sends"], first["close_reason"]) == (0, 1, "peer")
+    assert (refused["open_err"], refused["close_reason"]) == (-6, "failed")
+    assert refused["open_after_s"] == 0.55
+    assert refused["diagnostics"] == 2  # the state violation and the ssl-error
+    events = rows("events", path)
+    assert [e["session"] for e in events[3:6]] == ["1:0#2"] * 3
+    failed, unanswered = open_outcomes(load(path).sessions)
+    assert (int(failed.sum()), int(unanswered.sum())) == (1, 0)
