@@ -138,3 +138,15 @@ def test_refused_open_is_a_session_row_of_its_own(tmp_path: Path) -> None:
     assert [e["session"] for e in events[3:6]] == ["1:0#2"] * 3
     failed, unanswered = open_outcomes(load(path).sessions)
     assert (int(failed.sum()), int(unanswered.sum())) == (1, 0)
+
+
+# 4. The commands of a connection belong to its session ------------------------------------
+
+def test_recv_commands_and_their_answers_belong_to_the_session() -> None:
+    """EG800K (BG9x syntax): ``AT+QSSLRECV=4,1500``, ``+QSSLRECV: 15`` and ``OK`` are the
+    session's as much as the data between them."""
+    real = Path(__file__).parent / "real" / "eg800k_ssl_report.log"
+    events = rows("events", real)
+    recv = [e for e in events if e["name"] == "QSSLRECV" or e["transaction"] == 3]
+    assert recv and all(e["session"] == "1:4#1" for e in recv), recv
+    assert [e["kind"] for e in recv[:4]] == ["command", "response", "data", "final"]

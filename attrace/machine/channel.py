@@ -216,6 +216,8 @@ class Channel:
                 self.ssl.check_send(tx, event)
             elif cmd.name == "QSSLCLOSE":
                 self.ssl.on_close(tx, event)
+            elif cmd.conn_arg is not None and not cmd.settings:
+                self.ssl.on_use(tx)  # AT+QSSLRECV, AT+QSSLSTATE=<conn> (no configuration)
         # After the connection hooks, so that a finding on an open counts for its session.
         for code, message in found:
             self.emit(code, message, event.index, ctx, conn)

@@ -400,6 +400,12 @@ class Ssl:
         if s is not None and s.closed_at is None and s.close_reason is None:
             s.transactions.append(tx.index)
 
+    def on_use(self, tx: Transaction) -> None:
+        """Another command on a connection (read its data, ask its state): it and its
+        answers belong to the connection's running session, no state changes."""
+        if not self._unplaced(tx.ctx, tx.conn):
+            self._join(tx)
+
     def on_close(self, tx: Transaction, event: Event) -> None:
         if self._unplaced(tx.ctx, tx.conn):
             return
