@@ -150,3 +150,13 @@ def test_recv_commands_and_their_answers_belong_to_the_session() -> None:
     recv = [e for e in events if e["name"] == "QSSLRECV" or e["transaction"] == 3]
     assert recv and all(e["session"] == "1:4#1" for e in recv), recv
     assert [e["kind"] for e in recv[:4]] == ["command", "response", "data", "final"]
+
+
+# 5. What a waiting command answers, said plainly --------------------------------------------
+
+def test_host_print_message_says_what_the_command_is_answered_by() -> None:
+    real = Path(__file__).parent / "real" / "bc66_cert_forum.log"
+    [note] = [d for d in rows("expert", real) if d["event"] == 4]
+    assert note["code"] == "unparsed"
+    assert "answered by +QSSLCFG: lines and result codes only" in note["message"]
+    assert "answers no text" not in note["message"]

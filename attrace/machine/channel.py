@@ -485,7 +485,14 @@ class Channel:
         self._refine(event, "noise")
         # The line itself is not quoted: it may hold anything (a key printed by the host),
         # and diagnostics are not redacted; the event shows it, redacted.
-        whose = f", and {head.text} ({event_no(head.event)}) answers no text" if head else ""
+        whose = ""
+        if head is not None:
+            # Say what the waiting command does answer: "answers no text" read as "is
+            # not answered" next to the +QSSLCFG: line that does answer it.
+            kinds = f"+{head.command}: lines and result codes" if head.text[:3].upper() \
+                == "AT+" else "result codes"
+            whose = (f", and {head.text} ({event_no(head.event)}), still waiting, is "
+                     f"answered by {kinds} only")
         self.emit("unparsed", f"line {event.line} is no AT answer (no +NAME:, not a result "
                               f"code{whose}); a line the host printed into the log?",
                   event.index)
