@@ -160,3 +160,20 @@ def test_host_print_message_says_what_the_command_is_answered_by() -> None:
     assert note["code"] == "unparsed"
     assert "answered by +QSSLCFG: lines and result codes only" in note["message"]
     assert "answers no text" not in note["message"]
+
+
+# 6. A forum's quote marker is no data prompt -----------------------------------------------
+
+def test_quote_marker_before_an_answer_is_no_prompt(tmp_path: Path) -> None:
+    """Pasted answers quoted with ``> `` (``> OK``, ``> +CPIN: SIM PIN``): no prompt event,
+    no orphan warning, the answers pair with their commands; a ``>`` on its own line that
+    no command asked for is still an orphan prompt."""
+    data = (b"AT+QSCLK=0\n> OK\n\nAT+CPIN?\n> +CPIN: SIM PIN\n> OK\nAT+CFUN=1\n> OK\n"
+            b"> +CPIN: SIM PIN\n>\n")
+    path = write(tmp_path, "quoted.log", data)
+    events = rows("events", path)
+    assert [e["kind"] for e in events if e["text"].strip() == ">"] == ["meta"] * 5 + ["prompt"]
+    finals = [e for e in events if e["kind"] == "final"]
+    assert len(finals) == 3 and all(e["transaction"] is not None for e in finals)
+    orphans = [d for d in rows("expert", path) if d["code"] == "orphan-urc"]
+    assert [d["event"] for d in orphans] == [e["index"] for e in events if e["kind"] == "prompt"]

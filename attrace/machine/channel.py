@@ -105,6 +105,9 @@ class Channel:
         self._recent: deque[Transaction] = deque(maxlen=RECENT)
         self._host_seen = False
         """A command from the host side was seen (so an unmatched echo stays an echo)."""
+        self._quote: Event | None = None
+        """A ``>`` no command waited for, until the next event tells whether it quoted
+        that event's line (see ``_quoted``)."""
         self._payload: tuple[Transaction | None, int, int | None, int | None] | None = None
         """Payload bytes still to come after an information line: (its transaction,
         bytes left, ctx, conn)."""
@@ -120,6 +123,8 @@ class Channel:
         if event.time is not None:
             self.last_time = event.time
         kind = event.kind
+        if self._quote is not None:
+            self._quoted(event)
         if self._payload is not None and event.dir != TX and (kind != "meta" or event.data_len):
             self._take_payload(event)
             return
@@ -600,12 +605,26 @@ class Channel:
         if tx is None:
             tx = self._prompting()
         if tx is None or tx.prompt_time is not None:
-            self.emit("orphan-urc", "a > prompt arrived with no command waiting for data",
-                      event.index)
+            self._quote = event  # an orphan prompt, or a quote marker: the next event tells
             return
         self._link(tx, event)
         tx.named = True  # the module answered this command: older ones lost their results
         tx.prompt_time = event.time if event.time is not None else tx.start
+
+    def _quoted(self, event: Event | None) -> None:
+        """Settle the ``>`` no command waited for, now that ``event`` follows it.  When
+        ``event`` is a result code or an answer on the same line (``> OK``,
+        ``> +CPIN: SIM PIN``), the ``>`` was a quote marker (a forum post, a mail quoting
+        the module's answers), no prompt: it is layout (``meta``) and the line is read as
+        it stands.  Otherwise a prompt came that nobody asked for."""
+        quote, self._quote = self._quote, None
+        assert quote is not None
+        if (event is not None and event.kind in ("final", "response", "urc")
+                and event.line == quote.line and event.source == quote.source):
+            self._refine(quote, "meta")
+            return
+        self.emit("orphan-urc", "a > prompt arrived with no command waiting for data",
+                  quote.index)
 
     def _prompting(self) -> Transaction | None:
         """The newest queued write of a command the spec says prompts with ``>`` though
@@ -694,6 +713,8 @@ class Channel:
     def close(self) -> None:
         """End of trace: what still waits is unanswered, or cut off by the end when it is
         the last thing the trace shows (``truncated`` only at the real end)."""
+        if self._quote is not None:
+            self._quoted(None)
         if self._held is not None:
             self._resolve_held(pipelined=False)
         last = self.last_time
