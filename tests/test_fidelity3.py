@@ -177,3 +177,34 @@ def test_quote_marker_before_an_answer_is_no_prompt(tmp_path: Path) -> None:
     assert len(finals) == 3 and all(e["transaction"] is not None for e in finals)
     orphans = [d for d in rows("expert", path) if d["code"] == "orphan-urc"]
     assert [d["event"] for d in orphans] == [e["index"] for e in events if e["kind"] == "prompt"]
+
+
+# 7. The strict preset passes no capture it could not judge ------------------------------
+
+TRUNCATED = (b"[2024-03-05 14:02:11.250] TX: AT+QSCLK=0\r\n"
+             b"[2024-03-05 14:02:11.289] RX: \r\nOK\r\n"
+             b'[2024-03-05 14:02:12.518] TX: AT+QSSLCFG=1,5,"clientcert"\r\n'
+             b"[2024-03-05 14:02:12.553] RX: \r\n> \n"
+             b"[2024-03-05 14:02:12.673] TX: -----BEGIN CERTIFICATE-----\n"
+             b"[2024-03-05 14:02:12.676] TX: MIIDGDCCAgCgAwIBAgIUCVVtB98ZrIC7SFQh5pO5QDk2id")
+
+
+def test_strict_fails_a_capture_cut_during_data_entry(tmp_path: Path) -> None:
+    """The capture ends during the clientcert upload: the command was never answered,
+    which the strict preset ("every command answered") does not pass."""
+    path = write(tmp_path, "truncated.log", TRUNCATED)
+    assert [d["code"] for d in rows("expert", path)] == ["truncated", "truncated"]
+    code, out = run("check", str(path))
+    assert code == 1, out
+    assert "FAIL" in out and "answered-within-limit" in out
+
+
+def test_strict_fails_a_one_sided_capture() -> None:
+    """A logic analyser's RX channel alone: no command pairs with an answer, so nothing
+    was judged; strict says so instead of passing every rule vacuously."""
+    rx = Path(__file__).parent.parent / "samples" / "formats" / "saleae_logic1_rx.csv"
+    code, out = run("check", str(rx))
+    assert code == 1, out
+    [line] = [x for x in out.splitlines() if x.startswith("FAIL")]
+    assert "both-sides" in line
+    assert "only one direction was captured" in out
