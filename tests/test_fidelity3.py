@@ -208,3 +208,33 @@ def test_strict_fails_a_one_sided_capture() -> None:
     [line] = [x for x in out.splitlines() if x.startswith("FAIL")]
     assert "both-sides" in line
     assert "only one direction was captured" in out
+
+
+# 8. A bracketed log whose certificate body lines carry no stamp ------------------------------
+
+def test_bracketed_log_with_unstamped_pem_body_is_recognised(tmp_path: Path) -> None:
+    """The logger stamps the command, the prompt and the BEGIN line but writes the rest
+    of the certificate as it was typed: those lines continue the data entry, so the file
+    is still a bracketed log (not raw bytes), and the certificate is one data entry."""
+    sample = (Path(__file__).parent.parent / "samples" / "two_way_auth.log").read_bytes()
+    stamped = sample.splitlines()
+    begin = next(i for i, x in enumerate(stamped) if x.endswith(b"-----BEGIN CERTIFICATE-----"))
+    end = next(i for i, x in enumerate(stamped) if x.endswith(b"-----END CERTIFICATE-----"))
+    body = [x.split(b"TX: ", 1)[1] for x in stamped[begin + 1:end + 1]]
+    data = (b"[2024-03-05 14:02:11.500] AT+QSSLCFG=1,5,\"seclevel\",1\r\n"
+            b"[2024-03-05 14:02:11.520] OK\r\n"
+            b"[2024-03-05 14:02:11.766] AT+QSSLCFG=1,5,\"cacert\"\r\n"
+            b"[2024-03-05 14:02:11.801] > \r\n"
+            b"[2024-03-05 14:02:11.921] -----BEGIN CERTIFICATE-----\n"
+            + b"\n".join(body) + b"\n\x1a\r\n"
+            b"[2024-03-05 14:02:12.117] +QSSLCFG: 1,5,\"cacert\",1147\r\n"
+            b"[2024-03-05 14:02:12.118] OK\r\n")
+    path = write(tmp_path, "certs.log", data)
+    code, out = run("summary", str(path))
+    assert code == 0, out
+    assert "format bracketed" in out and "not recognised" not in out
+    events = rows("events", path)
+    assert len([e for e in events if e["kind"] == "data"]) == 1
+    assert "cert-length-mismatch" not in [d["code"] for d in rows("expert", path)]
+    assert not [e for e in events if e["kind"] == "noise"]
+    assert sum(e["length"] for e in events) == len(data)

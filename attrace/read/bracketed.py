@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import Final
 
 from attrace.model import DATA, META, RX, TX, Chunk, Timebase, new_chunk
-from attrace.read.base import Block, Line, Reader, head_hits, meta, noise, unmatched
+from attrace.read.base import Block, Line, Reader, meta, noise, unmatched
 from attrace.read.common import day_start
 
 _MONTHS: Final = {m.encode(): i for i, m in enumerate(calendar.month_abbr) if m}
@@ -98,7 +98,22 @@ class BracketedReader(Reader):
 
     @classmethod
     def detect(cls, head: bytes) -> float:
-        hits, total = head_hits(head, _LINE.match, 50)
+        """The share of the first lines that are stamped, where the unstamped lines of a
+        data entry (a certificate's PEM body that the logger wrote without stamps after
+        a stamped ``> `` or ``-----BEGIN`` line, up to its Ctrl+Z) count as consistent:
+        the reader takes them as the stamped line's continuation."""
+        entry = False
+        hits = total = 0
+        for line in head.splitlines()[:50]:
+            total += 1
+            m = _LINE.match(line)
+            if m is not None:
+                hits += 1
+                data = line[m.end():].strip()
+                entry = (data == b">" or data.startswith(b"-----BEGIN")) and b"\x1a" not in data
+            elif entry:
+                hits += 1
+                entry = b"\x1a" not in line
         return 0.95 * hits / total if hits else 0.0
 
     def _day(self, date: bytes) -> float:
