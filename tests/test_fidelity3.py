@@ -238,3 +238,21 @@ def test_bracketed_log_with_unstamped_pem_body_is_recognised(tmp_path: Path) -> 
     assert "cert-length-mismatch" not in [d["code"] for d in rows("expert", path)]
     assert not [e for e in events if e["kind"] == "noise"]
     assert sum(e["length"] for e in events) == len(data)
+
+
+# 9. No network service, said where the module says it ----------------------------------------
+
+def test_registration_denied_and_no_signal_are_noted() -> None:
+    """The forum log's ``+CSQ: 99,99`` (no signal) and ``+CEREG: 3,,,,,0,15``
+    (registration denied, EMM cause 15) each get a note; the other +CEREG lines
+    (searching, not registered) and the answer to AT+CEREG? (``5,0,...``: n 5, stat 0)
+    do not."""
+    real = Path(__file__).parent / "real" / "bc66_registration_forum.log"
+    found = [d for d in rows("expert", real) if d["code"] == "no-service"]
+    assert [d["severity"] for d in found] == ["note", "note"]
+    csq, cereg = found
+    assert csq["message"].startswith("+CSQ: 99,99: no signal")
+    assert "registration denied, reject cause 15 (no suitable cells in tracking area)" \
+        in cereg["message"]
+    events = rows("events", real)
+    assert events[cereg["event"]]["text"] == "+CEREG: 3,,,,,0,15"

@@ -425,6 +425,7 @@ class Channel:
                 self._resolve_held(pipelined=tx is self._held[1])
             tx.named = True
             self._link(tx, event)
+            self._service(event, tx.form == "read")
             if name == "QSSLCFG":
                 self.ssl.on_cert_count(tx, event)
             cmd = self.spec.commands.get(name)
@@ -436,6 +437,7 @@ class Channel:
             return
         if urc is not None or event.kind == "urc":
             self._refine(event, "urc")
+            self._service(event, False)
             if name == "QSSLURC":
                 self.ssl.on_urc(event, self._where(event))
                 if (urc is not None and urc.payload_arg is not None and event.args
@@ -447,6 +449,11 @@ class Channel:
             return
         self.emit("orphan-urc", f"{display_event(event)} arrived with no command waiting and "
                                 "is not a known URC", event.index, event.ctx, event.conn)
+
+    def _service(self, event: Event, read_answer: bool) -> None:
+        found = checks.no_service(event, self.spec, read_answer)
+        if found is not None:
+            self.emit(*found, event.index)
 
     def _addressee(self, same: list[Transaction], event: Event) -> Transaction:
         """Of the queued commands an information line is named after, the one it is
