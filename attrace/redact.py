@@ -40,6 +40,8 @@ KEY_PURPOSES: Final = frozenset({"cacert", "clientcert", "clientkey"})
 MIN_WORD: Final = 20
 """Characters a base64 word needs before it can be taken for key material on its own
 (15 bytes; a shorter piece of a key is folded only beside a longer one)."""
+PEM_LINE: Final = 64
+"""Base64 characters on a full line of a PEM body."""
 MIN_HEX: Final = 2 * MIN_WORD
 """Hex digits a run needs before its bytes are looked at."""
 
@@ -78,11 +80,22 @@ def random_word(word: str) -> bool:
 
     Random base64 has about 40 % capitals, 40 % small letters and 20 % digits, ``+`` and
     ``/``; words of people and of AT (``OK``, ``QSSLCFG``, hex, paths with one capital,
-    camel-case names without digits) miss one of these."""
+    camel-case names without digits) miss one of these.  A word longer than a PEM line
+    is judged a line's worth at a time (windows overlapping by half): a key line run
+    into a long number or a run of one letter is still a key line."""
     core = word.rstrip("=")
     n = len(core)
     if n < MIN_WORD:
         return False
+    if n > PEM_LINE:
+        step = PEM_LINE // 2
+        return any(_mixed(core[i:i + PEM_LINE]) for i in range(0, n - step, step))
+    return _mixed(core)
+
+
+def _mixed(core: str) -> bool:
+    """``random_word``'s test of one piece (of ``MIN_WORD`` characters or more)."""
+    n = len(core)
     upper = lower = 0
     for c in core:
         if "A" <= c <= "Z":

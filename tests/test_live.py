@@ -68,6 +68,22 @@ def test_saved_capture_reads_back_to_the_live_events(tmp_path: Path) -> None:
     assert (s.bytes_sent, s.bytes_received) == (18, 12)
 
 
+def test_a_header_and_one_read_is_a_capture(tmp_path: Path) -> None:
+    """A capture saved after its first read (a header line, one record, each ending in a
+    newline) read as raw bytes: the JSON Lines reader took its last line for one cut
+    short.  It reads back to the live events now."""
+    saved = tmp_path / "cap.jsonl"
+    with open(saved, "wb") as out:
+        live = Live(out, {"attrace": "live", "port": "/dev/ttyUSB0"})
+        events = live.first.events + live.feed(b"AT\r\r\nOK\r\n", None,
+                                               datetime(2026, 12, 3, 9)).events
+        events += live.close().events
+    trace = load(saved)
+    assert trace.sources[0].format == "jsonl"
+    assert [_signature(e) for e in events] == [_signature(e) for e in trace.event_list]
+    assert [e.kind for e in trace.event_list] == ["meta", "command", "final"]
+
+
 @pytest.fixture
 def taps() -> Iterator[tuple[tuple[int, int], tuple[str, str]]]:
     """Two pty pairs standing for a tap on each wire: (the ends the test writes to,
@@ -156,3 +172,27 @@ def test_live_filter_and_bad_port(tmp_path: Path, taps) -> None:  # type: ignore
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2
     assert bad.stderr.startswith("Error: cannot open") and "Traceback" not in bad.stderr
+
+
+def test_live_filter_on_session_prints_the_sessions_rows(
+        tmp_path: Path, taps) -> None:  # type: ignore[no-untyped-def]
+    """``-Y 'session == ...'`` printed nothing: live gave every row a null session.  The
+    rows printed are those ``attrace events -Y`` gives on the saved capture, the OK,
+    prompt and data of a send (which name no connection) included."""
+    (tx_tap, _), (tx_path, _) = taps
+    saved = tmp_path / "cap.jsonl"
+    wanted = 'session == "1:0#1"'
+    proc = _start_live([tx_path, "--no-tui", "--save", str(saved), "-Y", wanted])
+    for data in (b'AT+QSSLOPEN=1,0,"10.1.2.3",443,0\r\r\nOK\r\n', b"\r\n+QSSLOPEN: 1,0,0\r\n",
+                 b"AT+QSSLSEND=1,0,5\r\r\n> ", b"hello", b"\r\nSEND OK\r\n",
+                 b"AT\r\r\nOK\r\n", b"AT+QSSLCLOSE=1,0\r\r\nOK\r\n"):
+        os.write(tx_tap, data)
+        time.sleep(0.25)  # one read each: live looks every 0.2 s
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    printed = [int(m[1]) - 1 for m in (re.match(r"\s*(\d+) ", ln) for ln in out.splitlines())
+               if m]
+    expected = list(load(saved).filter(wanted)["index"])
+    assert printed == expected
+    assert len(expected) >= 8  # open, its OK and URC, send, prompt, data, SEND OK, close...

@@ -14,8 +14,7 @@ from textual import events
 from textual.widgets import ContentSwitcher, DataTable, Input
 from tui_helpers import CONTROL, SAMPLE, burst, ready, run_async, screen_text
 
-import attrace.tui.app as tui_app
-from attrace.tui import filtering
+from attrace.tui import filtering, stream
 from attrace.tui.app import AttraceApp
 from attrace.tui.screens.follow import FollowScreen, PayloadView
 from attrace.tui.widgets.details import DetailsPane
@@ -101,18 +100,75 @@ async def test_q_and_escape_close_sub_screens_one_level_at_a_time() -> None:
 
 # -- keys during loading ---------------------------------------------------------------------
 
-@pytest.fixture
-def slow_load(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """Hold the loader thread until the test sets the returned event."""
+def _held_after(monkeypatch: pytest.MonkeyPatch, count: int) -> threading.Event:
+    """Hold the reader after its first ``count`` events until the test sets the
+    returned event."""
     gate = threading.Event()
-    real = tui_app.load
+    real = stream.decode_files
 
     def held(*args, **kwargs):  # type: ignore[no-untyped-def]
-        gate.wait(10)
-        return real(*args, **kwargs)
+        infos, events = real(*args, **kwargs)
 
-    monkeypatch.setattr(tui_app, "load", held)
+        def slowed():  # type: ignore[no-untyped-def]
+            for i, e in enumerate(events):
+                if i == count:
+                    gate.wait(10)
+                yield e
+
+        return infos, slowed()
+
+    monkeypatch.setattr(stream, "decode_files", held)
     return gate
+
+
+@pytest.fixture
+def slow_load(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Hold the loader thread (before its first event) until the test sets the
+    returned event."""
+    return _held_after(monkeypatch, 0)
+
+
+def test_filter_typed_while_rows_load_applies_to_the_rows_read_later(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filter typed while the first rows are listed and the rest is still read is not
+    dropped: the rows read later are filtered as they come, and once the trace is
+    analysed the list is exactly the filter's matches."""
+    gate = _held_after(monkeypatch, 200)
+    monkeypatch.setattr(stream, "EVERY", 0.0)  # a batch at every look: 193 rows
+    monkeypatch.setattr(stream, "LATER", 0.0)
+    capture = tmp_path / "long.log"
+    capture.write_bytes(SAMPLE.read_bytes() * 10)
+
+    @run_async
+    async def run() -> None:
+        app = AttraceApp([capture])
+        async with app.run_test(size=BIG) as pilot:
+            lst = app.query_one(EventList)
+            for _ in range(1000):  # rounds, not seconds
+                await pilot.pause()
+                if lst.row_count >= 193:
+                    break
+            assert lst.row_count == 193 and app.trace is not None
+            assert not app.analysed.available  # still reading
+            assert "analysing" in str(app.query_one("#sessions .view-title").render())
+            await pilot.press("slash", *"kind == final", "enter")
+            for _ in range(1000):
+                await pilot.pause()
+                if "match" in str(app.query_one("#filter-status").render()):
+                    break
+            loaded = len(app.trace.event_list)
+            shown = [int(lst.shown[r]) for r in range(lst.row_count)]
+            assert shown and all(app.trace.event_list[i].kind == "final" for i in shown)
+            assert all(i < loaded for i in shown)
+            gate.set()
+            await ready(pilot)
+            await ready(pilot)
+            assert len(app.trace.event_list) > loaded
+            want = list(filtering.matching(app.settled, "kind == final"))
+            assert [int(lst.shown[r]) for r in range(lst.row_count)] == want
+            assert max(want) >= loaded  # rows read after the filter was typed
+
+    run()
 
 
 def test_filter_typed_during_loading_is_applied_when_loaded(slow_load: threading.Event) -> None:

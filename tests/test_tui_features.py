@@ -17,10 +17,9 @@ from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 from tui_helpers import ROOT, SAMPLE, ready, run_async, tree_nodes
 
 import attrace.cli.view as view_command
-import attrace.tui.app as tui_app
 from attrace.cli import main
 from attrace.output import printable
-from attrace.tui import filtering
+from attrace.tui import filtering, stream
 from attrace.tui.app import KEYS, AttraceApp
 from attrace.tui.present import data_size, details
 from attrace.tui.screens.follow import FollowScreen, PayloadView
@@ -113,26 +112,29 @@ def test_loading_screen_shows_bytes_read_of_the_total_and_the_rate(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """While a capture is read the loading screen says how many bytes of how many, and how
     fast, from the reader itself (it showed steps and seconds only).  The loader is held
-    after the reader's first report, so the screen is looked at mid-read."""
+    after the reader's first report, so the screen is looked at mid-read (with the first
+    rows listed under it)."""
     capture = tmp_path / "long.log"
     capture.write_bytes(SAMPLE.read_bytes() * 60)
     size = capture.stat().st_size
     reported = threading.Event()
     release = threading.Event()
     told: list[int] = []
-    real = tui_app.load
+    real = stream.decode_files
 
-    def held(*args, progress, **kwargs):  # type: ignore[no-untyped-def]
-        def first_held(done: int) -> None:
-            progress(done)
+    def held(captures, module, progress):  # type: ignore[no-untyped-def]
+        def second_held(done: int) -> None:
+            # The first report comes with the first rows; the reader is held at its
+            # second, so the screen shows the first.
             told.append(done)
-            if len(told) == 1:
+            if len(told) == 2:
                 reported.set()
                 release.wait(30)
+            progress(done)
 
-        return real(*args, progress=first_held, **kwargs)
+        return real(captures, module, second_held)
 
-    monkeypatch.setattr(tui_app, "load", held)
+    monkeypatch.setattr(stream, "decode_files", held)
 
     async def run() -> None:
         app = AttraceApp([capture])
@@ -155,6 +157,7 @@ def test_loading_screen_shows_bytes_read_of_the_total_and_the_rate(
             await ready(pilot)
             assert told[-1] == size
             assert app.trace is not None and len(app.trace.event_list) > 49 * 50
+            assert app.query_one(EventList).row_count == len(app.trace.event_list)
 
     asyncio.run(run())
 

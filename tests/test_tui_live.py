@@ -13,15 +13,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from test_live import taps  # noqa: F401 (the two-wire pty fixture)
 from tui_helpers import SAMPLE, run_async, tree_nodes
 
 from attrace.api import load
 from attrace.cli.live import feeding
-from attrace.live import Live
 from attrace.live.ports import Ports
-from attrace.live.transcript import create
-from attrace.model import RX, TX
+from attrace.live.transcript import Transcript, create
+from attrace.model import RX, TX, Event
+from attrace.pipeline import Decoder
+from attrace.read import from_bytes
+from attrace.tui import stream
 from attrace.tui.live import FollowApp
 from attrace.tui.present import Analysed
 from attrace.tui.widgets.event_list import EventList
@@ -42,8 +45,16 @@ async def until(pilot: Any, done: Callable[[], bool], what: str, limit: float = 
 
 async def settle(pilot: Any) -> None:
     """Before the test leaves the app: let a read under way end and its rows show."""
-    await pilot.app.workers.wait_for_complete()
+    await until(pilot, lambda: pilot.app.up_to_date, "the rows read listed and analysed")
     await pilot.pause()
+
+
+def _settled(data: bytes) -> list[Event]:
+    """The events ``data`` gives while more may follow (what the decoder holds back for
+    what comes next, such as a line end waiting for its line, is not among them)."""
+    capture = from_bytes(data)
+    decoder = Decoder()
+    return [e for batch in capture.batches() for e in decoder.feed_batch(batch)]
 
 
 @asynccontextmanager
@@ -92,13 +103,80 @@ async def test_rows_appear_as_the_file_grows(tmp_path: Path) -> None:
             await until(pilot, lambda: _rows(app) > counts[-1], "appended rows")
             counts.append(_rows(app))
             assert lst.cursor == lst.row_count - 1  # auto-scroll kept up
-        await until(pilot, lambda: app.trace is not None and _end(app)
+        await until(pilot, lambda: app.up_to_date and _end(app)
                     == len(SAMPLE.read_bytes()), "the whole file")
         # What the viewer shows at the end is what loading the whole file gives.
         whole = Analysed.of(load(SAMPLE))
         assert _rows(app) == len(load(SAMPLE).event_list)
         assert len(whole.sessions) == len(app.analysed.sessions) > 0
         assert len(whole.diagnostics) == len(app.analysed.diagnostics)
+
+
+class _Counted:
+    """A capture's stream that counts the bytes read through it."""
+
+    def __init__(self, inner: Any, counts: dict[str, int]) -> None:
+        self._inner = inner
+        self._counts = counts
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._inner.read(size)
+        self._counts["bytes"] += len(data)
+        return data
+
+    def fileno(self) -> int:
+        return int(self._inner.fileno())
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How often the followed file is opened, and how many of its bytes are read."""
+    counts = {"opens": 0, "bytes": 0}
+    real = stream.open_capture
+
+    def opened(*args: Any, **kwargs: Any) -> Any:
+        capture = real(*args, **kwargs)
+        counts["opens"] += 1
+        counts["bytes"] += len(capture.head)
+        capture.stream = _Counted(capture.stream, counts)
+        return capture
+
+    monkeypatch.setattr(stream, "open_capture", opened)
+    return counts
+
+
+def _shape(events: list[Event]) -> list[tuple[int, int, str]]:
+    return [(e.offset, e.length, e.text) for e in events]
+
+
+@run_async
+async def test_appends_are_read_once_and_a_half_line_waits_for_its_end(
+        tmp_path: Path, counted: dict[str, int]) -> None:
+    """The file is not read again on each change: only the bytes appended are read and
+    decoded (every byte read once, the file opened once); a line cut by the writer, and
+    a CR LF split between two writes, wait for their end instead of making noise."""
+    data = SAMPLE.read_bytes()
+    start = len(b"".join(LINES[:12]))
+    crlf = data.index(b"\r\n", start + 200) + 1  # between the CR and the LF
+    cuts = [start + len(LINES[12]) // 2, crlf, crlf + 37, len(data)]
+    async with following(tmp_path, LINES[:12]) as (app, pilot, path):
+        assert app.trace is not None
+        for cut in cuts:
+            _append(path, [data[path.stat().st_size:cut]])
+            whole = data[:data.rindex(b"\n", 0, cut) + 1]  # up to the last line end
+            expected = _settled(whole)
+            await until(pilot, lambda e=expected: app.up_to_date and _rows(app) == len(e),
+                        f"the rows of the first {cut} bytes")
+            await pilot.pause(0.35)  # one more poll: nothing premature comes
+            assert _shape(app.trace.event_list) == _shape(expected)
+            assert not any(e.kind == "noise" for e in app.trace.event_list)
+        assert counted == {"opens": 1, "bytes": len(data)}
+        whole = load(path)
+        assert _shape(app.trace.event_list) == _shape(whole.event_list)
+        assert [e.kind for e in app.trace.event_list] == [e.kind for e in whole.event_list]
 
 
 @run_async
@@ -143,9 +221,11 @@ async def test_f_stops_following_and_a_replaced_file_is_read_anew(tmp_path: Path
         shrunk.write_bytes(b"".join(LINES[:10]))
         shrunk.replace(path)
         await until(pilot, lambda: "replaced" in _status(app), "the replaced note")
-        await until(pilot, lambda: app.trace is not None
-                    and _end(app) == len(b"".join(LINES[:10])),
+        new = _settled(b"".join(LINES[:10]))
+        await until(pilot, lambda: app.up_to_date and _rows(app) == len(new),
                     "the new file's rows")
+        assert app.trace is not None
+        assert [e.text for e in app.trace.event_list] == [e.text for e in new]
         await pilot.press("f")
         assert "stopped following" in _status(app)
         before = _rows(app)
@@ -155,6 +235,25 @@ async def test_f_stops_following_and_a_replaced_file_is_read_anew(tmp_path: Path
         await pilot.press("f")
         await until(pilot, lambda: _rows(app) > before, "rows read after f")
         assert "LIVE following" in _status(app)
+
+
+@run_async
+async def test_a_file_cut_shorter_in_place_is_read_anew(tmp_path: Path) -> None:
+    """Truncated where it is (same inode, as a logger's copytruncate does): read again
+    from its start, the status line says so, and no row of the old content stays."""
+    async with following(tmp_path, LINES[:40]) as (app, pilot, path):
+        with path.open("r+b") as f:
+            f.truncate(0)
+            f.write(b"".join(LINES[:6]))
+        new = _settled(b"".join(LINES[:6]))
+        await until(pilot, lambda: "shrank; read anew" in _status(app), "the note")
+        await until(pilot, lambda: app.up_to_date and _rows(app) == len(new),
+                    "the rows of the file as it is now")
+        assert app.trace is not None
+        assert _shape(app.trace.event_list) == _shape(new)
+        _append(path, LINES[6:12])  # and it is followed on from there
+        more = _settled(b"".join(LINES[:12]))
+        await until(pilot, lambda: app.up_to_date and _rows(app) == len(more), "more rows")
 
 
 @run_async
@@ -196,9 +295,10 @@ async def test_live_port_reads_show_in_the_viewer(tmp_path: Path,
     label = " and ".join(names)
     try:
         with create(str(save)) as out:
-            session = Live(out)  # as attrace live's UI writes it: no header line
-            app = FollowApp(save, label=label)
-            with feeding(ports, session):
+            transcript = Transcript(out, {"attrace": "live"})  # as attrace live writes it
+            transcript.flush()
+            app = FollowApp(save, label=label, input_format="jsonl")
+            with feeding(ports, transcript):
                 async with app.run_test(size=SIZE) as pilot:
                     await until(pilot, lambda: app.analysed.available, "the empty capture")
                     assert f"LIVE following {label}" in _status(app)

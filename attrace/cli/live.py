@@ -12,6 +12,7 @@ import signal
 import sys
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TextIO
@@ -25,7 +26,7 @@ from attrace.errors import UsageError
 from attrace.filters import Filter
 from attrace.live import Live, Update
 from attrace.live.ports import Ports
-from attrace.live.transcript import create
+from attrace.live.transcript import Transcript, create
 from attrace.model import RX, TX, Event
 from attrace.output import printable
 from attrace.redact import shown_text
@@ -47,11 +48,19 @@ class _Printer:
         self.source = source
         self.first: float | None = None
         self.shown = 0
+        self._held: deque[Event] = deque()
+        """Events not yet filtered: their command is still unanswered, so the session
+        they belong to may not be known yet (a send joins its session when answered)."""
 
-    def show(self, update: Update) -> None:
+    def show(self, update: Update, end: bool = False) -> None:
+        """Print what ``update`` brought; ``end``: the capture ended, nothing is held."""
         for e in update.events:
             if self.first is None and e.time is not None:
                 self.first = e.time
+            self._held.append(e)
+        held = self._held
+        while held and (end or self.filter is None or self.live.settled(held[0].index)):
+            e = held.popleft()
             if self._kept(e):
                 self._event(e)
         for d in update.diagnostics:
@@ -65,7 +74,7 @@ class _Printer:
 
         row = event_row(e, self.live.transcript.timebase, self.first, [self.source],
                         self.live.transaction_of(e.index), self.show_secrets)
-        row["session"] = None  # sessions are put together when the capture ends
+        row["session"] = self.live.session_of(e.index)
         return bool(self.filter.mask(pd.DataFrame([row])).iloc[0])
 
     def _event(self, e: Event) -> None:
@@ -129,8 +138,7 @@ def live(port: str, baud: int, port2: str | None, save: str | None, no_tui: bool
         out = stack.enter_context(create(save)) if save is not None else None
         ports = Ports(names, baud)
         stack.callback(ports.close)
-        header = {"attrace": "live", "port": port, "port2": port2, "baud": baud}
-        session = Live(out, header)
+        session = Live(out, _header(names, baud))
         printer = _Printer(session, sys.stdout, display_filter, show_secrets, save or port)
         click.echo(f"reading {port}" + (f" and {port2}" if port2 else "") +
                    " (Ctrl+C ends)", err=True)
@@ -141,22 +149,23 @@ def live(port: str, baud: int, port2: str | None, save: str | None, no_tui: bool
                 printer.show(session.feed(*read))
             if stop:
                 break
-        printer.show(session.close())
+        printer.show(session.close(), end=True)
     click.echo(f"{len(session.machine.events)} events, {len(session.machine.diagnostics)} "
                f"diagnostics" + (f"; saved to {save}" if save else ""), err=True)
 
 
 @contextmanager
-def feeding(ports: Ports, session: Live) -> Iterator[threading.Thread]:
-    """The reads of ``ports`` fed to ``session`` (which appends them to its capture
-    file) in a thread, until the block ends; then the session's last findings are
-    written too."""
+def feeding(ports: Ports, transcript: Transcript) -> Iterator[threading.Thread]:
+    """The reads of ``ports`` written to ``transcript`` (the capture file the viewer
+    follows, and decodes: the one analysis of a live UI) in a thread, until the block
+    ends."""
     stop = threading.Event()
 
     def pump() -> None:
         for read in ports.reads():
             if read is not None:
-                session.feed(*read)
+                transcript.add(*read)
+                transcript.flush()
             if stop.is_set():
                 break
 
@@ -167,7 +176,7 @@ def feeding(ports: Ports, session: Live) -> Iterator[threading.Thread]:
     finally:
         stop.set()
         thread.join()
-        session.close()
+        transcript.flush()
 
 
 def _live_tui(names: list[tuple[str, str | None]], baud: int, save: str | None,
@@ -188,16 +197,21 @@ def _live_tui(names: list[tuple[str, str | None]], baud: int, save: str | None,
         out = stack.enter_context(create(path))
         ports = Ports(names, baud)
         stack.callback(ports.close)
-        # No header line: the reader tells JSON Lines from a file's first lines but the
-        # last (which may be cut short), and a header with one read after it would not
-        # tell it until the second read came.
-        session = Live(out)
+        transcript = Transcript(out, _header(names, baud))
+        transcript.flush()
         label = " and ".join(n for n, _ in names)
         from attrace.tui.live import FollowApp  # Textual loads only for the UI
 
-        app = FollowApp(path, label=label, show_secrets=show_secrets,
+        app = FollowApp(path, label=label, show_secrets=show_secrets, input_format="jsonl",
                         display_filter=display_filter.text if display_filter else "")
-        with feeding(ports, session):
+        with feeding(ports, transcript):
             app.run()
-    click.echo(f"{len(session.machine.events)} events, {len(session.machine.diagnostics)} "
-               f"diagnostics" + (f"; saved to {save}" if save else ""), err=True)
+    events = len(app.trace.event_list) if app.trace is not None else 0
+    click.echo(f"{events} events, {len(app.analysed.diagnostics)} diagnostics"
+               + (f"; saved to {save}" if save else ""), err=True)
+
+
+def _header(names: list[tuple[str, str | None]], baud: int) -> dict[str, object]:
+    """The capture's first line: what was read, how (a ``meta`` event when read back)."""
+    return {"attrace": "live", "port": names[0][0],
+            "port2": names[1][0] if len(names) > 1 else None, "baud": baud}

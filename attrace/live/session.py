@@ -60,6 +60,22 @@ class Live:
         owner = self.machine.channel.owner
         return owner[index] if index < len(owner) else None
 
+    def settled(self, index: int) -> bool:
+        """Whether event ``index``'s place is known for good: it belongs to no command, or
+        its command has its final result (a send joins its session when answered)."""
+        t = self.transaction_of(index)
+        return t is None or self.machine.channel.transactions[t].result != "none"
+
+    def session_of(self, index: int) -> str | None:
+        """The SSL session event ``index`` belongs to, as far as the machine knows now:
+        the session's own events, or those of its commands (a send's OK, prompt and data
+        carry no connectID), as the trace's ``event_sessions`` tells once closed."""
+        t = self.transaction_of(index)
+        for s in self.machine.ssl.sessions:
+            if (t is not None and t in s.transactions) or index in s.events:
+                return s.id
+        return None
+
     def _run(self, chunks: list[Chunk]) -> Update:
         events = [e for c in chunks for e in self._decoder.feed(c)]
         return Update(self._events(events), self._new_diagnostics())

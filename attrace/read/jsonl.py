@@ -119,9 +119,12 @@ class JsonlReader(Reader):
 
     @classmethod
     def detect(cls, head: bytes) -> float:
-        lines = [line for line in head.splitlines()[:40] if line.strip()]
-        if len(lines) > 1:
-            lines = lines[:-1]  # the last line of the head may be cut short
+        lines = [line for line in head.splitlines()[:41] if line.strip()]
+        if (len(lines) > 1 and not head.endswith((b"\n", b"\r"))) or len(lines) > 40:
+            # The head ends inside a line: that line is cut short, it proves nothing.  A
+            # line that ends with its terminator is whole (a header and one record are a
+            # capture, as ``attrace live --save`` writes it after the first read).
+            lines = lines[:-1]
         if not lines:
             return 0.0
         hits = 0

@@ -152,8 +152,8 @@ class Utf16Text:
         else:
             note = (f"no byte-order mark, but a NUL in every other byte: the file is read as "
                     f"{enc.name}, a byte a character")
-        yield [Chunk(enc.mark, None, None, 0, base, 1,
-                     0, META, note)]
+        # No data: the mark is no UART byte, and its note says what it was.
+        yield [Chunk(b"", None, None, 0, base, 1, 0, META, note)]
         for batch in batches:
             yield [Chunk(c.data, c.time, c.dir, base + 2 * c.offset, 2 * c.length, c.line,
                          2 * c.head, c.kind, c.note, c.lossy) for c in batch]

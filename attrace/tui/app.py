@@ -32,24 +32,21 @@ from textual.widgets import (
     Tabs,
 )
 
-from attrace.api import Trace, load
+from attrace.api import Trace
 from attrace.errors import AttraceError
 from attrace.output import counted, printable
 from attrace.timefmt import DISPLAY_MODES
-from attrace.tui import filtering, palette, saving
+from attrace.tui import filtering, palette, stream
 from attrace.tui.messages import (
     AnalysisFinished,
-    BytesRead,
+    EventsRead,
     JumpRequested,
     LoadFailed,
-    LoadProgressed,
-    TraceLoaded,
 )
 from attrace.tui.present import (
     TIME_MODES,
     Analysed,
     answer_after,
-    data_size,
     details,
     ladder_header,
     quoted,
@@ -180,6 +177,24 @@ class AttraceApp(App[None]):
         self._loading_text = ""
         self._pending_jump: int | None = None
         """An event number asked for (``g``) before the trace was loaded."""
+        self.control = stream.Control()
+        """Stops the reading worker (and pauses a followed file's)."""
+        self.settled: Trace | None = None
+        """The events analysed last (all of them once a capture is read; a followed
+        file's as they were at its last analysis): filters, Find and saving use it."""
+        self._generation = 0
+        """Counts the traces begun (a followed file read anew is a new one)."""
+        self._analysing = False
+        self._caught_up = False
+        """Everything written so far has been read (a capture: all of it)."""
+        self._finished = False
+        """The capture is read to its end (never, for a followed file)."""
+        self._filter_generation = 0
+        self._filtered_upto = 0
+        """The filter has run over the events before this index (``matches``)."""
+        self._filtering = False
+        self._keep: int | None = None
+        """The event to keep selected once a new filter's first matches are listed."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A focused text box, or a modal screen (help, go to) owns its keys.
@@ -240,75 +255,145 @@ class AttraceApp(App[None]):
         self._fit(self.size)
         if self.filter_text:
             self.query_one(FilterBar).input.value = self.filter_text
-        if self.trace is not None:
-            self.post_message(LoadProgressed("analysing the trace", 2, 3))
-            self._show_trace(self.trace)
-            self.analyse(self.trace)
+        self._started = time.monotonic()
+        if self.trace is not None:  # given whole (the API, tests): analysed as it is
+            given, self.trace = self.trace, None
+            self.post_message(EventsRead(stream.Batch(
+                given.event_list, given.sources, 0, 0, idle=True, finished=True), given))
         else:
+            self._loading_text = printable(
+                "reading " + ", ".join(Path(p).name for p in self.paths) + "…")
+            self.query_one("#loading-text", Label).update(self._loading_text)
+            self._ticker = self.set_interval(0.5, self._tick)
             self.load_trace()
         self.events_list.focus()
 
-    # -- loading (worker threads) ------------------------------------------------------
+    def on_unmount(self) -> None:
+        self.control.stop.set()  # a reading worker ends at its next look at the file
+
+    # -- reading and analysing (worker threads) ----------------------------------------
 
     @work(thread=True, exclusive=True, group="load")
     def load_trace(self) -> None:
-        names = ", ".join(Path(p).name for p in self.paths)
-        size = sum(Path(p).stat().st_size for p in self.paths if Path(p).is_file())
-        self.post_message(LoadProgressed(
-            f"reading, decoding and analysing {names} ({data_size(size)})", 1, 3))
-        started = time.monotonic()
-        told: float | None = None
-
-        def read(done: int) -> None:
-            """From the reader, once a batch: tell the screen at once, then ten times a
-            second, and at the end."""
-            nonlocal told
-            now = time.monotonic()
-            if told is None or now - told >= 0.1 or done >= size:
-                told = now
-                self.post_message(BytesRead(names, done, size, now - started))
-
+        """Read the captures, handing their events to the UI in batches as they are
+        decoded (``EventsRead``): rows show while the rest is read."""
+        options = stream.Options(self.input_format, self.format_files, self.module)
         try:
-            trace = load(self.paths, input_format=self.input_format,
-                         show_secrets=self.show_secrets, format_files=self.format_files,
-                         module=self.module, progress=read)
+            self.read_events(options, lambda batch: self.post_message(EventsRead(batch)))
         except Exception as exc:  # any error becomes one line on screen, never a traceback
             self.post_message(LoadFailed(printable(f"Error: {exc}")))
+
+    @property
+    def up_to_date(self) -> bool:
+        """Every event read so far is listed, filtered and analysed (nothing under way)."""
+        trace = self.trace
+        return (trace is not None and self._caught_up and not self._analysing
+                and not self._filtering and self.settled is not None
+                and len(self.settled.event_list) == len(trace.event_list)
+                and (not self.filter_text or self._filtered_upto == len(trace.event_list)))
+
+    def read_events(self, options: stream.Options, deliver: stream.Deliver) -> None:
+        """The source of the events (``FollowApp`` follows its file instead)."""
+        stream.read_files(self.paths, options, deliver, self.control)
+
+    @on(EventsRead)
+    def _on_events_read(self, message: EventsRead) -> None:
+        self._events_read(message.batch, message.given)
+
+    def _events_read(self, batch: stream.Batch, given: Trace | None) -> None:
+        """Rows for the events decoded since the last batch; the filter catches up with
+        them; once everything written is read, the analysis runs over it."""
+        if self.trace is None or batch.restart is not None:
+            self._begin(given or Trace(batch.sources, [], self.show_secrets, self.module))
+        assert self.trace is not None
+        if given is None:
+            self.trace.sources = batch.sources
+            self.trace.event_list.extend(batch.events)
+        self._read_to(batch)
+        self._caught_up = batch.idle
+        self._finished = batch.finished
+        self._grow_rows()
+        self._filter_more()
+        if batch.idle:
+            self._analyse_more()
+        self._pending_goto()
+
+    def _begin(self, trace: Trace) -> None:
+        """A new trace (the first batch, or a followed file read anew): nothing of the
+        old one stays."""
+        self._generation += 1
+        self.trace = trace
+        self.settled = None
+        self.analysed = Analysed()
+        self._analysing = False
+        self.sub_title = printable(", ".join(Path(n).name for n in self.paths)
+                                   or ", ".join(Path(n).name for n in trace.source_names))
+        self._reset_filter()
+        shown, highlighted = self._displayed()
+        self.events_list.show(trace, shown, highlighted=highlighted)
+        self.events_list.set_analysed(self.analysed)
+
+    def _read_to(self, batch: stream.Batch) -> None:
+        """The loading line: bytes read of the total while reading, then what runs."""
+        names = ", ".join(Path(s.name).name for s in batch.sources)
+        if batch.finished:
+            text = f"decoded {len(self.trace.event_list) if self.trace else 0} events; " \
+                   "analysing…"
+            total, done = 1, 1
+        else:
+            text = reading_text(names, batch.done, batch.total,
+                                time.monotonic() - self._started)
+            total, done = max(1, batch.total, batch.done), batch.done
+        self._loading_text = printable(text)
+        self.query_one("#loading-text", Label).update(self._loading_text)
+        self.query_one(ProgressBar).update(total=total, progress=done)
+        if self._ticker is None:
+            self._ticker = self.set_interval(0.5, self._tick)
+
+    def _grow_rows(self) -> None:
+        """Show the rows of the events read (or matched) since: the cursor stays."""
+        assert self.trace is not None
+        shown, highlighted = self._displayed()
+        self.events_list.grow(shown, highlighted)
+        self.query_one(FlowDiagram).show(self.trace, shown, self.analysed, self.mode)
+        self._update_header()
+        self.set_status(self._summary())
+
+    def _displayed(self) -> tuple[Sequence[int], Sequence[int]]:
+        """The rows listed and the rows highlighted, for the filter and its mode."""
+        n = len(self.trace.event_list) if self.trace is not None else 0
+        if not self.filter_text:
+            return range(n), ()
+        if self.mark_mode:
+            return range(n), self.matches
+        return self.matches, ()
+
+    def _analyse_more(self) -> None:
+        """Analyse the events read so far, unless an analysis runs or nothing is new."""
+        trace = self.trace
+        if trace is None or self._analysing or not self._caught_up:
             return
-        self.post_message(LoadProgressed(
-            f"decoded {len(trace.event_list)} events; indexing diagnostics", 2, 3))
-        self.post_message(TraceLoaded(trace))
-        self._analyse_now(trace)
+        n = len(trace.event_list)
+        if self.settled is not None and len(self.settled.event_list) == n:
+            return
+        self._analysing = True
+        # A capture read to its end is analysed as it is; a followed file's events are
+        # copied (a list of references), as more are appended while the machine runs.
+        snapshot = trace if self._finished else \
+            Trace(trace.sources, trace.event_list[:n], self.show_secrets, self.module)
+        self.analyse(snapshot, self._generation)
 
-    @work(thread=True, exclusive=True, group="analyse")
-    def analyse(self, trace: Trace) -> None:
-        self._analyse_now(trace)
-
-    def _analyse_now(self, trace: Trace) -> None:
+    @work(thread=True, group="analyse")
+    def analyse(self, snapshot: Trace, generation: int) -> None:
+        """The machine over ``snapshot`` (the events read so far); the kinds it refines
+        (a completion after OK is a URC) replace the events' own."""
         try:
-            analysed = Analysed.of(trace)
+            snapshot.event_list = snapshot.analysis.events
+            analysed = Analysed.of(snapshot)
         except Exception as exc:  # a bug in analysis must not take the viewer down
             self.post_message(LoadFailed(printable(f"Error: analysis failed: {exc}")))
             analysed = Analysed()
-        self.post_message(AnalysisFinished(analysed))
-
-    @on(LoadProgressed)
-    def _progressed(self, message: LoadProgressed) -> None:
-        self._loading_text = message.text
-        self.query_one("#loading-text", Label).update(message.text)
-        self.query_one(ProgressBar).update(total=message.total, progress=message.step)
-        if self._ticker is None:
-            self._started = time.monotonic()
-            self._ticker = self.set_interval(0.5, self._tick)
-
-    @on(BytesRead)
-    def _read(self, message: BytesRead) -> None:
-        self._loading_text = reading_text(message.names, message.done, message.total,
-                                          message.seconds)
-        self.query_one("#loading-text", Label).update(self._loading_text)
-        # A file that grew while read holds more than its size said.
-        self.query_one(ProgressBar).update(total=max(1, message.total, message.done),
-                                           progress=message.done)
+        self.post_message(AnalysisFinished(analysed, snapshot, generation))
 
     def _tick(self) -> None:
         """The UI stays live while a worker loads: show how long it has been at it."""
@@ -326,36 +411,28 @@ class AttraceApp(App[None]):
         self.query_one("#loading").add_class("-failed")
         self.set_status(message.message)
 
-    @on(TraceLoaded)
-    def _loaded(self, message: TraceLoaded) -> None:
-        self._show_trace(message.trace)
-
-    def _show_trace(self, trace: Trace) -> None:
-        self.trace = trace
-        self.sub_title = printable(", ".join(Path(n).name for n in trace.source_names))
-        self.matches = range(len(trace.event_list))
-        self.events_list.show(trace, self.matches)
-        self._update_header()
-        self.query_one(FlowDiagram).show(trace, self.matches, self.analysed, self.mode)
-        self.set_status(self._summary())
-        if self.filter_text:  # typed while the trace was loading
-            self._apply_filter(self.filter_text)
-        else:
-            self._pending_goto()
-
     def _pending_goto(self) -> None:
-        """Go to the event asked for while loading, once the events (filtered) are shown."""
-        index, self._pending_jump = self._pending_jump, None
+        """Go to the event asked for while loading, once it is read (and listed)."""
+        index = self._pending_jump
         if index is None or self.trace is None:
             return
-        if index < len(self.trace.event_list):
+        count = len(self.trace.event_list)
+        if index < count and (not self.filter_text or self._filtered_upto > index):
+            self._pending_jump = None
             self.jump_to(index)
-        else:
-            self.notify(f"no event {index + 1}: the trace has {len(self.trace.event_list)}",
-                        severity="warning")
+        elif self._finished and (not self.filter_text or self._filtered_upto >= count):
+            self._pending_jump = None
+            self.notify(f"no event {index + 1}: the trace has {count}", severity="warning")
 
     @on(AnalysisFinished)
     def _analysed(self, message: AnalysisFinished) -> None:
+        self._analysing = False
+        if message.generation != self._generation or self.trace is None:
+            return  # the analysis of a file since read anew
+        snapshot = message.trace
+        if snapshot is not self.trace:  # the refined kinds, in the rows shown
+            self.trace.event_list[:len(snapshot.event_list)] = snapshot.event_list
+        self.settled = snapshot
         self.analysed = message.analysed
         self.query_one("#loading").add_class("-done")
         self.events_list.set_analysed(self.analysed)
@@ -368,7 +445,10 @@ class AttraceApp(App[None]):
         index = self.events_list.event_index
         if index is not None:
             self._show_event(index)
+        if self.filter_text:  # exact now: the fields the analysis knows have values
+            self._refilter()
         self.set_status(self._summary())
+        self._analyse_more()  # a followed file grew meanwhile
 
     def _summary(self) -> str:
         if self.trace is None:
@@ -458,40 +538,97 @@ class AttraceApp(App[None]):
 
     def _apply_filter(self, text: str) -> None:
         self.filter_text = text
-        if self.trace is None:  # still loading: applied by ``_show_trace``
-            self.query_one(FilterBar).set_status(
-                "still loading: the filter is kept and applied when loaded", "ok")
-            return
-        if text:
-            self.set_status(f"filtering: {text}")
-            self.run_filter(self.trace, text)
-        else:
-            self._filtered(text, range(len(self.trace.event_list)))
+        if not text:
             bar = self.query_one(FilterBar)
             if bar.input.value:
                 bar.input.value = ""
-
-    @work(thread=True, exclusive=True, group="filter")
-    def run_filter(self, trace: Trace, text: str) -> None:
-        try:
-            matches = filtering.matching(trace, text)
-        except Exception as exc:  # the bar already checked it; report what is left
-            self.call_from_thread(self.query_one(FilterBar).set_status, f"{exc}", "error")
-            return
-        self.call_from_thread(self._filtered, text, matches)
-
-    def _filtered(self, text: str, matches: Sequence[int]) -> None:
-        if self.trace is None or text != self.filter_text:
-            return
-        self.matches = matches
-        keep = self.events_list.event_index
-        shown = range(len(self.trace.event_list)) if self.mark_mode or not text else matches
-        highlighted = matches if self.mark_mode and text else ()
-        self.events_list.show(self.trace, shown, keep=keep, highlighted=highlighted)
-        self.query_one(FlowDiagram).show(self.trace, shown, self.analysed, self.mode)
-        if text:
+        if self.trace is None:  # nothing read yet: applied to the rows as they come
             self.query_one(FilterBar).set_status(
-                f"{len(matches)} of {len(self.trace.event_list)} events match", "ok")
+                "still loading: the filter is kept and applied when loaded", "ok")
+            return
+        self._refilter()
+
+    def _reset_filter(self) -> None:
+        """Forget the matches: the filter runs again from the first event."""
+        self._filter_generation += 1
+        self._filtered_upto = 0
+        self._filtering = False
+        self.matches = [] if self.filter_text else range(
+            len(self.trace.event_list) if self.trace is not None else 0)
+
+    def _refilter(self) -> None:
+        """Apply the filter (or none) to every event again, from the first."""
+        keep = self.events_list.event_index
+        self._reset_filter()
+        if not self.filter_text:
+            self._filtered_upto = len(self.trace.event_list) if self.trace else 0
+            self._show_filtered(keep, reset=True)
+            return
+        self._keep = keep
+        self.set_status(f"filtering: {self.filter_text}")
+        self._filter_more()
+
+    def _filter_more(self) -> None:
+        """Filter the events read since the filter last ran (one worker at a time): a
+        filter typed while the trace loads applies to the rows read after it too."""
+        trace = self.trace
+        if trace is None or not self.filter_text or self._filtering:
+            if trace is not None and not self.filter_text:
+                self.matches = range(len(trace.event_list))
+                self._filtered_upto = len(trace.event_list)
+            return
+        stop = len(trace.event_list)
+        if self._filtered_upto >= stop:
+            return
+        self._filtering = True
+        self.run_filter(trace, self.settled, self.filter_text, self._filter_generation,
+                        self._filtered_upto, stop)
+
+    @work(thread=True, group="filter")
+    def run_filter(self, trace: Trace, settled: Trace | None, text: str, generation: int,
+                   start: int, stop: int) -> None:
+        try:
+            matches = filtering.matching_part(trace, settled, text, start, stop)
+        except Exception as exc:  # the bar already checked it; report what is left
+            self.call_from_thread(self._filter_failed, f"{exc}", generation)
+            return
+        self.call_from_thread(self._filtered, generation, start, stop, matches)
+
+    def _filter_failed(self, message: str, generation: int) -> None:
+        if generation == self._filter_generation:
+            self._filtering = False
+            self.query_one(FilterBar).set_status(message, "error")
+
+    def _filtered(self, generation: int, start: int, stop: int,
+                  matches: Sequence[int]) -> None:
+        if generation != self._filter_generation or self.trace is None:
+            return  # a filter since replaced (its own run is under way)
+        self._filtering = False
+        assert isinstance(self.matches, list)
+        self.matches.extend(int(i) for i in matches)
+        self._filtered_upto = stop
+        if start == 0:
+            self._show_filtered(self._keep, reset=True)
+        else:
+            self._show_filtered(None, reset=False)
+        self._filter_more()
+
+    def _show_filtered(self, keep: int | None, reset: bool) -> None:
+        """List the rows the filter keeps (all, highlighted, in mark mode)."""
+        if self.trace is None:
+            return
+        shown, highlighted = self._displayed()
+        if reset:
+            self.events_list.show(self.trace, shown, keep=keep, highlighted=highlighted)
+        else:
+            self.events_list.grow(shown, highlighted)
+        self.query_one(FlowDiagram).show(self.trace, shown, self.analysed, self.mode)
+        total = len(self.trace.event_list)
+        if self.filter_text:
+            more = "" if self._filtered_upto >= total else \
+                f" (filtering: {total - self._filtered_upto} events to go)"
+            self.query_one(FilterBar).set_status(
+                f"{len(self.matches)} of {self._filtered_upto} events match{more}", "ok")
         else:
             self.query_one(FilterBar).set_status("")
         self.set_status(self._summary())
@@ -551,11 +688,10 @@ class AttraceApp(App[None]):
         def go(index: int | None) -> None:
             if index is None:
                 return
-            if self.trace is None:  # still loading: go there once loaded
-                self._pending_jump = index
+            self._pending_jump = index
+            self._pending_goto()
+            if self._pending_jump is not None:  # not read yet: go there once it is
                 self.notify(f"going to event {index + 1} once loaded")
-            else:
-                self.jump_to(index)
 
         self.push_screen(GotoScreen(count), go)
 
@@ -582,7 +718,7 @@ class AttraceApp(App[None]):
         self.mark_mode = not self.mark_mode
         self.notify("filter mode: " + ("mark matches, show all" if self.mark_mode
                                        else "hide non-matching"))
-        self._filtered(self.filter_text, self.matches)
+        self._show_filtered(self.events_list.event_index, reset=True)
 
     def action_request(self) -> None:
         self._link(request_of(self.analysed, self._current()), "request")
@@ -647,7 +783,7 @@ class AttraceApp(App[None]):
                 return
             mode, query = answer
             try:
-                self.find_hits = filtering.find(self.trace, mode, query)
+                self.find_hits = filtering.find(self.settled or self.trace, mode, query)
             except ValueError as exc:  # FilterError is one too
                 self.notify(printable(str(exc)), severity="error")
                 return
@@ -721,15 +857,17 @@ class AttraceApp(App[None]):
     # -- saving (Ctrl+S) ----------------------------------------------------------------
 
     def action_save(self) -> None:
-        if self.trace is None or not self.analysed.available:
+        if self.settled is None or not self.analysed.available:
             self.notify("still loading: save once the trace is analysed", severity="warning")
             return
         view = self.query_one(ContentSwitcher).current or "events"
 
         def chosen(answer: tuple[str, str] | None) -> None:
-            if answer is not None and self.trace is not None:
+            if answer is not None and self.settled is not None:
                 self.set_status(f"saving {answer[1]}…")
-                self.save_file(self.trace, answer[0], answer[1], view)
+                self.save_file(self.settled, answer[0], answer[1], view)
+
+        from attrace.tui import saving  # pandas and the report's charts: when saving only
 
         self.push_screen(PromptScreen(f"Save ({view} view) to file:",
                                       f"attrace-{view}.csv", saving.MODES), chosen)
@@ -740,8 +878,12 @@ class AttraceApp(App[None]):
         limited = ({int(i) for i in self.matches}
                    if expert.limited and self.filter_text else None)
         try:
-            said = saving.save(trace, self.analysed, mode, path, view,
-                               self.events_list.shown, limited)
+            # The events analysed (a followed file may have more rows since).
+            shown = self.events_list.shown
+            analysed = shown[:bisect.bisect_left(shown, len(trace.event_list))]
+            from attrace.tui import saving
+
+            said = saving.save(trace, self.analysed, mode, path, view, analysed, limited)
         except AttraceError as exc:
             self.call_from_thread(self.notify, printable(str(exc)), severity="error")
             self.call_from_thread(self.set_status, self._summary())

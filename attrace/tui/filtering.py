@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 from attrace import filters as _filters
 from attrace.api import Trace
+from attrace.machine import Analysis
 from attrace.redact import shown_raw
 
 
@@ -39,6 +42,42 @@ def matching(trace: Trace, text: str) -> Sequence[int]:
     mask = _filters.compile_filter(text, "events").mask(frame)
     # A sorted integer array: the list bisects it, a million matches stay compact.
     return frame["index"].to_numpy(dtype="int64")[mask.to_numpy(dtype=bool)]
+
+
+@dataclass
+class _Unanalysed(Trace):
+    """Events read after the last analysis: no transaction or session is known for
+    them yet, so the filter's fields about those are null until the analysis runs."""
+
+    first: float | None = None
+    """The first time of the whole trace (relative times count from it)."""
+
+    @property
+    def first_time(self) -> float | None:
+        return self.first
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        return Analysis(self.event_list, [], [], [], [])
+
+
+def matching_part(trace: Trace, settled: Trace | None, text: str, start: int,
+                  stop: int) -> list[int]:
+    """Indexes of the events ``start`` to ``stop`` of ``trace`` that match ``text``:
+    exactly for those the last analysis (``settled``) covers, and by the events' own
+    fields for those read since (the app filters them again once they are analysed)."""
+    import numpy as np  # with pandas, once a filter runs: not at the viewer's start
+    found: list[int] = []
+    cut = start
+    if settled is not None and start < len(settled.event_list):
+        cut = min(stop, len(settled.event_list))
+        every = np.asarray(matching(settled, text), dtype="int64")
+        found = every[(every >= start) & (every < cut)].tolist()
+    if cut < stop:
+        part = _Unanalysed(trace.sources, trace.event_list[cut:stop], trace.show_secrets,
+                           trace.module, first=trace.first_time)
+        found += np.asarray(matching(part, text), dtype="int64").tolist()
+    return found
 
 
 FIND_MODES: Final = ("text", "hex", "filter")

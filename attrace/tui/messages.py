@@ -11,38 +11,23 @@ from attrace.api import Trace
 
 
 @dataclass
-class LoadProgressed(Message):
-    """The loader finished a step (``text`` says which) of ``total`` steps."""
+class EventsRead(Message):
+    """The reader decoded more events (a ``stream.Batch``: events, bytes read of the
+    total, whether everything written is read); ``given``: a whole trace handed to the
+    app instead of read."""
 
-    text: str
-    step: int
-    total: int
-
-
-@dataclass
-class BytesRead(Message):
-    """The loader has read ``done`` of the ``total`` bytes of the captures ``names``,
-    ``seconds`` after it began."""
-
-    names: str
-    done: int
-    total: int
-    seconds: float
-
-
-@dataclass
-class TraceLoaded(Message):
-    """The events are decoded: the event list can paint."""
-
-    trace: Trace
+    batch: Any
+    given: Trace | None = None
 
 
 @dataclass
 class AnalysisFinished(Message):
     """Transactions, sessions and diagnostics are ready (``analysed`` is a
-    ``present.Analysed``)."""
+    ``present.Analysed``) for the events of ``trace`` (the app's ``generation``-th)."""
 
     analysed: Any
+    trace: Trace
+    generation: int
 
 
 @dataclass

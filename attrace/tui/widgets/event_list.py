@@ -59,6 +59,19 @@ class EventList(VirtualList):
         if len(shown):
             self.post_message(self.Highlighted(self, 0))
 
+    def grow(self, shown: Sequence[int], highlighted: Sequence[int] = ()) -> None:
+        """More rows at the end (events read, or matched, since): the cursor and the
+        scroll stay where they are."""
+        if self.trace is None:
+            return
+        first = not self.row_count
+        self.shown = shown
+        self.highlighted = highlighted
+        self.columns = Columns.for_trace(self.trace, self.mode)
+        self.set_row_count(len(shown), keep_cursor=True)
+        if first and len(shown):
+            self.post_message(self.Highlighted(self, 0))
+
     def set_analysed(self, analysed: Analysed) -> None:
         self.analysed = analysed
         self.invalidate()
