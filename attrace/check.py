@@ -94,8 +94,10 @@ PRESETS: Final[dict[str, tuple[Rule, ...]]] = {
         Rule("no-error-diagnostics", "none(severity == error)",
              "the analysis found errors (expert info with severity error)", "diagnostics"),
         Rule("answered-within-limit",
-             "none(code in {response-time, completion-time, no-response, no-completion})",
-             "a command was answered late or never (final result or completion URC)",
+             "none(code in {response-time, completion-time, no-response, no-completion, "
+             "truncated})",
+             "a command was answered late or never (final result or completion URC), or "
+             "the capture ends while one still waits (cut during its data entry, say)",
              "diagnostics"),
         Rule("sessions-clean", "all(open_err == 0 and close_reason in {host, peer})",
              "an SSL session failed to open or did not end with a close", "sessions"),
@@ -103,6 +105,10 @@ PRESETS: Final[dict[str, tuple[Rule, ...]]] = {
              'none(result in {ERROR, "CME ERROR", "CMS ERROR"} or err != 0)',
              "a command was answered ERROR (or +CME/+CMS ERROR), or its completion "
              "reported an error code (a failed open, send or close)", "transactions"),
+        Rule("both-sides", "none(code == one-sided)",
+             "only one direction was captured, so no command could be paired with its "
+             "answer and nothing here was judged; capture (or merge) both directions",
+             "diagnostics"),
     ),
 }
 """Built-in rule sets for ``--preset``."""

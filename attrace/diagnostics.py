@@ -56,6 +56,8 @@ CODES: Final[dict[str, tuple[str, str]]] = {
                               "problem): its time is not used"),
     "spec-profile": ("note", "which command spec profile (module family) the trace was "
                              "read with, when not the default"),
+    "no-service": ("note", "the module reports no network service: registration denied "
+                           "(with its reject cause) or no signal"),
 }
 
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Final
 
@@ -90,6 +90,10 @@ sign); a longer one is a sentence about the command, not a decoration of it."""
 _MARKUP_END: Final = re.compile(rb"[*_`]+\Z")
 GLUED_NOTE: Final = "printed in front of a command on the same line"
 MARKUP_NOTE: Final = "mark-up after a command (as around it in a forum post)"
+_JUNK: Final = re.compile(rb"[\x00\x80-\xff]+(?=[A-Z+])")
+_JUNK_HEADS: Final = frozenset(bytes([c]) for c in (0, *range(0x80, 0x100)))
+JUNK_NOTE: Final = "bytes that are no text before a line (a module powering up, a glitch)"
+PROMPT_END_NOTE: Final = "a line end after the prompt, not counted as data"
 _ARGS_LIMIT: Final = 10_000
 """Distinct argument texts remembered by a framer (bounded memory)."""
 _FAST_MAX: Final = 4096
@@ -135,6 +139,11 @@ class _Entry:
     line_end: bytes = b""
     """The announcing line's end when it is a logger's (see ``Framer._after_line``): a
     logger may write one after the prompt too (``Framer._prompt_rest``)."""
+    probe: bool = False
+    """A fixed-length entry after a prompt whose first bytes may be a line end written
+    after the prompt rather than the host's data: undecided yet (``Framer._probe``)."""
+    lead: tuple[int, int, int, float | None] | None = None
+    """While probing: that line end's size, file bytes, line and time."""
 
 
 @dataclass(slots=True)
@@ -353,7 +362,8 @@ class Framer:
                             st.buf = bytearray()
                             st.offset = -1
                             st.acc = 0
-                        if body.find(b"AT", 1) > 0 and self._split(st, rec, out):
+                        if (body.find(b"AT", 1) > 0 or body[:1] in _JUNK_HEADS) and \
+                                self._split(st, rec, out):
                             continue
                         add(rec)
                         if (body[:1] in b"Aa" or b"ERROR" in body) and (
@@ -460,6 +470,8 @@ class Framer:
         The records ``_frame_data`` and ``_frame_line`` give.  False: not that case."""
         data = chunk.data
         n = len(data)
+        if st.entry is not None and st.entry.probe:
+            return False  # its first bytes are still to be judged (``_probe``)
         if st.remaining < 0:
             if (data != b"\x1a\r\n" and data != b"\x1a\n") or len(st.buf) >= MAX_RECORD - 3:
                 return False
@@ -512,7 +524,9 @@ class Framer:
         for st in self._streams.values():
             if st.buf or st.acc:
                 if st.mode == DATA_MODE and st.entry is not None:
-                    out.append(self._emit_data(st, "eof"))  # keeps purpose, ctx, conn
+                    # (a probed entry counted in full ended with the capture: complete)
+                    done = st.entry.lead is not None and st.remaining == 0
+                    out.append(self._emit_data(st, "length" if done else "eof"))
                 else:
                     out.append(self._emit(st, "line", "eof"))
                 st.mode = LINE
@@ -603,7 +617,8 @@ class Framer:
                 return stop
         self._take(st, chunk, pos, stop)
         rec = self._emit(st, "line", "")
-        if rec.body.find(b"AT", 1) > 0 and self._split(st, rec, out):
+        if (rec.body.find(b"AT", 1) > 0 or rec.body[:1] in _JUNK_HEADS) and \
+                self._split(st, rec, out):
             return stop
         out.append(rec)
         self._after_line(st, rec, out)
@@ -664,7 +679,8 @@ class Framer:
 
     def _finish(self, st: _Stream, rec: Record, out: list[Record]) -> None:
         """Hand out a completed line or prompt and act on it."""
-        if rec.kind != "prompt" and rec.body.find(b"AT", 1) > 0 and self._split(st, rec, out):
+        if rec.kind != "prompt" and (rec.body.find(b"AT", 1) > 0 or rec.body[:1] in _JUNK_HEADS) \
+                and self._split(st, rec, out):
             return
         out.append(rec)
         if rec.kind != "prompt":
@@ -673,9 +689,14 @@ class Framer:
         entry = self._announced
         if entry is not None and entry.stream == (st.source, st.dir) and not self._has_tx:
             self._announced = None
+            entry.probe = bool(entry.length and entry.length > 0)
             self._enter_data(st, entry)
 
     def _frame_data(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
+        if st.entry is not None and st.entry.probe:
+            pos = self._probe(st, chunk, pos, out)
+            if st.mode is not DATA_MODE or st.entry is None or st.entry.probe:
+                return pos
         data = chunk.data
         n = len(data)
         limit = n if st.remaining < 0 else min(n, pos + st.remaining)
@@ -702,6 +723,72 @@ class Framer:
             what = "no Ctrl+Z" if st.remaining < 0 else "data still announced"
             out.append(self._emit_data(st, f"{what} within {MAX_RECORD} bytes, cut", more=True))
         return limit
+
+    def _probe(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
+        """A fixed-length entry whose prompt is followed by a line end, in a capture that
+        shows both sides in one stream: is that line end the host's first data bytes, or
+        one written after the prompt (a terminal or logger breaking the line, as
+        ``_prompt_rest`` knows for a logger whose command lines show it)?  The bytes tell:
+        a module answers a completed entry on a line of its own, so when the data counted
+        with the line end is followed by no line end, while counted after it the entry
+        ends where a line does, the line end was no data.  It becomes a record of line ends
+        of its own and the entry is counted after it; in every other case (the host may
+        type CR LF as data on a real module) it stays data, as the manual reads.  Returns
+        where framing goes on; ``probe`` is off once decided (or nothing was to decide).
+        """
+        entry = st.entry
+        assert entry is not None and entry.length is not None
+        data = chunk.data
+        n = len(data)
+        while pos < n:
+            byte = data[pos]
+            if entry.lead is None:  # the line end just after the prompt, if any
+                held = bytes(st.buf)
+                if (byte == _CR and not held) or (byte == _LF and held in (b"", b"\r")):
+                    self._take(st, chunk, pos, pos + 1)
+                    pos += 1
+                    continue
+                if not held:
+                    entry.probe = False  # the data starts at once: nothing to decide
+                    return pos
+                entry.lead = (len(held), st.acc, st.line, st.time)
+                st.remaining = entry.length - len(held)
+                if st.remaining < 0:  # longer than the entry: no data of it
+                    self._unlead(st, entry, out)
+                    return pos
+            elif st.remaining > 0:  # the entry as announced, the line end counted in
+                stop = min(n, pos + st.remaining)
+                if _DATA_END.search(data, pos, stop) is not None:
+                    entry.probe, entry.lead = False, None  # Ctrl+Z or ESC ends it anyway
+                    return pos
+                self._take(st, chunk, pos, stop)
+                st.remaining -= stop - pos
+                pos = stop
+            else:  # counted in, the entry ends here: the next byte decides
+                if st.remaining == 0 and byte in (_CR, _LF):
+                    entry.probe, entry.lead = False, None
+                    out.append(self._emit_data(st, "length"))
+                    return pos
+                self._unlead(st, entry, out)
+                return pos
+        return pos
+
+    def _unlead(self, st: _Stream, entry: _Entry, out: list[Record]) -> None:
+        """Hand out the line end after the prompt as line ends of their own, and count the
+        entry from the byte after it (``_probe`` decided it was no data)."""
+        assert entry.lead is not None and entry.length is not None
+        size, acc, line, time = entry.lead
+        raw = bytes(st.buf)
+        out.append(new_record("line", raw[:size], b"", st.dir, False, time, st.source,
+                              st.offset, acc, line, PROMPT_END_NOTE, "", None, None, None))
+        st.buf = bytearray(raw[size:])
+        if st.buf:
+            st.offset += acc
+            st.acc -= acc
+        else:
+            st.offset, st.acc, st.started = -1, 0, False
+        st.remaining = entry.length - len(st.buf)
+        entry.probe, entry.lead = False, None
 
     # ------------------------------------------------------------- decisions
 
@@ -801,7 +888,7 @@ class Framer:
     def _split(self, st: _Stream, rec: Record, out: list[Record]) -> bool:
         """Hand out the parts of a line whose command is glued behind other text
         (``glued``) and act on each; False: no such line, nothing done."""
-        parts = glued(rec, self._choice.spec.finals)
+        parts = unjunked(rec) or glued(rec, self._choice.spec.finals)
         if parts is None:
             return False
         for part in parts:
@@ -1066,6 +1153,20 @@ def _drop(chunk: Chunk, k: int) -> Chunk:
     used = _region(chunk, 0, k)[1]
     return Chunk(chunk.data[k:], chunk.time, chunk.dir, chunk.offset + used,
                  chunk.length - used, chunk.line, 0, chunk.kind, chunk.note, chunk.lossy)
+
+
+def unjunked(rec: Record) -> list[Record] | None:
+    """A line whose text follows NUL or non-ASCII bytes (what a UART shows while the
+    module powers up: ``\\x00\\xffRDY``), cut into those bytes (``noise``) and the line,
+    so that the junk does not hide the line; None when the line is no such thing."""
+    if rec.kind != "line" or rec.purpose or rec.dropped:
+        return None
+    lead = len(rec.raw) - len(rec.raw.lstrip())
+    m = _JUNK.match(rec.raw, lead)
+    if m is None:
+        return None
+    junk, line = _cut(rec, [m.end()], ["noise", "line"])
+    return [replace(junk, note=JUNK_NOTE), line]
 
 
 def glued(rec: Record, finals: Iterable[str]) -> list[Record] | None:

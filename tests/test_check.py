@@ -87,12 +87,12 @@ def test_a_statistic_over_no_values_passes_and_says_so(good) -> None:
 def test_presets(good, timeout) -> None:
     assert [r.name for r in PRESETS["strict"]] == [
         "no-error-diagnostics", "answered-within-limit", "sessions-clean",
-        "commands-succeeded"]
+        "commands-succeeded", "both-sides"]
     assert good.check(preset="strict").passed
     result = timeout.check()  # strict by default
     assert [(r.rule.name, r.passed) for r in result.results] == [
         ("no-error-diagnostics", False), ("answered-within-limit", True),
-        ("sessions-clean", False), ("commands-succeeded", False)]
+        ("sessions-clean", False), ("commands-succeeded", False), ("both-sides", True)]
     assert [(o.no, o.line) for o in result.results[0].offenders] == [(17, 27)]
     assert result.results[2].detail == "1 of 2 sessions do not match"
     assert not result
@@ -110,6 +110,7 @@ def test_rules_files(good, timeout) -> None:
     mixed = load_rules(CHECKS / "strict_and_traffic.toml")
     assert [r.name for r in mixed] == ["no-error-diagnostics", "answered-within-limit",
                                        "sessions-clean", "commands-succeeded",
+                                       "both-sides",
                                        "data-was-sent",
                                        "sends-complete-within-5s"]
 

@@ -68,7 +68,8 @@ def test_strict_preset_is_the_default() -> None:
     assert done.returncode == EXIT_FAIL
     assert [line.split()[2] for line in done.stdout.splitlines()[:-1]
             if line[:4] in ("PASS", "FAIL")] == [
-        "no-error-diagnostics:", "answered-within-limit:", "sessions-clean:", "commands-succeeded:"]
+        "no-error-diagnostics:", "answered-within-limit:", "sessions-clean:", "commands-succeeded:",
+        "both-sides:"]
 
 
 def test_assert_options() -> None:

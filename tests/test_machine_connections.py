@@ -34,9 +34,14 @@ def test_failed_open_and_open_on_open_connection() -> None:
     [s] = trace.analysis.sessions
     assert (s.open_err, s.close_reason) == (-2, "failed")
     twice = timed(*OPEN, (3.0, "tx", 'AT+QSSLOPEN=1,0,"h.example",443,0'), (3.1, "rx", "ERROR"))
-    assert len(twice.analysis.sessions) == 1
+    # One row per open attempt (the contract): the refused one fails on its own row and
+    # the open session goes on undisturbed.
+    first, refused = twice.analysis.sessions
+    assert (first.id, first.open_err, first.close_reason) == ("1:0#1", 0, "open-at-end")
+    assert (refused.id, refused.open_err, refused.close_reason) == ("1:0#2", None, "failed")
     [v] = [d for d in twice.analysis.diagnostics if d.code == "state-violation"]
     assert "while it is open" in v.message
+    assert (first.diagnostics, refused.diagnostics) == (0, 2)  # the violation, its ERROR
 
 
 def test_open_error_final_fails_the_session() -> None:

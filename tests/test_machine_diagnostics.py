@@ -85,6 +85,13 @@ CASES: dict[str, tuple[list, list]] = {
     "stray-pem": ([(0.0, "tx", 'AT+QSSLCFG=1,0,"clientkey"'), (0.02, "rx", "ERROR"),
                    (0.1, "tx", "-----BEGIN PRIVATE KEY-----"), (0.11, "tx", "MIIBVQIBADAN"),
                    (0.12, "tx", "-----END PRIVATE KEY-----")], _cacert(3)),
+    # Registration denied in a URC (stat first) and in the read answer (n first); the
+    # clean side: n 3 with stat 1 (registered), and a registered URC.
+    "no-service": ([(0.0, "rx", "+CEREG: 3,,,,,0,15"), (1.0, "tx", "AT+CEREG?"),
+                    (1.05, "rx", "+CEREG: 0,3"), (1.06, "rx", "OK")],
+                   [(0.0, "rx", "+CEREG: 1"), (1.0, "tx", "AT+CEREG?"),
+                    (1.05, "rx", "+CEREG: 3,1"), (1.06, "rx", "OK"),
+                    (2.0, "tx", "AT+CSQ"), (2.05, "rx", "+CSQ: 99,0"), (2.06, "rx", "OK")]),
 }
 
 

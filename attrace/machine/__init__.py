@@ -97,8 +97,14 @@ class Machine:
         d = diagnostic(code, shown_message(message, known), event, ctx, conn, severity)
         self.diagnostics.append(d)
         # Counted on the (ctx, conn)'s latest session: the one running, or the one that
-        # just ended (a close after the peer's, a late completion...).
-        s = self.ssl.session_of(ctx, conn)
+        # just ended (a close after the peer's, a late completion...); a finding on a
+        # refused open attempt (and its answers) on that attempt's own row.
+        s = None
+        if self.ssl.refused and event is not None and event < len(self.channel.owner):
+            tx = self.channel.owner[event]
+            s = self.ssl.refused.get(tx) if tx is not None else None
+        if s is None:
+            s = self.ssl.session_of(ctx, conn)
         if s is not None:
             s.diagnostics += 1
 

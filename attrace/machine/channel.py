@@ -105,6 +105,9 @@ class Channel:
         self._recent: deque[Transaction] = deque(maxlen=RECENT)
         self._host_seen = False
         """A command from the host side was seen (so an unmatched echo stays an echo)."""
+        self._quote: Event | None = None
+        """A ``>`` no command waited for, until the next event tells whether it quoted
+        that event's line (see ``_quoted``)."""
         self._payload: tuple[Transaction | None, int, int | None, int | None] | None = None
         """Payload bytes still to come after an information line: (its transaction,
         bytes left, ctx, conn)."""
@@ -120,6 +123,8 @@ class Channel:
         if event.time is not None:
             self.last_time = event.time
         kind = event.kind
+        if self._quote is not None:
+            self._quoted(event)
         if self._payload is not None and event.dir != TX and (kind != "meta" or event.data_len):
             self._take_payload(event)
             return
@@ -216,6 +221,8 @@ class Channel:
                 self.ssl.check_send(tx, event)
             elif cmd.name == "QSSLCLOSE":
                 self.ssl.on_close(tx, event)
+            elif cmd.conn_arg is not None and not cmd.settings:
+                self.ssl.on_use(tx)  # AT+QSSLRECV, AT+QSSLSTATE=<conn> (no configuration)
         # After the connection hooks, so that a finding on an open counts for its session.
         for code, message in found:
             self.emit(code, message, event.index, ctx, conn)
@@ -418,6 +425,7 @@ class Channel:
                 self._resolve_held(pipelined=tx is self._held[1])
             tx.named = True
             self._link(tx, event)
+            self._service(event, tx.form == "read")
             if name == "QSSLCFG":
                 self.ssl.on_cert_count(tx, event)
             cmd = self.spec.commands.get(name)
@@ -429,6 +437,7 @@ class Channel:
             return
         if urc is not None or event.kind == "urc":
             self._refine(event, "urc")
+            self._service(event, False)
             if name == "QSSLURC":
                 self.ssl.on_urc(event, self._where(event))
                 if (urc is not None and urc.payload_arg is not None and event.args
@@ -440,6 +449,11 @@ class Channel:
             return
         self.emit("orphan-urc", f"{display_event(event)} arrived with no command waiting and "
                                 "is not a known URC", event.index, event.ctx, event.conn)
+
+    def _service(self, event: Event, read_answer: bool) -> None:
+        found = checks.no_service(event, self.spec, read_answer)
+        if found is not None:
+            self.emit(*found, event.index)
 
     def _addressee(self, same: list[Transaction], event: Event) -> Transaction:
         """Of the queued commands an information line is named after, the one it is
@@ -483,7 +497,14 @@ class Channel:
         self._refine(event, "noise")
         # The line itself is not quoted: it may hold anything (a key printed by the host),
         # and diagnostics are not redacted; the event shows it, redacted.
-        whose = f", and {head.text} ({event_no(head.event)}) answers no text" if head else ""
+        whose = ""
+        if head is not None:
+            # Say what the waiting command does answer: "answers no text" read as "is
+            # not answered" next to the +QSSLCFG: line that does answer it.
+            kinds = f"+{head.command}: lines and result codes" if head.text[:3].upper() \
+                == "AT+" else "result codes"
+            whose = (f", and {head.text} ({event_no(head.event)}), still waiting, is "
+                     f"answered by {kinds} only")
         self.emit("unparsed", f"line {event.line} is no AT answer (no +NAME:, not a result "
                               f"code{whose}); a line the host printed into the log?",
                   event.index)
@@ -591,12 +612,26 @@ class Channel:
         if tx is None:
             tx = self._prompting()
         if tx is None or tx.prompt_time is not None:
-            self.emit("orphan-urc", "a > prompt arrived with no command waiting for data",
-                      event.index)
+            self._quote = event  # an orphan prompt, or a quote marker: the next event tells
             return
         self._link(tx, event)
         tx.named = True  # the module answered this command: older ones lost their results
         tx.prompt_time = event.time if event.time is not None else tx.start
+
+    def _quoted(self, event: Event | None) -> None:
+        """Settle the ``>`` no command waited for, now that ``event`` follows it.  When
+        ``event`` is a result code or an answer on the same line (``> OK``,
+        ``> +CPIN: SIM PIN``), the ``>`` was a quote marker (a forum post, a mail quoting
+        the module's answers), no prompt: it is layout (``meta``) and the line is read as
+        it stands.  Otherwise a prompt came that nobody asked for."""
+        quote, self._quote = self._quote, None
+        assert quote is not None
+        if (event is not None and event.kind in ("final", "response", "urc")
+                and event.line == quote.line and event.source == quote.source):
+            self._refine(quote, "meta")
+            return
+        self.emit("orphan-urc", "a > prompt arrived with no command waiting for data",
+                  quote.index)
 
     def _prompting(self) -> Transaction | None:
         """The newest queued write of a command the spec says prompts with ``>`` though
@@ -685,6 +720,8 @@ class Channel:
     def close(self) -> None:
         """End of trace: what still waits is unanswered, or cut off by the end when it is
         the last thing the trace shows (``truncated`` only at the real end)."""
+        if self._quote is not None:
+            self._quoted(None)
         if self._held is not None:
             self._resolve_held(pipelined=False)
         last = self.last_time

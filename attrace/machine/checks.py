@@ -172,3 +172,29 @@ def _check(form: str | None, args: tuple[Any, ...], cmd: _spec.Command,
 def _form_text(where: str, form: str) -> str:
     return {"read": f"{where}?", "test": f"{where}=?", "write": f"{where}=...",
             "exec": where}.get(form, where)
+
+
+def no_service(event: Event, spec: _spec.Spec, read_answer: bool) -> Finding | None:
+    """A ``no-service`` note when an answer or URC says the module has no network
+    service: registration denied (``<stat>`` 3, with its reject cause when the line
+    gives one) or no signal (``+CSQ: 99,99``); None otherwise.  ``read_answer``: the
+    line answers the read form, so a registration line starts with ``<n>``."""
+    rules = spec.service
+    args = event.args
+    if event.name in rules.get("registration", ()):
+        at = 1 if read_answer else 0
+        if len(args) <= at or args[at] != rules.get("denied"):
+            return None
+        causes = [a for a in args[at + 4:] if isinstance(a, int)]
+        why = ""
+        if len(causes) >= 2 and causes[-2] == 0:
+            meaning = spec.errors.get("emm", {}).get(causes[-1], "undocumented cause")
+            why = f", reject cause {causes[-1]} ({meaning})"
+        elif len(causes) >= 2:
+            why = f", reject cause {causes[-1]} (type {causes[-2]}: the maker's own)"
+        return ("no-service", f"+{event.name}: registration denied{why}; attaching and "
+                              "opening connections fail until the network accepts the module")
+    if event.name == "CSQ" and list(args[:2]) == list(rules.get("no_signal", ())):
+        return ("no-service", "+CSQ: 99,99: no signal (signal strength and bit error rate "
+                              "not known or not detectable)")
+    return None

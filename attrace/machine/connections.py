@@ -134,6 +134,9 @@ class Ssl:
         self.configs: dict[tuple[int, int], Config] = {}
         self.conns: dict[tuple[int, int], Connection] = {}
         self.sessions: list[Session] = []
+        self.refused: dict[int, Session] = {}
+        """Open transaction -> the session row of an open attempt the state table refused
+        (an open on a connection already open): it is no connection's session."""
         self.certificates: list[dict] = []
         self.last_time: float | None = None
 
@@ -279,11 +282,28 @@ class Ssl:
         ctx, conn = tx.ctx, tx.conn
         if ctx is None or conn is None:
             return
-        if not self._step(ctx, conn, "open", event, display_event(event)):
-            return
+        self.first_seen(True)
         c = self.connection(ctx, conn)
-        c.count += 1
+        s = self._session(tx, event, c)
+        self.sessions.append(s)
+        if "open" not in TRANSITIONS[c.state]:
+            # Refused by the state table (the connection is open, opening or closing):
+            # still an open attempt, so a session row of its own (the violation and the
+            # module's answer count on it), while the connection's session goes on.
+            self.refused[tx.index] = s
+            self._step(ctx, conn, "open", event, display_event(event))
+            return
+        self._step(ctx, conn, "open", event, display_event(event))
         c.peer_closed = False
+        c.session = s
+        self._credentials(s, self.config(ctx, conn), event)
+
+    def _session(self, tx: Transaction, event: Event, c: Connection) -> Session:
+        """The session of an open attempt, numbered on its (ctx, conn), with the
+        configuration in force."""
+        ctx, conn = tx.ctx, tx.conn
+        assert ctx is not None and conn is not None
+        c.count += 1
         cfg = self.config(ctx, conn)
         args = tx.args
         cmd = self._spec.commands["QSSLOPEN"]
@@ -292,7 +312,7 @@ class Ssl:
             else None
         port = args[pi] if pi is not None and len(args) > pi and isinstance(args[pi], int) \
             else None
-        s = Session(
+        return Session(
             id=f"{ctx}:{conn}#{c.count}", ctx=ctx, conn=conn, host=host, port=port,
             seclevel=cfg.seclevel, send_format=cfg.send_format, recv_format=cfg.recv_format,
             timeout_s=cfg.timeout,
@@ -302,9 +322,6 @@ class Ssl:
             open_at=event.time, events=[event.index], open_transaction=tx.index,
             transactions=[tx.index],
         )
-        c.session = s
-        self.sessions.append(s)
-        self._credentials(s, cfg, event)
 
     def _credentials(self, s: Session, cfg: Config, event: Event) -> None:
         need = {1: ("cacert",), 2: ("cacert", "clientcert", "clientkey")}.get(cfg.seclevel, ())
@@ -328,6 +345,16 @@ class Ssl:
     def on_open_result(self, tx: Transaction, event: Event, err: int | None) -> None:
         """The open's ERROR (err None) or its ``+QSSLOPEN`` completion."""
         if tx.ctx is None or tx.conn is None:
+            return
+        refused = self.refused.get(tx.index)
+        if refused is not None:
+            # The answer to an open the state table refused: it settles that attempt's
+            # row only (a module that opened it after all leaves it open to the end).
+            refused.events.append(event.index)
+            refused.open_err = err
+            refused.open_after_s = tx.done_after_s
+            if err != 0:
+                self._end(refused, event.time, "failed")
             return
         c = self.connection(tx.ctx, tx.conn)
         s = c.session
@@ -372,6 +399,12 @@ class Ssl:
         s = self.session_of(tx.ctx, tx.conn)
         if s is not None and s.closed_at is None and s.close_reason is None:
             s.transactions.append(tx.index)
+
+    def on_use(self, tx: Transaction) -> None:
+        """Another command on a connection (read its data, ask its state): it and its
+        answers belong to the connection's running session, no state changes."""
+        if not self._unplaced(tx.ctx, tx.conn):
+            self._join(tx)
 
     def on_close(self, tx: Transaction, event: Event) -> None:
         if self._unplaced(tx.ctx, tx.conn):

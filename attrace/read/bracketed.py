@@ -23,7 +23,6 @@ from attrace.read.base import (
     Line,
     Reader,
     block_lines,
-    head_hits,
     meta,
     noise,
     terminators,
@@ -109,7 +108,22 @@ class BracketedReader(Reader):
 
     @classmethod
     def detect(cls, head: bytes) -> float:
-        hits, total = head_hits(head, _LINE.match, 50)
+        """The share of the first lines that are stamped, where the unstamped lines of a
+        data entry (a certificate's PEM body that the logger wrote without stamps after
+        a stamped ``> `` or ``-----BEGIN`` line, up to its Ctrl+Z) count as consistent:
+        the reader takes them as the stamped line's continuation."""
+        entry = False
+        hits = total = 0
+        for line in head.splitlines()[:50]:
+            total += 1
+            m = _LINE.match(line)
+            if m is not None:
+                hits += 1
+                data = line[m.end():].strip()
+                entry = (data == b">" or data.startswith(b"-----BEGIN")) and b"\x1a" not in data
+            elif entry:
+                hits += 1
+                entry = b"\x1a" not in line
         return 0.95 * hits / total if hits else 0.0
 
     def _day(self, date: bytes) -> float:

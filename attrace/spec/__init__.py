@@ -158,6 +158,9 @@ class Spec:
     """Final result codes that mean success (``OK``, ``SEND OK``)."""
     ready: frozenset[str] = frozenset()
     """Lines that mean the module (re)started (``RDY``)."""
+    service: dict[str, Any] = field(default_factory=dict)
+    """Answers that mean no network service (``[service]`` of ts27007.toml: the
+    registration commands, the denied ``<stat>``, the no-signal ``+CSQ`` values)."""
 
     def ssl_error(self, err: int | None) -> str | None:
         """The meaning of a completion's ``<err>`` (None when unknown)."""
@@ -346,6 +349,7 @@ def load(profile: str = DEFAULT_PROFILE) -> Spec:
     errors: dict[str, dict[int, str]] = {}
     texts: dict[str, str] = {}
     about: dict[str, Any] = {}
+    service: dict[str, Any] = {}
     folder = resources.files(__name__)
     for name in (*COMMON_FILES, *PROFILES[profile]):
         data = tomllib.loads((folder / name).read_text(encoding="utf-8"))
@@ -363,8 +367,9 @@ def load(profile: str = DEFAULT_PROFILE) -> Spec:
         for family, table in data.get("errors", {}).items():
             errors.setdefault(family, {}).update({int(k): v for k, v in table.items()})
         texts.update(data.get("texts", {}))
+        service.update(data.get("service", {}))
     return Spec(commands, urcs, tuple(finals), tuple(error_finals), merged, errors, texts,
                 profile=profile, title=about.get("title", ""),
                 client_keyed=about.get("connections") == "client",
                 close_releases=bool(about.get("close_releases", False)),
-                successes=tuple(successes), ready=frozenset(ready))
+                successes=tuple(successes), ready=frozenset(ready), service=service)
