@@ -152,8 +152,13 @@ def load_rules(path: str | Path) -> list[Rule]:
                              f"{', '.join(_RULE_KEYS)}")
         if not isinstance(entry.get("assert"), str) or not entry["assert"].strip():
             raise UsageError(f"{where}: missing assert = \"...\"")
-        rules.append(Rule(str(entry.get("name") or f"rule-{number}"), entry["assert"],
-                          str(entry.get("message", "")), entry.get("table")))
+        rule = Rule(str(entry.get("name") or f"rule-{number}"), entry["assert"],
+                    str(entry.get("message", "")), entry.get("table"))
+        try:
+            compile_rule(rule)
+        except FilterError as exc:
+            raise UsageError(f"{where} ({rule.name}): {exc}") from None
+        rules.append(rule)
     if not rules:
         raise UsageError(f"rules file {path} has no [[rule]] tables")
     return rules

@@ -639,6 +639,9 @@ class _Compiler:
         # Text.
         if v.kind == "word" and v.text.lower() in self.fields:
             return self.field_operand(t, spec, v)
+        if v.kind in ("number", "duration") and name == "time" and "rel" in self.fields:
+            raise self.error(f"time is the wall-clock time as text; seconds since the "
+                             f"trace's start are rel, as in rel {t.op} {v.text}", v.column)
         if v.kind in ("number", "duration"):
             raise self.error(f"{name} is text: quote the value, as in "
                              f"{name} {t.op} \"{v.text}\"", v.column)

@@ -322,3 +322,14 @@ def test_a_ratio_over_one_table_reads_both_filters() -> None:
     done = run(TIMEOUT, "-a", f"count(kind == urc) / count(dir == tx) == {urcs / tx}")
     assert done.returncode == EXIT_OK, done.stdout
     assert f"ratio = {urcs} / {tx} = " in done.stdout
+
+
+def test_a_bad_assertion_in_a_rules_file_names_the_file_and_the_rule(tmp_path: Path) -> None:
+    rules = tmp_path / "ci.toml"
+    rules.write_text('[[rule]]\nname = "ok"\nassert = "count() >= 1"\n\n'
+                     '[[rule]]\nname = "opens-fast"\nassert = "max(open_after_s) <<< 5"\n')
+    got = run("check", TIMEOUT, "--rules", str(rules))
+    assert got.returncode == EXIT_ERROR
+    assert got.stderr.strip().splitlines() == [
+        f"Error: rules file {rules}, rule 2 (opens-fast): bad assertion at column 20: "
+        "unexpected '<': expected a value"]

@@ -243,6 +243,9 @@ ERROR_CASES = [
      "duration 2s"),
     ("name == 5", "events",
      'bad filter at column 9: name is text: quote the value, as in name == "5"'),
+    ("time > 1s", "events",
+     "bad filter at column 8: time is the wall-clock time as text; seconds since the "
+     "trace's start are rel, as in rel > 1s"),
     ("kind < urc", "events", "bad filter at column 1: kind has no order: use == or !="),
     ("inferred == yes", "events", "bad filter at column 13: inferred is true or false, not yes"),
     ("kind == 3", "events",

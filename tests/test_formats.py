@@ -382,7 +382,8 @@ def test_summary_prints_not_recognised(tmp_path: Path) -> None:
     assert json.loads(run.stdout)["sources"][0]["recognised"] is False
     run = _cli("summary", str(SAMPLES / "qcom.log"), "-f", "json")
     assert json.loads(run.stdout)["sources"][0] | {"name": ""} == {
-        "name": "", "format": "qcom", "recognised": True, "bytes": 880, "timebase": "absolute"}
+        "name": "", "format": "qcom", "recognised": True, "bytes": 880, "timebase": "absolute",
+        "encoding": ""}
 
 
 def test_unknown_input_format_lists_the_choices_in_one_line() -> None:

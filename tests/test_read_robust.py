@@ -168,3 +168,43 @@ def test_one_huge_unterminated_line_takes_bounded_memory(fmt: str, tmp_path: Pat
     large = _peak_mb(fmt, tmp_path / "large.log", 48_000_000)
     # 40 MB more input: anything proportional to the line would add at least that much.
     assert large - small < 24, (small, large)
+
+
+ATTRACE = Path(sys.executable).with_name("attrace")
+"""The installed command, beside the interpreter running the tests (the venv's)."""
+
+
+def _packed(kind: str, data: bytes, tmp: Path) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    if kind == "zip":
+        with zipfile.ZipFile(tmp / "log.zip", "w") as z:
+            z.writestr("log.txt", data)
+        return (tmp / "log.zip").read_bytes()
+    return {"gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress}[kind](data)
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz", "zip"])
+def test_a_compressed_log_is_refused_with_what_it_is(tmp_path: Path, kind: str) -> None:
+    """A field log often arrives packed: say so and how to unpack it, instead of reading
+    the archive's bytes as an unrecognised raw capture of binary noise."""
+    log = Path(__file__).resolve().parent.parent / "samples" / "ssl" / "timeout.log"
+    path = tmp_path / f"timeout.log.{kind}"
+    path.write_bytes(_packed(kind, log.read_bytes(), tmp_path))
+    for command in ("summary", "check"):
+        got = subprocess.run([str(ATTRACE), command, str(path)],
+                             capture_output=True, text=True, check=False)
+        assert got.returncode == 2
+        assert got.stderr.startswith(f"Error: {path} is {kind}-compressed; unpack it first")
+        assert "Traceback" not in got.stderr
+
+
+def test_a_log_that_starts_with_the_letters_of_a_magic_number_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "bzh.log"
+    path.write_bytes(b"BZh boot banner\r\nAT\r\nOK\r\n")
+    got = subprocess.run([str(ATTRACE), "summary", str(path)],
+                         capture_output=True, text=True, check=False)
+    assert got.returncode == 0, got.stderr

@@ -176,6 +176,8 @@ def open_capture(path: str | Path, input_format: str = "auto",
             raise InputError(f"cannot open {name} ({why}); check its permissions.") from None
         size = p.stat().st_size
     head, text = text_of(stream.read(HEAD_SIZE), stream)
+    if input_format == "auto":
+        _not_compressed(name, head, stream)
     reader_cls, recognised = _choose(head, input_format, readers)
     if head and input_format not in ("auto", FALLBACK) and reader_cls.detect(head) == 0.0:
         stream.close()
@@ -184,6 +186,26 @@ def open_capture(path: str | Path, input_format: str = "auto",
     reader.source = name
     return Capture(name, reader, stream, head, size, input_format != "auto", recognised=recognised,
                    text=text)
+
+
+_COMPRESSED: Final = (
+    (b"\x1f\x8b", "gzip", "gunzip -k"), (b"BZh", "bzip2", "bunzip2 -k"),
+    (b"\xfd7zXZ\x00", "xz", "unxz -k"), (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"),
+    (b"PK\x03\x04", "zip", "unzip"), (b"7z\xbc\xaf\x27\x1c", "7-Zip", "7z x"),
+)
+"""Magic numbers of the archives field logs arrive in, with the command that opens each."""
+
+
+def _not_compressed(name: str, head: bytes, stream: BinaryIO) -> None:
+    """``InputError`` for a compressed file: read as raw it would only give binary noise,
+    and its offsets could never point into the file the user has (a capture's bytes are
+    what attrace accounts for), so the user unpacks it first.  ``BZh`` needs its block
+    size digit to count (a log may well start with those three letters)."""
+    for magic, what, tool in _COMPRESSED:
+        if head.startswith(magic) and (what != "bzip2" or head[3:4].isdigit()):
+            stream.close()
+            raise InputError(f"{name} is {what}-compressed; unpack it first ({tool} {name}) "
+                             f"and give attrace the log inside.")
 
 
 def from_bytes(data: bytes, name: str = "<bytes>", input_format: str = "auto",
