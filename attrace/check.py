@@ -461,6 +461,9 @@ class CheckResult:
     """All rules on all traces.  Truthy when every rule passed."""
 
     results: list[RuleResult] = field(default_factory=list)
+    fleets: dict[str, int] = field(default_factory=dict)
+    """The inputs that were fleets (``attrace batch`` datasets): name -> traces checked,
+    so that the tally counts them as fleets of traces, not as a file each."""
 
     @property
     def passed(self) -> bool:
@@ -475,6 +478,7 @@ class CheckResult:
 
     def __iadd__(self, other: CheckResult) -> CheckResult:
         self.results.extend(other.results)
+        self.fleets.update(other.fleets)
         return self
 
     # -- renderings ------------------------------------------------------------
@@ -494,9 +498,15 @@ class CheckResult:
         return "\n".join(lines) + "\n"
 
     def tally(self) -> str:
-        files = len(dict.fromkeys(r.file for r in self.results))
+        inputs = dict.fromkeys(r.file for r in self.results)
+        files = sum(1 for name in inputs if name not in self.fleets)
+        fleets = [n for n in inputs if n in self.fleets]
+        on = [counted(files, "file")] if files or not fleets else []
+        if fleets:
+            traces = sum(self.fleets[n] for n in fleets)
+            on.append(f"{counted(len(fleets), 'fleet')} of {counted(traces, 'trace')}")
         failed = len(self.failures)
-        return (f"{counted(len(self.results), 'check')} on {counted(files, 'file')}: "
+        return (f"{counted(len(self.results), 'check')} on {' and '.join(on)}: "
                 f"{len(self.results) - failed} passed, {failed} failed")
 
     def json(self) -> str:

@@ -280,7 +280,7 @@ def test_check_over_the_fleet(fleet_dir: Path, tmp_path: Path) -> None:
                      '[[rule]]\nname = "some-sends"\nassert = "any(command == QSSLSEND)"\n')
     done = attrace_cmd("check", str(fleet_dir), "--rules", str(rules))
     assert done.returncode == EXIT_OK, done.stdout + done.stderr
-    assert done.stdout.splitlines()[-1] == "2 checks on 1 file: 2 passed, 0 failed"
+    assert done.stdout.splitlines()[-1] == "2 checks on 1 fleet of 7 traces: 2 passed, 0 failed"
     assert done.stderr.startswith("Warning: 2 of 9 traces of ")
 
     done = attrace_cmd("check", str(fleet_dir), "-a", 'count(code == "ssl-error") == 0',

@@ -93,7 +93,7 @@ def check_fleet(folder: str | Path, rules: Sequence[Rule]) -> CheckResult:
                                    "the traces table).") + "\n")
     tables = _Checked(fleet, readable)
     return CheckResult([evaluate(c, tables, fleet.name, offenders)  # type: ignore[arg-type]
-                        for c in compiled])
+                        for c in compiled], {fleet.name: len(readable)})
 
 
 class _Checked:
