@@ -62,6 +62,8 @@ _ANSWER_LINE = re.compile(rb"[\r\n]+([^\r\n]+)[\r\n]")
 """What follows a Ctrl+Z or ESC when the module answered it: a line of its own."""
 _ANSWER_START = re.compile(rb"(?:[\r\n]+[^\r\n]*)?")
 """The beginning of such a line (more bytes may still make it one)."""
+_UNREAD: Final = 1 << 62
+"""``remaining`` of an entry whose length could not be read (``_Entry.unread``)."""
 _LOOK: Final = 64
 """Most bytes after a Ctrl+Z or ESC looked at before deciding it was data: more than a
 line end and the longest answer (``+CME ERROR: <text>``) take."""
@@ -156,6 +158,10 @@ class _Entry:
     command: str = ""
     """The announcing command's name: its own information line (``+QSSLSEND:``) is one
     of the module's answers that end a short entry (``Framer._answers``)."""
+    unread: bool = False
+    """The command has more arguments than the profile's form takes (a trace of another
+    module, or ``--module`` wrong): its length is none to count by, and on a host stream
+    only the module's answer ends the entry (``Framer._end_answered``)."""
 
 
 @dataclass(slots=True)
@@ -872,16 +878,24 @@ class Framer:
         still counts a fixed-length entry: the host sent fewer bytes than it announced
         (the module gave up, or took a Ctrl+Z), and the entry ends now, short.  When its
         bytes end with a Ctrl+Z or ESC and nothing but line ends after it, that byte was the
-        host's end (the line ends are framed as lines); else the entry simply stops.  Its
-        records go before ``rec``, where their bytes were."""
+        host's end (the line ends are framed as lines); else the entry simply stops (an
+        entry without a length to count by, ``_Entry.unread``, before the line ends after
+        it).  Its records go before ``rec``, where their bytes were."""
         entry = st.entry
         if not st.buf or entry is None or not self._answers(entry, rec.body):
             return
         m = _HOST_END.search(st.buf)
-        cut = m.start() + 1 if m is not None else len(st.buf)
+        if m is not None:
+            cut = m.start() + 1
+        elif entry.unread:  # the line end a logger writes after the data is none of it
+            cut = len(st.buf.rstrip(b"\r\n")) or len(st.buf)
+        else:
+            cut = len(st.buf)
         again = self._untake(st, cut)
         mine: list[Record] = []
-        how = "short" if m is None else "ctrl-z" if st.buf[-1] == 0x1A else "esc"
+        how = "ctrl-z" if st.buf[-1] == 0x1A else "esc"
+        if m is None:
+            how = "answered" if entry.unread else "short"
         mine.append(self._emit_data(st, how, self._short_note(st)))
         self._refeed(st, again, None, 0, mine)
         if self._pending is not None and self._pending[0] is st:
@@ -898,6 +912,9 @@ class Framer:
         entry = st.entry
         assert entry is not None
         typed = len(st.buf) - (st.buf[-1:] in (b"\x1a", b"\x1b"))
+        if entry.unread:
+            return (f"the module answered after {typed} bytes (AT+{entry.command} has more "
+                    "arguments than this module's takes: no length to count by)")
         return f"short: the module answered after {typed} of the {entry.length} bytes announced"
 
     def _untake(self, st: _Stream, cut: int) -> list[tuple[Chunk, int, int]]:
@@ -1102,6 +1119,10 @@ class Framer:
         if st.dir == RX and self._has_tx:
             return  # an echo: the host stream carries the data
         entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir), line_end, command=name)
+        params = self._choice.spec.commands[name].params
+        if length is not None and st.dir == TX and params and len(args) > len(params) and \
+                any(other.dir != TX for other in self._streams.values()):
+            entry.length, entry.unread = None, True
         if st.dir == TX:
             self._enter_data(st, entry)
         else:
@@ -1118,6 +1139,8 @@ class Framer:
         st.mode = DATA_MODE
         st.entry = entry
         st.remaining = entry.length if entry.length and entry.length > 0 else -1
+        if entry.unread:
+            st.remaining = _UNREAD
         if st.remaining > 0:
             st.pieces, st.tracked = [], len(st.buf)  # a short entry gives bytes back
             if st.dir == TX:
