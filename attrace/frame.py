@@ -19,10 +19,12 @@ its own state.  A stream is in one of three modes:
     ``COUNT`` so that the payload's own CR/LF do not end it.
 ``DATA``
     Host data entry after a data-entry command (AT+QSSLSEND, AT+QSSLCFG cacert...):
-    ends at Ctrl+Z (0x1A), ESC (0x1B) or the announced fixed length (twice that in hex
-    mode).  On the host stream it starts right after the command; on a stream without
-    known direction (or an echo-only capture) it starts after the prompt.  A module
-    ``ERROR`` before any data byte cancels it.
+    a variable-length entry ends at Ctrl+Z (0x1A) or ESC (0x1B); a fixed-length one at
+    its announced length (twice that in hex mode), Ctrl+Z and ESC inside it being data
+    (binary payloads, DER keys), unless the module answers first (an entry the host left
+    short: see ``Framer._frame_data``).  On the host stream it starts right after the
+    command; on a stream without known direction (or an echo-only capture) it starts
+    after the prompt.  A module ``ERROR`` before any data byte cancels it.
 ``COUNT``
     A fixed number of payload bytes belonging to the current line (receive URC), then
     back to ``LINE`` to find the closing quote and terminator.
@@ -205,8 +207,8 @@ class _Stream:
     drop_cr: bool = False
     """The last dropped byte of such a run was a CR (an LF after it ends no more lines)."""
     judge: int = -1
-    """While a Ctrl+Z or ESC inside a fixed-length entry of a stream that holds both sides
-    is judged (``Framer._judge``): where in ``buf`` the bytes after it start."""
+    """While a Ctrl+Z or ESC inside a fixed-length entry that no module stream can end is
+    judged (``Framer._judge``): where in ``buf`` the bytes after it start."""
 
 
 class Framer:
@@ -540,10 +542,7 @@ class Framer:
         for st in list(self._streams.values()):
             if st.judge >= 0:  # the input ends after a Ctrl+Z or ESC that was judged
                 m = _ANSWER_LINE.match(bytes(st.buf[st.judge:]) + b"\n")
-                entry = st.entry
-                answered = m is not None and entry is not None and self._answers(
-                    entry, m.group(1))
-                self._judged(st, answered, None, 0, out)
+                self._judged(st, m is not None and self._answered(st, m.group(1)), None, 0, out)
         if self._pending is not None:
             pst, rec, _, _ = self._pending
             self._pending = None
@@ -729,7 +728,8 @@ class Framer:
         fixed-length entry the host leaves short ends where the module answers: on a host
         stream, when the module's stream shows its answer (``_end_answered``); on a stream
         that holds both sides, at a Ctrl+Z or ESC that the module's answer follows
-        (``_judge``)."""
+        (``_judge``); on a host stream captured alone, at a Ctrl+Z or ESC that the host's
+        next command follows (``_judge`` too)."""
         if st.entry is not None and st.entry.probe:
             pos = self._probe(st, chunk, pos, out)
             if st.mode is not DATA_MODE or st.entry is None or st.entry.probe:
@@ -743,7 +743,8 @@ class Framer:
         full = limit - pos >= room
         if full:
             limit = pos + room
-        m = None if st.remaining > 0 and st.dir == TX else _DATA_END.search(data, pos, limit)
+        heard = st.remaining > 0 and st.dir == TX and self._module_heard()
+        m = None if heard else _DATA_END.search(data, pos, limit)
         if m is not None:
             stop = m.end()
             self._take(st, chunk, pos, stop)
@@ -822,11 +823,12 @@ class Framer:
 
     def _judge(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
         """A Ctrl+Z or ESC inside a fixed-length entry, on a stream that holds the module's
-        side too (a raw capture, an echo): the host's end of an entry it left short, or a
-        byte of binary data?  What follows tells, as ``_probe`` judges a line end after the
-        prompt: a module answers on a line of its own, so when a line end and then one of
-        its answers (``_answers``) follow, the entry ended there; anything else (the next
-        data byte, another line, more than ``_LOOK`` bytes without a line) is data, as the
+        side too (a raw capture, an echo) or on a host stream captured alone: the host's
+        end of an entry it left short, or a byte of binary data?  What follows tells, as
+        ``_probe`` judges a line end after the prompt: a module answers on a line of its
+        own and a host sends its next command on one, so when a line end and then such a
+        line follow (``_answered``), the entry ended there; anything else (the next data
+        byte, another line, more than ``_LOOK`` bytes without a line) is data, as the
         manual reads fixed-length entry.  The bytes after the candidate are held in ``buf``
         from ``judge`` on until they decide (a chunk may end anywhere); returns where
         framing goes on."""
@@ -839,9 +841,24 @@ class Framer:
         if m is None and len(text) < _LOOK and _ANSWER_START.fullmatch(text):
             self._take(st, chunk, pos, n)  # undecided: the next chunk tells
             return n
-        entry = st.entry
-        answered = m is not None and entry is not None and self._answers(entry, m.group(1))
+        answered = m is not None and self._answered(st, m.group(1))
         return self._judged(st, answered, chunk, pos, out)
+
+    def _answered(self, st: _Stream, line: bytes) -> bool:
+        """Does ``line``, after a Ctrl+Z or ESC of ``st``'s fixed-length entry and a line
+        end, show that the entry ended there: the module's answer (``_answers``), or on a
+        host stream captured alone (no module stream to answer on), the host's next
+        command."""
+        entry = st.entry
+        if entry is None:
+            return False
+        if st.dir == TX:
+            return line.lstrip()[:2].upper() == b"AT"
+        return self._answers(entry, line)
+
+    def _module_heard(self) -> bool:
+        """Has the capture a stream of the module's (other than the host's)?"""
+        return any(other.dir != TX for other in self._streams.values())
 
     def _judged(
         self, st: _Stream, answered: bool, chunk: Chunk | None, pos: int, out: list[Record]
@@ -855,8 +872,9 @@ class Framer:
         st.judge = -1
         again = self._untake(st, cut)
         if answered:
+            by = "the host's next command came" if st.dir == TX else "the module answered"
             out.append(self._emit_data(st, "ctrl-z" if st.buf[-1] == 0x1A else "esc",
-                                       self._short_note(st)))
+                                       self._short_note(st, by)))
         if not again:
             return pos  # the chunk goes on from pos, as it was
         self._refeed(st, again, chunk, pos, out)
@@ -896,7 +914,7 @@ class Framer:
         how = "ctrl-z" if st.buf[-1] == 0x1A else "esc"
         if m is None:
             how = "answered" if entry.unread else "short"
-        mine.append(self._emit_data(st, how, self._short_note(st)))
+        mine.append(self._emit_data(st, how, self._short_note(st, "the module answered")))
         self._refeed(st, again, None, 0, mine)
         if self._pending is not None and self._pending[0] is st:
             pst, held, _, _ = self._pending
@@ -908,14 +926,15 @@ class Framer:
         out[at:at] = mine
 
     @staticmethod
-    def _short_note(st: _Stream) -> str:
+    def _short_note(st: _Stream, by: str) -> str:
+        """The note of an entry ended ``by`` something else than its count."""
         entry = st.entry
         assert entry is not None
         typed = len(st.buf) - (st.buf[-1:] in (b"\x1a", b"\x1b"))
         if entry.unread:
-            return (f"the module answered after {typed} bytes (AT+{entry.command} has more "
-                    "arguments than this module's takes: no length to count by)")
-        return f"short: the module answered after {typed} of the {entry.length} bytes announced"
+            return (f"{by} after {typed} bytes (AT+{entry.command} has more arguments than "
+                    "this module's takes: no length to count by)")
+        return f"short: {by} after {typed} of the {entry.length} bytes announced"
 
     def _untake(self, st: _Stream, cut: int) -> list[tuple[Chunk, int, int]]:
         """Give back what the record holds past ``buf[cut:]`` (``pieces`` tracks where its
@@ -1121,7 +1140,7 @@ class Framer:
         entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir), line_end, command=name)
         params = self._choice.spec.commands[name].params
         if length is not None and st.dir == TX and params and len(args) > len(params) and \
-                any(other.dir != TX for other in self._streams.values()):
+                self._module_heard():
             entry.length, entry.unread = None, True
         if st.dir == TX:
             self._enter_data(st, entry)

@@ -129,6 +129,20 @@ def test_a_length_the_profile_cannot_read_is_not_counted() -> None:
     assert _data(got) == [(b"0\x1a234", "length")]
 
 
+def test_a_host_stream_captured_alone_ends_a_short_entry_at_the_next_command() -> None:
+    """No module stream to answer on (a tap on the host's TX line only): a Ctrl+Z that a
+    line end and the host's next command follow ended the entry; inside data it is data."""
+    got = frame(("tx", SEND10), ("tx", b"short!\x1a\r\n"), ("tx", b"AT+QSSLSEND=1,0,5\r\n"),
+                ("tx", b"a\x1a\r\nb"), ("tx", b"AT\r\n"))
+    assert got[1:] == [
+        ("data", b"short!\x1a", "tx",
+         "ctrl-z; short: the host's next command came after 6 of the 10 bytes announced"),
+        ("line", b"\r\nAT+QSSLSEND=1,0,5\r\n", "tx", ""),
+        ("data", b"a\x1a\r\nb", "tx", "length"),
+        ("line", b"AT\r\n", "tx", ""),
+    ]
+
+
 # ------------------------------------------------------- both sides in one stream (raw)
 
 def test_one_stream_ctrl_z_before_the_modules_answer_ends_a_short_entry() -> None:
