@@ -60,6 +60,9 @@ _TERM = re.compile(rb"[\r\n]")
 _DATA_END = re.compile(rb"[\x1a\x1b]")
 _HOST_END = re.compile(rb"[\x1a\x1b][\r\n]*\Z")
 """A short entry's last bytes when the host ended it: Ctrl+Z or ESC, line ends after."""
+_CTRL_THEN_ENDS = re.compile(rb"[\x1a\x1b][\r\n]+\Z")
+"""A fixed-length entry's last bytes when the host ended it and a line break filled the
+count (``Framer._counted``)."""
 _ANSWER_LINE = re.compile(rb"[\r\n]+([^\r\n]+)[\r\n]")
 """What follows a Ctrl+Z or ESC when the module answered it: a line of its own."""
 _ANSWER_START = re.compile(rb"(?:[\r\n]+[^\r\n]*)?")
@@ -512,8 +515,9 @@ class Framer:
             or len(st.buf) + stop >= MAX_RECORD
             or b"\x1a" in data
             or b"\x1b" in data
+            or (not data[:stop].strip(b"\r\n") and _DATA_END.match(st.buf.rstrip(b"\r\n")[-1:]))
         ):
-            return False
+            return False  # (line ends after a Ctrl+Z or ESC fill the count: ``_counted``)
         self._take(st, chunk, 0, stop)
         st.remaining = 0
         out.append(self._emit_data(st, "length"))
@@ -764,6 +768,8 @@ class Framer:
         if st.remaining > 0:
             st.remaining -= limit - pos
             if st.remaining == 0:
+                if heard:
+                    return self._counted(st, chunk, limit, out)
                 out.append(self._emit_data(st, "length"))
                 return limit
         if full:
@@ -879,6 +885,25 @@ class Framer:
             return pos  # the chunk goes on from pos, as it was
         self._refeed(st, again, chunk, pos, out)
         return len(chunk.data) if chunk is not None else pos
+
+    def _counted(self, st: _Stream, chunk: Chunk, stop: int, out: list[Record]) -> int:
+        """A host stream's fixed-length entry has its count at ``stop`` of ``chunk``: it ends
+        by its length, unless its last bytes are a Ctrl+Z or ESC and then nothing but line
+        ends.  Then the host ended it there, short, and the line ends that made up the
+        count are a line break (a logger's, written after the host's bytes, or the host's
+        own): the case ``_end_answered`` knows, met before the module's answer because the
+        line ends happened to fill the count (a binary payload that ends so is the far
+        rarer case).  Returns where framing of ``chunk`` goes on."""
+        m = _CTRL_THEN_ENDS.search(st.buf)
+        if m is None:
+            out.append(self._emit_data(st, "length"))
+            return stop
+        again = self._untake(st, m.start() + 1)
+        how = "ctrl-z" if st.buf[-1] == 0x1A else "esc"
+        why = self._short_note(st, "the host ended it") + ", line ends filling the count"
+        out.append(self._emit_data(st, how, why))
+        self._refeed(st, again, chunk, stop, out)
+        return len(chunk.data)
 
     def _answers(self, entry: _Entry, line: bytes) -> bool:
         """Is ``line`` one the module answers a data entry with: a final result code, or

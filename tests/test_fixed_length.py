@@ -201,3 +201,16 @@ def test_a_der_key_sent_with_a_fixed_length_is_one_data_event(der_capture: Path)
     assert session["bytes_sent"] == 2 * len(der_keys()["sec1"]) + len(key)
     # (the receive URC's own diagnostics are the machine's view of the receive format)
     assert sends[0].index not in set(trace.diagnostics["event"])
+
+
+def test_a_ctrl_z_then_line_ends_that_fill_the_count_ended_a_short_entry() -> None:
+    """3 bytes and Ctrl+Z for 5, then the logger's line end: the count is full before the
+    module answers, yet the Ctrl+Z was the host's end and the line end no data."""
+    got = frame(("tx", b"AT+QSSLSEND=1,0,5\r\n"), ("rx", b"\r\n> "), ("tx", b"abc\x1a\n"),
+                ("rx", b"\r\nERROR\r\n"))
+    assert got[2:] == [
+        ("data", b"abc\x1a", "tx", "ctrl-z; short: the host ended it after 3 of the 5 bytes "
+                                   "announced, line ends filling the count"),
+        ("line", b"\n", "tx", ""),
+        ("line", b"\r\nERROR\r\n", "rx", ""),
+    ]
