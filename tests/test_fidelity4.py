@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrace
+
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "real"
 
@@ -70,3 +72,45 @@ def test_check_of_an_empty_capture_still_says_there_is_nothing_to_check(
     done = run("check", str(path), "--assert", "count(sessions) >= 0")
     assert done.returncode == 2
     assert "is empty (0 bytes): there is nothing to check" in done.stderr
+
+
+# ------------------------------------------------ 1: an MQTT open over SSL that fails
+
+def test_a_failed_mqtt_open_over_ssl_names_the_ssl_context_and_the_code() -> None:
+    """The real BG96 log binds MQTT client 0 to SSL context 2 (AT+QMTCFG="SSL",0,1,2),
+    configures the context with files, then +QMTOPEN: 0,-1: the finding says the open
+    was TLS-protected, with what the module's -1 means."""
+    done = run("expert", "tests/real/bg96_mqtt_ssl_issue.log", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    (found,) = [d for d in json.loads(done.stdout) if d["code"] == "completion-error"]
+    message = found["message"]
+    assert found["line"] == 116 and found["severity"] == "error"
+    assert "failed with -1 (failed to open the network)" in message
+    assert "TLS-protected: MQTT client 0 runs over SSL context 2" in message
+    assert 'seclevel 2, cacert "rootCA.pem"' in message
+    assert 'AT+QMTCFG="SSL",0,1,2 (#41)' in message
+
+
+def test_sessions_says_where_the_mqtt_opens_went() -> None:
+    done = run("sessions", "tests/real/bg96_mqtt_ssl_issue.log")
+    assert done.returncode == 0, done.stderr
+    assert "no AT+QSSLOPEN=... opens one" in done.stdout
+    assert "1 open of the module's own service connections (AT+QMTOPEN; 1 failed)" \
+        in done.stdout
+
+
+def _capture(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "cap.log"
+    path.write_bytes(text.replace("\n", "\r\n").encode())
+    return path
+
+
+def test_an_mqtt_client_switched_to_plain_tcp_is_not_called_tls(tmp_path: Path) -> None:
+    path = _capture(tmp_path, 'AT+QSSLCFG="seclevel",2,1\nOK\n'
+                              'AT+QMTCFG="SSL",0,1,2\nOK\nAT+QMTCFG="SSL",0,0\nOK\n'
+                              'AT+QMTOPEN=0,"broker.example.com",1883\nOK\n'
+                              '+QMTOPEN: 0,3\n')
+    trace = attrace.load(path)
+    (message,) = trace.diagnostics[trace.diagnostics["code"] == "completion-error"]["message"]
+    assert "failed with 3 (failed to activate the PDP context)" in message
+    assert "TLS" not in message and "SSL" not in message

@@ -398,6 +398,8 @@ class Channel:
             self.ssl.on_send_ok(tx, event)
         elif cmd == "QSSLCLOSE" and tx.form == "write":
             self.ssl.on_close_result(tx, event, ok)
+        elif ok and tx.form == "write":
+            self.ssl.on_service_config_ok(tx)  # AT+QMTCFG="SSL": a client over SSL
         if ok and tx.completion and not tx.cancelled and not tx.done:
             key = (tx.completion, tx.ctx, tx.conn)
             old = self.waiting.get(key)
@@ -568,7 +570,7 @@ class Channel:
             # MQTT, HTTP) are not SSL errors.
             code = "ssl-error" if urc.errors == "ssl" else "completion-error"
             self.emit(code, f"{display_event(event)}: {tx.text} failed with {err} "
-                            f"({tx.err_text})", event.index, ctx, conn)
+                            f"({tx.err_text}){self.ssl.over_ssl(tx)}", event.index, ctx, conn)
         limit = tx.completion_limit_s
         if limit is not None and tx.done_after_s is not None and tx.done_after_s > limit:
             self.emit("completion-time", f"{display_event(event)} came {tx.done_after_s:.3f} s "

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from attrace import spec as _spec
+from attrace.diagnostics import event_no
 from attrace.machine.records import Session, Transaction
 from attrace.model import Event
 
@@ -139,6 +140,10 @@ class Ssl:
         (an open on a connection already open): it is no connection's session."""
         self.certificates: list[dict] = []
         self.last_time: float | None = None
+        self.tls_clients: dict[tuple[str, int], tuple[int | None, Transaction]] = {}
+        """(configuring command, client) -> (SSL context or None for plain TCP, the
+        command that said so): the clients of other services (MQTT) bound to an SSL
+        context, whose opens are TLS-protected."""
 
     def use(self, spec: _spec.Spec) -> None:
         """Read what follows with another spec profile."""
@@ -274,6 +279,47 @@ class Ssl:
             self._emit("cert-length-mismatch",
                        f"+QSSLCFG reports {args[3]} {what} bytes but the host entered "
                        f"{len(tx.data)}", event.index, tx.ctx, tx.conn)
+
+    # ------------------------------------------------------------ services over SSL
+
+    def on_service_config_ok(self, tx: Transaction) -> None:
+        """A service's configuration answered OK (``AT+QMTCFG="SSL",<client>,1,<ctx>``):
+        remember whether its client runs over SSL and in which context.  Where the
+        setting word, client, switch and context sit is the spec's (``tls_setting``)."""
+        cmd = self._spec.commands.get(tx.command)
+        rule = cmd.raw.get("tls_setting") if cmd is not None else None
+        args = tx.args
+        if not rule or not args or str(args[0]).lower() != rule["word"]:
+            return
+        client = _int_at(args, rule["client_arg"])
+        if client is None:
+            return
+        enable, ctx = _int_at(args, rule["enable_arg"]), _int_at(args, rule["ctx_arg"])
+        if enable is None:
+            return  # the setting queried, not changed
+        self.tls_clients[(tx.command, client)] = (ctx if enable == 1 else None, tx)
+
+    def over_ssl(self, tx: Transaction) -> str:
+        """For an open of another service (``AT+QMTOPEN``) whose client was bound to an
+        SSL context: the words that say so, with what the trace configured in that
+        context; empty otherwise.  Only what the module was told: the failure code keeps
+        the meaning the module's manual gives it."""
+        cmd = self._spec.commands.get(tx.command)
+        source = cmd.raw.get("tls_from") if cmd is not None else None
+        if source is None or tx.conn is None:
+            return ""
+        bound = self.tls_clients.get((source, tx.conn))
+        if bound is None or bound[0] is None:
+            return ""
+        ctx, by = bound
+        rule = self._spec.commands[source].raw["tls_setting"]
+        said = f"{rule['service']} client {tx.conn} runs over SSL context {ctx}"
+        if self._spec.client_keyed:  # the settings belong to the SSL context
+            cfg = self.config(ctx, None)
+            named = "".join(f', {k} "{v}"' for k, v in cfg.files.items())
+            said += f" (seclevel {cfg.seclevel}{named})"
+        return (f"; the connection is TLS-protected: {said}, as {by.text} "
+                f"({event_no(by.event)}) set")
 
     # ------------------------------------------------------------ lifecycle
 
@@ -534,6 +580,11 @@ class Ssl:
             for t in s.transactions:
                 found.update(transactions[t].events)
             s.events = sorted(found)
+
+
+def _int_at(args: tuple, at: int) -> int | None:  # type: ignore[type-arg]
+    value = args[at] if 0 <= at < len(args) else None
+    return value if isinstance(value, int) else None
 
 
 def _size(data: bytes | None) -> int | None:

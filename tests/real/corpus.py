@@ -237,6 +237,8 @@ def _diag_rows(trace: Trace, spec: dict[str, Any]) -> pd.DataFrame:
         d = d[d["line"] == spec["line"]]
     if "severity" in spec:
         d = d[d["severity"] == spec["severity"]]
+    if "says" in spec:
+        d = d[d["message"].str.contains(spec["says"], regex=False)]
     return d
 
 
