@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 import attrace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,3 +116,21 @@ def test_an_mqtt_client_switched_to_plain_tcp_is_not_called_tls(tmp_path: Path) 
     (message,) = trace.diagnostics[trace.diagnostics["code"] == "completion-error"]["message"]
     assert "failed with 3 (failed to activate the PDP context)" in message
     assert "TLS" not in message and "SSL" not in message
+
+
+# ------------------------------------------------ 5: the bare AT+QSSLSTATE joins sessions
+
+def test_each_line_of_a_bare_qsslstate_joins_the_session_it_names(tmp_path: Path) -> None:
+    path = _capture(tmp_path, 'AT+QSSLOPEN=1,1,4,"a.example.com",443,0\nOK\n+QSSLOPEN: 4,0\n'
+                              'AT+QSSLOPEN=1,2,5,"b.example.com",443,0\nOK\n+QSSLOPEN: 5,0\n'
+                              'AT+QSSLSTATE\n'
+                              '+QSSLSTATE: 4,"SSLClient","192.0.2.1",443,0,2,1,4,0,"usbmodem",1\n'
+                              '+QSSLSTATE: 5,"SSLClient","192.0.2.2",443,0,2,1,5,0,"usbmodem",2\n'
+                              'OK\n')
+    trace = attrace.load(path)
+    ev = trace.events
+    by_line = dict(zip(ev["line"], ev["session"], strict=True))
+    assert by_line[8] == "1:4#1" and by_line[9] == "2:5#1"
+    assert pd.isna(by_line[7])  # the command asks about every connection: no one session
+    assert ev.loc[ev["line"] == 8, "transaction"].item() == \
+        ev.loc[ev["line"] == 7, "transaction"].item()

@@ -430,6 +430,8 @@ class Channel:
             self._service(event, tx.form == "read")
             if name == "QSSLCFG":
                 self.ssl.on_cert_count(tx, event)
+            elif name == "QSSLSTATE" and tx.conn is None:
+                self.ssl.on_listed(event, self._where(event))  # a line per connection
             cmd = self.spec.commands.get(name)
             if cmd is not None and cmd.payload_arg is not None:
                 self._expect_payload(event, cmd.payload_arg, tx)

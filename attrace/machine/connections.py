@@ -452,6 +452,17 @@ class Ssl:
         if not self._unplaced(tx.ctx, tx.conn):
             self._join(tx)
 
+    def on_listed(self, event: Event, where: tuple[int | None, int | None]) -> None:
+        """One answer line of the bare ``AT+QSSLSTATE`` (which names no connection and is
+        answered by a line per connection): the line belongs to the running session of
+        the (ctx, conn) it names."""
+        ctx, conn = where
+        if self._unplaced(ctx, conn):
+            return
+        s = self.session_of(ctx, conn)
+        if s is not None and s.closed_at is None and s.close_reason is None:
+            s.events.append(event.index)
+
     def on_close(self, tx: Transaction, event: Event) -> None:
         if self._unplaced(tx.ctx, tx.conn):
             return
