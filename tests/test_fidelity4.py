@@ -134,3 +134,50 @@ def test_each_line_of_a_bare_qsslstate_joins_the_session_it_names(tmp_path: Path
     assert pd.isna(by_line[7])  # the command asks about every connection: no one session
     assert ev.loc[ev["line"] == 8, "transaction"].item() == \
         ev.loc[ev["line"] == 7, "transaction"].item()
+
+
+# ------------------------------------------------ 3: Windows-1252 text in a capture
+
+def test_windows_1252_comment_text_shows_its_characters(tmp_path: Path) -> None:
+    """A log saved by a Windows terminal: the person's curly quotes, dash and euro sign
+    are the characters they are, not Latin-1 C1 escapes (\\x93)."""
+    path = tmp_path / "win.log"
+    path.write_bytes(b"[2024-01-01 10:00:00.000] TX: AT\r\n"
+                     b"[2024-01-01 10:00:00.100] RX: OK\r\n"
+                     b"# note: \x93quoted\x94 \x96 costs \x80 5\r\n")
+    done = run("events", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "# note: \u201cquoted\u201d \u2013 costs \u20ac 5" in done.stdout
+    assert "\\x93" not in done.stdout
+    done = run("events", str(path), "-f", "json")
+    (row,) = [r for r in json.loads(done.stdout) if r["line"] == 3]
+    assert row["text"] == "# note: \u201cquoted\u201d \u2013 costs \u20ac 5"
+    assert row["note"].endswith("shown as Windows-1252")
+
+
+def test_a_line_with_control_bytes_stays_latin1_and_escaped(tmp_path: Path) -> None:
+    """Binary bytes (a C0 control, or a byte Windows-1252 leaves undefined) are no text:
+    Latin-1 as before, and the C1 bytes shown escaped, never raw."""
+    path = tmp_path / "bin.log"
+    path.write_bytes(b"[2024-01-01 10:00:00.000] TX: AT\r\n"
+                     b"[2024-01-01 10:00:00.100] RX: OK\r\n"
+                     b"[2024-01-01 10:00:00.200] RX: x\x93\x01\x9b[31m\r\n"
+                     b"[2024-01-01 10:00:00.300] RX: y\x81\x93\r\n")
+    done = run("events", str(path), "-f", "json")
+    rows = {r["line"]: r for r in json.loads(done.stdout)}
+    assert rows[3]["note"].endswith("shown as Latin-1") and "\u0093" in rows[3]["text"]
+    assert rows[4]["note"].endswith("shown as Latin-1")
+    table = run("events", str(path)).stdout
+    assert "\x9b" not in table and "\\x9b" in table and "\\x93" in table
+
+
+def test_a_windows_1252_receive_payload_keeps_its_bytes(tmp_path: Path) -> None:
+    """The payload of a receive URC shown as Windows-1252 is still counted as the bytes
+    the module sent."""
+    path = _capture(tmp_path, 'AT+QSSLOPEN=1,5,"h.example.com",443\nOK\n+QSSLOPEN: 1,5,0\n')
+    with path.open("ab") as f:
+        f.write(b'+QSSLURC: "recv",1,5,4,"\x93hi\x94"\r\n')
+    trace = attrace.load(path)
+    (session,) = trace.analysis.sessions
+    assert session.bytes_received == 4
+    assert [p for _, d, p in session.payload if d == "rx"] == [b"\x93hi\x94"]

@@ -630,14 +630,16 @@ def _bps(s: Session) -> None:
 
 _LATIN1_NOTE: Final = "shown as Latin-1"
 """What the parser's note says when a line was not UTF-8 (``attrace.parse.decode``)."""
+_CP1252_NOTE: Final = "shown as Windows-1252"
+"""... and when it was text in Windows-1252."""
 
 
 def _recv_bytes(event: Event) -> bytes:
     """The payload of a receive URC as the module sent it, from the URC's payload
     argument (never from ``data_len``, which counts the UART bytes of the whole line).
 
-    The parser turned the payload bytes into text as ASCII, else UTF-8, else Latin-1 (and
-    then says so in the note); this undoes that."""
+    The parser turned the payload bytes into text as ASCII, else UTF-8, else Windows-1252
+    or Latin-1 (and then says which in the note); this undoes that."""
     payload = event.args[4] if len(event.args) > 4 else ""
     if not isinstance(payload, str):
         return b""
@@ -646,6 +648,11 @@ def _recv_bytes(event: Event) -> bytes:
     if _LATIN1_NOTE in event.note:
         try:
             return payload.encode("latin-1")
+        except UnicodeEncodeError:
+            pass
+    if _CP1252_NOTE in event.note:
+        try:
+            return payload.encode("cp1252")
         except UnicodeEncodeError:
             pass
     return payload.encode("utf-8", "surrogateescape")
