@@ -181,3 +181,28 @@ def test_a_windows_1252_receive_payload_keeps_its_bytes(tmp_path: Path) -> None:
     (session,) = trace.analysis.sessions
     assert session.bytes_received == 4
     assert [p for _, d, p in session.payload if d == "rx"] == [b"\x93hi\x94"]
+
+
+# ------------------------------------------------ 4: log lines keep their own time
+
+def _rows(path: str) -> dict[int, dict]:
+    done = run("events", path, "-f", "json")
+    assert done.returncode == 0, done.stderr
+    return {r["line"]: r for r in json.loads(done.stdout)}
+
+
+def test_esp_idf_lines_of_other_components_keep_their_time() -> None:
+    """'E (12:34:05.969) HAL_CAN_DRV: ...' and 'I (3506) cmux_example: ...' are not UART
+    traffic, but the log says when they happened: the meta event has that time."""
+    clock = _rows("tests/real/espidf_command_lib.log")[14]
+    assert clock["kind"] == "meta" and clock["time"] == "12:34:05.969"
+    uptime = _rows("tests/real/espidf_cmux_multiline.log")
+    assert uptime[20]["kind"] == uptime[29]["kind"] == "meta"
+    assert round(uptime[29]["rel"] - uptime[20]["rel"], 6) == 0.1  # 3606 ms - 3506 ms
+
+
+def test_mbed_trace_lines_without_traffic_keep_their_uptime() -> None:
+    rows = _rows("tests/real/bg96_mbed_ms.log")
+    assert rows[2]["kind"] == "meta" and rows[2]["rel"] == 0.0  # [00001000ms]
+    assert rows[9]["kind"] == "meta" and rows[9]["rel"] == 1.063  # [00002063ms] AT error
+    assert rows[1]["rel"] is None  # a line of the program without a stamp: no time
