@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 import attrace
+from attrace import spec
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "real"
@@ -206,3 +207,70 @@ def test_mbed_trace_lines_without_traffic_keep_their_uptime() -> None:
     assert rows[2]["kind"] == "meta" and rows[2]["rel"] == 0.0  # [00001000ms]
     assert rows[9]["kind"] == "meta" and rows[9]["rel"] == 1.063  # [00002063ms] AT error
     assert rows[1]["rel"] is None  # a line of the program without a stamp: no time
+
+
+# ------------------------------------------------ 2: a QSSLCFG naming no value queries
+
+def test_the_spec_tells_a_qsslcfg_query_from_a_setting_by_the_manuals() -> None:
+    """The manuals' write forms: a setting named without its values is read back; one
+    with values (or a BC66 certificate, entered after the prompt) is set."""
+    bg9x = spec.load("bg9x").commands["QSSLCFG"]
+    bc66 = spec.load("bc66").commands["QSSLCFG"]
+    assert bg9x.query_of(("ignorelocaltime", 1)) == "the ignorelocaltime setting"
+    assert bg9x.query_of(("ignorelocaltime", 2, 1)) is None
+    assert bg9x.query_of(("cacert", 2)) == "the cacert setting"
+    assert bg9x.query_of(("cacert", 2, "RAM:ca.pem")) is None
+    assert bc66.query_of((1, 5)) == "every setting"
+    assert bc66.query_of((1, 5, "seclevel")) == "the seclevel setting"
+    assert bc66.query_of((1, 5, "seclevel", 2)) is None
+    assert bc66.query_of((1, 5, "cacert")) is None  # data entry follows the prompt
+
+
+def test_a_query_answer_is_the_configuration_in_force(tmp_path: Path) -> None:
+    """AT+QSSLCFG="seclevel",2 asks; +QSSLCFG: "seclevel",2,1 is what the module has:
+    the session opened on context 2 has seclevel 1 and the CA file the module named
+    (was: default seclevel 0, and a query taken for the host setting up)."""
+    path = _capture(tmp_path, 'AT+QSSLCFG="seclevel",2\n+QSSLCFG: "seclevel",2,1\nOK\n'
+                              'AT+QSSLCFG="cacert",2\n+QSSLCFG: "cacert",2,"ca.pem"\nOK\n'
+                              'AT+QSSLOPEN=1,2,4,"h.example.com",443,0\nOK\n+QSSLOPEN: 4,0\n')
+    trace = attrace.load(path)
+    (session,) = trace.analysis.sessions
+    assert session.seclevel == 1
+    assert not (trace.diagnostics["code"] == "missing-credentials").any()
+    assert trace.analysis.transactions[0].form == "write"  # the syntax, as the contract says
+
+
+def test_a_query_is_not_the_host_setting_up(tmp_path: Path) -> None:
+    """A capture that starts with the host reading a setting back still may begin mid-
+    session: data on a connection it never opened is accepted, not an orphan."""
+    path = _capture(tmp_path, 'AT+QSSLCFG=1,5,"seclevel"\n+QSSLCFG: 1,5,"seclevel",2\nOK\n'
+                              '+QSSLURC: "recv",1,5,2,"hi"\n')
+    trace = attrace.load(path)
+    assert not (trace.diagnostics["code"] == "orphan-urc").any()
+    set_up = _capture(tmp_path, 'AT+QSSLCFG=1,5,"seclevel",2\nOK\n'
+                                '+QSSLURC: "recv",1,5,2,"hi"\n')
+    assert (attrace.load(set_up).diagnostics["code"] == "orphan-urc").any()
+
+
+def test_the_details_pane_calls_a_query_a_query() -> None:
+    """The TUI's details of AT+QSSLCFG="ignorelocaltime",1 (line 107 of the real BG96
+    log, answered +QSSLCFG: "ignorelocaltime",1,1) say it reads the setting back; the
+    write with a value on line 104 stays a plain write."""
+    from attrace.tui.present import Analysed, details
+
+    trace = attrace.load(REAL / "bg96_mqtt_ssl_issue.log")
+    ev = trace.events
+
+    def labels(line: int) -> list[str]:
+        index = int(ev.index[(ev["line"] == line) & (ev["kind"] == "command")][0])
+        return [n.label for n in _walk(details(trace, Analysed(), index))]
+
+    assert "form: write (a query: reads the ignorelocaltime setting back, sets nothing)" \
+        in labels(107)
+    assert "form: write" in labels(104)
+
+
+def _walk(node):  # type: ignore[no-untyped-def]
+    yield node
+    for child in node.children:
+        yield from _walk(child)

@@ -213,7 +213,7 @@ class Channel:
             if cmd.completion_limited:
                 tx.completion_limit_s = float(self.ssl.config(ctx, conn).timeout)
         if event.form == "write":
-            if cmd.name == "QSSLCFG":
+            if cmd.name == "QSSLCFG" and cmd.query_of(event.args) is None:
                 self.ssl.first_seen(True)  # the host sets up: the trace shows the start
             elif cmd.name == "QSSLOPEN":
                 self.ssl.on_open(tx, event)
@@ -429,7 +429,7 @@ class Channel:
             self._link(tx, event)
             self._service(event, tx.form == "read")
             if name == "QSSLCFG":
-                self.ssl.on_cert_count(tx, event)
+                self.ssl.on_config_answer(tx, event)
             elif name == "QSSLSTATE" and tx.conn is None:
                 self.ssl.on_listed(event, self._where(event))  # a line per connection
             cmd = self.spec.commands.get(name)

@@ -229,19 +229,33 @@ class Ssl:
     # ------------------------------------------------------------ configuration
 
     def on_config_ok(self, tx: Transaction) -> None:
-        """AT+QSSLCFG with a setting and values answered OK: the values take effect.  Where
-        the setting word and the values sit, and which settings matter, is the spec's."""
+        """AT+QSSLCFG with a setting and values answered OK: the values take effect."""
+        self._configure(tx.args, tx.ctx, tx.conn, tx)
+
+    def on_config_answer(self, tx: Transaction, event: Event) -> None:
+        """A ``+QSSLCFG:`` line answering AT+QSSLCFG: a certificate's byte count, or the
+        value of a setting the command queried (``AT+QSSLCFG="seclevel",2`` answered
+        ``+QSSLCFG: "seclevel",2,2``): what the module says is in force."""
+        self.on_cert_count(tx, event)
+        cmd = self._spec.commands.get("QSSLCFG")
+        if cmd is not None and tx.form == "write" and cmd.query_of(tx.args) is not None:
+            self._configure(event.args, event.ctx, event.conn, None)
+
+    def _configure(self, args: tuple, ctx: int | None, conn: int | None,  # type: ignore[type-arg]
+                   tx: Transaction | None) -> None:
+        """Settings ``args`` (laid out as AT+QSSLCFG's) take effect on (ctx, conn); ``tx``
+        the command that entered a certificate, if any.  Where the setting word and the
+        values sit, and which settings matter, is the spec's."""
         cmd = self._spec.commands.get("QSSLCFG")
         at = cmd.setting_arg if cmd is not None else None
-        args = tx.args
-        if cmd is None or at is None or len(args) <= at or tx.ctx is None or (
-                tx.conn is None and not self._spec.client_keyed):
+        if cmd is None or at is None or len(args) <= at or ctx is None or (
+                conn is None and not self._spec.client_keyed):
             return
         setting = str(args[at]).lower()
-        cfg = self.config(tx.ctx, tx.conn)
+        cfg = self.config(ctx, conn)
         values = list(args[max(at, cmd.ctx_arg or 0, cmd.conn_arg or 0) + 1:])
         if setting in cmd.cert_settings:
-            if tx.data is not None and not tx.cancelled:
+            if tx is not None and tx.data is not None and not tx.cancelled:
                 cfg.certs[setting] = tx.data
             elif values and isinstance(values[0], str):
                 cfg.files[setting] = values[0]
