@@ -3,10 +3,7 @@ pandas: everything before it works on plain objects, everything after it on tabl
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Collection, Iterable
-from datetime import UTC, datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,9 +18,9 @@ from attrace.rows import (
     TRANSACTION_KEYS,
     diagnostic_row,
     session_row,
+    stamper,
     transaction_row,
 )
-from attrace.timefmt import iso
 
 if TYPE_CHECKING:
     from attrace.api import Trace
@@ -48,7 +45,7 @@ def events(trace: Trace, columns: Collection[str] | None = None) -> pd.DataFrame
     tb = trace.timebase
     secrets = trace.show_secrets
     links = trace.analysis.transaction_of
-    stamp = _absolute_iso if tb.kind == "absolute" else partial(iso, timebase=tb)
+    stamp = stamper(tb)
 
     def ints(values: Iterable[int]) -> np.ndarray:
         return np.fromiter(values, dtype=np.int64, count=n)
@@ -88,34 +85,6 @@ def events(trace: Trace, columns: Collection[str] | None = None) -> pd.DataFrame
     data = {col: build[col]() for col in wanted}
     index = pd.Index(data["index"], name="index")
     return pd.DataFrame(data, index=index, columns=wanted, copy=False)
-
-
-_SECOND_MEMO: dict[int, str] = {}
-
-
-def _absolute_iso(t: float | None) -> str | None:
-    """``timefmt.iso`` for absolute times, exactly (the tests compare), but with the
-    date and time of each whole second formatted once: a trace has many events a second.
-    Microseconds are rounded half-even as ``datetime.fromtimestamp`` does, then cut to
-    milliseconds as ``isoformat(timespec="milliseconds")`` does."""
-    if t is None:
-        return None
-    frac, whole = math.modf(t)
-    us = round(frac * 1e6)
-    if us >= 1_000_000:
-        whole += 1
-        us -= 1_000_000
-    elif us < 0:
-        whole -= 1
-        us += 1_000_000
-    second = int(whole)
-    prefix = _SECOND_MEMO.get(second)
-    if prefix is None:
-        if len(_SECOND_MEMO) > 100_000:
-            _SECOND_MEMO.clear()
-        prefix = _SECOND_MEMO[second] = datetime.fromtimestamp(second, UTC).strftime(
-            "%Y-%m-%dT%H:%M:%S")
-    return f"{prefix}.{us // 1000:03d}"
 
 
 def _frame(rows: Iterable[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
