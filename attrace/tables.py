@@ -19,7 +19,7 @@ from attrace.rows import (
     diagnostic_row,
     session_row,
     stamper,
-    transaction_row,
+    transaction_columns,
 )
 
 if TYPE_CHECKING:
@@ -115,9 +115,8 @@ def _typed(frame: pd.DataFrame, ints: tuple[str, ...], floats: tuple[str, ...],
 
 def transactions(trace: Trace) -> pd.DataFrame:
     """One row per command: columns as the JSON keys, plus ``entry_s``."""
-    first = trace.first_time
-    rows = (transaction_row(tx, first) for tx in trace.analysis.transactions)
-    frame = _frame(rows, [*TRANSACTION_KEYS, "entry_s"])
+    columns = transaction_columns(trace.analysis.transactions, trace.first_time)
+    frame = pd.DataFrame(columns, columns=[*TRANSACTION_KEYS, "entry_s"], dtype=object)
     frame = _typed(frame, ("index", "ctx", "conn", "err"),
                    ("start", "ok_after_s", "done_after_s", "limit_s", "entry_s"),
                    ("command", "form", "result"))

@@ -333,11 +333,11 @@ class Ssl:
                        f"{display_event(event)} with seclevel {cfg.seclevel} but no "
                        f"{', '.join(missing)} configured for {self._cfg_label(s)}",
                        event.index, s.ctx, s.conn)
-        if cfg.seclevel == 2 and "clientcert" in cfg.certs and "clientkey" in cfg.certs:
-            if self._key_matches(cfg.certs["clientcert"], cfg.certs["clientkey"]) is False:
-                self._emit("key-mismatch",
-                           f"{display_event(event)}: the client key configured does not "
-                           "belong to the client certificate", event.index, s.ctx, s.conn)
+        if (cfg.seclevel == 2 and "clientcert" in cfg.certs and "clientkey" in cfg.certs
+                and self._key_matches(cfg.certs["clientcert"], cfg.certs["clientkey"]) is False):
+            self._emit("key-mismatch",
+                       f"{display_event(event)}: the client key configured does not "
+                       "belong to the client certificate", event.index, s.ctx, s.conn)
 
     def _key_matches(self, cert: bytes, key: bytes) -> bool | None:
         """``certs.key_matches``, once per pair of blocks: a device opens its sessions
