@@ -81,6 +81,21 @@ def _candidate(text: str) -> bool:
     return _CANDIDATE.search(text) is not None
 
 
+_PLAIN: dict[str, bool] = {}
+_PLAIN_LIMIT: Final = 50_000
+
+
+def _plain(text: str) -> bool:
+    """No rule can fold anything in ``text`` (no candidate, no DER), remembered per
+    text: a trace shows the same lines (``OK``, ``AT+CEREG?``) over and over."""
+    found = _PLAIN.get(text)
+    if found is None:
+        if len(_PLAIN) >= _PLAIN_LIMIT:
+            _PLAIN.clear()
+        found = _PLAIN[text] = not _candidate(text) and not _may_be_der(text)
+    return found
+
+
 def summary(data: bytes) -> str:
     """``[redacted: N bytes, sha256 abcd1234ef56]``: the size and a short hash tell two
     keys apart (and the same key in two traces) without showing either."""
@@ -175,9 +190,9 @@ def _scrubbed(text: str) -> tuple[str, int]:
     """``scrub``'s text, and how many characters of ``text`` were folded."""
     if len(text) < 3:
         return text, 0
-    binary = _may_be_der(text)
-    if not binary and not _candidate(text):
+    if _plain(text):
         return text, 0
+    binary = _may_be_der(text)
     spans = sorted([*_block_spans(text), *_line_spans(text), *_hex_spans(text),
                     *_psk_spans(text), *(_der_spans(text) if binary else ())])
     if not spans:
@@ -321,7 +336,7 @@ def shown_args(event: Event, show_secrets: bool = False) -> list[str | int | Non
         return args
     if event.purpose in KEY_PURPOSES:
         return []
-    if not _candidate(event.text) and not _may_be_der(event.text):
+    if _plain(event.text):
         return args  # the arguments are parsed from the text: nothing there, nothing here
     psk = event.name is not None and "PSK" in event.name.upper()
     for i, a in enumerate(args):

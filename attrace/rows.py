@@ -36,14 +36,15 @@ _YEARS: Final = (datetime(1000, 1, 2, tzinfo=UTC).timestamp(),
 """Times ``_absolute_iso`` formats itself: years of four digits (``strftime`` writes
 year 999 as ``999``, ISO 8601 as ``0999``), a day inside them either side."""
 
-_SECOND_MEMO: dict[int, str] = {}
+_MINUTE_MEMO: dict[int, str] = {}
 
 
 def _absolute_iso(t: float | None) -> str | None:
     """``timefmt.iso`` for absolute times, exactly (the tests compare), but with the
-    date and time of each whole second formatted once: a trace has many events a second.
-    Microseconds are rounded half-even as ``datetime.fromtimestamp`` does, then cut to
-    milliseconds as ``isoformat(timespec="milliseconds")`` does."""
+    date, hour and minute of each minute formatted once: a trace has many events a
+    minute (and, in a slow one, fewer than three a second).  Microseconds are rounded
+    half-even as ``datetime.fromtimestamp`` does, then cut to milliseconds as
+    ``isoformat(timespec="milliseconds")`` does."""
     if t is None or not _YEARS[0] <= t < _YEARS[1]:
         return iso(t, _ABSOLUTE)  # None, NaN, a time with no calendar date
     frac, whole = math.modf(t)
@@ -54,14 +55,14 @@ def _absolute_iso(t: float | None) -> str | None:
     elif us < 0:
         whole -= 1
         us += 1_000_000
-    second = int(whole)
-    prefix = _SECOND_MEMO.get(second)
+    minute, second = divmod(int(whole), 60)
+    prefix = _MINUTE_MEMO.get(minute)
     if prefix is None:
-        if len(_SECOND_MEMO) > 100_000:
-            _SECOND_MEMO.clear()
-        prefix = _SECOND_MEMO[second] = datetime.fromtimestamp(second, UTC).strftime(
-            "%Y-%m-%dT%H:%M:%S")
-    return f"{prefix}.{us // 1000:03d}"
+        if len(_MINUTE_MEMO) > 100_000:
+            _MINUTE_MEMO.clear()
+        prefix = _MINUTE_MEMO[minute] = datetime.fromtimestamp(minute * 60, UTC).strftime(
+            "%Y-%m-%dT%H:%M:")
+    return f"{prefix}{second:02d}.{us // 1000:03d}"
 
 
 def event_row(
