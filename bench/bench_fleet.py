@@ -7,7 +7,8 @@ The target (issue 12): 1,000 traces x 10,000 lines in under 2 minutes with 2 wor
 The traces are generated once into ``bench/out/fleet-NxM/traces`` and reused.
 
 ``--steps K`` times each step of the per-trace work on K of the traces in this one
-process instead of running the batch (CPU time, ``time.process_time``): what a worker spends per trace, step by step.
+process instead of running the batch (CPU time, ``time.process_time``): what a worker
+spends per trace, step by step.
 ``--empty`` runs the batch over N empty files instead: each is refused at once (an error
 row), so what the run costs is the pool, the parts and the manifest, not the analysis.
 
@@ -62,6 +63,7 @@ def steps(paths: list[Path], out: Path) -> None:
     """Each step of ``work.analyse_part``'s per-trace work, timed in this process: CPU
     milliseconds per trace (the first trace, which warms caches, is left out)."""
     sys.path.insert(0, str(HERE.parent))
+    from attrace.api import bulk
     from attrace.fleet import work
     from attrace.fleet.columns import trace_columns, trace_tables
     from attrace.fleet.parts import PART_TRACES, new_part, write_part
@@ -79,14 +81,15 @@ def steps(paths: list[Path], out: Path) -> None:
     tables: list[dict[str, Any]] = []
     for i, path in enumerate(paths):
         task = work.Task(str(path), f"{i:020d}", str(out), tags)
-        trace = timed("attrace.load (read, frame, parse, machine, judgeable)", work._load,
-                      task.files, task.reading)
-        columns = timed("columns from attrace.rows' records", trace_columns, trace)
-        facts = timed("traces facts", work._facts, trace, columns["sessions"])
-        tables.append(timed("Arrow tables", trace_tables, trace, columns, task.path, tags,
-                            False))
-        rows.append(timed("traces row", lambda t=task, f=facts: work._blank(t) | f
-                          | {"analysed_at": 0, "elapsed_s": 0.0}))
+        with bulk():  # as work.analyse runs them
+            trace = timed("attrace.load (read, frame, parse, machine; judgeable)",
+                          work._load, task.files, task.reading)
+            columns = timed("columns from attrace.rows' records", trace_columns, trace)
+            facts = timed("traces facts", work._facts, trace, columns["sessions"])
+            tables.append(timed("Arrow tables", trace_tables, trace, columns, task.path,
+                                tags, False))
+            rows.append(timed("traces row", lambda t=task, f=facts: work._blank(t) | f
+                              | {"analysed_at": 0, "elapsed_s": 0.0}))
         if i == 0:
             spent.clear()
             rows.clear()
@@ -196,7 +199,8 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
         return
     size = sum(p.stat().st_size for p in paths)
-    print(f"fleet: {len(paths)} traces x {args.lines} lines, {size / 1e6:.1f} MB "
+    lines = 0 if args.empty else args.lines
+    print(f"fleet: {len(paths)} traces x {lines} lines, {size / 1e6:.1f} MB "
           f"(ready in {time.perf_counter() - t0:.1f} s)")
     out = base / "dataset"
     shutil.rmtree(out, ignore_errors=True)
@@ -212,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after: "
           f"{after[0]:.2f} {after[1]:.2f} {after[2]:.2f} (cores: {os.cpu_count()})")
     print(f"wall {wall:.1f} s, {len(paths) / wall:.2f} files/s, "
-          f"{len(paths) * args.lines / wall:,.0f} lines/s, {size / wall / 1e6:.2f} MB/s")
+          f"{len(paths) * lines / wall:,.0f} lines/s, {size / wall / 1e6:.2f} MB/s")
     print(f"CPU {cpu:.1f} s (all processes), {cpu / len(paths) * 1000:.0f} ms per trace; "
           f"on {args.jobs} idle cores that is {cpu / args.jobs:.1f} s of wall time")
     print(f"peak RSS: parent {own / 1024:.0f} MB")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -43,14 +44,12 @@ def ms(seconds: float | None) -> int | None:
 
 def _collect(rows: Iterable[dict[str, Any]], table: str) -> Columns:
     """The records as lists, one per column of the table that a record holds (the
-    fleet's own columns are added afterwards)."""
+    fleet's own columns are added afterwards): each record's values taken as one tuple,
+    the tuples turned into columns at the end (faster than an append per value)."""
     names = [n for n, _ in COLUMNS[table] if n not in FLEET_COLUMNS[table]]
-    data: Columns = {n: [] for n in names}
-    adds = [(n, data[n].append) for n in names]
-    for row in rows:
-        for name, add in adds:
-            add(row[name])
-    return data
+    values = itemgetter(*names)
+    columns = list(zip(*map(values, rows), strict=True)) or [()] * len(names)
+    return {name: list(column) for name, column in zip(names, columns, strict=True)}
 
 
 def _first_lines(trace: Trace, events: list[list[int]]

@@ -84,20 +84,25 @@ class Task:
 def analyse(task: Task) -> tuple[dict[str, Any], dict[str, pa.Table]]:
     """Analyse one trace: its ``traces`` row (with ``mtime_ns`` besides, for the
     manifest) and its rows of the other tables, nothing written."""
+    from attrace.api import bulk
+
     started = time.perf_counter()
     row = _blank(task)
     tables: dict[str, pa.Table] = {}
-    try:
-        trace = _load(task.files, task.reading)
-        columns = trace_columns(trace)
-        facts = _facts(trace, columns["sessions"])
-        tables = trace_tables(trace, columns, row["file"], task.tags, task.events)
-        row |= facts
-    except AttraceError as exc:
-        row["error"] = str(exc)
-    except Exception as exc:  # a defect must not end the batch: it is the trace's error
-        row["error"] = f"attrace failed on this trace ({type(exc).__name__}: {exc}); " \
-                       "please report it with the trace"
+    # No collection while the trace is in memory: its objects form no cycles, and each
+    # collection would walk all of them again (7% of a trace's time when measured).
+    with bulk():
+        try:
+            trace = _load(task.files, task.reading)
+            columns = trace_columns(trace)
+            facts = _facts(trace, columns["sessions"])
+            tables = trace_tables(trace, columns, row["file"], task.tags, task.events)
+            row |= facts
+        except AttraceError as exc:
+            row["error"] = str(exc)
+        except Exception as exc:  # a defect must not end the batch: the trace's error
+            row["error"] = f"attrace failed on this trace ({type(exc).__name__}: {exc}); " \
+                           "please report it with the trace"
     row["analysed_at"] = time.time_ns() // 1_000_000
     row["elapsed_s"] = round(time.perf_counter() - started, 6)
     return row, tables
