@@ -76,6 +76,11 @@ def _service_opens(analysis: Analysis, spec: Spec) -> str:
             "ran over SSL and how each ended.")
 
 
+def _fmt(send: int, recv: int) -> str:
+    """A session's data formats, sent/received (several when changed mid-session)."""
+    return f"{'hex' if send else 'text'}/{'hex' if recv else 'text'}"
+
+
 def _table_row(s, spec) -> dict:  # type: ignore[no-untyped-def]
     if s.open_err is None:
         result = "no result"
@@ -85,7 +90,8 @@ def _table_row(s, spec) -> dict:  # type: ignore[no-untyped-def]
         result = f"{s.open_err} {spec.ssl_error(s.open_err)}"
     return {
         "id": s.id, "host": s.host, "port": s.port, "sec": s.seclevel,
-        "fmt": f"{'hex' if s.send_format else 'text'}/{'hex' if s.recv_format else 'text'}",
+        "fmt": " then ".join(_fmt(send, recv) for send, recv in
+                             [(s.send_format, s.recv_format), *s.formats]),
         "timeout": s.timeout_s,
         "open_s": None if s.open_after_s is None else round(s.open_after_s, 3),
         "result": result, "sends": s.sends, "sent": s.bytes_sent, "recvs": s.recvs,

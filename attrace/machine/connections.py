@@ -268,6 +268,11 @@ class Ssl:
         if field_name == "dataformat":
             if len(values) >= 2:
                 cfg.send_format, cfg.recv_format = values[0], values[1]
+                s = self.session_of(ctx, conn)
+                now = (values[0], values[1])
+                if s is not None and s.closed_at is None and s.close_reason is None and \
+                        now != (s.formats[-1] if s.formats else (s.send_format, s.recv_format)):
+                    s.formats.append(now)  # in force from now on
         else:
             setattr(cfg, field_name, values[0])
 
@@ -447,7 +452,7 @@ class Ssl:
         s = self.session_of(tx.ctx, tx.conn)
         if s is None or tx.data is None or tx.cancelled or s.closed_at is not None:
             return
-        payload, _ = decode_payload(tx.data, s.send_format == 1)
+        payload, _ = decode_payload(tx.data, self.config(tx.ctx, tx.conn).send_format == 1)
         s.sends += 1
         s.bytes_sent += len(payload)
         s.payload.append((tx.data_event if tx.data_event is not None else event.index, "tx",
@@ -548,7 +553,7 @@ class Ssl:
                 s.recvs += 1
                 s.events.append(event.index)
             return
-        hex_mode = (s.recv_format if s is not None else cfg.recv_format) == 1
+        hex_mode = cfg.recv_format == 1  # the format in force now (QSSLCFG acts at once)
         raw = _recv_bytes(event)
         payload, valid = decode_payload(raw, hex_mode)
         if not valid:

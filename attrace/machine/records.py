@@ -119,6 +119,10 @@ class Session:
     ``events`` when the analysis closes."""
     close_ok_at: float | None = None
     """When the host's close was answered OK (its completion may still come)."""
+    formats: list[tuple[int, int]] = field(default_factory=list)
+    """Each (send_format, recv_format) set by AT+QSSLCFG "dataformat" while the session
+    ran, in order: the manual has the setting take effect at once, so a send or receive
+    after it is read in the new format, not in the one the session opened with."""
 
 
 @dataclass
