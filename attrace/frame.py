@@ -42,7 +42,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from typing import Final
+from typing import Any, Final
 
 from attrace import spec as _spec
 from attrace.model import DATA, META, RX, TX, Chunk, Record, new_chunk, new_record
@@ -298,8 +298,14 @@ class Framer:
                       rec.offset, rec.length + more, rec.line, f"{rec.note}; {lines} in a row",
                       rec.purpose, rec.ctx, rec.conn, rec.expected, rec.end, rec.dropped, lines)
 
-    def feed_batch(self, chunks: Iterable[Chunk], source: int = 0) -> list[Record]:
+    def feed_batch(
+        self, chunks: Iterable[Chunk], source: int = 0, out: Any = None
+    ) -> list[Record]:
         """Frame the chunks in turn; return the records they completed, in order.
+
+        ``out``: where the records go instead of a new list (``Parser.sink``: the decoder
+        parses each record as it comes, and a plain whole line goes to its ``plain`` as
+        fields, no ``Record`` built); then ``out`` is what is returned.
 
         The one framing loop (``feed`` is this for one chunk): first what every chunk
         needs (a lossy dot settled, held line ends handed out when the chunk does not
@@ -309,14 +315,16 @@ class Framer:
         while a record is pending, goes the general way (``_feed_chunk``).  How the
         chunks are grouped never changes the records (``tests/test_differential.py``).
         """
-        out: list[Record] = []
+        if out is None:
+            out = []
         add = out.append
+        plain = getattr(out, "plain", None)
         feed = self._feed_chunk
         streams = self._streams
         mine = self._by_source.get(source)
         if mine is None:
             mine = self._by_source[source] = {}
-        plain = _PLAIN_START
+        starts = _PLAIN_START
         last = self._last.get(source)
         for chunk in chunks:
             if self._dotted is not None:
@@ -345,33 +353,35 @@ class Framer:
                 if data[:1] == b"+" and st.dir != TX and data.startswith(_RECV_PREFIX):
                     if self._whole_recv(st, chunk, source, out):
                         continue
-                elif 2 < n <= _FAST_MAX and data[-1] == _LF and plain[data[0]] and \
+                elif 2 < n <= _FAST_MAX and data[-1] == _LF and starts[data[0]] and \
                         not st.dropped:
                     cr = data.find(b"\r")
                     if (cr == n - 2 or cr == -1) and data.find(b"\n") == n - 1:
                         body = data[:cr] if cr > 0 else data[:-1]
                         if st.offset < 0:
-                            rec = new_record("line", data, body, st.dir, False, chunk.time,
-                                             source, chunk.offset, chunk.length, chunk.line,
-                                             "", "", None, None, None)
+                            raw, offset, size = data, chunk.offset, chunk.length
                         else:
-                            rec = new_record("line", bytes(st.buf) + data, body, st.dir, False,
-                                             chunk.time, source, st.offset,
-                                             st.acc + chunk.length, chunk.line, "", "", None,
-                                             None, None)
+                            raw, offset, size = bytes(st.buf) + data, st.offset, \
+                                st.acc + chunk.length
                             st.buf = bytearray()
                             st.offset = -1
                             st.acc = 0
-                        if (body.find(b"AT", 1) > 0 or body[:1] in _JUNK_HEADS) and \
-                                self._split(st, rec, out):
+                        split = body.find(b"AT", 1) > 0 or body[:1] in _JUNK_HEADS
+                        after = (body[:1] in b"Aa" or b"ERROR" in body) and (
+                            self._announced is not None or body not in self._inert)
+                        if plain is not None and not split and not after:
+                            plain(raw, body, st.dir, chunk.time, source, offset, size,
+                                  chunk.line)  # the common case: no Record at all
+                            continue
+                        rec = new_record("line", raw, body, st.dir, False, chunk.time, source,
+                                         offset, size, chunk.line, "", "", None, None, None)
+                        if split and self._split(st, rec, out):
                             continue
                         add(rec)
-                        if (body[:1] in b"Aa" or b"ERROR" in body) and (
-                            self._announced is not None or body not in self._inert
-                        ):
+                        if after:
                             self._after_line(st, rec, out)
                         continue
-                elif 1 < n <= _FAST_MAX and data[-1] == _CR and plain[data[0]] and \
+                elif 1 < n <= _FAST_MAX and data[-1] == _CR and starts[data[0]] and \
                         data[0] != 0x2B and not st.dropped and data.find(b"\r") == n - 1 \
                         and b"\n" not in data:
                     # A whole line ending in a lone CR: pending until the next chunk
