@@ -320,6 +320,7 @@ class Framer:
         add = out.append
         plain = getattr(out, "plain", None)
         feed = self._feed_chunk
+        frame = self._frame
         streams = self._streams
         mine = self._by_source.get(source)
         if mine is None:
@@ -428,6 +429,27 @@ class Framer:
                                                     else st.dir), out)
                         continue
             elif (
+                st.mode is LINE
+                and st.started
+                and 0 < n < _FAST_MAX
+                and len(st.buf) < _FAST_MAX
+                and b"\n" not in data
+                and b"\r" not in data
+                and not st.quote_due
+                and not st.dropped
+                and st.expected is None
+                and (
+                    st.dir == TX
+                    or len(st.buf) >= 256
+                    or not _RECV_PREFIX.startswith(st.buf.lstrip()[:len(_RECV_PREFIX)])
+                )
+            ):
+                # More of a line begun in an earlier chunk, no line end yet (a logic
+                # analyzer's byte, a terminal's slow read): what ``_frame_line`` does with
+                # it, when the line cannot be a receive URC's head (``_take_all``).
+                _take_all(st, chunk)
+                continue
+            elif (
                 st.mode is DATA_MODE
                 and st.remaining < 0
                 and len(st.buf) < _FAST_MAX
@@ -440,7 +462,7 @@ class Framer:
                 continue
             elif st.mode is DATA_MODE and self._data_end(st, chunk, out):
                 continue
-            feed(chunk, source, out)
+            frame(st, chunk, out)  # (what ``_feed_chunk`` comes to: nothing is pending)
         if last is not None:
             self._last[source] = last
         return out
