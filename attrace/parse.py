@@ -40,7 +40,7 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def _join(*notes: str) -> str:
-    return "; ".join(n for n in notes if n)
+    return "; ".join(filter(None, notes))
 
 
 class Parser:
