@@ -408,9 +408,10 @@ class Framer:
                                          offset, size, chunk.line, "", "", None, None, None)
                         if split and self._split(st, rec, out):
                             continue
-                        add(rec)
                         if after:
-                            self._after_line(st, rec, out)
+                            self._line_out(st, rec, out)
+                        else:
+                            add(rec)
                         continue
                 elif 1 < n <= _FAST_MAX and data[-1] == _CR and starts[data[0]] and \
                         data[0] != 0x2B and not st.dropped and data.find(b"\r") == n - 1 \
@@ -522,8 +523,7 @@ class Framer:
         st.offset, st.acc, st.line, st.time = -1, 0, line, chunk.time
         st.recv = (ctx, conn)
         st.remaining = 0
-        out.append(rec)
-        self._after_line(st, rec, out)
+        self._line_out(st, rec, out)
         return True
 
     def _data_end(self, st: _Stream, chunk: Chunk, out: list[Record]) -> bool:
@@ -687,8 +687,7 @@ class Framer:
         if (rec.body.find(b"AT", 1) > 0 or rec.body[:1] in _JUNK_HEADS) and \
                 self._split(st, rec, out):
             return stop
-        out.append(rec)
-        self._after_line(st, rec, out)
+        self._line_out(st, rec, out)
         return stop
 
     def _frame_prompt(
@@ -749,10 +748,10 @@ class Framer:
         if rec.kind != "prompt" and (rec.body.find(b"AT", 1) > 0 or rec.body[:1] in _JUNK_HEADS) \
                 and self._split(st, rec, out):
             return
-        out.append(rec)
         if rec.kind != "prompt":
-            self._after_line(st, rec, out)
+            self._line_out(st, rec, out)
             return
+        out.append(rec)
         entry = self._announced
         if entry is not None and entry.stream == (st.source, st.dir) and not self._has_tx:
             self._announced = None
@@ -957,7 +956,8 @@ class Framer:
         bytes end with a Ctrl+Z or ESC and nothing but line ends after it, that byte was the
         host's end (the line ends are framed as lines); else the entry simply stops (an
         entry without a length to count by, ``_Entry.unread``, before the line ends after
-        it).  Its records go before ``rec``, where their bytes were."""
+        it).  Its records are handed out before ``rec`` (``_line_out``), where their bytes
+        were."""
         entry = st.entry
         if not st.buf or entry is None or not self._answers(entry, rec.body):
             return
@@ -981,8 +981,8 @@ class Framer:
             self._finish(pst, held, mine)
         if st.mode is LINE and st.offset >= 0:
             mine.append(self._emit(st, "line", ""))  # its line ends: none may be held
-        at = len(out) - 1 if out and out[-1] is rec else len(out)
-        out[at:at] = mine
+        for done in mine:
+            out.append(done)
 
     @staticmethod
     def _short_note(st: _Stream, by: str) -> str:
@@ -1098,18 +1098,25 @@ class Framer:
             pos += 1
         again = self._untake(st, cut)
         rec = self._emit(st, "line", "")
-        out.append(rec)
-        self._after_line(st, rec, out)
+        self._line_out(st, rec, out)
         self._refeed(st, again, chunk, pos, out)
         return True
 
-    def _after_line(self, st: _Stream, rec: Record, out: list[Record]) -> None:
-        """React to a completed line: data-entry commands, formats, cancelling errors, the
-        module's answer to a fixed-length entry still counting (``_end_answered``)."""
-        body = rec.body
+    def _line_out(self, st: _Stream, rec: Record, out: list[Record]) -> None:
+        """Hand out a completed line and act on it: first the records of a fixed-length
+        entry still counting that the line, the module's answer, ends (``_end_answered``:
+        their bytes came before it), then the line, then what it does (``_after_line``).
+        Records are handed out in their order, never inserted before one already out: the
+        decoder parses each as it comes (``Parser.sink``)."""
         counting = self._counting
         if counting is not None and counting is not st and st.dir != TX:
             self._end_answered(counting, rec, out)
+        out.append(rec)
+        self._after_line(st, rec, out)
+
+    def _after_line(self, st: _Stream, rec: Record, out: list[Record]) -> None:
+        """React to a completed line: data-entry commands, formats, cancelling errors."""
+        body = rec.body
         if body[:1] in b"Aa" and body[:3].upper() == b"AT+":
             # The line end a logger may repeat after the prompt: an LF (no host ends a
             # command so), or a CRLF on a line the capture decorates (a stamp before it:
@@ -1137,9 +1144,10 @@ class Framer:
         if parts is None:
             return False
         for part in parts:
-            out.append(part)
             if part.kind == "line":
-                self._after_line(st, part, out)
+                self._line_out(st, part, out)
+            else:
+                out.append(part)
         return True
 
     def _on_command(self, st: _Stream, body: bytes, line_end: bytes) -> None:
