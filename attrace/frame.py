@@ -22,9 +22,14 @@ its own state.  A stream is in one of three modes:
     a variable-length entry ends at Ctrl+Z (0x1A) or ESC (0x1B); a fixed-length one at
     its announced length (twice that in hex mode), Ctrl+Z and ESC inside it being data
     (binary payloads, DER keys), unless the module answers first (an entry the host left
-    short: see ``Framer._frame_data``).  On the host stream it starts right after the
-    command; on a stream without known direction (or an echo-only capture) it starts
-    after the prompt.  A module ``ERROR`` before any data byte cancels it.
+    short: see ``Framer._frame_data``).  A capture may lack the Ctrl+Z altogether (Tera
+    Term's plain-text log and forum pastes drop the byte): a variable-length entry then
+    ends where the module answers it, or, on a stream without the module's own, after a
+    PEM ``-----END ...-----`` line that the module's answer or the host's next command
+    follows (``Framer._pem_end``); its note says the end was inferred.  On the host
+    stream it starts right after the command; on a stream without known direction (or
+    an echo-only capture) it starts after the prompt.  A module ``ERROR`` before any
+    data byte cancels it.
 ``COUNT``
     A fixed number of payload bytes belonging to the current line (receive URC), then
     back to ``LINE`` to find the closing quote and terminator.
@@ -92,6 +97,15 @@ _PLAIN_START: Final = bytes(
     0 if c in b" \t\r\n\x0b\x0c>" else 1 for c in range(256)
 )
 """First bytes that let a line take the fast path: not blank, not a prompt."""
+NO_CTRL_Z: Final = "inferred"
+"""The first word of the note of a data entry whose Ctrl+Z the capture lacks: its end
+was inferred (``Framer._pem_end``, ``Framer._end_answered``), so its last byte and its
+length are the capture's guess, not the module's."""
+_PEM_END = re.compile(rb"[ \t]*-----END [^\r\n]*-----\Z")
+"""A PEM block's last line, without its line end (what a certificate or key entry ends
+with before its Ctrl+Z)."""
+_PEM_LAST = re.compile(rb"-----END [^\r\n]*-----(\r\n|\r|\n)?[\r\n]*\Z")
+"""A PEM block's END line, its line end and nothing after it but more line ends."""
 INFERRED_END: Final = ("end inferred: the capture writes Ctrl+Z and ESC as '.', and the "
                        "module answered after this one")
 """The note of a data entry ended at a lossy ``.`` (see ``Framer._settle_dot``)."""
@@ -211,7 +225,10 @@ class _Stream:
     """The last dropped byte of such a run was a CR (an LF after it ends no more lines)."""
     judge: int = -1
     """While a Ctrl+Z or ESC inside a fixed-length entry that no module stream can end is
-    judged (``Framer._judge``): where in ``buf`` the bytes after it start."""
+    judged (``Framer._judge``), or a PEM END line in a variable-length one
+    (``Framer._pem_end``): where in ``buf`` the bytes after it start."""
+    passed: int = -1
+    """Where in ``buf`` a PEM END line judged to be no end ends: judged once only."""
 
 
 class Framer:
@@ -488,8 +505,12 @@ class Framer:
                 and b"\x1a" not in data
                 and b"\x1b" not in data
                 and not chunk.lossy
+                and st.judge < 0
+                and b"-\n" not in data
+                and b"-\r" not in data
+                and not (data[0] in b"\r\n" and st.buf[-1:] == b"-")
             ):
-                _take_all(st, chunk)  # a line of a certificate...
+                _take_all(st, chunk)  # a line of a certificate, no END line's end...
                 continue
             elif st.mode is DATA_MODE and self._data_end(st, chunk, out):
                 continue
@@ -782,6 +803,11 @@ class Framer:
             limit = pos + room
         heard = st.remaining > 0 and st.dir == TX and self._module_heard()
         m = None if heard else _DATA_END.search(data, pos, limit)
+        if st.remaining < 0 and not (st.dir == TX and self._module_heard()):
+            # (a host stream whose module stream answers ends at that answer instead)
+            e = _TERM.search(data, pos, m.start() if m is not None else limit)
+            if e is not None:
+                return self._pem_end(st, chunk, pos, e.start(), out)
         if m is not None:
             stop = m.end()
             self._take(st, chunk, pos, stop)
@@ -809,6 +835,24 @@ class Framer:
             what = "no Ctrl+Z" if st.remaining < 0 else "data still announced"
             out.append(self._emit_data(st, f"{what} within {MAX_RECORD} bytes, cut", more=True))
         return limit
+
+    def _pem_end(self, st: _Stream, chunk: Chunk, pos: int, end: int, out: list[Record]) -> int:
+        """A variable-length entry's line ends at ``end`` of ``chunk`` (its bytes from
+        ``pos`` taken up to there): when that line is a PEM END line, the entry may have
+        ended after it without a Ctrl+Z in the capture.  It did when the next line is the
+        module's answer or a host command (``_judge`` reads it, as it reads what follows a
+        Ctrl+Z in a fixed length), as on a stream that holds both sides or the host's
+        alone; otherwise (the Ctrl+Z on the next line, another block) the entry goes on.
+        Returns where framing of ``chunk`` goes on."""
+        line = st.buf[st.buf.rfind(b"\n") + 1:]
+        line = line[line.rfind(b"\r") + 1:]
+        if len(st.buf) + end - pos != st.passed and \
+                _PEM_END.match(bytes(line) + chunk.data[pos:end]):
+            self._take(st, chunk, pos, end)
+            st.judge = len(st.buf)
+            return self._judge(st, chunk, end, out)
+        self._take(st, chunk, pos, end + 1)
+        return end + 1
 
     def _probe(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
         """A fixed-length entry whose prompt is followed by a line end, in a capture that
@@ -891,9 +935,10 @@ class Framer:
         entry = st.entry
         if entry is None:
             return False
+        command = line.lstrip()[:2].upper() == b"AT"
         if st.dir == TX:
-            return line.lstrip()[:2].upper() == b"AT"
-        return self._answers(entry, line)
+            return command
+        return self._answers(entry, line) or (command and st.remaining < 0)
 
     def _module_heard(self) -> bool:
         """Has the capture a stream of the module's (other than the host's)?"""
@@ -909,11 +954,22 @@ class Framer:
         framing of ``chunk`` goes on."""
         cut = st.judge
         st.judge = -1
+        pem = st.remaining < 0  # a PEM END line (``_pem_end``), not a Ctrl+Z or ESC
+        if pem:
+            if answered:  # its line end is the entry's, as before a Ctrl+Z
+                cut += 2 if st.buf[cut:cut + 2] == b"\r\n" else 1
+            else:
+                st.passed = cut
         again = self._untake(st, cut)
         if answered:
-            by = "the host's next command came" if st.dir == TX else "the module answered"
-            out.append(self._emit_data(st, "ctrl-z" if st.buf[-1] == 0x1A else "esc",
-                                       self._short_note(st, by)))
+            if pem:
+                out.append(self._emit_data(st, NO_CTRL_Z, _no_ctrl_z(
+                    "after its PEM END line, which the module's answer or the host's next "
+                    "command follows")))
+            else:
+                by = "the host's next command came" if st.dir == TX else "the module answered"
+                out.append(self._emit_data(st, "ctrl-z" if st.buf[-1] == 0x1A else "esc",
+                                           self._short_note(st, by)))
         if not again:
             return pos  # the chunk goes on from pos, as it was
         self._refeed(st, again, chunk, pos, out)
@@ -952,7 +1008,9 @@ class Framer:
     def _end_answered(self, st: _Stream, rec: Record, out: list[Record]) -> None:
         """The module answered (``rec``, on its own stream) while the host stream ``st``
         still counts a fixed-length entry: the host sent fewer bytes than it announced
-        (the module gave up, or took a Ctrl+Z), and the entry ends now, short.  When its
+        (the module gave up, or took a Ctrl+Z), and the entry ends now, short (a
+        variable-length one still open ends here too: its Ctrl+Z is not in the capture,
+        ``NO_CTRL_Z``, and a PEM block in it ends with its END line's line end).  When its
         bytes end with a Ctrl+Z or ESC and nothing but line ends after it, that byte was the
         host's end (the line ends are framed as lines); else the entry simply stops (an
         entry without a length to count by, ``_Entry.unread``, before the line ends after
@@ -968,12 +1026,18 @@ class Framer:
             cut = len(st.buf.rstrip(b"\r\n")) or len(st.buf)
         else:
             cut = len(st.buf)
+            pem = _PEM_LAST.search(st.buf) if st.remaining < 0 else None
+            if pem is not None:  # a PEM block ends with its END line's line end
+                cut = pem.end(1)
         again = self._untake(st, cut)
         mine: list[Record] = []
         how = "ctrl-z" if st.buf[-1] == 0x1A else "esc"
-        if m is None:
+        why = ""
+        if m is None and st.remaining < 0:  # variable length: its Ctrl+Z is not captured
+            how, why = NO_CTRL_Z, _no_ctrl_z("where the module answered")
+        elif m is None:
             how = "answered" if entry.unread else "short"
-        mine.append(self._emit_data(st, how, self._short_note(st, "the module answered")))
+        mine.append(self._emit_data(st, how, why or self._short_note(st, "the module answered")))
         self._refeed(st, again, None, 0, mine)
         if self._pending is not None and self._pending[0] is st:
             pst, held, _, _ = self._pending
@@ -1227,10 +1291,11 @@ class Framer:
         st.remaining = entry.length if entry.length and entry.length > 0 else -1
         if entry.unread:
             st.remaining = _UNREAD
-        if st.remaining > 0:
-            st.pieces, st.tracked = [], len(st.buf)  # a short entry gives bytes back
-            if st.dir == TX:
-                self._counting = st
+        # A short entry, or one whose PEM END line is judged, gives bytes back; on a host
+        # stream the module's answer ends an entry left short or whose Ctrl+Z is missing.
+        st.pieces, st.tracked = [], len(st.buf)
+        if st.dir == TX:
+            self._counting = st
 
     # ---------------------------------------------------------- accounting
 
@@ -1315,7 +1380,7 @@ class Framer:
         )
         st.buf = bytearray()
         st.offset, st.acc, st.started = -1, 0, False
-        st.judge = -1
+        st.judge = st.passed = -1
         if more:
             st.tracked = 0
             if st.pieces is not None:
@@ -1327,6 +1392,11 @@ class Framer:
         if self._counting is st:
             self._counting = None
         return rec
+
+
+def _no_ctrl_z(where: str) -> str:
+    """The note of a variable-length entry that the capture shows no Ctrl+Z for."""
+    return f"no Ctrl+Z in the capture (a plain-text log or a paste drops it): end inferred {where}"
 
 
 def _unfollowed(last: _Stream | None, chunk: Chunk) -> bool:
@@ -1356,6 +1426,8 @@ def _take_all(st: _Stream, chunk: Chunk) -> None:
             st.line = chunk.line
     st.until = chunk.time
     st.acc += chunk.length
+    if st.pieces is not None:
+        st.pieces.append((chunk, 0, len(chunk.data)))
     st.buf += chunk.data
 
 

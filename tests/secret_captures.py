@@ -264,6 +264,10 @@ def captures(folder: Path) -> dict[str, tuple[Path, str]]:
         "late_raw.cap": (_mid_key(w.rx_stream(w.exchange(echo=True))), "raw"),
         "der_bracketed.log": (bracketed(der_transfers()), "bracketed"),
         "der_raw.cap": (b"".join(data for _, _, data in der_transfers()), "raw"),
+        # Tera Term's plain-text log and a forum paste drop the Ctrl+Z byte: the key entry
+        # then ends where the module answers (with directions) or after its END line.
+        "no_ctrl_z_bracketed.log": (bracketed(both).replace(b"\x1a", b""), "bracketed"),
+        "no_ctrl_z_raw.cap": (w.rx_stream(w.exchange(echo=True)).replace(b"\x1a", b""), "raw"),
     }
     out = {}
     for name, (data, reader) in files.items():

@@ -24,7 +24,7 @@ from attrace.read import open_capture
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import generate  # bench/ is no package: found through the path above
-from secret_captures import bracketed, der_transfers
+from secret_captures import bracketed, der_transfers, transfers
 
 ROOT = Path(__file__).resolve().parent.parent
 _NOT_CAPTURES = {".md", ".py", ".toml"}
@@ -43,6 +43,10 @@ MADE = {
     "fixed_short.cap": b"AT+QSSLSEND=1,0,10\r\n\r\n> short!\x1a\r\nERROR\r\n"
                        b"AT+QSSLSEND=1,0,13\r\n\r\n> ab\x1a\r\nhello\r\nz\r\nOK\r\n"
                        b"\r\n+QSSLSEND: 1,0,0\r\nAT+QSSLSEND=1,0,9\r\n\r\n> x\x1b\r\nOK",
+    # Captures without the Ctrl+Z byte (a plain-text log, a paste): the entries end where
+    # the module answers, or after a PEM END line the answer or the next command follows.
+    "no_ctrl_z.log": (ROOT / "samples" / "two_way_auth.log").read_bytes().replace(b"\x1a", b""),
+    "no_ctrl_z.cap": b"".join(data for _, _, data in transfers()).replace(b"\x1a", b""),
 }
 
 

@@ -54,6 +54,7 @@ from typing import Final
 
 from attrace import spec as _spec
 from attrace.diagnostics import event_no
+from attrace.frame import NO_CTRL_Z
 from attrace.machine import checks
 from attrace.machine.connections import Ssl, display_event
 from attrace.machine.records import RESULTS, Transaction
@@ -670,6 +671,7 @@ class Channel:
         how = event.note.split(";")[0].strip()
         data = event.raw[:event.data_len]
         tx.data = data
+        tx.data_guessed = how == NO_CTRL_Z
         end = _data_end(event)
         if self.timed and end is not None:
             begin = tx.prompt_time if tx.prompt_time is not None else tx.start

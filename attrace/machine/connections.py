@@ -291,7 +291,8 @@ class Ssl:
     def on_cert_count(self, tx: Transaction, event: Event) -> None:
         """``+QSSLCFG: <ctx>,<conn>,"cacert",<checksum>``: compare with the bytes entered."""
         args = event.args
-        if len(args) < 4 or not isinstance(args[3], int) or tx.data is None:
+        if len(args) < 4 or not isinstance(args[3], int) or tx.data is None or \
+                tx.data_guessed:
             return
         what = str(args[2]).lower()
         if what != tx.purpose:

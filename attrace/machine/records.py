@@ -57,6 +57,9 @@ class Transaction:
     data_event: int | None = None
     data: bytes | None = None
     """The data entered (Ctrl+Z/ESC removed)."""
+    data_guessed: bool = False
+    """The capture lacks the entry's Ctrl+Z, its end was inferred: ``data`` may miss or
+    hold a line end the module counted otherwise, so no byte count is compared with it."""
     cancelled: bool = False
     echoed: bool = False
     completion: str | None = None
