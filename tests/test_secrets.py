@@ -398,7 +398,7 @@ CAPTURE_NAMES = ["bracketed.log", "docklight.log", "saleae.csv", "socat_v.log", 
                  "zephyr.log", "mbed_trace.log", "arduino_monitor.log", "arrows.log", "txrx.log",
                  "qcom.log", "mnemonic_lines.log", "python_repr.log", "miniterm_debug.log",
                  "pasted.txt", "late_bracketed.log", "late_raw.cap", "der_bracketed.log",
-                 "der_raw.cap"]
+                 "der_raw.cap", "no_ctrl_z_bracketed.log", "no_ctrl_z_raw.cap"]
 
 
 def test_the_captures_cover_every_reader(secret_captures: dict[str, tuple[Path, str]]) -> None:
