@@ -190,7 +190,7 @@ def _load(path: list[str], reading: Reading) -> Trace:
 
     trace = load(path, input_format=reading.input_format, format_files=reading.format_files,
                  module=reading.module)
-    judgeable(trace)
+    judgeable(trace, "analyse")
     return trace
 
 
