@@ -1,6 +1,6 @@
 """One trace's rows of the fleet's tables, built column by column straight from the
-records of ``attrace.rows`` (the records ``attrace.tables`` makes its DataFrames of), then
-made Arrow tables of exactly the fleet schema.
+records and columns of ``attrace.rows`` (what ``attrace.tables`` makes its DataFrames
+of), then made Arrow tables of exactly the fleet schema.
 
 A fleet worker needs no DataFrame: a DataFrame per table per trace (typed column by
 column, then converted to Arrow) cost more than reading the trace's sessions, commands
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from attrace.fleet.schema import COLUMNS, FLEET_COLUMNS, schema, to_arrow
-from attrace.rows import diagnostic_row, session_row, transaction_row
+from attrace.rows import diagnostic_row, session_row, transaction_columns
 
 if TYPE_CHECKING:
     from attrace.api import Trace
@@ -76,8 +76,7 @@ def trace_columns(trace: Trace) -> dict[str, Columns]:
     out = {
         "sessions": _collect((session_row(s, first, spec.ssl_error(s.open_err))
                               for s in analysis.sessions), "sessions"),
-        "transactions": _collect((transaction_row(tx, first)
-                                  for tx in analysis.transactions), "transactions"),
+        "transactions": transaction_columns(analysis.transactions, first),
         "diagnostics": _collect((diagnostic_row(d, evs, names)
                                  for d in analysis.diagnostics), "diagnostics"),
     }
