@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Final
 
 from attrace import spec as _spec
@@ -152,12 +153,13 @@ class Machine:
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Event))
 _KIND = _FIELDS.index("kind")
+_VALUES = attrgetter(*_FIELDS)
 
 
 def _with_kind(event: Event, kind: str) -> Event:
     """A copy of the frozen event with another kind (``dataclasses.replace`` and
     ``copy.copy`` are slower by far, and this runs for every completion of a trace)."""
-    values = [getattr(event, name) for name in _FIELDS]
+    values = list(_VALUES(event))
     values[_KIND] = kind
     return new_event(*values)
 
