@@ -866,13 +866,16 @@ def _rows(table: str, n: int) -> str:
     return word if n == 1 else word + "s"
 
 
-def judgeable(trace: Trace) -> None:
+def judgeable(trace: Trace, task: str = "check") -> None:
     """``InputError`` when a trace gives a check nothing to judge, so that no rule can
     pass on it by default: an empty file, binary data, a format no reader recognised (the
-    raw fallback read it), or no AT traffic at all (no command and no final result)."""
+    raw fallback read it), or no AT traffic at all (no command and no final result).
+    ``task`` is the verb the messages use for what cannot be done (``check`` for attrace
+    check, ``analyse`` for attrace batch, which checks nothing)."""
     names = ", ".join(trace.source_names) or "the capture"
     if all(s.size == 0 for s in trace.sources):
-        raise InputError(f"{names} is empty: there is nothing to check.")
+        raise InputError(f"{names} is empty (0 bytes): there is nothing to {task}; give "
+                         "the file the capture was saved to.")
     kinds = {e.kind for e in trace.event_list}
     talks = bool(kinds & {"command", "final"})
     if not talks and _binary(trace.event_list):
@@ -883,7 +886,7 @@ def judgeable(trace: Trace) -> None:
         found = "" if talks else ", and read as raw bytes it holds no AT traffic"
         raise InputError(f"{unread[0].name} is not in a capture format attrace recognises"
                          f"{found}; name its format with --input-format (attrace formats "
-                         f"lists them) to check it.")
+                         f"lists them) to {task} it.")
     if not talks:
         format_names = ", ".join(dict.fromkeys(s.format for s in trace.sources))
         raise InputError(f"{names} holds no AT traffic (no command and no final result in "

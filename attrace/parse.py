@@ -27,8 +27,21 @@ _Fields = tuple[str | None, bool, str, str | None, str | None, tuple[str | int |
                 int | None, int | None, str, str]
 
 
+_C1_BYTE: Final = re.compile(rb"[\x80-\x9f]")
+_NOT_WINDOWS_TEXT: Final = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f\x81\x8d\x8f\x90\x9d]")
+"""A C0 control (but tab), DEL, or a byte Windows-1252 leaves undefined: no such text."""
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Bytes to text without losing anything; the note says when it was not UTF-8."""
+    """Bytes to text without losing anything; the note says when it was not UTF-8.
+
+    Such a line is Windows-1252 when it is otherwise text and uses that code page's
+    characters (a terminal log written by Windows tools: the person's curly quotes in a
+    comment), else Latin-1 (a binary payload: each byte one character, C1 controls
+    included, which ``attrace.output.printable`` escapes).  Both map bytes to characters
+    one to one, so the bytes are recovered from the text (``machine.connections``).  The
+    choice is per line, not per file: the parser memoises lines by their bytes, and a
+    merged or live capture has no "whole file" to look at first."""
     try:
         return data.decode("ascii"), ""
     except UnicodeDecodeError:
@@ -36,6 +49,9 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), ""
     except UnicodeDecodeError as exc:
+        if _C1_BYTE.search(data) and not _NOT_WINDOWS_TEXT.search(data):
+            return (data.decode("cp1252"),
+                    f"not valid UTF-8 at byte {exc.start}, shown as Windows-1252")
         return data.decode("latin-1"), f"not valid UTF-8 at byte {exc.start}, shown as Latin-1"
 
 

@@ -171,7 +171,7 @@ def _capture(tmp_path: Path, name: str, data: bytes) -> str:
 
 
 @pytest.mark.parametrize(("name", "data", "why"), [
-    ("empty.log", b"", "is empty: there is nothing to check"),
+    ("empty.log", b"", "is empty (0 bytes): there is nothing to check"),
     ("noise.bin", bytes(range(256)) * 8 + bytes(reversed(range(256))) * 8,
      "looks like binary data, not a capture of AT traffic"),
     ("prose.txt", b"Hello, I have a problem with my modem.\nIt does not connect.\n",

@@ -12,6 +12,7 @@ from attrace.cli.common import filter_option, format_option, input_options, load
 from attrace.filters import Filter
 from attrace.machine.records import Analysis
 from attrace.rows import SESSION_KEYS, session_row
+from attrace.spec import Spec
 
 _TABLE_COLUMNS = ("id", "host", "port", "sec", "fmt", "timeout", "open_s", "result", "sends",
                   "sent", "recvs", "received", "ended", "duration_s", "diags")
@@ -38,25 +39,41 @@ def sessions(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt:
                      columns=(*SESSION_KEYS, "open_err_text", "events"))
         return
     if not found:
-        click.echo(_none_found(trace.analysis, display_filter is not None))
+        click.echo(_none_found(trace.analysis, display_filter is not None, spec))
         return
     output.write((_table_row(s, spec) for s in found), "table", sys.stdout,
                  columns=_TABLE_COLUMNS, widths={"host": 32})
 
 
-def _none_found(analysis: Analysis, filtered: bool) -> str:
+def _none_found(analysis: Analysis, filtered: bool, spec: Spec) -> str:
     """Why the table is empty, truthfully: the filter kept none, or no AT+QSSLOPEN write
-    opens one, or those there name no connection the machine can follow (an
-    out-of-range connectID...: expert says which)."""
+    opens one (an MQTT client's open, which may run over SSL, is the module's own
+    connection, not a session here: said, with how those opens ended), or those there
+    name no connection the machine can follow (an out-of-range connectID...: expert says
+    which)."""
     if filtered and analysis.sessions:
         return (f"No SSL session matches the filter "
                 f"({output.counted(len(analysis.sessions), 'session')} in the trace).")
     opens = sum(1 for t in analysis.transactions if t.command == "QSSLOPEN" and t.form == "write")
     if not opens:
-        return "No SSL sessions in the trace: no AT+QSSLOPEN=... opens one."
+        return "No SSL sessions in the trace: no AT+QSSLOPEN=... opens one." + \
+            _service_opens(analysis, spec)
     return (f"No SSL session could be built from the "
             f"{output.counted(opens, 'AT+QSSLOPEN command')} in the trace; "
             "attrace expert says why.")
+
+
+def _service_opens(analysis: Analysis, spec: Spec) -> str:
+    """The opens of services that may run over SSL (AT+QMTOPEN), counted by outcome."""
+    opens = [t for t in analysis.transactions if t.form == "write"
+             and (cmd := spec.commands.get(t.command)) is not None and cmd.raw.get("tls_from")]
+    if not opens:
+        return ""
+    names = " and ".join(f"AT+{n}" for n in dict.fromkeys(t.command for t in opens))
+    failed = sum(1 for t in opens if t.result != "OK" or t.err not in (0, None))
+    return (f" The trace has {output.counted(len(opens), 'open')} of the module's own "
+            f"service connections ({names}; {failed} failed); attrace expert says which "
+            "ran over SSL and how each ended.")
 
 
 def _table_row(s, spec) -> dict:  # type: ignore[no-untyped-def]

@@ -71,6 +71,20 @@ def offenders(table: str, rows: pd.DataFrame) -> tuple[list[Offender], int]:
     return shown, len(rows)
 
 
+def _none_readable(folder: str | Path, traces: pd.DataFrame) -> str:
+    """Why a fleet gives the rules nothing, and what to do: which traces failed (the
+    first one's own error names its file and fault) and how to rebuild the fleet."""
+    if traces.empty:
+        return (f"the fleet {folder} holds no trace: run attrace batch again with a "
+                "pattern that matches your capture files")
+    first = str(traces["error"].iloc[0]).rstrip(".")
+    many = f"none of its {len(traces)} traces" if len(traces) > 1 else "its only trace"
+    more = f" (and {len(traces) - 1} more, listed by attrace report {folder})" \
+        if len(traces) > 1 else ""
+    return (f"the fleet {folder} has no trace the rules can judge: {many} could be read; "
+            f"{first}{more}. Fix or replace those captures and run attrace batch again")
+
+
 def check_fleet(folder: str | Path, rules: Sequence[Rule]) -> CheckResult:
     """Every rule over the fleet's tables.  ``InputError`` when no trace of it could be
     read; ``UsageError`` when a rule reads events and the batch kept none."""
@@ -79,8 +93,7 @@ def check_fleet(folder: str | Path, rules: Sequence[Rule]) -> CheckResult:
     traces = fleet.traces
     readable = traces[traces["error"].isna()]
     if readable.empty:
-        raise InputError(f"no trace of the fleet {folder} could be read ({len(traces)} "
-                         "traces, see their error in its traces table): nothing to check")
+        raise InputError(_none_readable(folder, traces))
     entries = fleet.manifest.traces.values()
     if any("events" in c.tables for c in compiled) and \
             not all(e.get("events") for e in entries if e.get("error") is None):

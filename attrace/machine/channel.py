@@ -214,7 +214,7 @@ class Channel:
             if cmd.completion_limited:
                 tx.completion_limit_s = float(self.ssl.config(ctx, conn).timeout)
         if event.form == "write":
-            if cmd.name == "QSSLCFG":
+            if cmd.name == "QSSLCFG" and cmd.query_of(event.args) is None:
                 self.ssl.first_seen(True)  # the host sets up: the trace shows the start
             elif cmd.name == "QSSLOPEN":
                 self.ssl.on_open(tx, event)
@@ -399,6 +399,8 @@ class Channel:
             self.ssl.on_send_ok(tx, event)
         elif cmd == "QSSLCLOSE" and tx.form == "write":
             self.ssl.on_close_result(tx, event, ok)
+        elif ok and tx.form == "write":
+            self.ssl.on_service_config_ok(tx)  # AT+QMTCFG="SSL": a client over SSL
         if ok and tx.completion and not tx.cancelled and not tx.done:
             key = (tx.completion, tx.ctx, tx.conn)
             old = self.waiting.get(key)
@@ -428,7 +430,9 @@ class Channel:
             self._link(tx, event)
             self._service(event, tx.form == "read")
             if name == "QSSLCFG":
-                self.ssl.on_cert_count(tx, event)
+                self.ssl.on_config_answer(tx, event)
+            elif name == "QSSLSTATE" and tx.conn is None:
+                self.ssl.on_listed(event, self._where(event))  # a line per connection
             cmd = self.spec.commands.get(name)
             if cmd is not None and cmd.payload_arg is not None:
                 self._expect_payload(event, cmd.payload_arg, tx)
@@ -569,7 +573,7 @@ class Channel:
             # MQTT, HTTP) are not SSL errors.
             code = "ssl-error" if urc.errors == "ssl" else "completion-error"
             self.emit(code, f"{display_event(event)}: {tx.text} failed with {err} "
-                            f"({tx.err_text})", event.index, ctx, conn)
+                            f"({tx.err_text}){self.ssl.over_ssl(tx)}", event.index, ctx, conn)
         limit = tx.completion_limit_s
         if limit is not None and tx.done_after_s is not None and tx.done_after_s > limit:
             self.emit("completion-time", f"{display_event(event)} came {tx.done_after_s:.3f} s "

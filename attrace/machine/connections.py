@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from attrace import spec as _spec
+from attrace.diagnostics import event_no
 from attrace.machine.records import Session, Transaction
 from attrace.model import Event
 
@@ -141,6 +142,10 @@ class Ssl:
         self._matches: dict[tuple[bytes, bytes], bool | None] = {}
         """``_key_matches``'s answers, by (certificate, key) as entered."""
         self.last_time: float | None = None
+        self.tls_clients: dict[tuple[str, int], tuple[int | None, Transaction]] = {}
+        """(configuring command, client) -> (SSL context or None for plain TCP, the
+        command that said so): the clients of other services (MQTT) bound to an SSL
+        context, whose opens are TLS-protected."""
 
     def use(self, spec: _spec.Spec) -> None:
         """Read what follows with another spec profile."""
@@ -226,19 +231,33 @@ class Ssl:
     # ------------------------------------------------------------ configuration
 
     def on_config_ok(self, tx: Transaction) -> None:
-        """AT+QSSLCFG with a setting and values answered OK: the values take effect.  Where
-        the setting word and the values sit, and which settings matter, is the spec's."""
+        """AT+QSSLCFG with a setting and values answered OK: the values take effect."""
+        self._configure(tx.args, tx.ctx, tx.conn, tx)
+
+    def on_config_answer(self, tx: Transaction, event: Event) -> None:
+        """A ``+QSSLCFG:`` line answering AT+QSSLCFG: a certificate's byte count, or the
+        value of a setting the command queried (``AT+QSSLCFG="seclevel",2`` answered
+        ``+QSSLCFG: "seclevel",2,2``): what the module says is in force."""
+        self.on_cert_count(tx, event)
+        cmd = self._spec.commands.get("QSSLCFG")
+        if cmd is not None and tx.form == "write" and cmd.query_of(tx.args) is not None:
+            self._configure(event.args, event.ctx, event.conn, None)
+
+    def _configure(self, args: tuple, ctx: int | None, conn: int | None,  # type: ignore[type-arg]
+                   tx: Transaction | None) -> None:
+        """Settings ``args`` (laid out as AT+QSSLCFG's) take effect on (ctx, conn); ``tx``
+        the command that entered a certificate, if any.  Where the setting word and the
+        values sit, and which settings matter, is the spec's."""
         cmd = self._spec.commands.get("QSSLCFG")
         at = cmd.setting_arg if cmd is not None else None
-        args = tx.args
-        if cmd is None or at is None or len(args) <= at or tx.ctx is None or (
-                tx.conn is None and not self._spec.client_keyed):
+        if cmd is None or at is None or len(args) <= at or ctx is None or (
+                conn is None and not self._spec.client_keyed):
             return
         setting = str(args[at]).lower()
-        cfg = self.config(tx.ctx, tx.conn)
+        cfg = self.config(ctx, conn)
         values = list(args[max(at, cmd.ctx_arg or 0, cmd.conn_arg or 0) + 1:])
         if setting in cmd.cert_settings:
-            if tx.data is not None and not tx.cancelled:
+            if tx is not None and tx.data is not None and not tx.cancelled:
                 cfg.certs[setting] = tx.data
             elif values and isinstance(values[0], str):
                 cfg.files[setting] = values[0]
@@ -276,6 +295,47 @@ class Ssl:
             self._emit("cert-length-mismatch",
                        f"+QSSLCFG reports {args[3]} {what} bytes but the host entered "
                        f"{len(tx.data)}", event.index, tx.ctx, tx.conn)
+
+    # ------------------------------------------------------------ services over SSL
+
+    def on_service_config_ok(self, tx: Transaction) -> None:
+        """A service's configuration answered OK (``AT+QMTCFG="SSL",<client>,1,<ctx>``):
+        remember whether its client runs over SSL and in which context.  Where the
+        setting word, client, switch and context sit is the spec's (``tls_setting``)."""
+        cmd = self._spec.commands.get(tx.command)
+        rule = cmd.raw.get("tls_setting") if cmd is not None else None
+        args = tx.args
+        if not rule or not args or str(args[0]).lower() != rule["word"]:
+            return
+        client = _int_at(args, rule["client_arg"])
+        if client is None:
+            return
+        enable, ctx = _int_at(args, rule["enable_arg"]), _int_at(args, rule["ctx_arg"])
+        if enable is None:
+            return  # the setting queried, not changed
+        self.tls_clients[(tx.command, client)] = (ctx if enable == 1 else None, tx)
+
+    def over_ssl(self, tx: Transaction) -> str:
+        """For an open of another service (``AT+QMTOPEN``) whose client was bound to an
+        SSL context: the words that say so, with what the trace configured in that
+        context; empty otherwise.  Only what the module was told: the failure code keeps
+        the meaning the module's manual gives it."""
+        cmd = self._spec.commands.get(tx.command)
+        source = cmd.raw.get("tls_from") if cmd is not None else None
+        if source is None or tx.conn is None:
+            return ""
+        bound = self.tls_clients.get((source, tx.conn))
+        if bound is None or bound[0] is None:
+            return ""
+        ctx, by = bound
+        rule = self._spec.commands[source].raw["tls_setting"]
+        said = f"{rule['service']} client {tx.conn} runs over SSL context {ctx}"
+        if self._spec.client_keyed:  # the settings belong to the SSL context
+            cfg = self.config(ctx, None)
+            named = "".join(f', {k} "{v}"' for k, v in cfg.files.items())
+            said += f" (seclevel {cfg.seclevel}{named})"
+        return (f"; the connection is TLS-protected: {said}, as {by.text} "
+                f"({event_no(by.event)}) set")
 
     # ------------------------------------------------------------ lifecycle
 
@@ -416,6 +476,17 @@ class Ssl:
         if not self._unplaced(tx.ctx, tx.conn):
             self._join(tx)
 
+    def on_listed(self, event: Event, where: tuple[int | None, int | None]) -> None:
+        """One answer line of the bare ``AT+QSSLSTATE`` (which names no connection and is
+        answered by a line per connection): the line belongs to the running session of
+        the (ctx, conn) it names."""
+        ctx, conn = where
+        if self._unplaced(ctx, conn):
+            return
+        s = self.session_of(ctx, conn)
+        if s is not None and s.closed_at is None and s.close_reason is None:
+            s.events.append(event.index)
+
     def on_close(self, tx: Transaction, event: Event) -> None:
         if self._unplaced(tx.ctx, tx.conn):
             return
@@ -546,6 +617,11 @@ class Ssl:
             s.events = sorted(found)
 
 
+def _int_at(args: tuple, at: int) -> int | None:  # type: ignore[type-arg]
+    value = args[at] if 0 <= at < len(args) else None
+    return value if isinstance(value, int) else None
+
+
 def _size(data: bytes | None) -> int | None:
     return None if data is None else len(data)
 
@@ -578,14 +654,16 @@ def _bps(s: Session) -> None:
 
 _LATIN1_NOTE: Final = "shown as Latin-1"
 """What the parser's note says when a line was not UTF-8 (``attrace.parse.decode``)."""
+_CP1252_NOTE: Final = "shown as Windows-1252"
+"""... and when it was text in Windows-1252."""
 
 
 def _recv_bytes(event: Event) -> bytes:
     """The payload of a receive URC as the module sent it, from the URC's payload
     argument (never from ``data_len``, which counts the UART bytes of the whole line).
 
-    The parser turned the payload bytes into text as ASCII, else UTF-8, else Latin-1 (and
-    then says so in the note); this undoes that."""
+    The parser turned the payload bytes into text as ASCII, else UTF-8, else Windows-1252
+    or Latin-1 (and then says which in the note); this undoes that."""
     payload = event.args[4] if len(event.args) > 4 else ""
     if not isinstance(payload, str):
         return b""
@@ -594,6 +672,11 @@ def _recv_bytes(event: Event) -> bytes:
     if _LATIN1_NOTE in event.note:
         try:
             return payload.encode("latin-1")
+        except UnicodeEncodeError:
+            pass
+    if _CP1252_NOTE in event.note:
+        try:
+            return payload.encode("cp1252")
         except UnicodeEncodeError:
             pass
     return payload.encode("utf-8", "surrogateescape")

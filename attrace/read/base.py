@@ -243,11 +243,12 @@ def _kept(raw: bytes, note: str) -> tuple[bytes, str]:
     return raw[:KEEP], f"{note}; {len(raw)} bytes, only the first {KEEP} kept"
 
 
-def meta(line: Line, note: str) -> Chunk:
-    """A chunk for file bytes that carry no UART data."""
+def meta(line: Line, note: str, time: float | None = None) -> Chunk:
+    """A chunk for file bytes that carry no UART data; ``time`` when the line carries
+    one of its own (an application log line's uptime stamp)."""
     offset, number, raw = line
     kept, note = _kept(raw, note)
-    return Chunk(kept, None, None, offset, len(raw), number, 0, META, note)
+    return Chunk(kept, time, None, offset, len(raw), number, 0, META, note)
 
 
 def noise(line: Line, why: str, time: float | None = None, direction: str | None = None) -> Chunk:

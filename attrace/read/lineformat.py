@@ -491,16 +491,18 @@ class LineFormatReader(Reader):
         _, number, raw = line
         region = (at, number, raw[start:start + length])
         groups = m.re.groupindex
-        if "data" not in groups or m.group("data") is None:
-            return meta(region, p.note)
         parse = self._times.get(p, self._time)
-        if "time" in groups and m.group("time") is not None and parse is not None:
+        stamped = "time" in groups and m.group("time") is not None and parse is not None
+        if stamped:
             try:
                 self._at = parse(m.group("time"))
             except ValueError as exc:
                 return noise(region, f"bad time ({exc})")
             if self.timebase.kind != parse.kind:  # times only once one is seen
                 self.timebase = Timebase(parse.kind)
+        if "data" not in groups or m.group("data") is None:
+            # A line of the log that is not UART traffic keeps the time it was logged at.
+            return meta(region, p.note, self._at if stamped else None)
         try:
             data = self._decode(m.group("data"))
         except ValueError as exc:
@@ -586,6 +588,10 @@ def check_samples(fmt: LineFormat) -> list[str]:
             problems.append(f"{where}: read as {'/'.join(sorted(kinds))}, expected "
                             f"{sample.kind} ({'; '.join(c.note for c in chunks if c.note)})")
             continue
+        if sample.time is not None:
+            problem = _time_problem(sample.time, chunks[0].time, reader.timebase)
+            if problem:
+                problems.append(f"{where}: {problem}")
         if sample.kind != DATA:
             continue
         data = b"".join(c.data for c in chunks)
@@ -596,10 +602,6 @@ def check_samples(fmt: LineFormat) -> list[str]:
         if sample.has_dir and dirs != {sample.dir}:
             problems.append(f"{where}: dir {'/'.join(str(x) for x in dirs)}, expected "
                             f"{sample.dir}")
-        if sample.time is not None:
-            problem = _time_problem(sample.time, chunks[0].time, reader.timebase)
-            if problem:
-                problems.append(f"{where}: {problem}")
     return problems
 
 

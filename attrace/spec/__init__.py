@@ -105,6 +105,31 @@ class Command:
     ``timeout``, ``dataformat``, ``debug``)."""
     cert_settings: frozenset[str] = frozenset()
     """For AT+QSSLCFG: the setting words that name a certificate or key."""
+    query_without_value: bool = False
+    """The manual's write form that names a setting without its values reads the setting
+    back (``AT+QSSLCFG=1,5,"seclevel"``, ``AT+QSSLCFG="ignorelocaltime",1``), and one
+    naming no setting reads them all (``AT+QSSLCFG=1,5``): see ``query_of``."""
+
+    def query_of(self, args: tuple[Any, ...]) -> str | None:
+        """What a write form with ``args`` reads back instead of setting: ``"every
+        setting"``, ``"the <word> setting"``; None when it sets (values given, or a
+        setting whose value is entered as data after the prompt) or the command has no
+        such form."""
+        at = self.setting_arg
+        if not self.query_without_value or at is None:
+            return None
+        if len(args) <= at:
+            return "every setting"
+        word = str(args[at]).lower()
+        params = self.settings.get(word)
+        if not params:  # unknown, or entered as data (BC66 certificates): no query
+            return None
+        if len(args) > max(at, self.ctx_arg or 0, self.conn_arg or 0) + 1:
+            return None
+        entry = self.data_entry
+        if entry is not None and word in entry.purposes:
+            return None
+        return f"the {word} setting"
 
 
 @dataclass(frozen=True)
@@ -223,6 +248,7 @@ def _command(name: str, table: dict[str, Any]) -> Command:
             table.get("response_conn_arg", table.get("conn_arg"))),
         setting_fields={k: v["field"] for k, v in settings.items() if "field" in v},
         cert_settings=frozenset(k for k, v in settings.items() if v.get("cert")),
+        query_without_value=bool(table.get("query_without_value", False)),
     )
 
 

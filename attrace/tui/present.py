@@ -372,7 +372,10 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
         decoded.add(f"name: {event.name}" + (f" ({title})" if title else ""),
                     filter=f"name == {quoted(event.name)}")
     if event.form:
-        decoded.add(f"form: {event.form}", filter=f"form == {event.form}")
+        cmd = trace.spec.commands.get(event.name or "") if event.kind == "command" else None
+        query = cmd.query_of(event.args) if cmd is not None and event.form == "write" else None
+        decoded.add(f"form: {event.form}" + (f" (a query: reads {query} back, sets nothing)"
+                                             if query else ""), filter=f"form == {event.form}")
     secret_args = event.purpose in ("cacert", "clientcert", "clientkey") and not show
     if not event.args or secret_args:
         if event.ctx is not None:

@@ -230,6 +230,12 @@ def _session(trace: Trace, spec: dict[str, Any]) -> Result:
     return False, f"sessions {got}" if got else "no sessions"
 
 
+def _in_session(trace: Trace, spec: dict[str, Any]) -> Result:
+    rows = _on(trace, spec["line"])
+    got = [None if pd.isna(v) else v for v in rows["session"]]
+    return spec["session"] in got, f"session(s) {got}" if len(rows) else "no event"
+
+
 def _diag_rows(trace: Trace, spec: dict[str, Any]) -> pd.DataFrame:
     d = trace.diagnostics
     d = d[d["code"] == spec["code"]]
@@ -237,6 +243,8 @@ def _diag_rows(trace: Trace, spec: dict[str, Any]) -> pd.DataFrame:
         d = d[d["line"] == spec["line"]]
     if "severity" in spec:
         d = d[d["severity"] == spec["severity"]]
+    if "says" in spec:
+        d = d[d["message"].str.contains(spec["says"], regex=False)]
     return d
 
 
@@ -273,6 +281,7 @@ CHECKS: dict[str, Callable[[Trace, dict[str, Any]], Result]] = {
     "urc": _urc,
     "echo": _echo,
     "session": _session,
+    "in_session": _in_session,
     "diag": _diag,
     "no_diag": _no_diag,
     "count": _count,
