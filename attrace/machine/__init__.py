@@ -142,6 +142,7 @@ class Machine:
         events = self.events
         for index, kind in self.channel.kinds.items():
             events[index] = _with_kind(events[index], kind)
+        self.channel.kinds = {}  # done with (the machine may outlive this in a cycle)
         self._closed = Analysis(
             events=events, transaction_of=self.channel.owner,
             transactions=self.channel.transactions, sessions=self.ssl.sessions,
