@@ -358,13 +358,21 @@ class Offender:
 
     def at(self, file: str) -> str:
         """``line 38``, or ``peer_close.log line 38`` when the event comes from another
-        file than ``file`` (the name the result reports: several files loaded as one)."""
+        file than ``file`` (the name the result reports: several files loaded as one);
+        a whole file (a fleet's unreadable trace) is its name."""
+        if self.index < 0 and self.line is None:
+            return self.source
         where = f"line {self.line}" if self.line is not None else "no line"
         return where if self.source == file else f"{self.source} {where}"
 
+    def place(self, file: str) -> str:
+        """``#53 (line 38)``; a fleet's row that points at no event (index -1) is its
+        place only."""
+        return self.at(file) if self.index < 0 else f"#{self.no} ({self.at(file)})"
+
     def describe(self, file: str) -> str:
         """``#53 (line 38): ERROR``, the line a report shows for the event."""
-        return f"#{self.no} ({self.at(file)}): {_short(self.text)}"
+        return f"{self.place(file)}: {_short(self.text)}"
 
 
 SHOWN_GROUPS: Final = 10
@@ -421,9 +429,10 @@ class RuleResult:
         """``events #31 (line 62), #45 (line 88) and 3 more``, or empty."""
         if not self.offenders:
             return ""
-        shown = ", ".join(f"#{o.no} ({o.at(self.file)})" for o in self.offenders)
+        shown = ", ".join(o.place(self.file) for o in self.offenders)
         more = self.offending - len(self.offenders)
-        return f"events {shown}" + (f" and {more} more" if more > 0 else "")
+        what = "events" if any(o.index >= 0 for o in self.offenders) else "in"
+        return f"{what} {shown}" + (f" and {more} more" if more > 0 else "")
 
     def offender_lines(self) -> list[str]:
         """One line per failing group of a grouped rule, one per offending event shown,

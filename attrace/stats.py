@@ -309,22 +309,25 @@ def compute(trace: Trace, interval_s: float | None = None,
     I/O per ``interval_s``, by default one fitting the trace's span (``auto_interval``)."""
     import pandas as pd
 
-    frames = restrict(trace, display_filter)
-    events = trace.table("events", _IO_FIELDS)
-    rel = pd.to_numeric(events["rel"], errors="coerce") if len(events) else None
-    timed = rel is not None and bool(rel.notna().any())
-    if interval_s is None:
-        interval_s = auto_interval(events)
-    table, intervals = io(frames["events"], interval_s) if timed else (
-        pd.DataFrame(columns=list(IO_COLUMNS)), 0)
-    return Stats(
-        srt=srt(frames["transactions"], timed),
-        throughput=throughput(frames["sessions"]),
-        io=table,
-        interval_s=interval_s,
-        timed=timed,
-        io_intervals=intervals,
-    )
+    from attrace.api import bulk
+
+    with bulk():  # a collection would walk the loaded trace's objects again
+        frames = restrict(trace, display_filter)
+        events = trace.table("events", _IO_FIELDS)
+        rel = pd.to_numeric(events["rel"], errors="coerce") if len(events) else None
+        timed = rel is not None and bool(rel.notna().any())
+        if interval_s is None:
+            interval_s = auto_interval(events)
+        table, intervals = io(frames["events"], interval_s) if timed else (
+            pd.DataFrame(columns=list(IO_COLUMNS)), 0)
+        return Stats(
+            srt=srt(frames["transactions"], timed),
+            throughput=throughput(frames["sessions"]),
+            io=table,
+            interval_s=interval_s,
+            timed=timed,
+            io_intervals=intervals,
+        )
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -38,8 +38,11 @@ def events(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: s
     shown = _shown(trace, display_filter)
     out = sys.stdout
     if fmt != "table":
-        output.write(_rows(trace, show_secrets, shown), fmt, out,
-                     columns=(*EVENT_KEYS, "inferred", "note", "session", "repeat"))
+        from attrace.api import bulk
+
+        with bulk():  # a collection would walk the loaded trace's objects again
+            output.write(_rows(trace, show_secrets, shown), fmt, out,
+                         columns=(*EVENT_KEYS, "inferred", "note", "session", "repeat"))
         return
     output.write(_table_rows(trace, time_mode, show_secrets, shown), "table", out,
                  columns=_TABLE_COLUMNS, widths={"info": 100})

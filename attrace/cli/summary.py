@@ -25,29 +25,12 @@ SHOWN_SESSIONS: Final = 10
               show_default=True, help="Output format.")
 def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: str) -> None:
     """Summarise FILE(s): format, time span, event counts, commands seen."""
+    from attrace.api import bulk
+
     trace = load_trace(files, input_format, show_secrets)
-    kinds = Counter(e.kind for e in trace.event_list)
-    commands = Counter(e.name for e in trace.event_list if e.kind == "command")
-    times = [e.time for e in trace.event_list if e.time is not None]
+    with bulk():  # a collection would walk the loaded trace's objects again
+        facts, kinds, commands, span = _facts(trace)
     tb = trace.timebase
-    facts = {
-        "sources": [
-            {"name": s.name, "format": s.format, "recognised": s.recognised,
-             "bytes": s.bytes_read, "timebase": s.timebase.kind, "encoding": s.encoding}
-            for s in trace.sources
-        ],
-        "events": len(trace.event_list),
-        "start": iso(min(times), tb) if times else None,
-        "end": iso(max(times), tb) if times else None,
-        "duration_s": round(max(times) - min(times), 6) if times else None,
-        "kinds": dict(sorted(kinds.items())),
-        "commands": dict(commands.most_common()),
-        "transactions": len(trace.analysis.transactions),
-        "profile": {"name": trace.analysis.profile, "title": trace.spec.title,
-                    "chosen": trace.analysis.profile_source},
-        "sessions": [_session_fact(x, trace.spec) for x in trace.analysis.sessions],
-        "diagnostics": _severity_counts(trace.analysis.diagnostics),
-    }
     if fmt == "json":
         json.dump(facts, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -59,9 +42,10 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
         if not s["recognised"]:
             w(f"Format:    not recognised; read as {s['format']} instead (name one with "
               "--input-format or --format-file; attrace formats lists them)\n")
-    if times:
-        span = f"{facts['start'] or f'{min(times):.3f}'} .. {facts['end'] or f'{max(times):.3f}'}"
-        w(f"Time:      {span} ({facts['duration_s']:.3f} s, {tb.kind} timestamps)\n")
+    if span is not None:
+        shown_span = (f"{facts['start'] or f'{span[0]:.3f}'} .. "
+                      f"{facts['end'] or f'{span[1]:.3f}'}")
+        w(f"Time:      {shown_span} ({facts['duration_s']:.3f} s, {tb.kind} timestamps)\n")
     else:
         w("Time:      no timestamps (nothing can be timed)\n")
     if not trace.event_list:
@@ -94,6 +78,36 @@ def summary(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: 
     total = sum(diags.values())
     shown = ", ".join(output.counted(n, sev) for sev, n in diags.items() if n)
     w(f"Diagnostics: {total}" + (f" ({shown}; see attrace expert)" if total else "") + "\n")
+
+
+def _facts(trace):  # type: ignore[no-untyped-def]
+    """The summary's facts (the JSON), the event kinds and commands counted, and the
+    first and last times (None without any)."""
+    kinds = Counter(e.kind for e in trace.event_list)
+    commands = Counter(e.name for e in trace.event_list if e.kind == "command")
+    times = [e.time for e in trace.event_list if e.time is not None]
+    span = (min(times), max(times)) if times else None
+    tb = trace.timebase
+    spec = trace.spec
+    facts = {
+        "sources": [
+            {"name": s.name, "format": s.format, "recognised": s.recognised,
+             "bytes": s.bytes_read, "timebase": s.timebase.kind, "encoding": s.encoding}
+            for s in trace.sources
+        ],
+        "events": len(trace.event_list),
+        "start": iso(span[0], tb) if span else None,
+        "end": iso(span[1], tb) if span else None,
+        "duration_s": round(span[1] - span[0], 6) if span else None,
+        "kinds": dict(sorted(kinds.items())),
+        "commands": dict(commands.most_common()),
+        "transactions": len(trace.analysis.transactions),
+        "profile": {"name": trace.analysis.profile, "title": spec.title,
+                    "chosen": trace.analysis.profile_source},
+        "sessions": [_session_fact(x, spec) for x in trace.analysis.sessions],
+        "diagnostics": _severity_counts(trace.analysis.diagnostics),
+    }
+    return facts, kinds, commands, span
 
 
 def _address(s, transactions) -> str:  # type: ignore[no-untyped-def]

@@ -11,22 +11,21 @@ only the fields of one trace's tables.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from attrace.check import (
     SHOWN_OFFENDERS,
     CheckResult,
     Offender,
     Rule,
+    RuleResult,
     compile_rule,
     evaluate,
 )
 from attrace.errors import InputError, UsageError
 from attrace.fleet.dataset import Fleet
-from attrace.output import printable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,14 +98,31 @@ def check_fleet(folder: str | Path, rules: Sequence[Rule]) -> CheckResult:
             not all(e.get("events") for e in entries if e.get("error") is None):
         raise UsageError(f"a rule reads the events table, which the fleet {folder} does not "
                          "keep: run attrace batch again with --events")
-    unread = len(traces) - len(readable)
-    if unread:
-        sys.stderr.write(printable(f"Warning: {unread} of {len(traces)} traces of {folder} "
-                                   "could not be read and are not checked (their error is in "
-                                   "the traces table).") + "\n")
     tables = _Checked(fleet, readable)
-    return CheckResult([evaluate(c, tables, fleet.name, offenders)  # type: ignore[arg-type]
-                        for c in compiled], {fleet.name: len(readable)})
+    results = [evaluate(c, tables, fleet.name, offenders)  # type: ignore[arg-type]
+               for c in compiled]
+    if len(readable) < len(traces):
+        results.append(_unread(fleet.name, traces[traces["error"].notna()], len(traces)))
+    return CheckResult(results, {fleet.name: len(readable)})
+
+
+UNREAD_RULE: Final = Rule(
+    "readable-traces", "every trace of the fleet could be read",
+    "traces the batch could not read, so no rule judged them (fix or replace those "
+    "captures and run attrace batch again)", "traces")
+"""The rule a fleet with unreadable traces fails: a capture that gives nothing to judge
+is never a pass (docs/ci.md), in a fleet as on its own, while the rules still judge the
+traces that could be read."""
+
+
+def _unread(name: str, unread: pd.DataFrame, total: int) -> RuleResult:
+    """The failed ``readable-traces`` rule, naming each unreadable trace and its error."""
+    shown = [Offender(-1, None, str(row["file"]),
+                      str(row["error"]).removeprefix(f"{row['file']} "))
+             for _, row in unread.head(SHOWN_OFFENDERS).iterrows()]
+    return RuleResult(UNREAD_RULE, name, "traces", False, float(len(unread)),
+                      f"{len(unread)} of {total} traces could not be read", shown,
+                      len(unread))
 
 
 class _Checked:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Final
 
 from attrace import spec as _spec
@@ -141,6 +142,7 @@ class Machine:
         events = self.events
         for index, kind in self.channel.kinds.items():
             events[index] = _with_kind(events[index], kind)
+        self.channel.kinds = {}  # done with (the machine may outlive this in a cycle)
         self._closed = Analysis(
             events=events, transaction_of=self.channel.owner,
             transactions=self.channel.transactions, sessions=self.ssl.sessions,
@@ -152,12 +154,13 @@ class Machine:
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Event))
 _KIND = _FIELDS.index("kind")
+_VALUES = attrgetter(*_FIELDS)
 
 
 def _with_kind(event: Event, kind: str) -> Event:
     """A copy of the frozen event with another kind (``dataclasses.replace`` and
     ``copy.copy`` are slower by far, and this runs for every completion of a trace)."""
-    values = [getattr(event, name) for name in _FIELDS]
+    values = list(_VALUES(event))
     values[_KIND] = kind
     return new_event(*values)
 

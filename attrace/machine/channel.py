@@ -112,6 +112,11 @@ class Channel:
         self._payload: tuple[Transaction | None, int, int | None, int | None] | None = None
         """Payload bytes still to come after an information line: (its transaction,
         bytes left, ctx, conn)."""
+        self._handlers: dict[str, Callable[[Event], None]] = {
+            "command": self._sent, "echo": self._echo, "final": self._final,
+            "response": self._info, "urc": self._info, "prompt": self._prompt,
+            "data": self._data, "noise": self._noise}
+        """What each kind of event does (a meta event: nothing)."""
 
     def use(self, spec: _spec.Spec) -> None:
         """Read what follows with another spec profile."""
@@ -131,26 +136,22 @@ class Channel:
             return
         if self._held is not None and kind in ("command", "final"):
             self._resolve_held(pipelined=kind == "final")
-        if kind == "command" and self._echo_of_last(event):
-            pass
-        elif kind == "command":
-            self._host_seen = True
-            self._command(event)
-        elif kind == "echo":
-            self._echo(event)
-        elif kind == "final":
-            self._final(event)
-        elif kind in ("response", "urc"):
-            self._info(event)
-        elif kind == "prompt":
-            self._prompt(event)
-        elif kind == "data":
-            self._data(event)
-        elif kind == "noise":
-            self.emit("unparsed", f"line {event.line} is not AT ({event.note or 'unreadable'})",
-                      event.index)
+        handle = self._handlers.get(kind)
+        if handle is not None:
+            handle(event)
         if event.note and kind not in ("noise", "meta", "data"):
             self._notes(event)
+
+    def _sent(self, event: Event) -> None:
+        """A command line from the host (or, undirected, the module's echo of the last)."""
+        if event.inferred and self._echo_of_last(event):
+            return
+        self._host_seen = True
+        self._command(event)
+
+    def _noise(self, event: Event) -> None:
+        self.emit("unparsed", f"line {event.line} is not AT ({event.note or 'unreadable'})",
+                  event.index)
 
     def _link(self, tx: Transaction, event: Event) -> None:
         tx.events.append(event.index)
@@ -252,7 +253,7 @@ class Channel:
 
     def _retire_stale(self, event: Event) -> None:
         """Queued commands past their limit when a new command goes out got no answer."""
-        if not self.timed or event.time is None:
+        if not self.timed or event.time is None or not self.queue:
             return
         keep = []
         for tx in self.queue:

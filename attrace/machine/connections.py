@@ -688,6 +688,18 @@ def _recv_bytes(event: Event) -> bytes:
     return payload.encode("utf-8", "surrogateescape")
 
 
+_DISPLAY: dict[str, str] = {}
+_DISPLAY_LIMIT: Final = 50_000
+
+
 def display_event(event: Event) -> str:
-    text = event.text.strip()
-    return text if len(text) <= 60 else text[:57] + "..."
+    """An event's line as findings and transactions quote it (cut at 60 characters).
+    Remembered per text: a trace repeats its command lines, and every transaction
+    keeps its command's (one string for all of them, not one each)."""
+    shown = _DISPLAY.get(event.text)
+    if shown is None:
+        if len(_DISPLAY) >= _DISPLAY_LIMIT:
+            _DISPLAY.clear()
+        text = event.text.strip()
+        shown = _DISPLAY[event.text] = text if len(text) <= 60 else text[:57] + "..."
+    return shown
