@@ -19,10 +19,12 @@ its own state.  A stream is in one of three modes:
     ``COUNT`` so that the payload's own CR/LF do not end it.
 ``DATA``
     Host data entry after a data-entry command (AT+QSSLSEND, AT+QSSLCFG cacert...):
-    ends at Ctrl+Z (0x1A), ESC (0x1B) or the announced fixed length (twice that in hex
-    mode).  On the host stream it starts right after the command; on a stream without
-    known direction (or an echo-only capture) it starts after the prompt.  A module
-    ``ERROR`` before any data byte cancels it.
+    a variable-length entry ends at Ctrl+Z (0x1A) or ESC (0x1B); a fixed-length one at
+    its announced length (twice that in hex mode), Ctrl+Z and ESC inside it being data
+    (binary payloads, DER keys), unless the module answers first (an entry the host left
+    short: see ``Framer._frame_data``).  On the host stream it starts right after the
+    command; on a stream without known direction (or an echo-only capture) it starts
+    after the prompt.  A module ``ERROR`` before any data byte cancels it.
 ``COUNT``
     A fixed number of payload bytes belonging to the current line (receive URC), then
     back to ``LINE`` to find the closing quote and terminator.
@@ -56,6 +58,20 @@ COUNT: Final = "COUNT"
 
 _TERM = re.compile(rb"[\r\n]")
 _DATA_END = re.compile(rb"[\x1a\x1b]")
+_HOST_END = re.compile(rb"[\x1a\x1b][\r\n]*\Z")
+"""A short entry's last bytes when the host ended it: Ctrl+Z or ESC, line ends after."""
+_CTRL_THEN_ENDS = re.compile(rb"[\x1a\x1b][\r\n]+\Z")
+"""A fixed-length entry's last bytes when the host ended it and a line break filled the
+count (``Framer._counted``)."""
+_ANSWER_LINE = re.compile(rb"[\r\n]+([^\r\n]+)[\r\n]")
+"""What follows a Ctrl+Z or ESC when the module answered it: a line of its own."""
+_ANSWER_START = re.compile(rb"(?:[\r\n]+[^\r\n]*)?")
+"""The beginning of such a line (more bytes may still make it one)."""
+_UNREAD: Final = 1 << 62
+"""``remaining`` of an entry whose length could not be read (``_Entry.unread``)."""
+_LOOK: Final = 64
+"""Most bytes after a Ctrl+Z or ESC looked at before deciding it was data: more than a
+line end and the longest answer (``+CME ERROR: <text>``) take."""
 _BLANKS = re.compile(rb"[ \t\x0b\x0c]*")
 """What ``bytes.lstrip`` strips within a line (its line end aside)."""
 _BLANK_RUN = re.compile(rb"(?:[ \t\x0b\x0c]*[\r\n])*")
@@ -144,6 +160,13 @@ class _Entry:
     after the prompt rather than the host's data: undecided yet (``Framer._probe``)."""
     lead: tuple[int, int, int, float | None] | None = None
     """While probing: that line end's size, file bytes, line and time."""
+    command: str = ""
+    """The announcing command's name: its own information line (``+QSSLSEND:``) is one
+    of the module's answers that end a short entry (``Framer._answers``)."""
+    unread: bool = False
+    """The command has more arguments than the profile's form takes (a trace of another
+    module, or ``--module`` wrong): its length is none to count by, and on a host stream
+    only the module's answer ends the entry (``Framer._end_answered``)."""
 
 
 @dataclass(slots=True)
@@ -186,6 +209,9 @@ class _Stream:
     """Line ends among the ``dropped`` bytes of a run of nothing but line ends."""
     drop_cr: bool = False
     """The last dropped byte of such a run was a CR (an LF after it ends no more lines)."""
+    judge: int = -1
+    """While a Ctrl+Z or ESC inside a fixed-length entry that no module stream can end is
+    judged (``Framer._judge``): where in ``buf`` the bytes after it start."""
 
 
 class Framer:
@@ -219,6 +245,9 @@ class Framer:
         self._dotted: _Stream | None = None
         """A stream whose data entry (until Ctrl+Z) so far ends with a ``.`` of a lossy
         chunk: if another stream speaks next, that ``.`` was the Ctrl+Z (``_settle_dot``)."""
+        self._counting: _Stream | None = None
+        """A host stream counting a fixed-length entry: a line the module answers with
+        ends it, short (``_end_answered``)."""
         self._args: dict[bytes, list[bytes]] = {}
         """Argument text of a data-entry or QSSLCFG command -> ``split_args`` of it (the
         same few commands repeat all through a trace)."""
@@ -366,9 +395,8 @@ class Framer:
                                 self._split(st, rec, out):
                             continue
                         add(rec)
-                        if (body[:1] in b"Aa" or b"ERROR" in body) and (
-                            self._announced is not None or body not in self._inert
-                        ):
+                        if (body[:1] in b"Aa" or b"ERROR" in body or self._counting is not None) \
+                                and (self._announced is not None or body not in self._inert):
                             self._after_line(st, rec, out)
                         continue
                 elif 1 < n <= _FAST_MAX and data[-1] == _CR and plain[data[0]] and \
@@ -470,8 +498,8 @@ class Framer:
         The records ``_frame_data`` and ``_frame_line`` give.  False: not that case."""
         data = chunk.data
         n = len(data)
-        if st.entry is not None and st.entry.probe:
-            return False  # its first bytes are still to be judged (``_probe``)
+        if (st.entry is not None and st.entry.probe) or st.judge >= 0:
+            return False  # its first bytes, or a Ctrl+Z in it, are still to be judged
         if st.remaining < 0:
             if (data != b"\x1a\r\n" and data != b"\x1a\n") or len(st.buf) >= MAX_RECORD - 3:
                 return False
@@ -487,8 +515,9 @@ class Framer:
             or len(st.buf) + stop >= MAX_RECORD
             or b"\x1a" in data
             or b"\x1b" in data
+            or (not data[:stop].strip(b"\r\n") and _DATA_END.match(st.buf.rstrip(b"\r\n")[-1:]))
         ):
-            return False
+            return False  # (line ends after a Ctrl+Z or ESC fill the count: ``_counted``)
         self._take(st, chunk, 0, stop)
         st.remaining = 0
         out.append(self._emit_data(st, "length"))
@@ -514,6 +543,10 @@ class Framer:
     def close(self) -> list[Record]:
         """End of input: flush what every stream still holds, marked as cut short."""
         out: list[Record] = []
+        for st in list(self._streams.values()):
+            if st.judge >= 0:  # the input ends after a Ctrl+Z or ESC that was judged
+                m = _ANSWER_LINE.match(bytes(st.buf[st.judge:]) + b"\n")
+                self._judged(st, m is not None and self._answered(st, m.group(1)), None, 0, out)
         if self._pending is not None:
             pst, rec, _, _ = self._pending
             self._pending = None
@@ -693,10 +726,20 @@ class Framer:
             self._enter_data(st, entry)
 
     def _frame_data(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
+        """Data entry from ``pos``: until Ctrl+Z or ESC in variable-length mode; in
+        fixed-length mode until the announced length, Ctrl+Z and ESC being data bytes like
+        any other (binary payloads, DER keys), so that an entry is never cut inside.  A
+        fixed-length entry the host leaves short ends where the module answers: on a host
+        stream, when the module's stream shows its answer (``_end_answered``); on a stream
+        that holds both sides, at a Ctrl+Z or ESC that the module's answer follows
+        (``_judge``); on a host stream captured alone, at a Ctrl+Z or ESC that the host's
+        next command follows (``_judge`` too)."""
         if st.entry is not None and st.entry.probe:
             pos = self._probe(st, chunk, pos, out)
             if st.mode is not DATA_MODE or st.entry is None or st.entry.probe:
                 return pos
+        if st.judge >= 0:
+            return self._judge(st, chunk, pos, out)
         data = chunk.data
         n = len(data)
         limit = n if st.remaining < 0 else min(n, pos + st.remaining)
@@ -704,10 +747,18 @@ class Framer:
         full = limit - pos >= room
         if full:
             limit = pos + room
-        m = _DATA_END.search(data, pos, limit)
+        heard = st.remaining > 0 and st.dir == TX and self._module_heard()
+        m = None if heard else _DATA_END.search(data, pos, limit)
         if m is not None:
             stop = m.end()
             self._take(st, chunk, pos, stop)
+            if st.remaining > 0:  # inside a fixed length: data, unless the module answers
+                st.remaining -= stop - pos
+                if st.remaining == 0:
+                    out.append(self._emit_data(st, "length"))
+                    return stop
+                st.judge = len(st.buf)
+                return self._judge(st, chunk, stop, out)
             how = "ctrl-z" if data[m.start()] == 0x1A else "esc"
             out.append(self._emit_data(st, how))
             return stop
@@ -717,6 +768,8 @@ class Framer:
         if st.remaining > 0:
             st.remaining -= limit - pos
             if st.remaining == 0:
+                if heard:
+                    return self._counted(st, chunk, limit, out)
                 out.append(self._emit_data(st, "length"))
                 return limit
         if full:
@@ -759,7 +812,8 @@ class Framer:
             elif st.remaining > 0:  # the entry as announced, the line end counted in
                 stop = min(n, pos + st.remaining)
                 if _DATA_END.search(data, pos, stop) is not None:
-                    entry.probe, entry.lead = False, None  # Ctrl+Z or ESC ends it anyway
+                    # a Ctrl+Z or ESC in it is judged as such (``_judge``): the lead stays
+                    entry.probe, entry.lead = False, None
                     return pos
                 self._take(st, chunk, pos, stop)
                 st.remaining -= stop - pos
@@ -772,6 +826,185 @@ class Framer:
                 self._unlead(st, entry, out)
                 return pos
         return pos
+
+    def _judge(self, st: _Stream, chunk: Chunk, pos: int, out: list[Record]) -> int:
+        """A Ctrl+Z or ESC inside a fixed-length entry, on a stream that holds the module's
+        side too (a raw capture, an echo) or on a host stream captured alone: the host's
+        end of an entry it left short, or a byte of binary data?  What follows tells, as
+        ``_probe`` judges a line end after the prompt: a module answers on a line of its
+        own and a host sends its next command on one, so when a line end and then such a
+        line follow (``_answered``), the entry ended there; anything else (the next data
+        byte, another line, more than ``_LOOK`` bytes without a line) is data, as the
+        manual reads fixed-length entry.  The bytes after the candidate are held in ``buf``
+        from ``judge`` on until they decide (a chunk may end anywhere); returns where
+        framing goes on."""
+        data = chunk.data
+        n = len(data)
+        seen = bytes(st.buf[st.judge:])
+        stop = min(n, pos + _LOOK - len(seen))
+        text = seen + data[pos:stop]
+        m = _ANSWER_LINE.match(text)
+        if m is None and len(text) < _LOOK and _ANSWER_START.fullmatch(text):
+            self._take(st, chunk, pos, n)  # undecided: the next chunk tells
+            return n
+        answered = m is not None and self._answered(st, m.group(1))
+        return self._judged(st, answered, chunk, pos, out)
+
+    def _answered(self, st: _Stream, line: bytes) -> bool:
+        """Does ``line``, after a Ctrl+Z or ESC of ``st``'s fixed-length entry and a line
+        end, show that the entry ended there: the module's answer (``_answers``), or on a
+        host stream captured alone (no module stream to answer on), the host's next
+        command."""
+        entry = st.entry
+        if entry is None:
+            return False
+        if st.dir == TX:
+            return line.lstrip()[:2].upper() == b"AT"
+        return self._answers(entry, line)
+
+    def _module_heard(self) -> bool:
+        """Has the capture a stream of the module's (other than the host's)?"""
+        return any(other.dir != TX for other in self._streams.values())
+
+    def _judged(
+        self, st: _Stream, answered: bool, chunk: Chunk | None, pos: int, out: list[Record]
+    ) -> int:
+        """End the judging of ``_judge``: ``answered``, the entry ends at its Ctrl+Z or ESC,
+        short, and what followed is framed as lines; else that byte was data and the count
+        goes on from the byte after it.  Either way the bytes held after it are framed
+        again, then ``chunk`` from ``pos`` (None at the end of input).  Returns where
+        framing of ``chunk`` goes on."""
+        cut = st.judge
+        st.judge = -1
+        again = self._untake(st, cut)
+        if answered:
+            by = "the host's next command came" if st.dir == TX else "the module answered"
+            out.append(self._emit_data(st, "ctrl-z" if st.buf[-1] == 0x1A else "esc",
+                                       self._short_note(st, by)))
+        if not again:
+            return pos  # the chunk goes on from pos, as it was
+        self._refeed(st, again, chunk, pos, out)
+        return len(chunk.data) if chunk is not None else pos
+
+    def _counted(self, st: _Stream, chunk: Chunk, stop: int, out: list[Record]) -> int:
+        """A host stream's fixed-length entry has its count at ``stop`` of ``chunk``: it ends
+        by its length, unless its last bytes are a Ctrl+Z or ESC and then nothing but line
+        ends.  Then the host ended it there, short, and the line ends that made up the
+        count are a line break (a logger's, written after the host's bytes, or the host's
+        own): the case ``_end_answered`` knows, met before the module's answer because the
+        line ends happened to fill the count (a binary payload that ends so is the far
+        rarer case).  Returns where framing of ``chunk`` goes on."""
+        m = _CTRL_THEN_ENDS.search(st.buf)
+        if m is None:
+            out.append(self._emit_data(st, "length"))
+            return stop
+        again = self._untake(st, m.start() + 1)
+        how = "ctrl-z" if st.buf[-1] == 0x1A else "esc"
+        why = self._short_note(st, "the host ended it") + ", line ends filling the count"
+        out.append(self._emit_data(st, how, why))
+        self._refeed(st, again, chunk, stop, out)
+        return len(chunk.data)
+
+    def _answers(self, entry: _Entry, line: bytes) -> bool:
+        """Is ``line`` one the module answers a data entry with: a final result code, or
+        the command's own result (``+QSSLSEND: 1,0,0``)?  A URC of something else (a
+        ``+QSSLURC`` of another connection, a registration change) may come while the host
+        still types, and ends nothing."""
+        text = line.strip()
+        if _FINAL_ERROR.match(text) or text.decode("latin-1") in self._choice.spec.finals:
+            return True
+        return bool(entry.command) and text.upper().startswith(
+            b"+" + entry.command.encode("ascii") + b":")
+
+    def _end_answered(self, st: _Stream, rec: Record, out: list[Record]) -> None:
+        """The module answered (``rec``, on its own stream) while the host stream ``st``
+        still counts a fixed-length entry: the host sent fewer bytes than it announced
+        (the module gave up, or took a Ctrl+Z), and the entry ends now, short.  When its
+        bytes end with a Ctrl+Z or ESC and nothing but line ends after it, that byte was the
+        host's end (the line ends are framed as lines); else the entry simply stops (an
+        entry without a length to count by, ``_Entry.unread``, before the line ends after
+        it).  Its records go before ``rec``, where their bytes were."""
+        entry = st.entry
+        if not st.buf or entry is None or not self._answers(entry, rec.body):
+            return
+        m = _HOST_END.search(st.buf)
+        if m is not None:
+            cut = m.start() + 1
+        elif entry.unread:  # the line end a logger writes after the data is none of it
+            cut = len(st.buf.rstrip(b"\r\n")) or len(st.buf)
+        else:
+            cut = len(st.buf)
+        again = self._untake(st, cut)
+        mine: list[Record] = []
+        how = "ctrl-z" if st.buf[-1] == 0x1A else "esc"
+        if m is None:
+            how = "answered" if entry.unread else "short"
+        mine.append(self._emit_data(st, how, self._short_note(st, "the module answered")))
+        self._refeed(st, again, None, 0, mine)
+        if self._pending is not None and self._pending[0] is st:
+            pst, held, _, _ = self._pending
+            self._pending = None
+            self._finish(pst, held, mine)
+        if st.mode is LINE and st.offset >= 0:
+            mine.append(self._emit(st, "line", ""))  # its line ends: none may be held
+        at = len(out) - 1 if out and out[-1] is rec else len(out)
+        out[at:at] = mine
+
+    @staticmethod
+    def _short_note(st: _Stream, by: str) -> str:
+        """The note of an entry ended ``by`` something else than its count."""
+        entry = st.entry
+        assert entry is not None
+        typed = len(st.buf) - (st.buf[-1:] in (b"\x1a", b"\x1b"))
+        if entry.unread:
+            return (f"{by} after {typed} bytes (AT+{entry.command} has more arguments than "
+                    "this module's takes: no length to count by)")
+        return f"short: {by} after {typed} of the {entry.length} bytes announced"
+
+    def _untake(self, st: _Stream, cut: int) -> list[tuple[Chunk, int, int]]:
+        """Give back what the record holds past ``buf[cut:]`` (``pieces`` tracks where its
+        bytes came from): the parts of chunks to frame again, their file bytes taken off."""
+        again: list[tuple[Chunk, int, int]] = []
+        kept: list[tuple[Chunk, int, int]] = []
+        at = st.tracked
+        for piece, a, b in st.pieces or ():
+            if at < cut and a < b:
+                st.until = piece.time  # the last byte kept is in this piece or a later one
+            keep = min(max(0, cut - at), b - a)
+            if keep:
+                kept.append((piece, a, a + keep))
+            if a + keep < b:
+                again.append((piece, a + keep, b))
+                st.acc -= _region(piece, a + keep, b)[1]
+            at += b - a
+        del st.buf[cut:]
+        if st.pieces is not None:
+            st.pieces = kept
+        return again
+
+    def _refeed(self, st: _Stream, again: list[tuple[Chunk, int, int]], chunk: Chunk | None,
+                pos: int, out: list[Record]) -> None:
+        """Frame again, as ordinary input of ``st``, the parts of chunks given back
+        (``_untake``), then ``chunk`` from ``pos`` on."""
+        if chunk is not None:
+            if again and again[-1][0] is chunk:
+                piece, a, _ = again.pop()
+                again.append((piece, a, len(chunk.data)))  # the chunk from there on
+            else:
+                again.append((chunk, pos, len(chunk.data)))
+        for piece, a, b in again:
+            if a < b:
+                start, size = _region(piece, a, b)
+                if (
+                    st.offset >= 0
+                    and not st.started
+                    and st.mode is LINE
+                    and start != st.offset + st.acc
+                ):
+                    out.append(self._emit(st, "line", ""))  # as in feed_batch
+                self._feed_chunk(new_chunk(piece.data[a:b], piece.time, piece.dir, start, size,
+                                          piece.line, piece.head if a == 0 else 0, DATA, ""),
+                                st.source, out)
 
     def _unlead(self, st: _Stream, entry: _Entry, out: list[Record]) -> None:
         """Hand out the line end after the prompt as line ends of their own, and count the
@@ -829,45 +1062,20 @@ class Framer:
             buf += b"\n"
             cut += 1
             pos += 1
-        again: list[tuple[Chunk, int, int]] = []
-        given_back = 0
-        at = st.tracked
-        for piece, a, b in st.pieces:
-            if at < cut and a < b:
-                st.until = piece.time  # the last byte kept is in this piece or a later one
-            if at + b - a > cut:
-                keep = max(0, cut - at)
-                again.append((piece, a + keep, b))
-                given_back += _region(piece, a + keep, b)[1]
-            at += b - a
-        if again and again[-1][0] is chunk:
-            piece, a, _ = again.pop()
-            again.append((piece, a, len(chunk.data)))  # the chunk from there on
-        else:
-            again.append((chunk, pos, len(chunk.data)))
-        st.buf = bytearray(buf[:cut])
-        st.acc -= given_back
+        again = self._untake(st, cut)
         rec = self._emit(st, "line", "")
         out.append(rec)
         self._after_line(st, rec, out)
-        for piece, a, b in again:
-            if a < b:
-                start, size = _region(piece, a, b)
-                if (
-                    st.offset >= 0
-                    and not st.started
-                    and st.mode is LINE
-                    and start != st.offset + st.acc
-                ):
-                    out.append(self._emit(st, "line", ""))  # as in feed_batch
-                self._feed_chunk(new_chunk(piece.data[a:b], piece.time, piece.dir, start, size,
-                                          piece.line, piece.head if a == 0 else 0, DATA, ""),
-                                st.source, out)
+        self._refeed(st, again, chunk, pos, out)
         return True
 
     def _after_line(self, st: _Stream, rec: Record, out: list[Record]) -> None:
-        """React to a completed line: data-entry commands, formats, cancelling errors."""
+        """React to a completed line: data-entry commands, formats, cancelling errors, the
+        module's answer to a fixed-length entry still counting (``_end_answered``)."""
         body = rec.body
+        counting = self._counting
+        if counting is not None and counting is not st and st.dir != TX:
+            self._end_answered(counting, rec, out)
         if body[:1] in b"Aa" and body[:3].upper() == b"AT+":
             # The line end a logger may repeat after the prompt: an LF (no host ends a
             # command so), or a CRLF on a line the capture decorates (a stamp before it:
@@ -884,6 +1092,9 @@ class Framer:
                 if other.mode == DATA_MODE and not other.buf:
                     other.mode = LINE
                     other.entry = None
+                    other.pieces = None
+                    if self._counting is other:
+                        self._counting = None
 
     def _split(self, st: _Stream, rec: Record, out: list[Record]) -> bool:
         """Hand out the parts of a line whose command is glued behind other text
@@ -951,7 +1162,11 @@ class Framer:
                 return  # no data follows (the BG9x's AT+QSSLSEND=<client>,0 asks counts)
         if st.dir == RX and self._has_tx:
             return  # an echo: the host stream carries the data
-        entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir), line_end)
+        entry = _Entry(purpose, ctx, conn, length, (st.source, st.dir), line_end, command=name)
+        params = self._choice.spec.commands[name].params
+        if length is not None and st.dir == TX and params and len(args) > len(params) and \
+                self._module_heard():
+            entry.length, entry.unread = None, True
         if st.dir == TX:
             self._enter_data(st, entry)
         else:
@@ -964,11 +1179,16 @@ class Framer:
             self._inert.clear()
         self._inert.add(body)
 
-    @staticmethod
-    def _enter_data(st: _Stream, entry: _Entry) -> None:
+    def _enter_data(self, st: _Stream, entry: _Entry) -> None:
         st.mode = DATA_MODE
         st.entry = entry
         st.remaining = entry.length if entry.length and entry.length > 0 else -1
+        if entry.unread:
+            st.remaining = _UNREAD
+        if st.remaining > 0:
+            st.pieces, st.tracked = [], len(st.buf)  # a short entry gives bytes back
+            if st.dir == TX:
+                self._counting = st
 
     # ---------------------------------------------------------- accounting
 
@@ -1053,10 +1273,17 @@ class Framer:
         )
         st.buf = bytearray()
         st.offset, st.acc, st.started = -1, 0, False
+        st.judge = -1
         if more:
+            st.tracked = 0
+            if st.pieces is not None:
+                st.pieces = []
             return rec  # stay in data mode: the entry goes on
         st.mode = LINE
         st.entry = None
+        st.pieces = None
+        if self._counting is st:
+            self._counting = None
         return rec
 
 

@@ -108,7 +108,8 @@ class Record:
     """File line where the record's content starts (line ends and blanks before it are
     in its bytes, not its line); of its first byte when it has no content."""
     note: str = ""
-    """For data: how it ended (``ctrl-z``, ``esc``, ``length``, ``eof``) and its purpose;
+    """For data: how it ended (``ctrl-z``, ``esc``, ``length``, ``eof``; ``short`` or
+    ``answered`` when the module's answer ended a fixed-length entry) and its purpose;
     for noise: why."""
     purpose: str = ""
     """For data: what it was entered for (``QSSLSEND``, ``cacert``, ``clientcert``,

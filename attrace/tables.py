@@ -3,10 +3,7 @@ pandas: everything before it works on plain objects, everything after it on tabl
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Collection, Iterable
-from datetime import UTC, datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,9 +18,9 @@ from attrace.rows import (
     TRANSACTION_KEYS,
     diagnostic_row,
     session_row,
-    transaction_row,
+    stamper,
+    transaction_columns,
 )
-from attrace.timefmt import iso
 
 if TYPE_CHECKING:
     from attrace.api import Trace
@@ -48,7 +45,7 @@ def events(trace: Trace, columns: Collection[str] | None = None) -> pd.DataFrame
     tb = trace.timebase
     secrets = trace.show_secrets
     links = trace.analysis.transaction_of
-    stamp = _absolute_iso if tb.kind == "absolute" else partial(iso, timebase=tb)
+    stamp = stamper(tb)
 
     def ints(values: Iterable[int]) -> np.ndarray:
         return np.fromiter(values, dtype=np.int64, count=n)
@@ -90,34 +87,6 @@ def events(trace: Trace, columns: Collection[str] | None = None) -> pd.DataFrame
     return pd.DataFrame(data, index=index, columns=wanted, copy=False)
 
 
-_SECOND_MEMO: dict[int, str] = {}
-
-
-def _absolute_iso(t: float | None) -> str | None:
-    """``timefmt.iso`` for absolute times, exactly (the tests compare), but with the
-    date and time of each whole second formatted once: a trace has many events a second.
-    Microseconds are rounded half-even as ``datetime.fromtimestamp`` does, then cut to
-    milliseconds as ``isoformat(timespec="milliseconds")`` does."""
-    if t is None:
-        return None
-    frac, whole = math.modf(t)
-    us = round(frac * 1e6)
-    if us >= 1_000_000:
-        whole += 1
-        us -= 1_000_000
-    elif us < 0:
-        whole -= 1
-        us += 1_000_000
-    second = int(whole)
-    prefix = _SECOND_MEMO.get(second)
-    if prefix is None:
-        if len(_SECOND_MEMO) > 100_000:
-            _SECOND_MEMO.clear()
-        prefix = _SECOND_MEMO[second] = datetime.fromtimestamp(second, UTC).strftime(
-            "%Y-%m-%dT%H:%M:%S")
-    return f"{prefix}.{us // 1000:03d}"
-
-
 def _frame(rows: Iterable[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """Rows as a frame of Python objects, typed afterwards by ``_typed``: left to
     pandas, a column of ints and Nones becomes float64 first, and a large int
@@ -146,9 +115,8 @@ def _typed(frame: pd.DataFrame, ints: tuple[str, ...], floats: tuple[str, ...],
 
 def transactions(trace: Trace) -> pd.DataFrame:
     """One row per command: columns as the JSON keys, plus ``entry_s``."""
-    first = trace.first_time
-    rows = (transaction_row(tx, first) for tx in trace.analysis.transactions)
-    frame = _frame(rows, [*TRANSACTION_KEYS, "entry_s"])
+    columns = transaction_columns(trace.analysis.transactions, trace.first_time)
+    frame = pd.DataFrame(columns, columns=[*TRANSACTION_KEYS, "entry_s"], dtype=object)
     frame = _typed(frame, ("index", "ctx", "conn", "err"),
                    ("start", "ok_after_s", "done_after_s", "limit_s", "entry_s"),
                    ("command", "form", "result"))

@@ -143,11 +143,11 @@ def der_keys() -> dict[str, bytes]:
 def der_transfers() -> list[Transfer]:
     """The DER keys as application data of session 1:5#1: in hex data format (the PKCS#1
     key received whole, the PKCS#8 key received in two URCs cut mid-key, the SEC1 key
-    sent), then in text format as binary (the SEC1 key sent with a fixed length, the
-    PKCS#8 key received).  (The SEC1 key holds no Ctrl+Z or ESC byte, which would end
-    the entry before its announced length.)"""
+    sent), then in text format as binary (the SEC1 and the PKCS#8 key sent with a fixed
+    length, the PKCS#8 key received).  The PKCS#8 key holds Ctrl+Z and ESC bytes, some
+    after a lone CR or LF: data inside a fixed length, which must not end its entry."""
     keys = der_keys()
-    assert not {0x1A, 0x1B} & set(keys["sec1"])
+    assert {0x1A, 0x1B} & set(keys["pkcs8"]) and b"\r" in keys["pkcs8"]
     out: list[Transfer] = []
     clock = [0.0]
 
@@ -178,6 +178,7 @@ def der_transfers() -> list[Transfer]:
     put(TX, b'AT+QSSLCFG=1,5,"dataformat",0,0\r\n')
     put(RX, b"\r\nOK\r\n")
     send(keys["sec1"], len(keys["sec1"]))
+    send(keys["pkcs8"], len(keys["pkcs8"]))
     recv(keys["pkcs8"], len(keys["pkcs8"]))
     put(TX, b"AT+QSSLCLOSE=1,5\r\n")
     put(RX, b"\r\nOK\r\n")
@@ -206,12 +207,13 @@ def _writers() -> ModuleType:
 
 def bracketed(trs: list[Transfer]) -> bytes:
     """A host logger's ``[date time] TX: `` before each line the host sends (a key typed
-    line by line) and before each of the module's answers."""
+    line by line, a line being up to an LF: a lone CR of binary data is no line end to
+    it) and before each of the module's answers."""
     out = bytearray()
     for t, d, data in trs:
         stamp = _START + dt.timedelta(seconds=t)
         head = f"[{stamp:%Y-%m-%d %H:%M:%S}.{stamp.microsecond // 1000:03d}] {d.upper()}: "
-        for line in data.splitlines(keepends=True) if d == TX else [data]:
+        for line in re.findall(rb"[^\n]*\n|[^\n]+", data) if d == TX else [data]:
             out += head.encode() + line
             if not line.endswith(b"\n"):
                 out += b"\n"

@@ -24,6 +24,7 @@ from attrace.read import open_capture
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import generate  # bench/ is no package: found through the path above
+from secret_captures import bracketed, der_transfers
 
 ROOT = Path(__file__).resolve().parent.parent
 _NOT_CAPTURES = {".md", ".py", ".toml"}
@@ -34,6 +35,14 @@ MADE = {
     # Lines ended by a lone CR (each pending until the next chunk shows no LF follows),
     # then a run of NULs between CRs: a line of noise each.
     "lone_cr.raw": b"AT+CSQ\r\r\n+CSQ: 20,0\r\n\r\nOK\r\nAT\rOK\r" + b"\r\0" * 300 + b"AT\r\n",
+    # DER keys sent as binary with a fixed length (Ctrl+Z and ESC bytes inside are data),
+    # with directions and as one stream; then short fixed-length entries in one stream: a
+    # Ctrl+Z the module's answer follows ends one, a Ctrl+Z before a line of data does not.
+    "der_fixed.log": bracketed(der_transfers()),
+    "der_fixed.cap": b"".join(data for _, _, data in der_transfers()),
+    "fixed_short.cap": b"AT+QSSLSEND=1,0,10\r\n\r\n> short!\x1a\r\nERROR\r\n"
+                       b"AT+QSSLSEND=1,0,13\r\n\r\n> ab\x1a\r\nhello\r\nz\r\nOK\r\n"
+                       b"\r\n+QSSLSEND: 1,0,0\r\nAT+QSSLSEND=1,0,9\r\n\r\n> x\x1b\r\nOK",
 }
 
 

@@ -20,6 +20,7 @@ import attrace
 import attrace.fleet
 from attrace import tables
 from attrace.cli import EXIT_ERROR, EXIT_FAIL, EXIT_OK
+from attrace.fleet.manifest import VERSION
 from attrace.fleet.schema import COLUMNS, FLEET_COLUMNS
 from attrace.stats import records
 
@@ -88,7 +89,8 @@ def test_schema_has_every_column_of_the_trace_tables() -> None:
 def test_tables_are_each_traces_tables_with_file_and_tags(fleet_dir: Path) -> None:
     fleet = attrace.fleet.load(fleet_dir)
     traces = fleet_dir.parent / "traces"
-    for name, source in LAYOUT.items():
+    generated = {name: traces / name for name in ("dev-c/gen-1.log", "dev-d/gen-2.log")}
+    for name, source in {**LAYOUT, **generated}.items():
         path = str(traces / name)
         alone = attrace.load(source)
         for table in ("sessions", "transactions", "diagnostics"):
@@ -102,7 +104,10 @@ def test_tables_are_each_traces_tables_with_file_and_tags(fleet_dir: Path) -> No
             assert _rows(mine, columns) == theirs, (name, table)
             device, day = name.split("/")
             assert set(mine["device"]) <= {device.removeprefix("dev-")}
-            assert set(mine["day"]) <= {day.removesuffix(".log")}
+            if name in generated:  # no date in the name: no day
+                assert mine["day"].isna().all()
+            else:
+                assert set(mine["day"]) <= {day.removesuffix(".log")}
     sessions = fleet.sessions
     assert str(sessions["open_err"].dtype) == "Int64"
     assert str(fleet.diagnostics["severity"].dtype) == "category"
@@ -632,7 +637,7 @@ def test_force_redoes_a_dataset_of_another_layout_version(tmp_path: Path) -> Non
     fleet = attrace.fleet.load(out)
     assert sorted(fleet.traces["file"]) == sorted(str(p) for p in traces.iterdir())
     assert set(fleet.sessions["file"]) <= set(fleet.traces["file"])
-    assert json.loads((out / "attrace-fleet.json").read_text())["version"] == 1
+    assert json.loads((out / "attrace-fleet.json").read_text())["version"] == VERSION
 
 
 def test_missing_files_and_empty_globs_are_warned_about(tmp_path: Path) -> None:
@@ -702,3 +707,103 @@ def test_tx_and_rx_taps_of_one_line_are_one_trace(tmp_path: Path) -> None:
     assert "Analysed 1 trace " in again.stderr and "skipped 2 unchanged" in again.stderr
     entry = json.loads((out / "attrace-fleet.json").read_text())["traces"][pair]
     assert [p[0] for p in entry["sources"]] == [str(tx), str(rx)]
+
+
+def test_dask_worker_killed_under_a_trace_is_its_error_row(tmp_path: Path) -> None:
+    """A Dask worker process SIGKILLed under a trace (as the OOM killer would): the
+    scheduler gives up on that task (``KilledWorker``), the trace is an error row redone
+    by the next run, the others are analysed, the batch ends normally."""
+    pytest.importorskip("distributed")
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    good = ("timeout.log", "peer_close.log", "two_connections.log", "bad_credentials.log")
+    for i, name in enumerate(good):
+        shutil.copyfile(SSL / name, traces / f"{i}-{name}")
+    shutil.copyfile(SSL / "missing_key.log", traces / "doomed.log")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(KILLER)
+    env = {**os.environ, "PYTHONPATH": str(hook), "ATTRACE_TEST_DOOMED": "doomed.log",
+           # The scheduler gives up at the first death (not the fourth, its default), and
+           # hands a worker one task at a time: only the doomed task is ever on the
+           # worker that dies (another one there would be suspected with it).
+           "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
+           "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0"}
+    out = tmp_path / "fleet"
+    done = attrace_cmd("batch", str(traces), "-o", str(out), "--dask", "local", "-j", "2",
+                       env=env)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "Analysed 5 traces" in done.stderr and "1 could not be read" in done.stderr
+    assert "marked as failed because 1 workers died" in done.stderr  # the real KilledWorker
+    fleet = attrace.fleet.load(out)
+    rows = fleet.traces.set_index("file")
+    assert rows.loc[str(traces / "doomed.log"), "error"].startswith(
+        "the worker process analysing this trace died (killed, perhaps for memory")
+    assert rows["error"].notna().sum() == 1 and len(rows) == 5
+    assert set(fleet.sessions["file"]) == {str(p) for p in traces.glob("[0-9]-*.log")}
+    again = attrace_cmd("batch", str(traces), "-o", str(out), "--dask", "local", "-j", "2")
+    assert "Analysed 1 trace " in again.stderr and "skipped 4 unchanged" in again.stderr
+    assert attrace.fleet.load(out).traces["error"].isna().all()
+
+
+def _counts(fleet: attrace.fleet.Fleet) -> dict[str, dict[str, int]]:
+    """Rows per file in each table: what a stale or duplicated part would change."""
+    return {table: fleet.table(table)["file"].astype(str).value_counts().to_dict()
+            for table in ("traces", "sessions", "transactions", "diagnostics")}
+
+
+def test_parts_hold_several_traces_and_keep_one_copy_of_each(tmp_path: Path) -> None:
+    """Traces are written a few to a part; a trace analysed again leaves its old part
+    (rewritten without it), a part a killed batch left stale is read without the stale
+    rows and repaired by the next batch, and files of no part are removed."""
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    names = sorted(p.name for p in SSL.glob("*.log"))[:5]
+    for i in range(10):
+        shutil.copyfile(SSL / names[i % len(names)], traces / f"dev-{i}.log")
+    out = tmp_path / "fleet"
+    done = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "1")
+    assert "Analysed 10 traces" in done.stderr, done.stderr
+    manifest = json.loads((out / "attrace-fleet.json").read_text())
+    assert manifest["version"] == VERSION
+    assert sorted(len(files) for files in manifest["parts"].values()) == [2] * 5
+    assert sorted(p.stem for p in (out / "traces").glob("*.parquet")) == \
+        sorted(manifest["parts"])
+    clean = _counts(attrace.fleet.load(out))
+    assert len(clean["traces"]) == 10 and set(clean["traces"].values()) == {1}
+    # Analysed again: in a new part; its old one keeps only its partner.
+    redone = traces / "dev-3.log"
+    os.utime(redone, ns=(1, 1_000_000_000))
+    again = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "1")
+    assert "Analysed 1 trace " in again.stderr, again.stderr
+    manifest = json.loads((out / "attrace-fleet.json").read_text())
+    part = manifest["traces"][str(redone)]["part"]
+    assert manifest["parts"][part] == [str(redone)]
+    assert sorted(len(files) for files in manifest["parts"].values()) == [1, 1, 2, 2, 2, 2]
+    assert _counts(attrace.fleet.load(out)) == clean
+    # As a batch killed after recording a trace's new part, before rewriting its old
+    # one, leaves it: the old part still holds the trace's rows.
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    old, files = next((p, f) for p, f in manifest["parts"].items() if len(f) == 2)
+    moved, new = files[0], "f" * 20
+    for table in ("traces", "sessions", "transactions", "diagnostics"):
+        source = out / table / f"{old}.parquet"
+        if source.exists():
+            data = pq.read_table(source)
+            pq.write_table(data.filter(pc.equal(data["file"], moved)),
+                           out / table / f"{new}.parquet")
+    manifest["parts"][new] = [moved]
+    manifest["traces"][moved]["part"] = new
+    (out / "attrace-fleet.json").write_text(json.dumps(manifest))
+    (out / "sessions" / ("0" * 20 + ".parquet")).write_bytes(b"left by a killed worker")
+    assert _counts(attrace.fleet.load(out)) == clean
+    again = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "1")
+    assert "skipped 10 unchanged" in again.stderr, again.stderr
+    manifest = json.loads((out / "attrace-fleet.json").read_text())
+    assert manifest["parts"][old] == [files[1]]
+    assert set(pq.read_table(out / "traces" / f"{old}.parquet")["file"].to_pylist()) == \
+        {files[1]}
+    assert not (out / "sessions" / ("0" * 20 + ".parquet")).exists()
+    assert _counts(attrace.fleet.load(out)) == clean

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from secret_captures import PSK, bracketed, key_body_lines, key_pem
 
 from attrace.api import load
@@ -255,3 +257,17 @@ def test_the_reviewers_der_in_hex_capture(tmp_path: Path) -> None:
         assert piece not in "".join(text.split()).lower()
         assert key[600:620].decode("latin-1") not in text
     assert piece in _run("events", str(path), "-f", "json", "--show-secrets")  # the control
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09+/-pPsSkK \u212a\u017f\u0130\u0131,.\"\r\n"),
+               max_size=60))
+def test_candidate_pre_check_answers_as_the_case_insensitive_search(text: str) -> None:
+    """``_candidate`` (issue 11: the cheap pre-check every shown text pays) says exactly
+    what the ``re.I`` search says, on ASCII text and on text with letters past ASCII
+    that ignoring case matches (the Kelvin sign, the long s, dotted and dotless I)."""
+    from attrace.redact import _CANDIDATE, _candidate
+
+    assert _candidate(text) == (_CANDIDATE.search(text) is not None)
+    for fixed in ("PSK", "pSk", "\u212a" * 25, "ps\u212a", "A" * 19, "A" * 20, "-----"):
+        assert _candidate(fixed) == (_CANDIDATE.search(fixed) is not None)

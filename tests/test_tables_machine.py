@@ -63,14 +63,15 @@ def test_fast_absolute_times_equal_timefmt() -> None:
     import random
 
     from attrace.model import Timebase
-    from attrace.tables import _absolute_iso
+    from attrace.rows import _absolute_iso
     from attrace.timefmt import iso
 
     rng = random.Random(7)
     tb = Timebase("absolute")
     samples = [rng.uniform(0, 2e9) for _ in range(2000)]
     samples += [int(t) + rng.randint(0, 999) / 1000 for t in samples[:1000]]
-    samples += [0.0, 0.9999995, 1709647331.2505, 1709647331.9999999]
+    samples += [0.0, 0.9999995, 1709647331.2505, 1709647331.9999999, -48e9, -62135596800.0,
+                float("nan"), float("inf"), 253402300799.9996, 1e300]
     assert [_absolute_iso(t) for t in samples] == [iso(t, tb) for t in samples]
 
 

@@ -38,17 +38,25 @@ def events(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: s
     shown = _shown(trace, display_filter)
     out = sys.stdout
     if fmt != "table":
-        first = trace.first_time
-        names = trace.source_names
-        sessions = trace.event_sessions()
-        rows = ({**event_row(e, trace.timebase, first, names, trace.transaction_of(e.index),
-                             show_secrets), "session": sessions[e.index]}
-                for e in trace.event_list if shown is None or shown[e.index])
-        output.write(rows, fmt, out,
+        output.write(_rows(trace, show_secrets, shown), fmt, out,
                      columns=(*EVENT_KEYS, "inferred", "note", "session", "repeat"))
         return
     output.write(_table_rows(trace, time_mode, show_secrets, shown), "table", out,
                  columns=_TABLE_COLUMNS, widths={"info": 100})
+
+
+def _rows(trace, show_secrets: bool, shown=None):  # type: ignore[no-untyped-def]
+    """Each shown event's row, with its session, made as it is written."""
+    first, names, timebase = trace.first_time, trace.source_names, trace.timebase
+    sessions = trace.event_sessions()
+    links = trace.analysis.transaction_of
+    n = len(links)
+    for e in trace.event_list:
+        if shown is None or shown[e.index]:
+            link = links[e.index] if e.index < n else None
+            row = event_row(e, timebase, first, names, link, show_secrets)
+            row["session"] = sessions[e.index]
+            yield row
 
 
 def _shown(trace, display_filter: Filter | None):  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@
 Layout (``docs/contracts.md``, "Fleet dataset")::
 
     fleet/attrace-fleet.json          the manifest (``attrace.fleet.manifest``)
-    fleet/<table>/<key>.parquet       one file per trace per table (tables: schema.TABLES)
+    fleet/<table>/<part>.parquet      the rows of several traces (``attrace.fleet.parts``)
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from attrace.errors import InputError
 from attrace.fleet.manifest import MANIFEST, is_dataset, read_manifest
-from attrace.fleet.schema import TABLES, schema, to_pandas
+from attrace.fleet.parts import read
+from attrace.fleet.schema import TABLES, to_pandas
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,13 +56,9 @@ class Fleet:
 
     def dataset(self, table: str) -> ds.Dataset:
         """The table as a pyarrow dataset (nothing read until it is scanned)."""
-        import pyarrow.dataset as ds
-
         if table not in TABLES:
             raise KeyError(f"no table {table!r}; tables: {', '.join(TABLES)}")
-        folder = self.folder / table
-        files = sorted(str(p) for p in folder.glob("*.parquet")) if folder.is_dir() else []
-        return ds.dataset(files, schema=schema(table, self.tags), format="parquet")
+        return read(self.folder, table, self.manifest)
 
     def table(self, table: str) -> pd.DataFrame:
         return to_pandas(self.dataset(table).to_table(), table)

@@ -17,22 +17,27 @@ from attrace.errors import InputError
 
 MANIFEST: Final = "attrace-fleet.json"
 FORMAT: Final = "attrace-fleet"
-VERSION: Final = 1
-"""The dataset's layout version: raised when a column changes meaning or goes away."""
+VERSION: Final = 2
+"""The dataset's layout version: raised when a column changes meaning or goes away, or
+the files change layout (2: part files of several traces, ``parts``; 1 had a file per
+trace per table)."""
 
 
 @dataclass
 class Manifest:
-    """What a dataset holds: its tag options and, per trace path, the entry of its last
-    analysis (``key``, ``size``, ``mtime_ns``, ``attrace``, ``events``, ``error``)."""
+    """What a dataset holds: its tag options, per trace path the entry of its last
+    analysis (``key``, ``part``, ``size``, ``mtime_ns``, ``attrace``, ``events``,
+    ``error``...) and per part the traces it was written with (``attrace.fleet.parts``)."""
 
     tags: dict[str, str] = field(default_factory=dict)
     """Tag name to the regular expression that gives it."""
     traces: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parts: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps({"format": FORMAT, "version": VERSION, "tags": self.tags,
-                           "traces": self.traces}, indent=1, ensure_ascii=False) + "\n"
+                           "traces": self.traces, "parts": self.parts},
+                          indent=1, ensure_ascii=False) + "\n"
 
 
 def is_dataset(path: str | Path) -> bool:
@@ -57,7 +62,8 @@ def read_manifest(folder: str | Path) -> Manifest:
         raise OtherLayout(f"{path} is a fleet dataset of layout version "
                           f"{data.get('version')}, this attrace reads version {VERSION}; redo "
                           "it with attrace batch TRACES... -o FOLDER --force")
-    return Manifest(dict(data.get("tags") or {}), dict(data.get("traces") or {}))
+    return Manifest(dict(data.get("tags") or {}), dict(data.get("traces") or {}),
+                    dict(data.get("parts") or {}))
 
 
 class OtherLayout(InputError):

@@ -9,24 +9,28 @@ capture of a fleet look like a broken device.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 
-def open_outcomes(sessions: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+def open_outcomes(sessions: pd.DataFrame | Mapping[str, Sequence[Any]]
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Per session (one row per open): refused by the module (a non-zero ``open_err``, or
     ``ERROR`` to the command, which has no code and closes the session ``failed``), and
-    unanswered (no result in the capture).  Both boolean, on ``sessions``' index."""
+    unanswered (no result in the capture).  Both boolean arrays in the sessions' order.
+    ``sessions`` is a sessions table or its columns as lists (what a fleet worker has
+    before any table is built)."""
     import pandas as pd
 
-    err = sessions["open_err"]
-    answered = err.notna().to_numpy(dtype=bool)
+    err = pd.array(sessions["open_err"], dtype="Int64")
+    answered = ~err.isna()
     with_code = (err.fillna(0) != 0).to_numpy(dtype=bool)
-    refused = (sessions["close_reason"].astype("string") == "failed") \
+    refused = (pd.array(sessions["close_reason"], dtype="string") == "failed") \
         .fillna(False).to_numpy(dtype=bool)
     failed = with_code | (~answered & refused)
     unanswered = ~answered & ~refused
-    return (pd.Series(failed, index=sessions.index, dtype=bool),
-            pd.Series(unanswered, index=sessions.index, dtype=bool))
+    return failed, unanswered

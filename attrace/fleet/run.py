@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
+import math
 import multiprocessing
 import os
 import re
@@ -25,18 +26,18 @@ from pathlib import Path
 from typing import Any, Final
 
 from attrace.errors import InputError, UsageError
+from attrace.fleet.columns import shown_path
 from attrace.fleet.manifest import Manifest, OtherLayout, read_manifest, write_manifest
+from attrace.fleet.parts import PART_TRACES, repair
 from attrace.fleet.schema import COLUMNS, TABLES
 from attrace.fleet.work import (
     DETECTED,
     RUNNING,
     Reading,
     Task,
-    analyse,
-    analyse_marked,
+    analyse_part,
     lost,
     running_marker,
-    shown_path,
 )
 from attrace.output import printable
 from attrace.report.progress import Steps
@@ -278,16 +279,17 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def run_local(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
-    """``analyse`` over the tasks in a pool of ``jobs`` processes, rows as they finish.
-    A lone trace is analysed here: a pool would only add its start-up (seconds) to a
-    batch of one.
+    """``analyse_part`` over the tasks in a pool of ``jobs`` processes, a few traces per
+    part (``chunks``), rows as their parts are written.  A lone trace is analysed here:
+    a pool would only add its start-up (seconds) to a batch of one.
 
     A worker process that dies (the OOM killer's SIGKILL) breaks the whole pool: the
     traces being analysed then (their markers, ``work.running_marker``) are each analysed
     again alone, and the one whose worker dies again gets an error row; the rest of the
-    batch goes on in a new pool."""
+    batch (the unwritten traces of the parts that died with it included) goes on in a new
+    pool."""
     if len(tasks) <= 1:
-        yield from map(analyse, tasks)
+        yield from analyse_part(tasks)
         return
     context = _context()
     todo = list(tasks)
@@ -306,25 +308,35 @@ def run_local(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
         todo = [t for t in todo if t not in suspects]
 
 
+def chunks(tasks: Sequence[Task], jobs: int) -> list[list[Task]]:
+    """The tasks in parts for ``jobs`` workers: up to ``PART_TRACES`` traces each, and
+    at least eight parts per worker while there are traces enough (so that no worker is
+    left alone with a long part at the end of the batch)."""
+    size = max(1, min(PART_TRACES, math.ceil(len(tasks) / (jobs * 8))))
+    return [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
+
+
 def _pool(tasks: Sequence[Task], jobs: int, context: multiprocessing.context.BaseContext,
           finished: set[str]) -> Iterator[dict[str, Any]]:
     """The tasks in one pool, the key of each trace done added to ``finished``; when the
-    pool breaks, the rows already finished are given before ``BrokenProcessPool``."""
-    with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=context) as pool:
-        futures = {pool.submit(analyse_marked, t): t for t in tasks}
+    pool breaks, the rows of the parts already written are given before
+    ``BrokenProcessPool``."""
+    parts = chunks(tasks, jobs)
+    with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=context) as pool:
+        futures = {pool.submit(analyse_part, part, True): part for part in parts}
         try:
             for future in as_completed(futures):
                 try:
-                    row = future.result()
+                    rows = future.result()
                 except BrokenProcessPool:
-                    for other, task in futures.items():  # those done before it broke
-                        if task.key not in finished and other.done() and \
+                    for other, part in futures.items():  # those done before it broke
+                        if part[0].key not in finished and other.done() and \
                                 not other.cancelled() and other.exception() is None:
-                            finished.add(task.key)
-                            yield other.result()
+                            finished.update(t.key for t in part)
+                            yield from other.result()
                     raise
-                finished.add(futures[future].key)
-                yield row
+                finished.update(t.key for t in futures[future])
+                yield from rows
         finally:
             for future in futures:
                 future.cancel()
@@ -334,17 +346,19 @@ def _alone(task: Task, context: multiprocessing.context.BaseContext) -> dict[str
     """One trace in a pool of its own: its row, or its error row when its worker dies."""
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         try:
-            return pool.submit(analyse_marked, task).result()
+            return pool.submit(analyse_part, [task], True).result()[0]
         except BrokenProcessPool:
             running_marker(task.out, task.key).unlink(missing_ok=True)
             return lost(task, DIED)
 
 
 def run_dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[dict[str, Any]]:
-    """The same ``analyse`` as Dask tasks, one per trace, on the scheduler at ``address``
-    or on a LocalCluster of ``jobs`` single-threaded worker processes (``local``).  The
-    traces must be readable and the dataset folder writable by every worker (a shared
-    filesystem when the cluster spans machines)."""
+    """The same ``analyse_part`` as Dask tasks, one per trace (each its own part), on the
+    scheduler at ``address`` or on a LocalCluster of ``jobs`` single-threaded worker
+    processes (``local``).  The traces must be readable and the dataset folder writable
+    by every worker (a shared filesystem when the cluster spans machines).  A trace the
+    scheduler gives up on (``KilledWorker``: workers died under it, as many times as
+    ``distributed.scheduler.allowed-failures`` allows) gets an error row."""
     try:
         from distributed import Client, LocalCluster
         from distributed import as_completed as finished
@@ -365,15 +379,16 @@ def run_dask(tasks: Sequence[Task], address: str, jobs: int) -> Iterator[dict[st
     try:
         if not tasks:
             return
-        futures = client.map(analyse, list(tasks), key=[f"attrace-{t.key}" for t in tasks],
-                             pure=False)
+        futures = client.map(analyse_part, [[t] for t in tasks],
+                             key=[f"attrace-{t.key}" for t in tasks], pure=False)
         by_key = {f"attrace-{t.key}": t for t in tasks}
         for future in finished(futures):
             try:
-                yield future.result()
+                rows = future.result()
             except KilledWorker:  # the scheduler gave up on it after workers died under it
-                yield lost(by_key[future.key], DIED)
+                rows = [lost(by_key[future.key], DIED)]
             future.release()
+            yield from rows
     finally:
         client.close()
         if cluster is not None:
@@ -414,6 +429,8 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
     tasks, skipped = plan(traces, out, manifest, tag_map, events, force, reading)
     outcome = Outcome(skipped=skipped, left_out=left_out)
     how = reading.entry()
+    if repair(out, manifest):  # what a batch killed before its end left
+        write_manifest(out, manifest)
     started = time.perf_counter()
     rows = run_dask(tasks, dask, jobs) if dask else run_local(tasks, jobs)
     saved = time.monotonic()
@@ -429,7 +446,9 @@ def batch(patterns: Sequence[str], out: str | Path, jobs: int | None = None,
                     write_manifest(out, manifest)
                     saved = time.monotonic()
     finally:
-        write_manifest(out, manifest)
+        write_manifest(out, manifest)  # the new parts first: then the old ones are stale
+        if repair(out, manifest):
+            write_manifest(out, manifest)
         with contextlib.suppress(OSError):  # left only by a worker that died
             (out / RUNNING).rmdir()
     outcome.elapsed_s = time.perf_counter() - started
@@ -455,8 +474,9 @@ def _manifest(out: Path, force: bool, log: Callable[[str], None] | None) -> Mani
 
 def _record(manifest: Manifest, row: dict[str, Any], events: bool,
             tags: dict[str, str], reading: dict[str, Any]) -> None:
+    manifest.parts.setdefault(row["part"], []).append(row["file"])
     manifest.traces[row["file"]] = {
-        "key": row["key"], "size": row["size"], "mtime_ns": row["mtime_ns"],
+        "key": row["key"], "part": row["part"], "size": row["size"], "mtime_ns": row["mtime_ns"],
         "attrace": row["attrace"], "events": events, "tags": tags, "reading": reading,
         "error": row["error"], **({"lost": True} if row.get("lost") else {}),
         **({"sources": row["sources"]} if row.get("sources") else {})}

@@ -139,6 +139,8 @@ class Ssl:
         """Open transaction -> the session row of an open attempt the state table refused
         (an open on a connection already open): it is no connection's session."""
         self.certificates: list[dict] = []
+        self._matches: dict[tuple[bytes, bytes], bool | None] = {}
+        """``_key_matches``'s answers, by (certificate, key) as entered."""
         self.last_time: float | None = None
         self.tls_clients: dict[tuple[str, int], tuple[int | None, Transaction]] = {}
         """(configuring command, client) -> (SSL context or None for plain TCP, the
@@ -391,13 +393,21 @@ class Ssl:
                        f"{display_event(event)} with seclevel {cfg.seclevel} but no "
                        f"{', '.join(missing)} configured for {self._cfg_label(s)}",
                        event.index, s.ctx, s.conn)
-        if cfg.seclevel == 2 and "clientcert" in cfg.certs and "clientkey" in cfg.certs:
+        if (cfg.seclevel == 2 and "clientcert" in cfg.certs and "clientkey" in cfg.certs
+                and self._key_matches(cfg.certs["clientcert"], cfg.certs["clientkey"]) is False):
+            self._emit("key-mismatch",
+                       f"{display_event(event)}: the client key configured does not "
+                       "belong to the client certificate", event.index, s.ctx, s.conn)
+
+    def _key_matches(self, cert: bytes, key: bytes) -> bool | None:
+        """``certs.key_matches``, once per pair of blocks: a device opens its sessions
+        with the same certificate and key again and again, and decoding both (PEM, then
+        the key) cost more than the rest of an open."""
+        pair = (cert, key)
+        if pair not in self._matches:
             certs = _certs_module()
-            if certs is not None and certs.key_matches(cfg.certs["clientcert"],
-                                                       cfg.certs["clientkey"]) is False:
-                self._emit("key-mismatch",
-                           f"{display_event(event)}: the client key configured does not "
-                           "belong to the client certificate", event.index, s.ctx, s.conn)
+            self._matches[pair] = certs.key_matches(cert, key) if certs is not None else None
+        return self._matches[pair]
 
     def _cfg_label(self, s: Session) -> str:
         return f"SSL context {s.ctx}" if self._spec.client_keyed else f"{s.ctx},{s.conn}"

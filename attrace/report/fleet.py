@@ -77,7 +77,8 @@ def per_trace(fleet: Fleet) -> pd.DataFrame:
     frame = traces[["file", *fleet.tags]].copy()
     frame["unreadable"] = traces["error"].notna().to_numpy()
     sessions = fleet.sessions
-    failed_open, unanswered = open_outcomes(sessions)
+    failed_open, unanswered = (pd.Series(o, index=sessions.index)
+                               for o in open_outcomes(sessions))
     sends = _sends(fleet)
     counts = {
         "opens": sessions.groupby("file", observed=True).size(),
@@ -147,7 +148,7 @@ def _open_failures(fleet: Fleet) -> list[dict[str, Any]]:
     """Refused opens per error code (``ERROR`` for the command answered ERROR)."""
     sessions = fleet.sessions
     total = len(sessions)
-    failed = sessions[open_outcomes(sessions)[0].to_numpy()]
+    failed = sessions[open_outcomes(sessions)[0]]
     code = failed["open_err"].astype("string").fillna("ERROR")
     text = failed["open_err_text"].astype("string").fillna("")
     rows = []
