@@ -8,7 +8,6 @@ AT+QSSLSTATE answers and the batch/fleet error texts.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,16 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "real"
 
 
-def _attrace() -> str:
-    beside = Path(sys.executable).with_name("attrace")
-    found = str(beside) if beside.exists() else shutil.which("attrace")
-    assert found, "the attrace command is not installed"
-    return found
-
-
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_attrace(), *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    """The installed command's entry point (``attrace.cli:run``), in a process of its own."""
+    return subprocess.run([sys.executable, "-c", "from attrace.cli import run; run()", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 # ------------------------------------------------ 6: batch and fleet errors say what to do
