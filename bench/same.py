@@ -86,7 +86,8 @@ def differs(a: object, b: object) -> str:
             x, y = a[col], b[col]
             if str(x.dtype) != str(y.dtype):
                 return f"column {col}: dtype {x.dtype} != {y.dtype}"
-            same = (x == y) | (x.isna() & y.isna())
+            # A nullable column compares to NA where one side is missing: not the same.
+            same = (x == y).fillna(False).astype(bool) | (x.isna() & y.isna())
             if not bool(same.all()):
                 row = int((~same).to_numpy().nonzero()[0][0])
                 return f"column {col}, row {row}: {x.iloc[row]!r} != {y.iloc[row]!r}"

@@ -8,7 +8,6 @@ AT+QSSLSTATE answers and the batch/fleet error texts.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,16 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "real"
 
 
-def _attrace() -> str:
-    beside = Path(sys.executable).with_name("attrace")
-    found = str(beside) if beside.exists() else shutil.which("attrace")
-    assert found, "the attrace command is not installed"
-    return found
-
-
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_attrace(), *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    """The installed command's entry point (``attrace.cli:run``), in a process of its own."""
+    return subprocess.run([sys.executable, "-c", "from attrace.cli import run; run()", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 # ------------------------------------------------ 6: batch and fleet errors say what to do
@@ -274,3 +267,21 @@ def _walk(node):  # type: ignore[no-untyped-def]
     yield node
     for child in node.children:
         yield from _walk(child)
+
+
+# ------------------------------------------------ 1 (review): services number their own
+
+def test_mqtt_and_tcp_commands_never_join_the_ssl_session_of_the_same_number(
+        tmp_path: Path) -> None:
+    """SSL client 0, MQTT client 0 and TCP socket 0 are three things on a BG96: only the
+    SSL commands belong to the SSL session 1:0#1."""
+    path = _capture(tmp_path, 'AT+QSSLOPEN=1,1,0,"a.example.com",443,0\nOK\n+QSSLOPEN: 0,0\n'
+                              'AT+QMTOPEN=0,"broker.example.com",1883\nOK\n+QMTOPEN: 0,0\n'
+                              'AT+QIOPEN=1,0,"TCP","b.example.com",80,0,0\nOK\n+QIOPEN: 0,0\n'
+                              'AT+QSSLSTATE=0\n'
+                              '+QSSLSTATE: 0,"SSLClient","192.0.2.1",443,0,2,1,0,0,"usbmodem",1\n'
+                              'OK\n')
+    ev = attrace.load(path).events
+    sessions = dict(zip(ev["line"], ev["session"], strict=True))
+    assert [sessions[n] for n in (1, 2, 3, 10, 11, 12)] == ["1:0#1"] * 6
+    assert all(pd.isna(sessions[n]) for n in range(4, 10))

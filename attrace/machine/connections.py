@@ -477,9 +477,11 @@ class Ssl:
             s.transactions.append(tx.index)
 
     def on_use(self, tx: Transaction) -> None:
-        """Another command on a connection (read its data, ask its state): it and its
-        answers belong to the connection's running session, no state changes."""
-        if not self._unplaced(tx.ctx, tx.conn):
+        """Another SSL command on a connection (read its data, ask its state): it and its
+        answers belong to the connection's running session, no state changes.  A command
+        of another service (``AT+QIOPEN``, ``AT+QMTOPEN``) numbers its own sockets or
+        clients: never an SSL session's."""
+        if tx.command in self._spec.ssl_commands and not self._unplaced(tx.ctx, tx.conn):
             self._join(tx)
 
     def on_listed(self, event: Event, where: tuple[int | None, int | None]) -> None:

@@ -34,6 +34,7 @@ and ``attrace formats --check``)::
     dir = "tx"                        # when the regex has no `dir` group
     line_end = ""                     # this pattern's own
     note = "..."                      # a pattern without `data`: what its meta lines are
+                                      # (a `time` group gives them the time logged)
     repeat = false                    # every match in the line is a piece of data
     time = "%H:%M:%S.%f"              # this pattern's own time format (and time_kind)
     [[samples]]                       # checked by `attrace formats --check` and the tests
@@ -41,7 +42,7 @@ and ``attrace formats --check``)::
     data = "AT+CSQ\\r\\n"
     dir = "tx"
     time = 1.234                      # seconds; absolute and clock times as ISO text
-    kind = "data"                     # or meta, noise
+    kind = "data"                     # or meta, noise (a meta sample's time is checked)
 
 A blank line is layout (meta); a line whose text cannot be decoded, or whose time is
 impossible, is noise with the reason.

@@ -183,6 +183,9 @@ class Spec:
     """Final result codes that mean success (``OK``, ``SEND OK``)."""
     ready: frozenset[str] = frozenset()
     """Lines that mean the module (re)started (``RDY``)."""
+    ssl_commands: frozenset[str] = frozenset()
+    """The commands of the profile's SSL tables (``*_ssl.toml``): only these act on an
+    SSL connection; a TCP socket's or MQTT client's number is another numbering."""
     service: dict[str, Any] = field(default_factory=dict)
     """Answers that mean no network service (``[service]`` of ts27007.toml: the
     registration commands, the denied ``<stat>``, the no-signal ``+CSQ`` values)."""
@@ -376,6 +379,7 @@ def load(profile: str = DEFAULT_PROFILE) -> Spec:
     texts: dict[str, str] = {}
     about: dict[str, Any] = {}
     service: dict[str, Any] = {}
+    ssl: set[str] = set()
     folder = resources.files(__name__)
     for name in (*COMMON_FILES, *PROFILES[profile]):
         data = tomllib.loads((folder / name).read_text(encoding="utf-8"))
@@ -383,6 +387,8 @@ def load(profile: str = DEFAULT_PROFILE) -> Spec:
         about.update(data.get("profile", {}))
         for cname, table in data.get("commands", {}).items():
             commands[cname.upper()] = _command(cname.upper(), table)
+            if name.endswith("_ssl.toml"):
+                ssl.add(cname.upper())
         for uname, table in data.get("urcs", {}).items():
             urcs[uname.upper()] = _urc(uname.upper(), table)
         results = data.get("results", {})
@@ -398,4 +404,5 @@ def load(profile: str = DEFAULT_PROFILE) -> Spec:
                 profile=profile, title=about.get("title", ""),
                 client_keyed=about.get("connections") == "client",
                 close_releases=bool(about.get("close_releases", False)),
-                successes=tuple(successes), ready=frozenset(ready), service=service)
+                successes=tuple(successes), ready=frozenset(ready), service=service,
+                ssl_commands=frozenset(ssl))
