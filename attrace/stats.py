@@ -94,7 +94,7 @@ class Stats:
 
 def _completions() -> dict[str, bool]:
     """Commands that report completion after OK, and whether that is timeout-limited."""
-    return {name: cmd.raw.get("completion_limit") == "timeout"
+    return {name: cmd.raw.get("completion_limit") in ("timeout", "response")
             for name, cmd in load_spec().commands.items() if cmd.raw.get("completion")}
 
 

@@ -205,3 +205,19 @@ def test_every_code_is_documented_in_the_contracts() -> None:
     section = doc[doc.index("## Diagnostics"):]
     for code, (severity, _) in CODES.items():
         assert f"| `{code}` | {severity} |" in section, code
+
+
+def test_a_late_qsslclose_line_is_over_the_commands_limit() -> None:
+    """The manual's 300 ms for AT+QSSLCLOSE cover its response, the +QSSLCLOSE line
+    included: a line 2 s late is a response-time warning (once, even when the OK was
+    late too), one within 300 ms is none."""
+    close = [*OPEN, (3.0, "tx", "AT+QSSLCLOSE=1,0"), (3.1, "rx", "OK")]
+    late = timed(*close, (5.0, "rx", "+QSSLCLOSE: 1,0,0"))
+    [d] = [d for d in late.analysis.diagnostics if d.code == "response-time"]
+    assert d.message == ("AT+QSSLCLOSE=1,0 got +QSSLCLOSE: 1,0,0 after 2.000 s, over its "
+                         "0.3 s limit (its response ends with that line)")
+    assert d.event == 5 and d.severity == "warning"
+    assert "response-time" not in codes(timed(*close, (3.2, "rx", "+QSSLCLOSE: 1,0,0")))
+    both = timed(*OPEN, (3.0, "tx", "AT+QSSLCLOSE=1,0"), (3.7, "rx", "OK"),
+                 (5.0, "rx", "+QSSLCLOSE: 1,0,0"))
+    assert codes(both).count("response-time") == 1

@@ -212,6 +212,8 @@ class Channel:
             tx.completion = cmd.completion
             if cmd.completion_limited:
                 tx.completion_limit_s = float(self.ssl.config(ctx, conn).timeout)
+            elif cmd.completion_in_response:
+                tx.completion_limit_s = tx.limit_s
         if event.form == "write":
             if cmd.name == "QSSLCFG" and cmd.query_of(event.args) is None:
                 self.ssl.first_seen(True)  # the host sets up: the trace shows the start
@@ -575,9 +577,17 @@ class Channel:
                             f"({tx.err_text}){self.ssl.over_ssl(tx)}", event.index, ctx, conn)
         limit = tx.completion_limit_s
         if limit is not None and tx.done_after_s is not None and tx.done_after_s > limit:
-            self.emit("completion-time", f"{display_event(event)} came {tx.done_after_s:.3f} s "
-                                         f"after {tx.text}, over the {limit:g} s timeout",
-                      event.index, ctx, conn)
+            cmd = self.spec.commands.get(tx.command)
+            if cmd is None or not cmd.completion_in_response:
+                self.emit("completion-time", f"{display_event(event)} came "
+                                             f"{tx.done_after_s:.3f} s after {tx.text}, over "
+                                             f"the {limit:g} s timeout", event.index, ctx, conn)
+            elif tx.ok_after_s is None or tx.ok_after_s <= limit:  # a late OK said it once
+                # The manual's limit covers the whole response, this URC included.
+                self.emit("response-time", f"{tx.text} got {display_event(event)} after "
+                                           f"{tx.done_after_s:.3f} s, over its {limit:g} s "
+                                           "limit (its response ends with that line)",
+                          event.index, ctx, conn)
         if tx.command == "QSSLOPEN":
             self.ssl.on_open_result(tx, event, err)
         elif tx.command == "QSSLCLOSE":
