@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from attrace.fleet.schema import COLUMNS, FLEET_COLUMNS, schema, to_arrow
-from attrace.rows import diagnostic_row, session_row, transaction_row
+from attrace.rows import diagnostic_row, session_row, transaction_columns
 
 if TYPE_CHECKING:
     from attrace.api import Trace
@@ -42,11 +42,17 @@ def ms(seconds: float | None) -> int | None:
     return round(seconds * 1000)
 
 
+def _own(table: str) -> list[str]:
+    """The columns of a fleet table that the trace's own rows hold (the fleet's own
+    columns are added afterwards)."""
+    return [n for n, _ in COLUMNS[table] if n not in FLEET_COLUMNS[table]]
+
+
 def _collect(rows: Iterable[dict[str, Any]], table: str) -> Columns:
-    """The records as lists, one per column of the table that a record holds (the
-    fleet's own columns are added afterwards): each record's values taken as one tuple,
-    the tuples turned into columns at the end (faster than an append per value)."""
-    names = [n for n, _ in COLUMNS[table] if n not in FLEET_COLUMNS[table]]
+    """The records as lists, one per column of the table that a record holds: each
+    record's values taken as one tuple, the tuples turned into columns at the end (faster
+    than an append per value)."""
+    names = _own(table)
     values = itemgetter(*names)
     columns = list(zip(*map(values, rows), strict=True)) or [()] * len(names)
     return {name: list(column) for name, column in zip(names, columns, strict=True)}
@@ -76,8 +82,9 @@ def trace_columns(trace: Trace) -> dict[str, Columns]:
     out = {
         "sessions": _collect((session_row(s, first, spec.ssl_error(s.open_err))
                               for s in analysis.sessions), "sessions"),
-        "transactions": _collect((transaction_row(tx, first)
-                                  for tx in analysis.transactions), "transactions"),
+        "transactions": {name: column for name, column in
+                         transaction_columns(analysis.transactions, first).items()
+                         if name in _own("transactions")},
         "diagnostics": _collect((diagnostic_row(d, evs, names)
                                  for d in analysis.diagnostics), "diagnostics"),
     }
