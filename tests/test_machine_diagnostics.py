@@ -28,6 +28,10 @@ CASES: dict[str, tuple[list, list]] = {
     # code: (trace that shows it, trace that does not)
     "response-time": ([(0.0, "tx", CFG), (0.5, "rx", "OK")],
                       [(0.0, "tx", CFG), (0.03, "rx", "OK")]),
+    "clock-jump": ([(5.0, "tx", "AT+CCLK?"), (1.7e9, "rx", '+CCLK: "24/05/01,08:00:00+00"'),
+                    (1.7e9 + 0.01, "rx", "OK")],
+                   [(5.0, "tx", "AT+CCLK?"), (5.1, "rx", '+CCLK: "24/05/01,08:00:00+00"'),
+                    (5.11, "rx", "OK"), (80_000.0, "tx", "AT"), (80_000.02, "rx", "OK")]),
     "completion-time": (
         [(0.0, "tx", 'AT+QSSLCFG=1,0,"timeout",10'), (0.02, "rx", "OK"), (1.0, "tx",
          'AT+QSSLOPEN=1,0,"h.example",443,0'), (1.05, "rx", "OK"),
@@ -221,3 +225,22 @@ def test_a_late_qsslclose_line_is_over_the_commands_limit() -> None:
     both = timed(*OPEN, (3.0, "tx", "AT+QSSLCLOSE=1,0"), (3.7, "rx", "OK"),
                  (5.0, "rx", "+QSSLCLOSE: 1,0,0"))
     assert codes(both).count("response-time") == 1
+
+
+def test_a_clock_jump_is_said_where_and_no_time_is_measured_across_it() -> None:
+    """An RTC set from 1970 to 2024 mid-trace: one clock-jump naming both events, no
+    response time of 54 years (nor its response-time warning); backwards too."""
+    trace = timed((5.0, "tx", "AT"), (5.02, "rx", "OK"), (6.0, "tx", "AT+CCLK?"),
+                  (1_714_550_400.0, "rx", '+CCLK: "24/05/01,08:00:00+00"'),
+                  (1_714_550_400.01, "rx", "OK"), (1_714_550_401.0, "tx", "AT+CSQ"),
+                  (1_714_550_401.5, "rx", "OK"))
+    [jump] = [d for d in trace.analysis.diagnostics if d.code == "clock-jump"]
+    assert jump.message.startswith("the clock jumps forward 54.3 years between #3 and #4")
+    assert jump.event == 3
+    cclk, csq = trace.analysis.transactions[1:]
+    assert cclk.ok_after_s is None and csq.ok_after_s == 0.5
+    assert [d.code for d in trace.analysis.diagnostics] == ["clock-jump", "response-time"]
+    back = timed((100.0, "tx", "AT"), (50.0, "rx", "OK"), (60.0, "tx", "AT"), (60.02, "rx", "OK"))
+    [jump] = [d for d in back.analysis.diagnostics if d.code == "clock-jump"]
+    assert "jumps back 50.000 s between #1 and #2" in jump.message
+    assert "time-order" not in codes(back)

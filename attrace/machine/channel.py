@@ -52,6 +52,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Final
 
+from attrace import clock
 from attrace import spec as _spec
 from attrace.diagnostics import event_no
 from attrace.machine import checks
@@ -99,6 +100,10 @@ class Channel:
         self.kinds: dict[int, str] = {}
         """Refined kinds: event index -> new kind."""
         self.last_time: float | None = None
+        self._last_timed = 0
+        """The index of the event ``last_time`` is from."""
+        self.jumped: int | None = None
+        """The event after the latest clock jump: no time is measured across it."""
         self._held: tuple[Event, Transaction] | None = None
         """A final result whose command is not yet known, with the newest command queued
         when it came (see the module docstring)."""
@@ -121,7 +126,10 @@ class Channel:
     def feed(self, event: Event) -> None:
         self.owner.append(None)
         if event.time is not None:
+            if self.last_time is not None and clock.is_jump(event.time - self.last_time):
+                self._clock_jump(event)
             self.last_time = event.time
+            self._last_timed = event.index
         kind = event.kind
         if self._quote is not None:
             self._quoted(event)
@@ -151,6 +159,21 @@ class Channel:
         if event.note and kind not in ("noise", "meta", "data"):
             self._notes(event)
 
+    def _clock_jump(self, event: Event) -> None:
+        assert event.time is not None and self.last_time is not None
+        self.jumped = event.index
+        if not self.timed:
+            return
+        step = event.time - self.last_time
+        self.emit("clock-jump", f"the clock jumps {'back' if step < 0 else 'forward'} "
+                                f"{_span(abs(step))} between {event_no(self._last_timed)} and "
+                                f"{event_no(event.index)} (set mid-trace, or another clock): "
+                                "no time is measured across it", event.index)
+
+    def _across_jump(self, tx: Transaction) -> bool:
+        """Did the clock jump after ``tx``'s command went out?"""
+        return self.jumped is not None and self.jumped > tx.event
+
     def _link(self, tx: Transaction, event: Event) -> None:
         tx.events.append(event.index)
         self.owner[event.index] = tx.index
@@ -160,7 +183,7 @@ class Channel:
         """Seconds from ``ref`` to the event (or to ``end``, the event's last byte); None
         untimed, or (with ``time-order``) when the event is stamped before ``ref``."""
         at = end if end is not None else event.time
-        if not self.timed or ref is None or at is None:
+        if not self.timed or ref is None or at is None or self._across_jump(tx):
             return None
         value = _round(at - ref)
         if value < 0:
@@ -249,7 +272,7 @@ class Channel:
     def _past_limit(self, tx: Transaction, now: float | None) -> bool:
         ref = tx.ref if tx.ref is not None else tx.start
         return (self.timed and now is not None and tx.limit_s is not None and ref is not None
-                and now - ref > tx.limit_s)
+                and now - ref > tx.limit_s and not self._across_jump(tx))
 
     def _retire_stale(self, event: Event) -> None:
         """Queued commands past their limit when a new command goes out got no answer."""
@@ -770,3 +793,11 @@ class Channel:
         return any(t.index > tx.index and (t.ctx, t.conn) == (tx.ctx, tx.conn)
                    and t.result not in ("none", "timeout") and t.conn is not None
                    for t in self.transactions[tx.index + 1:])
+
+
+def _span(seconds: float) -> str:
+    """A clock jump's size as people read it: ``3.0 s``, ``1.0 h``, ``54.3 years``."""
+    for unit, size in (("years", 365.25 * 86_400), ("days", 86_400), ("h", 3600)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.3f} s"
