@@ -3,7 +3,8 @@
 A device whose RTC is set mid-trace (1970 to 2024 by ``AT+CCLK``), or a logger restarted
 with another clock, stamps the events after it on another time line.  A step back of more
 than ``BACK_S`` between two timed events in trace order, or forward by more than
-``FORWARD_S``, is such a jump: no response time is measured across it (the machine's
+``FORWARD_S``, is such a jump (data entries aside: they are stamped where they began, and
+may come after later lines): no response time is measured across it (the machine's
 ``clock-jump``), and the I/O table counts it as no time at all (``steady``), so that one
 jump of 54 years does not stretch every interval to months.
 """
@@ -27,20 +28,21 @@ def is_jump(step: float) -> bool:
     return step < -BACK_S or step > FORWARD_S
 
 
-def steady(times: np.ndarray) -> tuple[np.ndarray, int]:
+def steady(times: np.ndarray, checked: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """``times`` (float seconds in trace order, NaN where an event has none) with every
-    jump taken out (the step across it counts as zero) and small steps back kept from
-    going below the first time, and how many jumps there were."""
+    jump taken out (the step across it counts as zero, and every later time moves with
+    it) and small steps back kept from going below the first time, and how many jumps
+    there were.  Only the events ``checked`` marks are compared with each other (a data
+    entry is stamped where it began and may come after later lines: no jump)."""
     import numpy as np
 
-    out = np.full(len(times), np.nan)
-    timed = np.flatnonzero(np.isfinite(times))
-    if not len(timed):
-        return out, 0
-    values = times[timed]
-    steps = np.diff(values)
+    finite = np.isfinite(times)
+    use = np.flatnonzero(finite if checked is None else finite & checked)
+    if not len(use):
+        return times.copy(), 0
+    steps = np.diff(times[use])
     jumps = (steps < -BACK_S) | (steps > FORWARD_S)
-    steps[jumps] = 0.0
-    line = values[0] + np.concatenate(([0.0], np.cumsum(steps)))
-    out[timed] = np.maximum(line, values[0])
-    return out, int(jumps.sum())
+    correction = np.zeros(len(times))
+    correction[use[1:][jumps]] = -steps[jumps]
+    out = times + np.cumsum(correction)
+    return np.where(finite, np.maximum(out, times[use[0]]), np.nan), int(jumps.sum())

@@ -32,6 +32,7 @@ from attrace.filters import (
 from attrace.spec import load as load_spec
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from attrace.api import Trace
@@ -201,7 +202,13 @@ def _finite_rel(events: pd.DataFrame) -> pd.Series:
     import pandas as pd
 
     rel = pd.to_numeric(events["rel"], errors="coerce").astype("float64").to_numpy()
-    return pd.Series(steady(np.where(np.isfinite(rel), rel, np.nan))[0], index=events.index)
+    return pd.Series(steady(np.where(np.isfinite(rel), rel, np.nan), _checked(events))[0],
+                     index=events.index)
+
+
+def _checked(events: pd.DataFrame) -> np.ndarray:
+    """The events whose stamps tell a clock jump: all but data entries."""
+    return (events["kind"] != "data").to_numpy(dtype=bool)
 
 
 def clock_notes(events: pd.DataFrame) -> tuple[int, int]:
@@ -215,7 +222,8 @@ def clock_notes(events: pd.DataFrame) -> tuple[int, int]:
     rel = pd.to_numeric(events["rel"], errors="coerce").astype("float64").to_numpy()
     finite = np.isfinite(rel)
     uart = events["dir"].isin(["tx", "rx"]).to_numpy() & (events["kind"] != "meta").to_numpy()
-    return steady(np.where(finite, rel, np.nan))[1], int((uart & ~finite).sum())
+    return steady(np.where(finite, rel, np.nan), _checked(events))[1], \
+        int((uart & ~finite).sum())
 
 
 def auto_interval(events: pd.DataFrame) -> float:

@@ -244,3 +244,12 @@ def test_a_clock_jump_is_said_where_and_no_time_is_measured_across_it() -> None:
     [jump] = [d for d in back.analysis.diagnostics if d.code == "clock-jump"]
     assert "jumps back 50.000 s between #1 and #2" in jump.message
     assert "time-order" not in codes(back)
+
+
+def test_a_data_entry_that_runs_on_is_no_clock_jump() -> None:
+    """An entry without Ctrl+Z takes in the lines after it and comes last, stamped where
+    it began: a step back in event order, but not on the capture's clock."""
+    trace = timed((0.0, "tx", 'AT+QSSLCFG=1,5,"cacert"'), (0.03, "rx", b"> "),
+                  (0.2, "tx", b"-----BEGIN CERTIFICATE-----\r\nMIIB\r\n"), (11.0, "rx", "OK"))
+    assert [e.kind for e in trace.event_list][-2:] == ["final", "data"]
+    assert "clock-jump" not in codes(trace)

@@ -100,8 +100,9 @@ class Channel:
         self.kinds: dict[int, str] = {}
         """Refined kinds: event index -> new kind."""
         self.last_time: float | None = None
+        self._clock: float | None = None
         self._last_timed = 0
-        """The index of the event ``last_time`` is from."""
+        """The time and index of the latest event that can tell a clock jump."""
         self.jumped: int | None = None
         """The event after the latest clock jump: no time is measured across it."""
         self._held: tuple[Event, Transaction] | None = None
@@ -125,12 +126,14 @@ class Channel:
 
     def feed(self, event: Event) -> None:
         self.owner.append(None)
-        if event.time is not None:
-            if self.last_time is not None and clock.is_jump(event.time - self.last_time):
-                self._clock_jump(event)
-            self.last_time = event.time
-            self._last_timed = event.index
         kind = event.kind
+        if event.time is not None:
+            if kind != "data":  # an entry is stamped where it began: it tells no jump
+                if self._clock is not None and clock.is_jump(event.time - self._clock):
+                    self._clock_jump(event)
+                self._clock = event.time
+                self._last_timed = event.index
+            self.last_time = event.time
         if self._quote is not None:
             self._quoted(event)
         if self._payload is not None and event.dir != TX and (kind != "meta" or event.data_len):
@@ -160,11 +163,11 @@ class Channel:
             self._notes(event)
 
     def _clock_jump(self, event: Event) -> None:
-        assert event.time is not None and self.last_time is not None
+        assert event.time is not None and self._clock is not None
         self.jumped = event.index
         if not self.timed:
             return
-        step = event.time - self.last_time
+        step = event.time - self._clock
         self.emit("clock-jump", f"the clock jumps {'back' if step < 0 else 'forward'} "
                                 f"{_span(abs(step))} between {event_no(self._last_timed)} and "
                                 f"{event_no(event.index)} (set mid-trace, or another clock): "
