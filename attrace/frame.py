@@ -44,7 +44,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from typing import Final
+from typing import Any, Final
 
 from attrace import spec as _spec
 from attrace.model import DATA, META, RX, TX, Chunk, Record, new_chunk, new_record
@@ -327,8 +327,14 @@ class Framer:
                       rec.offset, rec.length + more, rec.line, f"{rec.note}; {lines} in a row",
                       rec.purpose, rec.ctx, rec.conn, rec.expected, rec.end, rec.dropped, lines)
 
-    def feed_batch(self, chunks: Iterable[Chunk], source: int = 0) -> list[Record]:
+    def feed_batch(
+        self, chunks: Iterable[Chunk], source: int = 0, out: Any = None
+    ) -> list[Record]:
         """Frame the chunks in turn; return the records they completed, in order.
+
+        ``out``: where the records go instead of a new list (``Parser.sink``: the decoder
+        parses each record as it comes, and a plain whole line goes to its ``plain`` as
+        fields, no ``Record`` built); then ``out`` is what is returned.
 
         The one framing loop (``feed`` is this for one chunk): first what every chunk
         needs (a lossy dot settled, held line ends handed out when the chunk does not
@@ -338,14 +344,17 @@ class Framer:
         while a record is pending, goes the general way (``_feed_chunk``).  How the
         chunks are grouped never changes the records (``tests/test_differential.py``).
         """
-        out: list[Record] = []
+        if out is None:
+            out = []
         add = out.append
+        plain = getattr(out, "plain", None)
         feed = self._feed_chunk
+        frame = self._frame
         streams = self._streams
         mine = self._by_source.get(source)
         if mine is None:
             mine = self._by_source[source] = {}
-        plain = _PLAIN_START
+        starts = _PLAIN_START
         last = self._last.get(source)
         for chunk in chunks:
             if self._dotted is not None:
@@ -374,32 +383,37 @@ class Framer:
                 if data[:1] == b"+" and st.dir != TX and data.startswith(_RECV_PREFIX):
                     if self._whole_recv(st, chunk, source, out):
                         continue
-                elif 2 < n <= _FAST_MAX and data[-1] == _LF and plain[data[0]] and \
+                elif 2 < n <= _FAST_MAX and data[-1] == _LF and starts[data[0]] and \
                         not st.dropped:
                     cr = data.find(b"\r")
                     if (cr == n - 2 or cr == -1) and data.find(b"\n") == n - 1:
                         body = data[:cr] if cr > 0 else data[:-1]
                         if st.offset < 0:
-                            rec = new_record("line", data, body, st.dir, False, chunk.time,
-                                             source, chunk.offset, chunk.length, chunk.line,
-                                             "", "", None, None, None)
+                            raw, offset, size = data, chunk.offset, chunk.length
                         else:
-                            rec = new_record("line", bytes(st.buf) + data, body, st.dir, False,
-                                             chunk.time, source, st.offset,
-                                             st.acc + chunk.length, chunk.line, "", "", None,
-                                             None, None)
+                            raw, offset, size = bytes(st.buf) + data, st.offset, \
+                                st.acc + chunk.length
                             st.buf = bytearray()
                             st.offset = -1
                             st.acc = 0
-                        if (body.find(b"AT", 1) > 0 or body[:1] in _JUNK_HEADS) and \
-                                self._split(st, rec, out):
+                        split = body.find(b"AT", 1) > 0 or body[:1] in _JUNK_HEADS
+                        after = (
+                            body[:1] in b"Aa" or b"ERROR" in body or self._counting is not None
+                        ) and (self._announced is not None or body not in self._inert)
+                        if plain is not None and not split and not after:
+                            plain(raw, body, st.dir, chunk.time, source, offset, size,
+                                  chunk.line)  # the common case: no Record at all
                             continue
-                        add(rec)
-                        if (body[:1] in b"Aa" or b"ERROR" in body or self._counting is not None) \
-                                and (self._announced is not None or body not in self._inert):
-                            self._after_line(st, rec, out)
+                        rec = new_record("line", raw, body, st.dir, False, chunk.time, source,
+                                         offset, size, chunk.line, "", "", None, None, None)
+                        if split and self._split(st, rec, out):
+                            continue
+                        if after:
+                            self._line_out(st, rec, out)
+                        else:
+                            add(rec)
                         continue
-                elif 1 < n <= _FAST_MAX and data[-1] == _CR and plain[data[0]] and \
+                elif 1 < n <= _FAST_MAX and data[-1] == _CR and starts[data[0]] and \
                         data[0] != 0x2B and not st.dropped and data.find(b"\r") == n - 1 \
                         and b"\n" not in data:
                     # A whole line ending in a lone CR: pending until the next chunk
@@ -446,6 +460,27 @@ class Framer:
                                                     else st.dir), out)
                         continue
             elif (
+                st.mode is LINE
+                and st.started
+                and 0 < n < _FAST_MAX
+                and len(st.buf) < _FAST_MAX
+                and b"\n" not in data
+                and b"\r" not in data
+                and not st.quote_due
+                and not st.dropped
+                and st.expected is None
+                and (
+                    st.dir == TX
+                    or len(st.buf) >= 256
+                    or not _RECV_PREFIX.startswith(st.buf.lstrip()[:len(_RECV_PREFIX)])
+                )
+            ):
+                # More of a line begun in an earlier chunk, no line end yet (a logic
+                # analyzer's byte, a terminal's slow read): what ``_frame_line`` does with
+                # it, when the line cannot be a receive URC's head (``_take_all``).
+                _take_all(st, chunk)
+                continue
+            elif (
                 st.mode is DATA_MODE
                 and st.remaining < 0
                 and len(st.buf) < _FAST_MAX
@@ -458,7 +493,7 @@ class Framer:
                 continue
             elif st.mode is DATA_MODE and self._data_end(st, chunk, out):
                 continue
-            feed(chunk, source, out)
+            frame(st, chunk, out)  # (what ``_feed_chunk`` comes to: nothing is pending)
         if last is not None:
             self._last[source] = last
         return out
@@ -488,8 +523,7 @@ class Framer:
         st.offset, st.acc, st.line, st.time = -1, 0, line, chunk.time
         st.recv = (ctx, conn)
         st.remaining = 0
-        out.append(rec)
-        self._after_line(st, rec, out)
+        self._line_out(st, rec, out)
         return True
 
     def _data_end(self, st: _Stream, chunk: Chunk, out: list[Record]) -> bool:
@@ -653,8 +687,7 @@ class Framer:
         if (rec.body.find(b"AT", 1) > 0 or rec.body[:1] in _JUNK_HEADS) and \
                 self._split(st, rec, out):
             return stop
-        out.append(rec)
-        self._after_line(st, rec, out)
+        self._line_out(st, rec, out)
         return stop
 
     def _frame_prompt(
@@ -715,10 +748,10 @@ class Framer:
         if rec.kind != "prompt" and (rec.body.find(b"AT", 1) > 0 or rec.body[:1] in _JUNK_HEADS) \
                 and self._split(st, rec, out):
             return
-        out.append(rec)
         if rec.kind != "prompt":
-            self._after_line(st, rec, out)
+            self._line_out(st, rec, out)
             return
+        out.append(rec)
         entry = self._announced
         if entry is not None and entry.stream == (st.source, st.dir) and not self._has_tx:
             self._announced = None
@@ -923,7 +956,8 @@ class Framer:
         bytes end with a Ctrl+Z or ESC and nothing but line ends after it, that byte was the
         host's end (the line ends are framed as lines); else the entry simply stops (an
         entry without a length to count by, ``_Entry.unread``, before the line ends after
-        it).  Its records go before ``rec``, where their bytes were."""
+        it).  Its records are handed out before ``rec`` (``_line_out``), where their bytes
+        were."""
         entry = st.entry
         if not st.buf or entry is None or not self._answers(entry, rec.body):
             return
@@ -947,8 +981,8 @@ class Framer:
             self._finish(pst, held, mine)
         if st.mode is LINE and st.offset >= 0:
             mine.append(self._emit(st, "line", ""))  # its line ends: none may be held
-        at = len(out) - 1 if out and out[-1] is rec else len(out)
-        out[at:at] = mine
+        for done in mine:
+            out.append(done)
 
     @staticmethod
     def _short_note(st: _Stream, by: str) -> str:
@@ -1064,18 +1098,25 @@ class Framer:
             pos += 1
         again = self._untake(st, cut)
         rec = self._emit(st, "line", "")
-        out.append(rec)
-        self._after_line(st, rec, out)
+        self._line_out(st, rec, out)
         self._refeed(st, again, chunk, pos, out)
         return True
 
-    def _after_line(self, st: _Stream, rec: Record, out: list[Record]) -> None:
-        """React to a completed line: data-entry commands, formats, cancelling errors, the
-        module's answer to a fixed-length entry still counting (``_end_answered``)."""
-        body = rec.body
+    def _line_out(self, st: _Stream, rec: Record, out: list[Record]) -> None:
+        """Hand out a completed line and act on it: first the records of a fixed-length
+        entry still counting that the line, the module's answer, ends (``_end_answered``:
+        their bytes came before it), then the line, then what it does (``_after_line``).
+        Records are handed out in their order, never inserted before one already out: the
+        decoder parses each as it comes (``Parser.sink``)."""
         counting = self._counting
         if counting is not None and counting is not st and st.dir != TX:
             self._end_answered(counting, rec, out)
+        out.append(rec)
+        self._after_line(st, rec, out)
+
+    def _after_line(self, st: _Stream, rec: Record, out: list[Record]) -> None:
+        """React to a completed line: data-entry commands, formats, cancelling errors."""
+        body = rec.body
         if body[:1] in b"Aa" and body[:3].upper() == b"AT+":
             # The line end a logger may repeat after the prompt: an LF (no host ends a
             # command so), or a CRLF on a line the capture decorates (a stamp before it:
@@ -1103,9 +1144,10 @@ class Framer:
         if parts is None:
             return False
         for part in parts:
-            out.append(part)
             if part.kind == "line":
-                self._after_line(st, part, out)
+                self._line_out(st, part, out)
+            else:
+                out.append(part)
         return True
 
     def _on_command(self, st: _Stream, body: bytes, line_end: bytes) -> None:

@@ -8,8 +8,8 @@ the running event index.  Command semantics (pairing, sessions) are the machine'
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Final
 
 from attrace import spec as _spec
@@ -56,7 +56,7 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def _join(*notes: str) -> str:
-    return "; ".join(n for n in notes if n)
+    return "; ".join(filter(None, notes))
 
 
 class Parser:
@@ -138,55 +138,73 @@ class Parser:
         return self._line(index, rec)
 
     def parse_batch(self, records: Iterable[Record]) -> list[Event]:
-        """The records' events, numbered on from the last (the parser's one entry).
+        """The records' events, numbered on from the last (``sink`` of a list, fed the
+        records in turn)."""
+        out: list[Event] = []
+        append = self.sink(out).append
+        for rec in records:
+            append(rec)
+        return out
+
+    def sink(self, out: list[Event]) -> Sink:
+        """Where records go to become events appended to ``out`` (the parser's one entry):
+        ``append(record)``, and ``plain(...)`` for a plain line given by its fields, which
+        the framer's common case calls without building the ``Record`` at all.
 
         A plain line (no note, no purpose, direction as captured) costs one memo lookup
         and one event: the memo of its direction maps the line's bytes straight to every
         field ``_line`` would compute; any other record goes the general way (``_parse``).
         """
-        out: list[Event] = []
         add = out.append
         memos = self._by_dir
         parse = self._parse
-        index = self.index
         pem = self._pem
-        for rec in records:
+
+        def plain(raw: bytes, body: bytes, d: str | None, time: float | None, source: int,
+                  offset: int, length: int, line: int) -> None:
+            memo = memos.get(d)
+            if memo is None:
+                memo = memos[d] = {}
+            open_block = bool(pem)
+            fields = None if open_block else memo.get(body)
+            if fields is None:
+                rec = new_record("line", raw, body, d, False, time, source, offset, length,
+                                 line, "", "", None, None, None)
+                index = self.index
+                self.index += 1
+                e = self._line(index, rec)
+                if open_block or e.purpose:  # a PEM block's line: never remembered
+                    add(e)
+                    return
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[body] = (e.dir, e.inferred, e.kind, e.name, e.form, e.args, e.ctx,
+                              e.conn, e.text, e.note, raw)
+                add(e)
+                return
+            d, inferred, kind, name, form, args, ctx, conn, text, note, seen = fields
+            if raw == seen:
+                raw = seen  # one bytes object for every copy of a line (memory)
+            index = self.index
+            self.index = index + 1
+            add(new_event(index, time, d, inferred, kind, name, form, args, ctx, conn, text,
+                          source, offset, length, line, len(raw), note, "", raw, None))
+
+        def append(rec: Record) -> None:
             if (
                 rec.kind == "line"
                 and not rec.note
                 and not rec.purpose
                 and not rec.inferred
-                and not pem
                 and rec.repeat == 1
+                and rec.end is None
             ):
-                memo = memos.get(rec.dir)
-                if memo is None:
-                    memo = memos[rec.dir] = {}
-                fields = memo.get(rec.body)
-                if fields is None:
-                    if len(memo) >= _MEMO_LIMIT:
-                        memo.clear()
-                    e = self._line(index, rec)
-                    if e.purpose:  # a PEM block's first line: never remembered
-                        add(e)
-                        index += 1
-                        continue
-                    fields = memo[rec.body] = (e.dir, e.inferred, e.kind, e.name, e.form,
-                                               e.args, e.ctx, e.conn, e.text, e.note, rec.raw)
-                d, inferred, kind, name, form, args, ctx, conn, text, note, seen = fields
-                raw = rec.raw
-                if raw == seen:
-                    raw = seen  # one bytes object for every copy of a line (memory)
-                add(new_event(index, rec.time, d, inferred, kind, name, form, args, ctx, conn,
-                              text, rec.source, rec.offset, rec.length, rec.line, len(raw),
-                              note, "", raw, rec.end))
-                index += 1
-                continue
-            self.index = index
-            add(parse(rec))
-            index = self.index
-        self.index = index
-        return out
+                plain(rec.raw, rec.body, rec.dir, rec.time, rec.source, rec.offset,
+                      rec.length, rec.line)
+            else:
+                add(parse(rec))
+
+        return Sink(append, plain)
 
     def _line(self, index: int, rec: Record) -> Event:
         body = rec.body
@@ -315,6 +333,17 @@ class Parser:
         return new_event(index, rec.time, direction, inferred, kind, parsed.name, parsed.form,
                          args, ctx, conn, text, rec.source, rec.offset, rec.length, rec.line,
                          len(rec.raw) + rec.dropped, note, "recv", rec.raw, rec.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Sink:
+    """Records in, events out (``Parser.sink``): what the framer hands its records to."""
+
+    append: Callable[[Record], None]
+    """Parse a record and add its event."""
+    plain: Callable[[bytes, bytes, str | None, float | None, int, int, int, int], None]
+    """Parse a plain line given by its raw bytes, body, direction, time, source, offset,
+    length and line (a ``Record`` of kind ``line`` and nothing else set)."""
 
 
 def _plain(rec: Record) -> Record:

@@ -40,7 +40,9 @@ class Decoder:
     def feed_batch(self, chunks: Iterable[Chunk], source: int = 0) -> list[Event]:
         """The events the chunks complete, in order; however a stream of chunks is cut
         into batches, the events are the same."""
-        return self._parser.parse_batch(self._framer.feed_batch(chunks, source))
+        out: list[Event] = []
+        self._framer.feed_batch(chunks, source, self._parser.sink(out))
+        return out
 
     def close(self) -> list[Event]:
         """End of input: the events of what the framer still held."""

@@ -585,27 +585,40 @@ builtins.open = _killing_open
 '''
 
 
-def test_a_worker_killed_under_a_trace_is_its_error_row(tmp_path: Path) -> None:
+def _doomed_fleet(tmp_path: Path, names: tuple[str, ...]) -> tuple[Path, dict[str, str]]:
+    """Sample traces and ``doomed.log``, and the environment in which any process that
+    opens ``doomed.log`` is killed (``KILLER``)."""
     traces = tmp_path / "traces"
     traces.mkdir()
-    for i, name in enumerate(("timeout.log", "peer_close.log", "typos.log",
-                              "two_connections.log", "bad_credentials.log")):
+    for i, name in enumerate(names):
         shutil.copyfile(SSL / name, traces / f"{i}-{name}")
     shutil.copyfile(SSL / "missing_key.log", traces / "doomed.log")
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(KILLER)
-    env = {**os.environ, "PYTHONPATH": str(hook), "ATTRACE_TEST_DOOMED": "doomed.log"}
-    out = tmp_path / "fleet"
-    done = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "2", env=env)
-    assert done.returncode == EXIT_OK, done.stderr
-    assert "Analysed 6 traces" in done.stderr and "1 could not be read" in done.stderr
+    return traces, {**os.environ, "PYTHONPATH": str(hook),
+                    "ATTRACE_TEST_DOOMED": "doomed.log"}
+
+
+def _doomed_is_its_error_row(out: Path, traces: Path, count: int) -> None:
+    """The dataset has a row per trace, the doomed one's with the error of a dead
+    worker, the others analysed."""
     fleet = attrace.fleet.load(out)
     rows = fleet.traces.set_index("file")
     assert rows.loc[str(traces / "doomed.log"), "error"].startswith(
         "the worker process analysing this trace died (killed, perhaps for memory")
-    assert rows["error"].notna().sum() == 1 and len(rows) == 6
+    assert rows["error"].notna().sum() == 1 and len(rows) == count
     assert set(fleet.sessions["file"]) == {str(p) for p in traces.glob("[0-9]-*.log")}
+
+
+def test_a_worker_killed_under_a_trace_is_its_error_row(tmp_path: Path) -> None:
+    traces, env = _doomed_fleet(tmp_path, ("timeout.log", "peer_close.log", "typos.log",
+                                           "two_connections.log", "bad_credentials.log"))
+    out = tmp_path / "fleet"
+    done = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "2", env=env)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "Analysed 6 traces" in done.stderr and "1 could not be read" in done.stderr
+    _doomed_is_its_error_row(out, traces, 6)
     assert not (out / ".attrace-running").exists()
     # A trace lost that way is redone by the next run (the death may not be its fault).
     again = attrace_cmd("batch", str(traces), "-o", str(out), "-j", "2")
@@ -714,33 +727,20 @@ def test_dask_worker_killed_under_a_trace_is_its_error_row(tmp_path: Path) -> No
     scheduler gives up on that task (``KilledWorker``), the trace is an error row redone
     by the next run, the others are analysed, the batch ends normally."""
     pytest.importorskip("distributed")
-    traces = tmp_path / "traces"
-    traces.mkdir()
-    good = ("timeout.log", "peer_close.log", "two_connections.log", "bad_credentials.log")
-    for i, name in enumerate(good):
-        shutil.copyfile(SSL / name, traces / f"{i}-{name}")
-    shutil.copyfile(SSL / "missing_key.log", traces / "doomed.log")
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(KILLER)
-    env = {**os.environ, "PYTHONPATH": str(hook), "ATTRACE_TEST_DOOMED": "doomed.log",
-           # The scheduler gives up at the first death (not the fourth, its default), and
-           # hands a worker one task at a time: only the doomed task is ever on the
-           # worker that dies (another one there would be suspected with it).
-           "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
-           "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0"}
+    traces, env = _doomed_fleet(tmp_path, ("timeout.log", "peer_close.log",
+                                           "two_connections.log", "bad_credentials.log"))
+    # The scheduler gives up at the first death (not the fourth, its default), and hands
+    # a worker one task at a time: only the doomed task is ever on the worker that dies
+    # (another one there would be suspected with it).
+    env |= {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
+            "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0"}
     out = tmp_path / "fleet"
     done = attrace_cmd("batch", str(traces), "-o", str(out), "--dask", "local", "-j", "2",
                        env=env)
     assert done.returncode == EXIT_OK, done.stderr
     assert "Analysed 5 traces" in done.stderr and "1 could not be read" in done.stderr
     assert "marked as failed because 1 workers died" in done.stderr  # the real KilledWorker
-    fleet = attrace.fleet.load(out)
-    rows = fleet.traces.set_index("file")
-    assert rows.loc[str(traces / "doomed.log"), "error"].startswith(
-        "the worker process analysing this trace died (killed, perhaps for memory")
-    assert rows["error"].notna().sum() == 1 and len(rows) == 5
-    assert set(fleet.sessions["file"]) == {str(p) for p in traces.glob("[0-9]-*.log")}
+    _doomed_is_its_error_row(out, traces, 5)
     again = attrace_cmd("batch", str(traces), "-o", str(out), "--dask", "local", "-j", "2")
     assert "Analysed 1 trace " in again.stderr and "skipped 4 unchanged" in again.stderr
     assert attrace.fleet.load(out).traces["error"].isna().all()

@@ -690,3 +690,23 @@ def test_a_run_of_blank_layout_lines_is_one_meta_record_across_feeds() -> None:
         ("line", 0, 4, 1, 1, ""), ("meta", 4, 100, 2, 100, "blank line; 100 in a row"),
         ("meta", 104, 1, 102, 1, "blank line before the first timestamp"),
         ("line", 105, 4, 103, 1, "")]
+
+
+@pytest.mark.parametrize("direction", ["rx", None])
+def test_one_byte_a_chunk_frames_as_whole_lines(direction: str | None) -> None:
+    """A logic analyzer gives one byte a chunk: every line, a receive URC whose payload
+    holds line ends (its head told only once its bytes are all in), a line that starts
+    like that head and is none, and a data entry frame as the same bytes in one chunk."""
+    text = (b"AT+QSSLSEND=1,0,4\r\n> ABCD\r\nSEND OK\r\n"
+            b'+QSSLURC: "recv",1,0,6,"a\r\nb\r\n"\r\n'
+            b'+QSSLURC: "closed",1,0\r\n+QSSLURC: "recv"\r\n+CEREG: 1\r\nOK\r\n')
+    whole = frame((direction, text))
+    bytewise = [(direction, text[i:i + 1]) for i in range(len(text))]
+
+    def fields(records: list[Record]) -> list[tuple]:
+        return [(r.kind, r.raw, r.body, r.dir, r.offset, r.length, r.note, r.purpose, r.ctx,
+                 r.conn, r.expected, r.dropped, r.repeat) for r in records]
+
+    assert fields(frame(*bytewise)) == fields(whole)
+    assert fields(frame_batch(*bytewise)) == fields(whole)
+    assert any(r.purpose == "recv" and r.raw.endswith(b'b\r\n"\r\n') for r in whole)

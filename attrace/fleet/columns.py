@@ -1,6 +1,6 @@
 """One trace's rows of the fleet's tables, built column by column straight from the
-records of ``attrace.rows`` (the records ``attrace.tables`` makes its DataFrames of), then
-made Arrow tables of exactly the fleet schema.
+records and columns of ``attrace.rows`` (what ``attrace.tables`` makes its DataFrames
+of), then made Arrow tables of exactly the fleet schema.
 
 A fleet worker needs no DataFrame: a DataFrame per table per trace (typed column by
 column, then converted to Arrow) cost more than reading the trace's sessions, commands

@@ -269,11 +269,11 @@ DIED: Final = ("the worker process analysing this trace died (killed, perhaps fo
 
 def _context() -> multiprocessing.context.BaseContext:
     """Workers start from a fork server that has attrace loaded (no fork of a threaded
-    parent, no import per worker)."""
+    parent, no import per worker: pandas, for ``opens``, included)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["attrace.fleet.work", "attrace.api", "attrace.check",
-                                        "pyarrow.parquet"])
+                                        "pyarrow.parquet", "pandas"])
         return context
     return multiprocessing.get_context("spawn")
 

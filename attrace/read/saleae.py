@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Final
 
-from attrace.model import Chunk, Timebase
+from attrace.model import DATA, Chunk, Timebase, new_chunk
 from attrace.read.base import LOOKAHEAD_BYTES, Line, Reader, meta, unmatched
 from attrace.read.common import file_direction, finite_time, guess_directions
 
@@ -158,8 +158,8 @@ class SaleaeReader(Reader):
                 yield unmatched(line, f"start time {start.decode('latin-1')!r} is not a number")
                 continue
             direction = dirs[name] if name in dirs else self._new(name)
-            yield Chunk(value, time, direction, offset, len(raw), number,
-                        m.start(8) if q_cell is None else m.start(7))
+            yield new_chunk(value, time, direction, offset, len(raw), number,
+                            m.start(8) if q_cell is None else m.start(7), DATA, "")
 
     def _new(self, name: bytes) -> str | None:
         """An analyzer first seen after the look-ahead: only its name can tell."""
@@ -187,8 +187,8 @@ class SaleaeReader(Reader):
             except ValueError:
                 yield unmatched(line, f"time {m.group(1).decode('latin-1')!r} is not a number")
                 continue
-            yield Chunk(value, time, direction, offset, len(raw), number,
-                        m.start(2) if m.group(2) is not None else m.start(3))
+            yield new_chunk(value, time, direction, offset, len(raw), number,
+                            m.start(2) if m.group(2) is not None else m.start(3), DATA, "")
 
 
 

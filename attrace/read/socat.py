@@ -21,9 +21,9 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Final
 
-from attrace.model import RX, TX, Chunk, Timebase
+from attrace.model import DATA, RX, TX, Chunk, Timebase, new_chunk
 from attrace.read.base import LOOKAHEAD_BYTES, Line, Reader, head_hits, meta, noise
-from attrace.read.common import clock_seconds, day_start, guess_directions
+from attrace.read.common import day_start, guess_directions
 
 _HEADER_TEXT: Final = (
     rb"(?P<dir>[<>]) (?P<y>\d{4})/(?P<mo>\d\d)/(?P<d>\d\d) (?P<clock>\d\d:\d\d:\d\d(?:\.\d+)?)"
@@ -36,12 +36,22 @@ _ESCAPE: Final = re.compile(rb"\\[abvfr\\]")
 _ESCAPES: Final = {b"\\a": b"\x07", b"\\b": b"\x08", b"\\v": b"\x0b", b"\\f": b"\x0c",
                    b"\\r": b"\r", b"\\\\": b"\\"}
 _LOOKAHEAD: Final = 200
+_MINUTES_LIMIT: Final = 100_000
 _MAX_DIGITS: Final = 15
 """A ``length=`` longer than this is no read() size (and past Python's int limit, an error)."""
 
 
 def _unescape(text: bytes) -> bytes:
     if b"\\" not in text:
+        return text
+    if b"\\\\" not in text:
+        # Without an escaped backslash every backslash starts its own escape (or none),
+        # and no replacement makes a backslash: the replacements can go one by one (what
+        # ``_ESCAPE.sub`` does, several times faster on the usual ``\r`` at a line's end).
+        text = text.replace(b"\\r", b"\r")
+        if b"\\" in text:
+            for escape, byte in _ESCAPES.items():
+                text = text.replace(escape, byte)
         return text
     return _ESCAPE.sub(lambda m: _ESCAPES[m.group()], text)
 
@@ -61,6 +71,8 @@ class SocatReader(Reader):
         self._dirs: dict[bytes, str | None] = {b">": TX, b"<": RX}
         self._hex = False
         self._days: dict[bytes, float] = {}
+        self._minutes: dict[bytes, tuple[float, int] | None] = {}
+        """A header's ``YYYYMMDDHH:MM`` -> ``_minute`` of it (bounded: ``_MINUTES_LIMIT``)."""
 
     @classmethod
     def detect(cls, head: bytes) -> float:
@@ -103,18 +115,32 @@ class SocatReader(Reader):
 
     def _time(self, m: re.Match[bytes]) -> float | None:
         """The header's time, or None when its date or clock is impossible."""
-        key = m.group("y") + m.group("mo") + m.group("d")
+        y, mo, d, clock = m.group("y", "mo", "d", "clock")
+        key = y + mo + d + clock[:5]
+        found = self._minutes.get(key, False)
+        if found is False:
+            found = self._minute(y, mo, d, clock)
+            if len(self._minutes) >= _MINUTES_LIMIT:
+                self._minutes.clear()
+            self._minutes[key] = found
+        if found is None:
+            return None
+        return found[0] + (found[1] + float(clock[6:]))
+
+    def _minute(self, y: bytes, mo: bytes, d: bytes, clock: bytes) -> tuple[float, int] | None:
+        """(start of the day, seconds of the minute in it) of a header's date and clock
+        (what ``clock_seconds`` adds its seconds to), or None when either is impossible."""
+        key = y + mo + d
         day = self._days.get(key)
         if day is None:
             try:
-                day = day_start(int(m.group("y")), int(m.group("mo")), int(m.group("d")))
+                day = day_start(int(y), int(mo), int(d))
             except ValueError:
                 return None
             self._days[key] = day
-        clock = m.group("clock")
         if int(clock[:2]) > 23 or int(clock[3:5]) > 59:
             return None
-        return day + clock_seconds(clock)
+        return day, int(clock[:2]) * 3600 + int(clock[3:5]) * 60
 
     def _block(self, m: re.Match[bytes]) -> tuple[int, float | None, str | None, str]:
         """A header's (length, time, direction, why it is unreadable or "")."""
@@ -189,13 +215,13 @@ class SocatReader(Reader):
             if hexed is not None:
                 data = bytes.fromhex(hexed.group(1).decode())
                 remaining -= len(data)
-                yield Chunk(data, time, direction, start, size, first_line, head)
+                yield new_chunk(data, time, direction, start, size, first_line, head, DATA, "")
                 continue
             data = _unescape(raw)
             if len(data) <= remaining:
                 remaining -= len(data)
-                yield Chunk(data, time, direction, start, size, first_line, head,
-                            lossy=b"." in data)
+                yield new_chunk(data, time, direction, start, size, first_line, head, DATA, "",
+                                b"." in data)
                 continue
             glued = _HEADER.search(raw, 1)
             if glued is not None and len(_unescape(raw[: glued.start()])) <= remaining:
@@ -218,7 +244,8 @@ class SocatReader(Reader):
             if len(data) == remaining + 1 and data.endswith(b"\n"):
                 data = data[:-1]  # a newline socat added after the block: decoration
             remaining = 0
-            yield Chunk(data, time, direction, start, size, first_line, head, lossy=b"." in data)
+            yield new_chunk(data, time, direction, start, size, first_line, head, DATA, "",
+                            b"." in data)
         if header is not None:
             yield meta(header, "socat block header with no data (end of capture)")
 
