@@ -27,7 +27,7 @@ import re
 import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -921,13 +921,45 @@ def _binary(events: Sequence[Event]) -> bool:
     return bad > 0.2 * len(text)
 
 
+_TIME_FIELDS: Final = frozenset({
+    "time", "rel", "start", "ok_after_s", "done_after_s", "limit_s", "entry_s", "open_at",
+    "open_after_s", "closed_at", "duration_s", "tx_bps", "rx_bps"})
+"""Fields measured on the capture's clock: a trace without timestamps has none of them."""
+_TIME_CODES: Final = re.compile(r"\b(?:response-time|completion-time)\b")
+"""Diagnostics only a timed trace can give (an answer over its limit)."""
+
+
+def timing_rule(compiled: _Compiled) -> bool:
+    """Does the rule judge time: a field on the capture's clock, or a diagnostic that
+    only timing raises?  On a trace without timestamps such a rule has nothing to judge
+    (``count(code == response-time) == 0`` would hold by default)."""
+    fields = {f for m in (compiled.measure, compiled.denominator) if m is not None
+              for f in m.fields}
+    return bool(fields & _TIME_FIELDS) or _TIME_CODES.search(compiled.rule.assertion) \
+        is not None
+
+
+def _untimed(result: RuleResult) -> RuleResult:
+    """A timing rule's result on a trace without timestamps: failed, saying why (a CI
+    gate must not pass on what it could not measure; the other rules stay judged)."""
+    if not result.passed:
+        return result
+    return replace(result, passed=False, value=None, detail=(
+        "nothing was timed: the capture has no timestamps, so this timing rule has "
+        "nothing to judge and cannot pass; capture with timestamps (or leave the rule "
+        "out for this file)"))
+
+
 def check_trace(trace: Trace, rules: Sequence[Rule], file: str | None = None) -> CheckResult:
     """Every rule on one trace (rules are compiled first, so a bad rule fails early);
-    ``InputError`` when the trace gives nothing to judge (``judgeable``)."""
+    ``InputError`` when the trace gives nothing to judge (``judgeable``), and a failed
+    timing rule (``timing_rule``) when the trace has no timestamps."""
     compiled = [compile_rule(r) for r in rules]
     judgeable(trace)
     name = file if file is not None else ", ".join(trace.source_names)
-    return CheckResult([evaluate(c, trace, name) for c in compiled])
+    timed = trace.analysis.timed
+    return CheckResult([evaluate(c, trace, name) if timed or not timing_rule(c)
+                        else _untimed(evaluate(c, trace, name)) for c in compiled])
 
 
 def assert_trace(trace: Trace, *assertions: str | Rule, table: str | None = None) -> None:

@@ -54,6 +54,8 @@ CODES: Final[dict[str, tuple[str, str]]] = {
     "one-sided": ("note", "only one direction was captured, so commands cannot be paired"),
     "time-order": ("warning", "an answer stamped before its request ended (clock or merge "
                               "problem): its time is not used"),
+    "clock-jump": ("warning", "the capture's clock jumps (set mid-trace, or another clock): "
+                              "no time is measured across it"),
     "spec-profile": ("note", "which command spec profile (module family) the trace was "
                              "read with, when not the default"),
     "no-service": ("note", "the module reports no network service: registration denied "

@@ -17,7 +17,12 @@ all.  ``scrub`` therefore folds, in any text:
 - a private key in DER (binary ASN.1: PKCS#1, PKCS#8, SEC1, encrypted PKCS#8) or a piece
   of an RSA key cut off its header, recognised by its structure (``attrace.der``);
 - a long hex run whose bytes hold any of the above (hex data format);
-- the values after a PSK keyword (``"psk"``, ``"pskidentity"``, ``AT+...PSK=``).
+- the values after a PSK keyword (``"psk"``, ``"pskkey"``, ``AT+...PSK=``): the arguments
+  that follow it, one comma after another, and nothing past them (a diagnostic's words
+  and numbers after a quoted command stay).  The identity is no secret: it is the first
+  of two values after ``"psk"`` (``"psk","meter-0042","<key>"``), and the value of
+  ``"pskidentity"``; it stays shown.  (The BC66 manual has no PSK setting, only PSK cipher
+  suites; other modules and the traces users bring write the identity before the key.)
 
 Certificates are public, but their bodies are folded the same way: one rule for every
 PEM body, and listings stay readable.  A long random-looking base64 word in application
@@ -59,10 +64,14 @@ _HEX: Final = re.compile(rf"[0-9A-Fa-f]{{{MIN_HEX},}}")
 _PSK: Final = re.compile(r"psk\w*\"?", re.I)
 """A PSK keyword (``"psk"``, ``"pskidentity"``, ``AT+CIPSSLCPSK``...), closing quote
 included."""
-_VALUE: Final = re.compile(r'"([^"\r\n]*)(?:"|$)|(?<![\w"])((?=[^,"\s;]*\d)[^,"\s;]{4,})')
-"""An argument after a PSK keyword: a quoted string (one cut short by a message runs to
-the line's end), or a bare word of 4 or more characters with a digit (a hex key; a small
-number such as a context id, or a word of a message, stays)."""
+_VALUE: Final = re.compile(
+    r'\s*[,=]\s*(?:"([^"\r\n]*)"|"([^"\r\n]*?)(?=\.\.\.|\u2026|[\r\n]|$)|([^,"\s;]*))')
+"""One argument after a PSK keyword, with the comma (or ``=``) before it: a quoted string,
+one a message cut short (``"5f3a9c... got OK``: it stops at the cut, or at the line's
+end), or a bare word."""
+_IDENTITY: Final = frozenset({"psk", "pskidentity", "pskid"})
+"""Keywords whose first value is the PSK identity, which is no secret (after ``psk`` only
+when a key follows it)."""
 _CANDIDATE: Final = re.compile(rf"[A-Za-z0-9+/]{{{MIN_WORD}}}|-----|psk", re.I)
 """Whatever any rule could fold starts with one of these: text without is shown as is.
 Searched through ``_candidate``."""
@@ -291,17 +300,37 @@ def _der_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _psk_spans(text: str) -> Iterator[tuple[int, int]]:
-    """The values after a PSK keyword, up to the end of its line."""
+    """The secret values after a PSK keyword (``psk_secrets``), as spans of ``text``."""
     for m in _PSK.finditer(text):
-        stop = len(text)
-        for br in ("\r", "\n"):
-            found = text.find(br, m.end())
-            if found != -1:
-                stop = min(stop, found)
-        for v in _VALUE.finditer(text, m.end(), stop):
-            group = 1 if v.group(1) is not None else 2
-            if v.group(group):
-                yield v.span(group)
+        values: list[tuple[int, int, bool]] = []  # (start, end, quoted)
+        at = m.end()
+        while (v := _VALUE.match(text, at)) is not None and v.end() > at:
+            group = next(g for g in (1, 2, 3) if v.group(g) is not None)
+            values.append((*v.span(group), group < 3))
+            at = v.end()
+        # A keyword inside a command's name (AT+CIPSSLCPSK=) says nothing of the order.
+        inside = m.start() > 0 and text[m.start() - 1].isalnum()
+        keyword = "" if inside else m.group().rstrip('"')
+        secret = psk_secrets(keyword, [text[s:e] for s, e, _ in values],
+                             [q for _, _, q in values])
+        for (s, e, _), hidden in zip(values, secret, strict=True):
+            if hidden:
+                yield s, e
+
+
+def psk_secrets(keyword: str, values: list[str], quoted: list[bool]) -> list[bool]:
+    """Which of the ``values`` after the PSK ``keyword`` are key material: every string
+    (or bare word of 4 characters or more with a digit: a hex key; a context id stays)
+    but the identity (``_IDENTITY``)."""
+    secret = [bool(v) and (q or (len(v) >= 4 and any(c.isdigit() for c in v)))
+              for v, q in zip(values, quoted, strict=True)]
+    strings = [i for i, s in enumerate(secret) if s]
+    keyword = keyword.lower()
+    if strings and keyword in _IDENTITY and (keyword != "psk" or len(strings) >= 2):
+        secret[strings[0]] = False
+    if keyword == "pskidentity":
+        secret = [False] * len(values)
+    return secret
 
 
 def is_secret(event: Event) -> bool:
@@ -329,7 +358,8 @@ def shown_raw(event: Event, show_secrets: bool = False) -> bytes:
 
 def shown_args(event: Event, show_secrets: bool = False) -> list[str | int | None]:
     """The parsed arguments an output may show: none for an entered certificate or key,
-    every value after a PSK keyword (or of a ``...PSK`` command) folded, and key material
+    every value after a PSK keyword but the identity (every value of a ``...PSK`` command)
+    folded, and key material
     in any other string (a receive URC's payload) folded as in the text."""
     args = list(event.args)
     if show_secrets or not args:
@@ -338,12 +368,21 @@ def shown_args(event: Event, show_secrets: bool = False) -> list[str | int | Non
         return []
     if _plain(event.text):
         return args  # the arguments are parsed from the text: nothing there, nothing here
-    psk = event.name is not None and "PSK" in event.name.upper()
+    start, keyword = len(args), ""
+    if event.name is not None and "PSK" in event.name.upper():
+        start = 0
+    else:
+        for i, a in enumerate(args):
+            if isinstance(a, str) and _PSK.match(a):
+                start, keyword = i + 1, a
+                break
+    values = args[start:]
+    secret = psk_secrets(keyword, ["" if a is None else str(a) for a in values],
+                         [isinstance(a, str) for a in values])
     for i, a in enumerate(args):
-        if psk and a is not None and (isinstance(a, str) or abs(a) >= 1000):
+        if i >= start and secret[i - start]:
             args[i] = _folded(str(a))
         elif isinstance(a, str):
-            psk = _PSK.match(a) is not None
             args[i] = scrub(a)
     return args
 

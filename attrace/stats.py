@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from attrace.clock import steady
 from attrace.errors import UsageError
 from attrace.filters import (
     FIELDS,
@@ -31,6 +32,7 @@ from attrace.filters import (
 from attrace.spec import load as load_spec
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from attrace.api import Trace
@@ -81,6 +83,10 @@ class Stats:
     io_intervals: int = 0
     """How many intervals the trace's span covers; more than ``len(io)`` when the table
     was cut at ``MAX_IO_ROWS``."""
+    clock_jumps: int = 0
+    """Clock jumps the I/O table counts as no time (``attrace.clock``)."""
+    io_untimed: int = 0
+    """UART events the I/O table leaves out: they have no usable time."""
 
     @property
     def io_capped(self) -> bool:
@@ -94,7 +100,7 @@ class Stats:
 
 def _completions() -> dict[str, bool]:
     """Commands that report completion after OK, and whether that is timeout-limited."""
-    return {name: cmd.raw.get("completion_limit") == "timeout"
+    return {name: cmd.raw.get("completion_limit") in ("timeout", "response")
             for name, cmd in load_spec().commands.items() if cmd.raw.get("completion")}
 
 
@@ -190,12 +196,34 @@ def throughput(sessions: pd.DataFrame) -> pd.DataFrame:
 
 def _finite_rel(events: pd.DataFrame) -> pd.Series:
     """Each event's ``rel`` as float64, NaN where it is missing or not finite (stamps
-    that overflow a float's range say nothing about when an event happened)."""
+    that overflow a float's range say nothing about when an event happened), with the
+    capture's clock jumps taken out (``attrace.clock.steady``)."""
     import numpy as np
     import pandas as pd
 
-    rel = pd.to_numeric(events["rel"], errors="coerce").astype("float64")
-    return rel.where(np.isfinite(rel.to_numpy()))
+    rel = pd.to_numeric(events["rel"], errors="coerce").astype("float64").to_numpy()
+    return pd.Series(steady(np.where(np.isfinite(rel), rel, np.nan), _checked(events))[0],
+                     index=events.index)
+
+
+def _checked(events: pd.DataFrame) -> np.ndarray:
+    """The events whose stamps tell a clock jump: all but data entries."""
+    return (events["kind"] != "data").to_numpy(dtype=bool)
+
+
+def clock_notes(events: pd.DataFrame) -> tuple[int, int]:
+    """How many clock jumps the I/O table took out, and how many UART events it leaves
+    out for want of a usable time (no stamp before the first one, or one out of range)."""
+    import numpy as np
+    import pandas as pd
+
+    if not len(events):
+        return 0, 0
+    rel = pd.to_numeric(events["rel"], errors="coerce").astype("float64").to_numpy()
+    finite = np.isfinite(rel)
+    uart = events["dir"].isin(["tx", "rx"]).to_numpy() & (events["kind"] != "meta").to_numpy()
+    return steady(np.where(finite, rel, np.nan), _checked(events))[1], \
+        int((uart & ~finite).sum())
 
 
 def auto_interval(events: pd.DataFrame) -> float:
@@ -320,6 +348,7 @@ def compute(trace: Trace, interval_s: float | None = None,
             interval_s = auto_interval(events)
         table, intervals = io(frames["events"], interval_s) if timed else (
             pd.DataFrame(columns=list(IO_COLUMNS)), 0)
+        jumps, untimed = clock_notes(frames["events"]) if timed else (0, 0)
         return Stats(
             srt=srt(frames["transactions"], timed),
             throughput=throughput(frames["sessions"]),
@@ -327,6 +356,8 @@ def compute(trace: Trace, interval_s: float | None = None,
             interval_s=interval_s,
             timed=timed,
             io_intervals=intervals,
+            clock_jumps=jumps,
+            io_untimed=untimed,
         )
 
 

@@ -3,7 +3,8 @@ a trace may carry them, written in every capture format attrace reads.
 
 The key is the client key of ``samples/two_way_auth.log`` (a fixed key keeps the tests
 reproducible); everything else is built here.  ``transfers()`` is one UART exchange: the
-PSK in an ``AT+QSSLCFG`` command, the key entered properly, the key sent as application
+PSK in an ``AT+QSSLCFG`` command (twice: once answered late, so that a diagnostic quotes
+it), the key entered properly, the key sent as application
 data split over two sends, in hex data format over two more, and three times after the
 module refused the command (ERROR, no prompt): with a NUL byte before its BEGIN line, on one
 line without breaks, and wrapped at 8 characters (more than 200 lines).  ``captures()``
@@ -74,6 +75,10 @@ def transfers(echo: bool = False) -> list[Transfer]:
     rx(ok)
     tx(f'AT+QSSLCFG=1,5,"psk","dev-007","{PSK}"\r\n'.encode())
     rx(error)
+    # A slow answer: the response-time diagnostic quotes the command, cut inside the PSK.
+    tx(f'AT+QSSLCFG=1,4,"psk","meter-0042","{PSK}"\r\n'.encode())
+    clock[0] += 0.75
+    rx(ok)
     tx(b'AT+QSSLCFG=1,5,"clientkey"\r\n')
     rx(prompt)
     tx(key + b"\x1a")

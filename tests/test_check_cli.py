@@ -195,7 +195,9 @@ def test_a_capture_with_nothing_to_judge_is_an_error(tmp_path: Path, name: str, 
 def test_a_forced_format_with_traffic_is_judged(tmp_path: Path) -> None:
     path = _capture(tmp_path, "plain.txt", b"AT\r\r\nOK\r\n")
     done = run(path, "-F", "raw")
-    assert done.returncode == EXIT_OK, done.stderr
+    # Judged (no error): only the timing rule fails, the raw bytes having no timestamps.
+    assert done.returncode == EXIT_FAIL, done.stderr
+    assert done.stdout.count("FAIL ") == 1 and "nothing was timed" in done.stdout
 
 
 def test_strict_fails_commands_answered_error(tmp_path: Path) -> None:
@@ -333,3 +335,21 @@ def test_a_bad_assertion_in_a_rules_file_names_the_file_and_the_rule(tmp_path: P
     assert got.stderr.strip().splitlines() == [
         f"Error: rules file {rules}, rule 2 (opens-fast): bad assertion at column 20: "
         "unexpected '<': expected a value"]
+
+
+def test_a_timing_rule_on_a_capture_without_timestamps_fails_and_says_why() -> None:
+    """minicom's capture has no timestamps: 'answered within limit' cannot pass by
+    default (docs/ci.md); the rules that need no clock keep their verdicts."""
+    done = run("samples/formats/minicom_echo.cap", "--preset", "strict")
+    assert done.returncode == EXIT_FAIL, done.stdout + done.stderr
+    verdicts = {line.split()[2].rstrip(":"): line.split()[0]
+                for line in done.stdout.splitlines() if line.startswith(("PASS", "FAIL"))}
+    assert verdicts == {"no-error-diagnostics": "PASS", "answered-within-limit": "FAIL",
+                        "sessions-clean": "PASS", "commands-succeeded": "PASS",
+                        "both-sides": "PASS"}
+    assert "nothing was timed: the capture has no timestamps" in done.stdout
+    counted_only = run("samples/formats/minicom_echo.cap", "--assert",
+                       'count(kind == "command") > 0')
+    assert counted_only.returncode == EXIT_OK, counted_only.stdout
+    timed = run("samples/formats/minicom_echo.cap", "--assert", "max(done_after_s) < 10s")
+    assert timed.returncode == EXIT_FAIL and "nothing was timed" in timed.stdout

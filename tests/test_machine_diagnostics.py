@@ -28,6 +28,10 @@ CASES: dict[str, tuple[list, list]] = {
     # code: (trace that shows it, trace that does not)
     "response-time": ([(0.0, "tx", CFG), (0.5, "rx", "OK")],
                       [(0.0, "tx", CFG), (0.03, "rx", "OK")]),
+    "clock-jump": ([(5.0, "tx", "AT+CCLK?"), (1.7e9, "rx", '+CCLK: "24/05/01,08:00:00+00"'),
+                    (1.7e9 + 0.01, "rx", "OK")],
+                   [(5.0, "tx", "AT+CCLK?"), (5.1, "rx", '+CCLK: "24/05/01,08:00:00+00"'),
+                    (5.11, "rx", "OK"), (80_000.0, "tx", "AT"), (80_000.02, "rx", "OK")]),
     "completion-time": (
         [(0.0, "tx", 'AT+QSSLCFG=1,0,"timeout",10'), (0.02, "rx", "OK"), (1.0, "tx",
          'AT+QSSLOPEN=1,0,"h.example",443,0'), (1.05, "rx", "OK"),
@@ -205,3 +209,47 @@ def test_every_code_is_documented_in_the_contracts() -> None:
     section = doc[doc.index("## Diagnostics"):]
     for code, (severity, _) in CODES.items():
         assert f"| `{code}` | {severity} |" in section, code
+
+
+def test_a_late_qsslclose_line_is_over_the_commands_limit() -> None:
+    """The manual's 300 ms for AT+QSSLCLOSE cover its response, the +QSSLCLOSE line
+    included: a line 2 s late is a response-time warning (once, even when the OK was
+    late too), one within 300 ms is none."""
+    close = [*OPEN, (3.0, "tx", "AT+QSSLCLOSE=1,0"), (3.1, "rx", "OK")]
+    late = timed(*close, (5.0, "rx", "+QSSLCLOSE: 1,0,0"))
+    [d] = [d for d in late.analysis.diagnostics if d.code == "response-time"]
+    assert d.message == ("AT+QSSLCLOSE=1,0 got +QSSLCLOSE: 1,0,0 after 2.000 s, over its "
+                         "0.3 s limit (its response ends with that line)")
+    assert d.event == 5 and d.severity == "warning"
+    assert "response-time" not in codes(timed(*close, (3.2, "rx", "+QSSLCLOSE: 1,0,0")))
+    both = timed(*OPEN, (3.0, "tx", "AT+QSSLCLOSE=1,0"), (3.7, "rx", "OK"),
+                 (5.0, "rx", "+QSSLCLOSE: 1,0,0"))
+    assert codes(both).count("response-time") == 1
+
+
+def test_a_clock_jump_is_said_where_and_no_time_is_measured_across_it() -> None:
+    """An RTC set from 1970 to 2024 mid-trace: one clock-jump naming both events, no
+    response time of 54 years (nor its response-time warning); backwards too."""
+    trace = timed((5.0, "tx", "AT"), (5.02, "rx", "OK"), (6.0, "tx", "AT+CCLK?"),
+                  (1_714_550_400.0, "rx", '+CCLK: "24/05/01,08:00:00+00"'),
+                  (1_714_550_400.01, "rx", "OK"), (1_714_550_401.0, "tx", "AT+CSQ"),
+                  (1_714_550_401.5, "rx", "OK"))
+    [jump] = [d for d in trace.analysis.diagnostics if d.code == "clock-jump"]
+    assert jump.message.startswith("the clock jumps forward 54.3 years between #3 and #4")
+    assert jump.event == 3
+    cclk, csq = trace.analysis.transactions[1:]
+    assert cclk.ok_after_s is None and csq.ok_after_s == 0.5
+    assert [d.code for d in trace.analysis.diagnostics] == ["clock-jump", "response-time"]
+    back = timed((100.0, "tx", "AT"), (50.0, "rx", "OK"), (60.0, "tx", "AT"), (60.02, "rx", "OK"))
+    [jump] = [d for d in back.analysis.diagnostics if d.code == "clock-jump"]
+    assert "jumps back 50.000 s between #1 and #2" in jump.message
+    assert "time-order" not in codes(back)
+
+
+def test_a_data_entry_that_runs_on_is_no_clock_jump() -> None:
+    """An entry without Ctrl+Z takes in the lines after it and comes last, stamped where
+    it began: a step back in event order, but not on the capture's clock."""
+    trace = timed((0.0, "tx", 'AT+QSSLCFG=1,5,"cacert"'), (0.03, "rx", b"> "),
+                  (0.2, "tx", b"-----BEGIN CERTIFICATE-----\r\nMIIB\r\n"), (11.0, "rx", "OK"))
+    assert [e.kind for e in trace.event_list][-2:] == ["final", "data"]
+    assert "clock-jump" not in codes(trace)

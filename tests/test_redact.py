@@ -151,10 +151,38 @@ def test_a_psk_in_events_check_json_and_junit(tmp_path: Path) -> None:
     shown = _everything(path, tmp_path)
     assert PSK[:8] not in shown and PSK[-8:] not in shown
     rows = json.loads(_run("events", str(path), "-f", "json"))
-    assert rows[0]["args"][:3] == [1, 5, "psk"]
-    assert all(a.startswith("[redacted: ") for a in rows[0]["args"][3:])
+    assert rows[0]["args"][:4] == [1, 5, "psk", "dev-007"]  # the identity is no secret
+    assert rows[0]["args"][4].startswith("[redacted: ")
     assert rows[2]["args"][:2] == ["psk", 1] and rows[2]["args"][2].startswith("[redacted: ")
     assert PSK in _run("events", str(path), "--show-secrets")
+
+
+def test_a_slow_psk_command_keeps_its_identity_and_the_diagnostics_words(
+        tmp_path: Path) -> None:
+    """The response-time message quotes the command cut at 57 characters, inside the key:
+    the cut piece is folded, the identity and the message's own words and numbers stay."""
+    path = tmp_path / "psk_slow.log"
+    path.write_text(f'[2024-05-01 08:00:00.000] AT+QSSLCFG=1,0,"psk","meter-0042","{PSK}"\n'
+                    "[2024-05-01 08:00:00.750] OK\n")
+    shown = _everything(path, tmp_path)
+    assert PSK[:8] not in shown and PSK[8:16] not in shown
+    expert = _run("expert", str(path))
+    assert re.search(r'"psk","meter-0042","\[redacted: \d+ bytes, sha256 \w+\]\.\.\. '
+                     r"got OK after 0\.750 s, over its 0\.3 s limit", expert), expert
+
+
+def test_scrub_folds_the_arguments_after_a_psk_keyword_and_nothing_past_them() -> None:
+    message = (f'AT+QSSLCFG=1,0,"psk","dev7","{PSK}" got OK after 0.750 s, '
+               "over its 0.3 s limit")
+    shown = scrub(message)
+    assert PSK not in shown
+    assert shown.startswith('AT+QSSLCFG=1,0,"psk","dev7","[redacted: 32 bytes')
+    assert shown.endswith('" got OK after 0.750 s, over its 0.3 s limit')
+    assert scrub('AT+QSSLCFG="pskidentity",1,"dev42"') == 'AT+QSSLCFG="pskidentity",1,"dev42"'
+    for alone in (f'AT+QSSLCFG=1,5,"psk","{PSK}"', f'AT+QSSLCFG="psk",1,{PSK}',
+                  f'AT+QSSLCFG=1,2,"pskkey","{PSK}"', f'AT+QSSLCPSK=0,"dev7","{PSK}"'):
+        assert PSK not in scrub(alone), alone  # a key alone, or no order known: folded
+    assert "dev7" not in scrub(f'AT+QSSLCPSK=0,"{PSK}","dev7"')
 
 
 # ------------------------------------------------------------------------ scrub itself

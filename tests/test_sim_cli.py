@@ -75,6 +75,27 @@ def test_sim_on_tcp(tmp_path: Path) -> None:
         _stop(proc)
 
 
+def test_sim_on_tcp_takes_no_lf_of_a_cr_lf_line_for_data() -> None:
+    """A host ending its command lines CR LF: the certificate the sim counts is the 60
+    bytes typed, not 61 (the LF of the command line is no data)."""
+    pem = b"-----BEGIN CERTIFICATE-----\r\nMIIB\r\n-----END CERTIFICATE-----"
+    assert len(pem) == 60
+    proc, first = _start(["--tcp", "127.0.0.1:0"])
+    try:
+        port = int(first.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            got = b""
+            s.sendall(b'AT+QSSLCFG=1,0,"cacert"\r\n')
+            while b"> " not in got:
+                got += s.recv(4096)
+            s.sendall(pem + b"\x1a")
+            while b"OK\r\n" not in got:
+                got += s.recv(4096)
+        assert b'+QSSLCFG: 1,0,"cacert",60\r\n' in got, got
+    finally:
+        _stop(proc)
+
+
 def test_sim_usage_errors() -> None:
     for args, words in ((["sim"], "exactly one of --pty or --tcp"),
                         (["sim", "--pty", "--delay", "QSSLOPEN"], "COMMAND=SECONDS"),

@@ -150,6 +150,19 @@ def test_hex_format_both_ways(bc66: Bc66) -> None:
     assert b'"recv",1,4,650,"00FF6F6B' in out and b'"recv",1,4,150,"' in out
 
 
+def test_the_lf_of_a_cr_lf_command_line_is_no_data(bc66: Bc66) -> None:
+    """A host ending its lines CR LF: the LF ends the command line, even when it arrives
+    after the prompt; the data entry starts with the byte after it."""
+    attempt = _open(bc66)
+    assert say(bc66, b"AT+QSSLSEND=1,5,5\r\nhello") == b"\r\n> \r\nOK\r\n"
+    assert bc66.network.calls[-1] == ("send", 5, attempt, b"hello")  # type: ignore[attr-defined]
+    assert say(bc66, b"AT+QSSLSEND=1,5,5\r") == b"\r\n> "
+    assert say(bc66, b"\nworld") == b"\r\nOK\r\n"  # the LF in a chunk of its own
+    assert bc66.network.calls[-1][3] == b"world"  # type: ignore[attr-defined]
+    assert say(bc66, b'AT+QSSLCFG=1,5,"cacert"\r\n') == b"\r\n> "
+    assert say(bc66, b"abc\x1a") == b'\r\n+QSSLCFG: 1,5,"cacert",3\r\n\r\nOK\r\n'
+
+
 def test_open_errors_and_state(bc66: Bc66) -> None:
     assert say(bc66, b'AT+QSSLOPEN=2,5,"h",1,0\r') == b"\r\nERROR\r\n"  # contextID 1 only
     assert say(bc66, b'AT+QSSLOPEN=1,6,"h",1,0\r') == b"\r\nERROR\r\n"

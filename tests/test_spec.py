@@ -90,6 +90,23 @@ def test_near_miss_is_small_relative_to_length() -> None:
     assert near_miss("CGMX", names) is None  # as near to CGMR as to CGMM: no guess
 
 
+def test_near_miss_counts_a_swap_of_neighbours_as_one_slip() -> None:
+    from attrace.machine.checks import _extended_names, distance, near_miss
+
+    assert distance("QSSLSNED", "QSSLSEND") == 1 and distance("QSSLSEND", "QSSLSEND") == 0
+    assert distance("ABC", "CBA") == 2 and distance("", "AB") == 2
+    for profile in ("bc66", "bg9x"):
+        names = _extended_names(profile)
+        assert near_miss("QSSLSNED", names) == "QSSLSEND"
+        assert near_miss("QSSLCOLSE", names) == "QSSLCLOSE"
+        assert near_miss("QSLCLOSE", names) == "QSSLCLOSE"
+        # Real commands of other families and short ones one slip from a known name
+        # (facility lock, send SMS, file open, TCP/IP configuration) get no guess.
+        for real in ("CLCK", "CMGS", "CSCS", "CTZU", "QFOPEN", "QFCLOSE", "QICFG", "QIOPEN",
+                     "QISEND", "QPING", "CGPADDR"):
+            assert near_miss(real, names) is None, (profile, real)
+
+
 def test_unknown_command_diagnostics_follow_the_answer() -> None:
     # Refused and near a known name: a misspelling.  Accepted (OK): a real command the
     # spec lacks, nothing to report.  Refused and near nothing: a plain note.

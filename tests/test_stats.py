@@ -88,7 +88,8 @@ def test_srt_on_the_two_way_auth_sample() -> None:
     assert (open_done["calls"], open_done["max_s"], open_done["limit_s"]) == (
         1, pytest.approx(2.915), 90.0)
     close_done = rows["QSSLCLOSE", "completion"]
-    assert close_done["max_s"] == pytest.approx(0.18) and pd_isna(close_done["limit_s"])
+    # AT+QSSLCLOSE's 300 ms cover its whole response, the +QSSLCLOSE line included.
+    assert close_done["max_s"] == pytest.approx(0.18) and close_done["limit_s"] == 0.3
     assert ("CEREG", "completion") not in rows
 
 
@@ -300,3 +301,39 @@ def test_summary_shows_a_port_out_of_range_as_written(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert "h.com:184467440737095516160 (port out of range)" in done.stdout
     assert "None" not in done.stdout
+
+
+def test_a_clock_jump_does_not_stretch_the_io_table(tmp_path: Path) -> None:
+    """The RTC is set from 1970 to 2024 mid-trace: the I/O table counts the jump as no
+    time (a few 1 s rows, not 100 rows of 200 days) and says so."""
+    path = tmp_path / "rtcjump.log"
+    path.write_text("[1970-01-01 00:00:05.000] AT\n[1970-01-01 00:00:05.020] OK\n"
+                    "[1970-01-01 00:00:06.000] AT+CCLK?\n"
+                    '[2024-05-01 08:00:00.000] +CCLK: "24/05/01,08:00:00+00"\n'
+                    "[2024-05-01 08:00:00.010] OK\n[2024-05-01 08:00:01.000] AT+CSQ\n"
+                    "[2024-05-01 08:00:01.100] +CSQ: 20,0\n[2024-05-01 08:00:01.110] OK\n")
+    out = cli(str(path), "--only", "io")
+    lines = out.splitlines()
+    assert lines[0] == "I/O per 1 s (UART bytes and events each way)"
+    assert len(lines) == 2 + 3 + 1  # title, header, 3 rows of 1 s, the note
+    assert lines[-1].startswith("the capture's clock jumps 1 time (attrace expert says where)")
+    doc = json.loads(cli(str(path), "-f", "json"))
+    assert doc["clock_jumps"] == 1 and doc["io_untimed"] == 0
+    assert sum(r["tx_events"] + r["rx_events"] for r in doc["io"]) == 8
+
+
+def test_io_keeps_events_stamped_before_the_first_timestamp(tmp_path: Path) -> None:
+    """Stamps that go back (an hour, then centuries) put events before the first
+    timestamp: each is counted in the I/O table (the jumps count as no time), none is
+    dropped silently."""
+    path = tmp_path / "absurd.log"
+    path.write_text("[2024-05-01 08:00:00.000] AT\n[0001-01-01 00:00:00.000] OK\n"
+                    "[2024-05-01 08:00:00.000] AT+CSQ\n[2024-05-01 07:00:00.000] +CSQ: 20,0\n"
+                    "[2024-05-01 07:00:00.010] OK\n")
+    trace = attrace.load(path)
+    uart = [e for e in trace.event_list if e.dir in ("tx", "rx") and e.kind != "meta"]
+    assert len(uart) == 5 and all(e.time is not None for e in uart)
+    doc = json.loads(cli(str(path), "-f", "json"))
+    assert doc["clock_jumps"] == 3 and doc["io_untimed"] == 0
+    assert sum(r["tx_events"] + r["rx_events"] for r in doc["io"]) == 5
+    assert len(doc["io"]) == 1

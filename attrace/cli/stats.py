@@ -11,6 +11,7 @@ from attrace import output
 from attrace.cli import main
 from attrace.cli.common import format_option, input_options, load_trace
 from attrace.filters import compile_node, infer_table, parse_duration, parse_filter
+from attrace.output import counted
 from attrace.stats import (
     AUTO_ROWS,
     IO_COLUMNS,
@@ -73,12 +74,15 @@ def stats(files: tuple[str, ...], input_format: str, show_secrets: bool, fmt: st
         return
     if fmt == "json":
         doc: dict[str, Any] = {"timed": result.timed, "interval_s": result.interval_s,
-                               "io_intervals": result.io_intervals}
+                               "io_intervals": result.io_intervals,
+                               "clock_jumps": result.clock_jumps,
+                               "io_untimed": result.io_untimed}
         doc.update({name: records(result.tables()[name]) for name in sections})
         out.write(output.json_text(doc, indent=2) + "\n")
         return
-    if result.io_capped and "io" in sections:
-        click.echo(f"Note: {_capped(result)}", err=True)  # csv and jsonl have no room for it
+    if "io" in sections:  # csv and jsonl have no room for the notes
+        for note in _io_notes(result):
+            click.echo(f"Note: {note}", err=True)
     if only:
         output.write(records(result.tables()[only]), fmt, out, columns=_COLUMNS[only])
         return
@@ -116,14 +120,27 @@ def _write_tables(result: Stats, sections: tuple[str, ...], out: TextIO) -> None
             out.write(_EMPTY[name] + "\n")
             continue
         output.write((_shown(row) for row in rows), "table", out, columns=columns)
-        if name == "io" and result.io_capped:
-            out.write(_capped(result) + "\n")
+        if name == "io":
+            out.writelines(note + "\n" for note in _io_notes(result))
 
 
-def _capped(result: Stats) -> str:
-    return (f"the I/O table lists the first {len(result.io)} of the {result.io_intervals} "
-            f"intervals of {result.interval_s:g} s this trace spans; choose a longer "
-            f"--interval to see them all")
+def _io_notes(result: Stats) -> list[str]:
+    """What the I/O table leaves out or bends: intervals past its last row, clock jumps
+    counted as no time, events without a usable time."""
+    notes = []
+    if result.io_capped:
+        notes.append(f"the I/O table lists the first {len(result.io)} of the "
+                     f"{result.io_intervals} intervals of {result.interval_s:g} s this trace "
+                     "spans; choose a longer --interval to see them all")
+    if result.clock_jumps:
+        notes.append(f"the capture's clock jumps {counted(result.clock_jumps, 'time')} "
+                     "(attrace expert says where): the I/O table counts each jump as no "
+                     "time")
+    if result.io_untimed:
+        notes.append(f"{counted(result.io_untimed, 'UART event')} without a usable time "
+                     "(before the first timestamp, or stamped out of range) are not in the "
+                     "I/O table")
+    return notes
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:

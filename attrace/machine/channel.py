@@ -52,6 +52,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Final
 
+from attrace import clock
 from attrace import spec as _spec
 from attrace.diagnostics import event_no
 from attrace.frame import NO_CTRL_Z
@@ -100,6 +101,11 @@ class Channel:
         self.kinds: dict[int, str] = {}
         """Refined kinds: event index -> new kind."""
         self.last_time: float | None = None
+        self._clock: float | None = None
+        self._last_timed = 0
+        """The time and index of the latest event that can tell a clock jump."""
+        self.jumped: int | None = None
+        """The event after the latest clock jump: no time is measured across it."""
         self._held: tuple[Event, Transaction] | None = None
         """A final result whose command is not yet known, with the newest command queued
         when it came (see the module docstring)."""
@@ -126,9 +132,14 @@ class Channel:
 
     def feed(self, event: Event) -> None:
         self.owner.append(None)
-        if event.time is not None:
-            self.last_time = event.time
         kind = event.kind
+        if event.time is not None:
+            if kind != "data":  # an entry is stamped where it began: it tells no jump
+                if self._clock is not None and clock.is_jump(event.time - self._clock):
+                    self._clock_jump(event)
+                self._clock = event.time
+                self._last_timed = event.index
+            self.last_time = event.time
         if self._quote is not None:
             self._quoted(event)
         if self._payload is not None and event.dir != TX and (kind != "meta" or event.data_len):
@@ -153,6 +164,21 @@ class Channel:
         self.emit("unparsed", f"line {event.line} is not AT ({event.note or 'unreadable'})",
                   event.index)
 
+    def _clock_jump(self, event: Event) -> None:
+        assert event.time is not None and self._clock is not None
+        self.jumped = event.index
+        if not self.timed:
+            return
+        step = event.time - self._clock
+        self.emit("clock-jump", f"the clock jumps {'back' if step < 0 else 'forward'} "
+                                f"{_span(abs(step))} between {event_no(self._last_timed)} and "
+                                f"{event_no(event.index)} (set mid-trace, or another clock): "
+                                "no time is measured across it", event.index)
+
+    def _across_jump(self, tx: Transaction) -> bool:
+        """Did the clock jump after ``tx``'s command went out?"""
+        return self.jumped is not None and self.jumped > tx.event
+
     def _link(self, tx: Transaction, event: Event) -> None:
         tx.events.append(event.index)
         self.owner[event.index] = tx.index
@@ -162,7 +188,7 @@ class Channel:
         """Seconds from ``ref`` to the event (or to ``end``, the event's last byte); None
         untimed, or (with ``time-order``) when the event is stamped before ``ref``."""
         at = end if end is not None else event.time
-        if not self.timed or ref is None or at is None:
+        if not self.timed or ref is None or at is None or self._across_jump(tx):
             return None
         value = _round(at - ref)
         if value < 0:
@@ -214,6 +240,8 @@ class Channel:
             tx.completion = cmd.completion
             if cmd.completion_limited:
                 tx.completion_limit_s = float(self.ssl.config(ctx, conn).timeout)
+            elif cmd.completion_in_response:
+                tx.completion_limit_s = tx.limit_s
         if event.form == "write":
             if cmd.name == "QSSLCFG" and cmd.query_of(event.args) is None:
                 self.ssl.first_seen(True)  # the host sets up: the trace shows the start
@@ -249,7 +277,7 @@ class Channel:
     def _past_limit(self, tx: Transaction, now: float | None) -> bool:
         ref = tx.ref if tx.ref is not None else tx.start
         return (self.timed and now is not None and tx.limit_s is not None and ref is not None
-                and now - ref > tx.limit_s)
+                and now - ref > tx.limit_s and not self._across_jump(tx))
 
     def _retire_stale(self, event: Event) -> None:
         """Queued commands past their limit when a new command goes out got no answer."""
@@ -577,9 +605,17 @@ class Channel:
                             f"({tx.err_text}){self.ssl.over_ssl(tx)}", event.index, ctx, conn)
         limit = tx.completion_limit_s
         if limit is not None and tx.done_after_s is not None and tx.done_after_s > limit:
-            self.emit("completion-time", f"{display_event(event)} came {tx.done_after_s:.3f} s "
-                                         f"after {tx.text}, over the {limit:g} s timeout",
-                      event.index, ctx, conn)
+            cmd = self.spec.commands.get(tx.command)
+            if cmd is None or not cmd.completion_in_response:
+                self.emit("completion-time", f"{display_event(event)} came "
+                                             f"{tx.done_after_s:.3f} s after {tx.text}, over "
+                                             f"the {limit:g} s timeout", event.index, ctx, conn)
+            elif tx.ok_after_s is None or tx.ok_after_s <= limit:  # a late OK said it once
+                # The manual's limit covers the whole response, this URC included.
+                self.emit("response-time", f"{tx.text} got {display_event(event)} after "
+                                           f"{tx.done_after_s:.3f} s, over its {limit:g} s "
+                                           "limit (its response ends with that line)",
+                          event.index, ctx, conn)
         if tx.command == "QSSLOPEN":
             self.ssl.on_open_result(tx, event, err)
         elif tx.command == "QSSLCLOSE":
@@ -763,3 +799,11 @@ class Channel:
         return any(t.index > tx.index and (t.ctx, t.conn) == (tx.ctx, tx.conn)
                    and t.result not in ("none", "timeout") and t.conn is not None
                    for t in self.transactions[tx.index + 1:])
+
+
+def _span(seconds: float) -> str:
+    """A clock jump's size as people read it: ``3.0 s``, ``1.0 h``, ``54.3 years``."""
+    for unit, size in (("years", 365.25 * 86_400), ("days", 86_400), ("h", 3600)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.3f} s"

@@ -33,24 +33,39 @@ def _extended_names(profile: str) -> tuple[str, ...]:
 
 
 def distance(a: str, b: str) -> int:
-    """Levenshtein edit distance (insertions, deletions, substitutions)."""
-    if len(a) < len(b):
-        a, b = b, a
-    row = list(range(len(b) + 1))
+    """Edit distance counting a swap of two neighbouring letters as one edit, as fingers
+    make it (``QSSLSNED`` is one slip from ``QSSLSEND``), besides insertions, deletions
+    and substitutions (the optimal string alignment distance)."""
+    rows = [list(range(len(b) + 1))]
     for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
+        row = [i]
         for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
+            best = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and ca != cb:
+                best = min(best, rows[-2][j - 2] + 1)
+            row.append(best)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+MIN_GUESS = 5
+"""Letters a name needs before it is taken for a misspelling: one edit away from a short
+name is another real command (``CLCK`` and ``CCLK``, ``CMGS`` and ``CMGF``)."""
 
 
 def near_miss(name: str, choices: Sequence[str]) -> str | None:
-    """The known name ``name`` is a misspelling of: at most one edit per five letters
-    (``QSSSEND`` -> ``QSSLSEND``, ``QSCCLK`` -> ``QSCLK``), never a merely similar name
-    (``QIOPEN`` is not ``QSSLOPEN``); None when no name is that close, or two are."""
+    """The known name ``name`` is a misspelling of: at most one edit (a swap of two
+    neighbours counts as one) per five letters (``QSSSEND``, ``QSSLSNED`` -> ``QSSLSEND``,
+    ``QSCCLK`` -> ``QSCLK``), in the same family (the first two letters: ``QI`` TCP/IP,
+    ``QF`` files, ``QS`` SSL...), never a merely similar name (``QIOPEN`` is not
+    ``QSSLOPEN``, ``QFOPEN`` not ``QIOPEN``); None when no name is that close, or two
+    are."""
     name = name.upper()
+    if len(name) < MIN_GUESS:
+        return None
     allowed = max(1, len(name) // 5)
-    found = sorted((distance(name, c.upper()), c) for c in choices)
+    found = sorted((distance(name, c.upper()), c) for c in choices
+                   if c[:2].upper() == name[:2])
     if not found or found[0][0] > allowed or found[0][0] == 0:
         return None
     if len(found) > 1 and found[1][0] == found[0][0]:

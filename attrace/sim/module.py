@@ -161,6 +161,15 @@ class Bc66:
         pos = 0
         while pos < len(data):
             if self._entry is not None:
+                if self._after_cr and data[pos] == 0x0A:
+                    # The LF of a CR LF command line ends that line: it is no data, even
+                    # when the prompt came between the CR and it.
+                    self._after_cr = False
+                    if self.echo:
+                        self._say(b"\n", delay=0.0)
+                    pos += 1
+                    continue
+                self._after_cr = False
                 pos = self._take_entry(data, pos)
                 continue
             byte = data[pos]

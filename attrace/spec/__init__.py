@@ -88,6 +88,9 @@ class Command:
     """The URC that completes a write after its OK (``QSSLOPEN``...)."""
     completion_limited: bool = False
     """The completion must arrive within the configured timeout."""
+    completion_in_response: bool = False
+    """The completion is part of the response: it must arrive within the command's own
+    limit (``max_response_s``; AT+QSSLCLOSE's 300 ms cover its +QSSLCLOSE)."""
     text_response: bool = False
     """The command answers plain text lines (ATI, AT+CGSN...): only then is a plain line
     before the final result its response."""
@@ -242,6 +245,7 @@ def _command(name: str, table: dict[str, Any]) -> Command:
         timeout_limited=table.get("max_response") == "timeout",
         completion=table.get("completion"),
         completion_limited=table.get("completion_limit") == "timeout",
+        completion_in_response=table.get("completion_limit") == "response",
         text_response=bool(table.get("text_response", False)),
         host_arg=table.get("host_arg"),
         port_arg=table.get("port_arg"),
