@@ -256,7 +256,7 @@ def test_the_details_pane_calls_a_query_a_query() -> None:
 
     def labels(line: int) -> list[str]:
         index = int(ev.index[(ev["line"] == line) & (ev["kind"] == "command")][0])
-        return [n.label for n in _walk(details(trace, Analysed(), index))]
+        return [n.label for n in _walk(details(trace, Analysed.of(trace), index))]
 
     assert "form: write (a query: reads the ignorelocaltime setting back, sets nothing)" \
         in labels(107)

@@ -372,7 +372,10 @@ def details(trace: Trace, analysed: Analysed, index: int) -> Node:
         decoded.add(f"name: {event.name}" + (f" ({title})" if title else ""),
                     filter=f"name == {quoted(event.name)}")
     if event.form:
-        cmd = trace.spec.commands.get(event.name or "") if event.kind == "command" else None
+        # The trace's own profile once analysed; while rows still load, asking for it
+        # would run the analysis over a partial trace (and cache it), so the default.
+        the_spec = trace.spec if analysed.available else spec.load()
+        cmd = the_spec.commands.get(event.name or "") if event.kind == "command" else None
         query = cmd.query_of(event.args) if cmd is not None and event.form == "write" else None
         decoded.add(f"form: {event.form}" + (f" (a query: reads {query} back, sets nothing)"
                                              if query else ""), filter=f"form == {event.form}")
