@@ -70,7 +70,8 @@ class _ToParsed(Transformer):
             more = "".join(map(str, rest[1:]))
             note = f"more basic commands on the line: {more}" if more else ""
             if m and m.group(2):
-                return Parsed("command", m.group(1).upper(), "write", (int(m.group(2)),), note)
+                value = _integer(Token("INT", m.group(2)))  # ATS0 with 4,401 digits too
+                return Parsed("command", m.group(1).upper(), "write", (value,), note)
             return Parsed("command", first.upper(), "exec", (), note)
         name, form, args = rest[0]
         note = ""
